@@ -1,0 +1,99 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { randomBytes } from "node:crypto";
+import { BlobTooLarge, type BlobInfo, type BlobStore } from "./blob-store.js";
+
+const SAFE_KEY = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+
+/**
+ * Blobs as files under one root folder. Writes go to a temporary file renamed into place, so a
+ * crash or an oversized upload never leaves a partial object. `publicUrl` maps a key to the
+ * local API route that serves it.
+ */
+export function createFileBlobStore(root: string, publicUrl: (key: string) => string): BlobStore {
+  const fileOf = (key: string) => {
+    if (!SAFE_KEY.test(key) || key.split("/").some((part) => part === "." || part === "..")) {
+      throw new Error(`invalid blob key: ${key}`);
+    }
+    return path.join(root, key);
+  };
+
+  return {
+    async put(key, body, options = {}) {
+      const file = fileOf(key);
+      await mkdir(path.dirname(file), { recursive: true });
+      const temp = `${file}.${randomBytes(6).toString("hex")}.partial`;
+      let size = 0;
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          size += chunk.length;
+          if (options.maxBytes !== undefined && size > options.maxBytes) done(new BlobTooLarge(options.maxBytes));
+          else done(null, chunk);
+        },
+      });
+      const source = body instanceof Uint8Array ? Readable.from([body]) : body;
+      try {
+        await pipeline(source, counter, createWriteStream(temp));
+        await rename(temp, file);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+      return { size, ...(options.contentType ? { contentType: options.contentType } : {}) };
+    },
+    async get(key, range) {
+      const file = fileOf(key);
+      await stat(file);
+      return createReadStream(file, range ? { start: range.start, ...(range.end !== undefined ? { end: range.end } : {}) } : {});
+    },
+    async stat(key): Promise<BlobInfo | undefined> {
+      try {
+        const info = await stat(fileOf(key));
+        return info.isFile() ? { size: info.size } : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async delete(key) {
+      await rm(fileOf(key), { force: true });
+    },
+    async deletePrefix(prefix) {
+      const keys = await this.list(prefix);
+      await Promise.all(keys.map((key) => rm(fileOf(key), { force: true })));
+      // Remove the folder the prefix names, if it is one, so nothing empty is left behind.
+      const trimmed = prefix.replace(/\/+$/, "");
+      if (trimmed && SAFE_KEY.test(trimmed)) await rm(path.join(root, trimmed), { recursive: true, force: true }).catch(() => {});
+      return keys.length;
+    },
+    async list(prefix) {
+      const keys: string[] = [];
+      const walk = async (dir: string): Promise<void> => {
+        let entries;
+        try {
+          entries = await readdir(dir, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const entry of entries) {
+          const full = path.join(dir, entry.name);
+          if (entry.isDirectory()) await walk(full);
+          else if (!entry.name.endsWith(".partial")) keys.push(path.relative(root, full).split(path.sep).join("/"));
+        }
+      };
+      // Start from the deepest folder the prefix names, then filter by the full prefix.
+      const folder = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+      await walk(path.join(root, folder));
+      return keys.filter((key) => key.startsWith(prefix)).sort();
+    },
+    async source(key) {
+      return fileOf(key);
+    },
+    async url(key) {
+      fileOf(key);
+      return publicUrl(key);
+    },
+  };
+}

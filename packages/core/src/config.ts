@@ -1,0 +1,90 @@
+import path from "node:path";
+import { z } from "zod";
+import { VisibleError } from "./error.js";
+
+const GiB = 1024 ** 3;
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const number = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const flag = z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"]).transform((v) => ["true", "1", "yes", "on"].includes(v));
+
+/**
+ * Every setting of the embedded runtime, read once from the environment at start-up. Each key
+ * is the environment variable's name; `describe` is what the README's table and the error
+ * messages print.
+ */
+const schema = z.object({
+  VOS_DATA_DIR: z.string().min(1).default(".vos").describe("data folder: database, uploads, thumbnails"),
+  PORT: integer(1, 65535).default(3000).describe("HTTP port of `vos serve`"),
+  VOS_HOST: z.string().min(1).default("127.0.0.1").describe("interface `vos serve` listens on (0.0.0.0 for all)"),
+  VOS_TENANT: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default("local").describe("tenant of the single local user"),
+  VOS_CLIP_MODEL: z.string().min(1).default("Xenova/clip-vit-base-patch32").describe("CLIP model: Hugging Face hub id or local folder"),
+  VOS_EMBED_BATCH: integer(1, 1024).default(16).describe("images per embedding batch"),
+  VOS_THREADS: integer(0, 256).default(0).describe("inference threads (0 = runtime default)"),
+  VOS_WORKERS: integer(1, 64).default(1).describe("videos processed at once"),
+  VOS_SAMPLE_FPS: number(0.01, 30).default(1).describe("sampling cap: frames per second kept at most between scene changes"),
+  VOS_SCENE_THRESHOLD: number(0, 1).default(0.25).describe("scene-change score (0-1) that keeps a frame at once; 0 turns it off"),
+  VOS_DEDUP: flag.default(true).describe("drop frames that look like the last kept one"),
+  VOS_MAX_GAP_SEC: number(0.1, 3600).default(10).describe("keep a frame at least this often, even when nothing changes"),
+  VOS_FRAME_WIDTH: integer(64, 3840).default(640).describe("width frames are decoded at (scaled inside ffmpeg)"),
+  VOS_MAX_UPLOAD_BYTES: integer(1, 1024 * GiB).default(5 * GiB).describe("largest accepted upload, in bytes"),
+  VOS_MAX_DURATION_SEC: number(1, 7 * 24 * 3600).default(3 * 3600).describe("longest accepted video, in seconds"),
+  VOS_MAX_ATTEMPTS: integer(1, 20).default(3).describe("attempts per job before it is marked failed"),
+  VOS_VISIBILITY_TIMEOUT_SEC: integer(5, 43200).default(60).describe("how long a received job stays invisible without a heartbeat"),
+  VOS_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info").describe("log level"),
+});
+
+export type Config = {
+  dataDir: string;
+  port: number;
+  host: string;
+  tenant: string;
+  clipModel: string;
+  embedBatch: number;
+  threads: number;
+  workers: number;
+  sampling: { fps: number; sceneThreshold: number; dedup: boolean; maxGapSec: number };
+  frameWidth: number;
+  maxUploadBytes: number;
+  maxDurationSec: number;
+  maxAttempts: number;
+  visibilityTimeoutSec: number;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+};
+
+export const CONFIG_SETTINGS = Object.entries(schema.shape).map(([name, field]) => ({
+  name,
+  description: field.description ?? "",
+  default: (field as z.ZodDefault<z.ZodTypeAny>).def.defaultValue as unknown,
+}));
+
+/** Validates the environment; a wrong value stops start-up with a message that names it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const present = Object.fromEntries(Object.keys(schema.shape).flatMap((key) => (env[key] !== undefined && env[key] !== "" ? [[key, env[key]]] : [])));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}=${JSON.stringify(env[name])}: ${issue.message} (${schema.shape[name as keyof typeof schema.shape]?.description ?? ""})`;
+    });
+    throw new VisibleError("config.invalid", `Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const c = parsed.data;
+  return {
+    dataDir: path.resolve(cwd, c.VOS_DATA_DIR),
+    port: c.PORT,
+    host: c.VOS_HOST,
+    tenant: c.VOS_TENANT,
+    clipModel: c.VOS_CLIP_MODEL,
+    embedBatch: c.VOS_EMBED_BATCH,
+    threads: c.VOS_THREADS,
+    workers: c.VOS_WORKERS,
+    sampling: { fps: c.VOS_SAMPLE_FPS, sceneThreshold: c.VOS_SCENE_THRESHOLD, dedup: c.VOS_DEDUP, maxGapSec: c.VOS_MAX_GAP_SEC },
+    frameWidth: c.VOS_FRAME_WIDTH,
+    maxUploadBytes: c.VOS_MAX_UPLOAD_BYTES,
+    maxDurationSec: c.VOS_MAX_DURATION_SEC,
+    maxAttempts: c.VOS_MAX_ATTEMPTS,
+    visibilityTimeoutSec: c.VOS_VISIBILITY_TIMEOUT_SEC,
+    logLevel: c.VOS_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,4 @@
+/** Every table of the main migrations (adapters own their tables: the vector and queue tables). */
+export { videoTable } from "../video/video.sql.js";
+export { jobTable } from "../job/job.sql.js";
+export { frameTable } from "../frame/frame.sql.js";

@@ -1,0 +1,171 @@
+import { statSync } from "node:fs";
+import path from "node:path";
+import {
+  AutoImageProcessor,
+  AutoTokenizer,
+  CLIPTextModelWithProjection,
+  CLIPVisionModelWithProjection,
+  RawImage,
+  env,
+} from "@huggingface/transformers";
+import type { Tensor } from "@huggingface/transformers";
+import { VisibleError, errorMessage } from "../error.js";
+import { createLogger } from "../log.js";
+import type { ClipEmbedderOptions, Embedder, RgbImage } from "./types.js";
+
+export const DEFAULT_CLIP_MODEL = "Xenova/clip-vit-base-patch32";
+const DEFAULT_BATCH_SIZE = 16;
+const log = createLogger({ module: "embedder" });
+
+/** One load per process and options; a failed load is forgotten so the next call retries. */
+const loads = new Map<string, Promise<Embedder>>();
+
+export function loadClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder> {
+  const key = JSON.stringify([
+    options.model,
+    options.batchSize ?? DEFAULT_BATCH_SIZE,
+    options.threads ?? null,
+    options.cacheDir ?? null,
+  ]);
+  let load = loads.get(key);
+  if (!load) {
+    load = createClipEmbedder(options);
+    loads.set(key, load);
+    load.catch(() => {
+      if (loads.get(key) === load) loads.delete(key);
+    });
+  }
+  return load;
+}
+
+interface ModelSource {
+  /** What transformers.js is given: an absolute folder path or a hub id. */
+  location: string;
+  local: boolean;
+}
+
+/**
+ * An existing folder (absolute or relative to cwd) is loaded from disk with downloads off; anything
+ * that is clearly a path but missing fails at once; everything else is a hub id. Folders are made
+ * absolute because transformers.js reads a relative "a/b" as a hub id under env.localModelPath.
+ */
+function resolveModelSource(model: string): ModelSource {
+  const folder = path.resolve(model);
+  if (isDirectory(folder)) return { location: folder, local: true };
+  const looksLikePath = path.isAbsolute(model) || model.startsWith(".") || model.startsWith("~") || model.includes("\\");
+  if (looksLikePath) throw modelUnavailable(model, `folder ${folder} does not exist`);
+  return { location: model, local: false };
+}
+
+function isDirectory(folder: string): boolean {
+  try {
+    return statSync(folder).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function modelUnavailable(model: string, cause: string): VisibleError {
+  return new VisibleError(
+    "embedder.model_unavailable",
+    `Could not load CLIP model '${model}' (${cause}). Set VOS_CLIP_MODEL to a local folder with a CLIP ONNX ` +
+      "export, or check network access to the Hugging Face hub.",
+    503,
+    false,
+  );
+}
+
+async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder> {
+  const started = performance.now();
+  const source = resolveModelSource(options.model);
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
+  // The tokenizer's file probe reads env.cacheDir and ignores the per-call cache_dir.
+  if (options.cacheDir) env.cacheDir = options.cacheDir;
+  const fileOptions = { local_files_only: source.local, cache_dir: options.cacheDir };
+  const modelOptions = {
+    ...fileOptions,
+    // fp32 loads onnx/text_model.onnx and onnx/vision_model.onnx (what every CLIP export ships).
+    dtype: "fp32" as const,
+    session_options: options.threads ? { intraOpNumThreads: options.threads } : {},
+  };
+
+  const settled = await Promise.allSettled([
+    AutoTokenizer.from_pretrained(source.location, fileOptions),
+    AutoImageProcessor.from_pretrained(source.location, fileOptions),
+    CLIPTextModelWithProjection.from_pretrained(source.location, modelOptions),
+    CLIPVisionModelWithProjection.from_pretrained(source.location, modelOptions),
+  ]);
+  const failed = settled.find((result) => result.status === "rejected");
+  if (failed) {
+    // Release ONNX sessions that did load before reporting the one that did not.
+    await Promise.all(settled.map((r) => (r.status === "fulfilled" && "dispose" in r.value ? r.value.dispose() : null)));
+    throw modelUnavailable(options.model, errorMessage(failed.reason));
+  }
+  const [tokenizer, processor, textModel, visionModel] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>,
+    Awaited<ReturnType<typeof AutoImageProcessor.from_pretrained>>,
+    Awaited<ReturnType<typeof CLIPTextModelWithProjection.from_pretrained>>,
+    Awaited<ReturnType<typeof CLIPVisionModelWithProjection.from_pretrained>>,
+  ];
+
+  const embedTexts = async (texts: string[]): Promise<Float32Array[]> => {
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += batchSize) {
+      const inputs = tokenizer(texts.slice(i, i + batchSize), { padding: true, truncation: true });
+      const { text_embeds } = (await textModel(inputs)) as { text_embeds: Tensor };
+      vectors.push(...normalisedRows(text_embeds));
+    }
+    return vectors;
+  };
+
+  const embedImages = async (images: RgbImage[]): Promise<Float32Array[]> => {
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < images.length; i += batchSize) {
+      const raws = images.slice(i, i + batchSize).map(toRawImage);
+      const inputs = await processor(raws);
+      const { image_embeds } = (await visionModel(inputs)) as { image_embeds: Tensor };
+      vectors.push(...normalisedRows(image_embeds));
+    }
+    return vectors;
+  };
+
+  const config = textModel.config as { projection_dim?: number; text_config?: { projection_dim?: number } };
+  const configured = Number(config.projection_dim ?? config.text_config?.projection_dim);
+  // Exports that leave projection_dim at its default omit it from config.json: measure instead.
+  const dimension = configured > 0 ? configured : (await embedTexts([""]))[0]!.length;
+
+  log.info("clip model loaded", {
+    model: options.model,
+    local: source.local,
+    dimension,
+    ms: Math.round(performance.now() - started),
+  });
+  return { model: options.model, dimension, embedImages, embedTexts };
+}
+
+function toRawImage(image: RgbImage): RawImage {
+  if (image.data.length !== image.width * image.height * 3) {
+    throw new VisibleError(
+      "image.invalid",
+      `Image data has ${image.data.length} bytes; ${image.width}x${image.height} rgb24 needs ${image.width * image.height * 3}.`,
+      415,
+    );
+  }
+  return new RawImage(image.data, image.width, image.height, 3);
+}
+
+/** Splits a [batch, dim] output into unit-length rows (cosine similarity becomes a dot product). */
+function normalisedRows(tensor: Tensor): Float32Array[] {
+  const [rows, dim] = tensor.dims as [number, number];
+  const data = tensor.data as Float32Array;
+  const result: Float32Array[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = data.slice(r * dim, (r + 1) * dim);
+    let sum = 0;
+    for (const x of row) sum += x * x;
+    const norm = Math.sqrt(sum);
+    if (norm > 0) for (let i = 0; i < dim; i++) row[i]! /= norm;
+    result.push(row);
+  }
+  return result;
+}

@@ -1,0 +1,9 @@
+export { VisibleError, isVisibleError, errorMessage } from "./error.js";
+export { createLogger, log, setLogLevel, setLogSink, type Logger, type LogLevel } from "./log.js";
+export { loadConfig, CONFIG_SETTINGS, type Config } from "./config.js";
+export type { Services, Settings, UploadTargets } from "./services.js";
+export * as Video from "./video/index.js";
+export * as Job from "./job/index.js";
+export * as Frame from "./frame/index.js";
+export * as Search from "./search/index.js";
+export * as Pipeline from "./pipeline/index.js";

@@ -1,0 +1,81 @@
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Database } from "../db/database.js";
+import { createId } from "../util/id.js";
+import { jobTable, STAGES, type JobProgress, type JobRow, type Stage } from "./job.sql.js";
+
+export { jobTable, JOB_STATUSES, STAGES, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
+
+type Tx = Pick<Database, "insert" | "update" | "select" | "delete">;
+
+export function emptyProgress(): JobProgress {
+  return {
+    stage: "probe",
+    stages: Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>,
+    frames: { sampled: 0, embedded: 0, indexed: 0 },
+  };
+}
+
+/** A new ingest job for a video; the caller sends its queue message after the commit. */
+export async function create(tx: Tx, input: { tenantId: string; videoId: string; maxAttempts: number }): Promise<JobRow> {
+  const [row] = await tx
+    .insert(jobTable)
+    .values({ id: createId("job"), tenantId: input.tenantId, videoId: input.videoId, kind: "ingest", status: "queued", maxAttempts: input.maxAttempts, progress: emptyProgress() })
+    .returning();
+  return row!;
+}
+
+export async function get(db: Database, id: string): Promise<JobRow | undefined> {
+  const [row] = await db.select().from(jobTable).where(eq(jobTable.id, id));
+  return row;
+}
+
+/** The newest job of each video. */
+export async function latestForVideos(db: Database, videoIds: string[]): Promise<Map<string, JobRow>> {
+  const latest = new Map<string, JobRow>();
+  if (videoIds.length === 0) return latest;
+  const rows = await db.select().from(jobTable).where(inArray(jobTable.videoId, videoIds)).orderBy(desc(jobTable.createdAt), desc(jobTable.id));
+  for (const row of rows) if (!latest.has(row.videoId)) latest.set(row.videoId, row);
+  return latest;
+}
+
+/**
+ * Claims the job for one attempt. Returns undefined when the job is already finished (a replayed
+ * message) so the caller just drops the message. Attempts count every start, including those
+ * that crashed without a word, so a job that keeps killing its worker still ends.
+ */
+export async function begin(db: Database, id: string, taskId: string): Promise<JobRow | undefined> {
+  const [row] = await db
+    .update(jobTable)
+    .set({ status: "running", attempts: sql`${jobTable.attempts} + 1`, taskId, updatedAt: new Date() })
+    .where(and(eq(jobTable.id, id), inArray(jobTable.status, ["queued", "running"])))
+    .returning();
+  return row;
+}
+
+export async function setProgress(db: Tx, id: string, progress: JobProgress): Promise<void> {
+  await db.update(jobTable).set({ progress, updatedAt: new Date() }).where(eq(jobTable.id, id));
+}
+
+/** Records that frames up to `frameNo` are fully committed; only ever moves forward. */
+export async function checkpoint(tx: Tx, id: string, frameNo: number, progress: JobProgress): Promise<void> {
+  await tx
+    .update(jobTable)
+    .set({ checkpoint: sql`greatest(${jobTable.checkpoint}, ${frameNo})`, progress, updatedAt: new Date() })
+    .where(eq(jobTable.id, id));
+}
+
+export async function succeed(tx: Tx, id: string, progress: JobProgress): Promise<void> {
+  await tx.update(jobTable).set({ status: "succeeded", progress, lastError: null, finishedAt: new Date(), updatedAt: new Date() }).where(eq(jobTable.id, id));
+}
+
+export async function fail(tx: Tx, id: string, reason: string): Promise<void> {
+  await tx.update(jobTable).set({ status: "failed", lastError: reason, finishedAt: new Date(), updatedAt: new Date() }).where(eq(jobTable.id, id));
+}
+
+/** A transient failure: back to queued with the reason, to be tried again. */
+export async function release(db: Database, id: string, reason: string): Promise<void> {
+  await db
+    .update(jobTable)
+    .set({ status: "queued", lastError: reason, updatedAt: new Date() })
+    .where(and(eq(jobTable.id, id), eq(jobTable.status, "running")));
+}

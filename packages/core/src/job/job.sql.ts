@@ -1,0 +1,42 @@
+import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { tenantId, timestamps } from "../db/columns.js";
+import { videoTable } from "../video/video.sql.js";
+
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const STAGES = ["probe", "sample", "embed", "index"] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Per-stage progress as fractions 0-1 plus the frame counters a person wants to watch. */
+export interface JobProgress {
+  stage: Stage | "done";
+  stages: Record<Stage, number>;
+  frames: { sampled: number; embedded: number; indexed: number };
+}
+
+export const jobTable = pgTable(
+  "job",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantId(),
+    videoId: text("video_id")
+      .notNull()
+      .references(() => videoTable.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["ingest"] }).notNull(),
+    status: text("status", { enum: JOB_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull(),
+    progress: jsonb("progress").$type<JobProgress>().notNull(),
+    /** frameNo of the last frame whose thumbnail, vector and row are all committed; -1 = none. */
+    checkpoint: integer("checkpoint").notNull().default(-1),
+    taskId: text("task_id"),
+    lastError: text("last_error"),
+    deadlineAt: timestamp("deadline_at", { withTimezone: true, mode: "date" }),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+    ...timestamps,
+  },
+  (table) => [index("job_video_idx").on(table.videoId), index("job_status_idx").on(table.status)],
+);
+
+export type JobRow = typeof jobTable.$inferSelect;

@@ -1,0 +1,124 @@
+import { randomBytes } from "node:crypto";
+import type { SqlClient } from "../db/database.js";
+import { createId } from "../util/id.js";
+import type { JobMessage, JobQueue, ReceivedMessage } from "./job-queue.js";
+
+/** The queue's own table, created by the adapter: only the embedded runtime needs it. */
+const DDL = [
+  `CREATE TABLE IF NOT EXISTS queue_message (
+  id text PRIMARY KEY,
+  queue text NOT NULL,
+  body text NOT NULL,
+  visible_at timestamptz NOT NULL,
+  receive_count integer NOT NULL DEFAULT 0,
+  receipt_handle text,
+  dead_at timestamptz,
+  dead_reason text,
+  sent_at timestamptz NOT NULL DEFAULT now()
+)`,
+  `CREATE INDEX IF NOT EXISTS queue_message_ready_idx ON queue_message (queue, visible_at) WHERE dead_at IS NULL`,
+];
+
+export interface DbJobQueueOptions {
+  queue?: string;
+  maxReceiveCount: number;
+  /** The clock, so tests can move time instead of sleeping. */
+  now?: () => Date;
+}
+
+interface Row {
+  id: string;
+  body: string;
+  receive_count: number;
+  receipt_handle: string;
+}
+
+/**
+ * A durable queue in the database with SQS semantics. Survives restarts: unfinished messages
+ * become visible again after their timeout (or at once through `releaseAll`, when the data
+ * folder lock proves their previous holder is gone).
+ */
+export async function createDbJobQueue(sql: SqlClient, options: DbJobQueueOptions): Promise<JobQueue & {
+  releaseAll(): Promise<number>;
+  stats(): Promise<{ ready: number; inFlight: number; dead: number }>;
+}> {
+  for (const statement of DDL) await sql.query(statement);
+  const queue = options.queue ?? "jobs";
+  const now = options.now ?? (() => new Date());
+  const at = (offsetSec = 0) => new Date(now().getTime() + offsetSec * 1000).toISOString();
+
+  return {
+    async send(message: JobMessage, sendOptions = {}) {
+      await sql.query(`INSERT INTO queue_message (id, queue, body, visible_at) VALUES ($1, $2, $3, $4)`, [
+        createId("msg"),
+        queue,
+        JSON.stringify(message),
+        at(sendOptions.delaySec ?? 0),
+      ]);
+    },
+
+    async receive({ max, visibilityTimeoutSec }) {
+      return sql.transaction(async (tx) => {
+        // Messages already received maxReceiveCount times go to the dead-letter state, as SQS's
+        // redrive policy does, instead of being delivered again.
+        await tx.query(
+          `UPDATE queue_message SET dead_at = $2, dead_reason = 'max receive count exceeded'
+           WHERE queue = $1 AND dead_at IS NULL AND visible_at <= $2 AND receive_count >= $3`,
+          [queue, at(), options.maxReceiveCount],
+        );
+        const rows = await tx.query<Row>(
+          `UPDATE queue_message SET receive_count = receive_count + 1, visible_at = $3,
+             receipt_handle = id || ':' || $4 || ':' || (receive_count + 1)
+           WHERE id IN (
+             SELECT id FROM queue_message WHERE queue = $1 AND dead_at IS NULL AND visible_at <= $2
+             ORDER BY visible_at, id LIMIT $5 FOR UPDATE SKIP LOCKED)
+           RETURNING id, body, receive_count, receipt_handle`,
+          [queue, at(), at(visibilityTimeoutSec), randomBytes(6).toString("hex"), max],
+        );
+        return rows.map(
+          (row): ReceivedMessage => ({ id: row.id, body: row.body, receiveCount: row.receive_count, receiptHandle: row.receipt_handle }),
+        );
+      });
+    },
+
+    // A stale receipt handle (the message was received again since) changes nothing, as in SQS.
+    async delete(receiptHandle) {
+      await sql.query(`DELETE FROM queue_message WHERE receipt_handle = $1`, [receiptHandle]);
+    },
+
+    async changeVisibility(receiptHandle, timeoutSec) {
+      await sql.query(`UPDATE queue_message SET visible_at = $2 WHERE receipt_handle = $1 AND dead_at IS NULL`, [
+        receiptHandle,
+        at(timeoutSec),
+      ]);
+    },
+
+    async deadLetter(receiptHandle, reason) {
+      await sql.query(`UPDATE queue_message SET dead_at = $2, dead_reason = $3 WHERE receipt_handle = $1`, [
+        receiptHandle,
+        at(),
+        reason,
+      ]);
+    },
+
+    async releaseAll() {
+      const rows = await sql.query<{ id: string }>(
+        `UPDATE queue_message SET visible_at = $2, receipt_handle = NULL
+         WHERE queue = $1 AND dead_at IS NULL AND visible_at > $2 AND receipt_handle IS NOT NULL RETURNING id`,
+        [queue, at()],
+      );
+      return rows.length;
+    },
+
+    async stats() {
+      const [row] = await sql.query<{ ready: number; in_flight: number; dead: number }>(
+        `SELECT count(*) FILTER (WHERE dead_at IS NULL AND visible_at <= $2)::int AS ready,
+                count(*) FILTER (WHERE dead_at IS NULL AND visible_at > $2)::int AS in_flight,
+                count(*) FILTER (WHERE dead_at IS NOT NULL)::int AS dead
+         FROM queue_message WHERE queue = $1`,
+        [queue, at()],
+      );
+      return { ready: row?.ready ?? 0, inFlight: row?.in_flight ?? 0, dead: row?.dead ?? 0 };
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+/** What travels on the jobs queue: just enough to find the job; the job row holds the rest. */
+export const JobMessage = z.object({
+  jobId: z.string().min(1),
+  videoId: z.string().min(1),
+  tenantId: z.string().min(1),
+});
+export type JobMessage = z.infer<typeof JobMessage>;
+
+export interface ReceivedMessage {
+  id: string;
+  /** Raw body: validated by the consumer, since a queue may carry anything. */
+  body: string;
+  receiptHandle: string;
+  /** 1 on first delivery. */
+  receiveCount: number;
+}
+
+/**
+ * A queue with SQS semantics: a received message is invisible for the visibility timeout and
+ * comes back if not deleted in time; messages received more than `maxReceiveCount` times move
+ * to the dead-letter state.
+ */
+export interface JobQueue {
+  send(message: JobMessage, options?: { delaySec?: number }): Promise<void>;
+  receive(options: { max: number; visibilityTimeoutSec: number }): Promise<ReceivedMessage[]>;
+  delete(receiptHandle: string): Promise<void>;
+  changeVisibility(receiptHandle: string, timeoutSec: number): Promise<void>;
+  /** Moves a message to the dead-letter queue at once (a job that gave up). */
+  deadLetter(receiptHandle: string, reason: string): Promise<void>;
+}

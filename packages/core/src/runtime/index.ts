@@ -1,0 +1,2 @@
+export { startEmbeddedRuntime, fileUrl, type EmbeddedRuntime } from "./embedded.js";
+export { lockDataDir } from "./data-lock.js";

@@ -1,0 +1,159 @@
+import { createHash } from "node:crypto";
+import type { SqlClient } from "../db/database.js";
+import type { VectorIndex, VectorMatch, VectorMetadata, VectorRecord, VectorStore } from "./vector-index.js";
+
+/** The table name carries the model and dimension, so two models' vectors never share a table. */
+export function vectorTableName(model: string, dimension: number): string {
+  const slug = createHash("sha256").update(model).digest("hex").slice(0, 10);
+  return `vectors_${slug}_${dimension}`;
+}
+
+const toLiteral = (values: Float32Array | number[]) => `[${Array.from(values).join(",")}]`;
+
+interface MatchRow {
+  id: string;
+  distance: number;
+  metadata: VectorMetadata;
+}
+
+/**
+ * pgvector storage owned by this adapter: one table per model with an HNSW cosine index,
+ * created on first use (`CREATE EXTENSION vector` needs pgvector, which PGlite ships), and a
+ * registry of those tables so a video's vectors can be deleted without loading any model.
+ */
+export async function createPgvectorStore(sql: SqlClient): Promise<VectorStore> {
+  await sql.query(`CREATE EXTENSION IF NOT EXISTS vector`);
+  await sql.query(
+    `CREATE TABLE IF NOT EXISTS vector_index_registry (
+       table_name text PRIMARY KEY, model text NOT NULL, dimension integer NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  const opened = new Map<string, Promise<VectorIndex>>();
+  const tables = async () =>
+    (await sql.query<{ table_name: string }>(`SELECT table_name FROM vector_index_registry ORDER BY table_name`)).map((row) => row.table_name);
+
+  return {
+    index(model, dimension) {
+      const table = vectorTableName(model, dimension);
+      let index = opened.get(table);
+      if (!index) {
+        index = openIndex(sql, model, dimension);
+        opened.set(table, index);
+        index.catch(() => opened.delete(table));
+      }
+      return index;
+    },
+    async deleteByPrefix(namespace, prefix) {
+      let deleted = 0;
+      for (const table of await tables()) {
+        const rows = await sql.query(`DELETE FROM ${table} WHERE namespace = $1 AND starts_with(id, $2) RETURNING id`, [namespace, prefix]);
+        deleted += rows.length;
+      }
+      return deleted;
+    },
+    async listIds(namespace, prefix) {
+      const ids: string[] = [];
+      for (const table of await tables()) {
+        const rows = await sql.query<{ id: string }>(`SELECT id FROM ${table} WHERE namespace = $1 AND starts_with(id, $2) ORDER BY id`, [namespace, prefix]);
+        ids.push(...rows.map((row) => row.id));
+      }
+      return ids;
+    },
+  };
+}
+
+async function openIndex(sql: SqlClient, model: string, dimension: number): Promise<VectorIndex> {
+  if (!Number.isInteger(dimension) || dimension < 1 || dimension > 16000) throw new Error(`invalid vector dimension ${dimension}`);
+  const table = vectorTableName(model, dimension);
+  await sql.query(
+    `CREATE TABLE IF NOT EXISTS ${table} (
+       namespace text NOT NULL,
+       id text NOT NULL,
+       video_id text NOT NULL,
+       kind text NOT NULL,
+       embedding vector(${dimension}) NOT NULL,
+       metadata jsonb NOT NULL,
+       PRIMARY KEY (namespace, id))`,
+  );
+  await sql.query(`CREATE INDEX IF NOT EXISTS ${table}_hnsw ON ${table} USING hnsw (embedding vector_cosine_ops)`);
+  await sql.query(`CREATE INDEX IF NOT EXISTS ${table}_video ON ${table} (namespace, video_id)`);
+  await sql.query(
+    `INSERT INTO vector_index_registry (table_name, model, dimension) VALUES ($1, $2, $3) ON CONFLICT (table_name) DO NOTHING`,
+    [table, model, dimension],
+  );
+
+  const check = (values: Float32Array | number[]) => {
+    if (values.length !== dimension) throw new Error(`vector has ${values.length} dimensions; the index for ${model} has ${dimension}`);
+  };
+
+  return {
+    model,
+    dimension,
+
+    async upsert(namespace, records) {
+      if (records.length === 0) return;
+      for (const record of records) check(record.values);
+      const params: unknown[] = [];
+      const rows = records.map((record) => {
+        const base = params.length;
+        params.push(namespace, record.id, record.metadata.videoId, record.metadata.kind, toLiteral(record.values), JSON.stringify(record.metadata));
+        return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}::vector, $${base + 6}::jsonb)`;
+      });
+      await sql.query(
+        `INSERT INTO ${table} (namespace, id, video_id, kind, embedding, metadata) VALUES ${rows.join(", ")}
+         ON CONFLICT (namespace, id) DO UPDATE SET embedding = EXCLUDED.embedding, metadata = EXCLUDED.metadata,
+           video_id = EXCLUDED.video_id, kind = EXCLUDED.kind`,
+        params,
+      );
+    },
+
+    async query(namespace, { vector, topK, filter = {} }) {
+      check(vector);
+      const params: unknown[] = [toLiteral(vector), namespace, topK];
+      const where = ["namespace = $2"];
+      if (filter.videoId) where.push(`video_id = $${params.push(filter.videoId)}`);
+      if (filter.kind) where.push(`kind = $${params.push(filter.kind)}`);
+      // HNSW returns at most ef_search rows, and filters apply after the scan: widen the search
+      // for large k and let pgvector keep scanning until enough rows pass the filter.
+      return sql.transaction(async (tx) => {
+        await tx.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, topK * 2))}`);
+        await tx.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+        const rows = await tx.query<MatchRow>(
+          `SELECT id, metadata, embedding <=> $1::vector AS distance FROM ${table}
+           WHERE ${where.join(" AND ")} ORDER BY distance LIMIT $3`,
+          params,
+        );
+        // relaxed_order may return rows slightly out of order: restore exact order.
+        return rows
+          .map((row): VectorMatch => ({ id: row.id, score: 1 - Number(row.distance), metadata: row.metadata }))
+          .sort((a, b) => b.score - a.score);
+      });
+    },
+
+    async fetch(namespace, ids) {
+      const found = new Map<string, VectorRecord>();
+      if (ids.length === 0) return found;
+      const rows = await sql.query<{ id: string; embedding: string; metadata: VectorMetadata }>(
+        `SELECT id, embedding::text AS embedding, metadata FROM ${table} WHERE namespace = $1 AND id = ANY($2::text[])`,
+        [namespace, ids],
+      );
+      for (const row of rows) found.set(row.id, { id: row.id, values: JSON.parse(row.embedding) as number[], metadata: row.metadata });
+      return found;
+    },
+
+    async listIds(namespace, prefix) {
+      const rows = await sql.query<{ id: string }>(
+        `SELECT id FROM ${table} WHERE namespace = $1 AND starts_with(id, $2) ORDER BY id`,
+        [namespace, prefix],
+      );
+      return rows.map((row) => row.id);
+    },
+
+    async deleteByPrefix(namespace, prefix) {
+      const rows = await sql.query<{ id: string }>(
+        `DELETE FROM ${table} WHERE namespace = $1 AND starts_with(id, $2) RETURNING id`,
+        [namespace, prefix],
+      );
+      return rows.length;
+    },
+  };
+}

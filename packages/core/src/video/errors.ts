@@ -1,0 +1,24 @@
+import { VisibleError } from "../error.js";
+
+export class VideoNotFound extends VisibleError {
+  constructor(id: string) {
+    super("video.not_found", `No video with id '${id}'.`, 404);
+  }
+}
+
+export class VideoWrongState extends VisibleError {
+  constructor(id: string, status: string, action: string) {
+    super("video.invalid_state", `Video '${id}' is ${status}; cannot ${action}.`, 409);
+  }
+}
+
+export const uploadErrors = {
+  empty: () => new VisibleError("upload.empty", "The file is empty (0 bytes): choose a video file.", 400),
+  tooLarge: (size: number, max: number) =>
+    new VisibleError("upload.too_large", `The file is ${size} bytes; the largest accepted upload is ${max} bytes.`, 413),
+  unsupportedType: (type: string) =>
+    new VisibleError("upload.unsupported_type", `Content type '${type}' is not a video: send video/* (or application/octet-stream).`, 415),
+  sizeMismatch: (declared: number, received: number) =>
+    new VisibleError("upload.size_mismatch", `Received ${received} bytes but the upload declared ${declared}: send the whole file again.`, 400),
+  missing: (id: string) => new VisibleError("upload.missing", `Video '${id}' has no uploaded file yet: upload it before completing.`, 409),
+};

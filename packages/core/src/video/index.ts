@@ -1,0 +1,231 @@
+import type { Readable } from "node:stream";
+import { and, desc, eq, lt } from "drizzle-orm";
+import { z } from "zod";
+import { BlobTooLarge } from "../blob/blob-store.js";
+import * as Job from "../job/index.js";
+import type { Services } from "../services.js";
+import { createId } from "../util/id.js";
+import { vectorId } from "../vector/vector-index.js";
+import { uploadErrors, VideoNotFound, VideoWrongState } from "./errors.js";
+import { VIDEO_STATUSES, videoTable, type VideoRow } from "./video.sql.js";
+
+export { VideoNotFound, VideoWrongState, uploadErrors } from "./errors.js";
+export { videoTable, VIDEO_STATUSES, type VideoRow, type VideoStatus } from "./video.sql.js";
+
+const VIDEO_TYPE = /^(video\/[a-z0-9.+-]+|application\/octet-stream)$/i;
+
+export const createSchema = z.object({
+  filename: z.string().trim().min(1).max(255).describe("name of the file being uploaded"),
+  sizeBytes: z.number().int().min(0).describe("exact size of the file in bytes"),
+  contentType: z.string().trim().max(100).default("application/octet-stream").describe("MIME type, video/* or application/octet-stream"),
+  title: z.string().trim().min(1).max(200).optional().describe("title shown in lists; defaults to the file name"),
+});
+export type CreateInput = z.input<typeof createSchema>;
+
+const progressSchema = z.object({
+  stage: z.enum([...Job.STAGES, "done"]),
+  stages: z.object(Object.fromEntries(Job.STAGES.map((stage) => [stage, z.number().min(0).max(1)])) as Record<Job.Stage, z.ZodNumber>),
+  frames: z.object({ sampled: z.number().int(), embedded: z.number().int(), indexed: z.number().int() }),
+});
+
+/** The video as the API and CLI show it (also its OpenAPI schema). */
+export const viewSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  filename: z.string(),
+  status: z.enum(VIDEO_STATUSES),
+  sizeBytes: z.number().int(),
+  durationSec: z.number().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  fps: z.number().nullable(),
+  codec: z.string().nullable(),
+  frameCount: z.number().int(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable().describe("why processing failed"),
+  job: z
+    .object({
+      id: z.string(),
+      status: z.enum(Job.JOB_STATUSES),
+      attempts: z.number().int(),
+      maxAttempts: z.number().int(),
+      progress: progressSchema,
+      lastError: z.string().nullable(),
+    })
+    .nullable()
+    .describe("the latest processing job, with per-stage progress"),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type VideoView = z.infer<typeof viewSchema>;
+
+export function view(row: VideoRow, job?: Job.JobRow): VideoView {
+  return {
+    id: row.id,
+    title: row.title,
+    filename: row.filename,
+    status: row.status,
+    sizeBytes: row.sizeBytes,
+    durationSec: row.durationSec,
+    width: row.width,
+    height: row.height,
+    fps: row.fps,
+    codec: row.codec,
+    frameCount: row.frameCount,
+    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? "" } : null,
+    job: job
+      ? { id: job.id, status: job.status, attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, lastError: job.lastError }
+      : null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function extensionOf(filename: string): string {
+  const match = /\.([a-z0-9]{1,8})$/i.exec(filename);
+  return match ? `.${match[1]!.toLowerCase()}` : "";
+}
+
+export const sourceKey = (tenantId: string, videoId: string, filename: string) => `${tenantId}/videos/${videoId}/source${extensionOf(filename)}`;
+export const videoPrefix = (tenantId: string, videoId: string) => `${tenantId}/videos/${videoId}/`;
+
+/** Registers a video about to be uploaded; size and type are checked before any byte moves. */
+export async function create(svc: Services, tenantId: string, input: CreateInput): Promise<VideoRow> {
+  const parsed = createSchema.parse(input);
+  if (parsed.sizeBytes === 0) throw uploadErrors.empty();
+  if (parsed.sizeBytes > svc.settings.maxUploadBytes) throw uploadErrors.tooLarge(parsed.sizeBytes, svc.settings.maxUploadBytes);
+  if (!VIDEO_TYPE.test(parsed.contentType)) throw uploadErrors.unsupportedType(parsed.contentType);
+  const id = createId("vid");
+  const [row] = await svc.db
+    .insert(videoTable)
+    .values({
+      id,
+      tenantId,
+      title: parsed.title ?? parsed.filename,
+      filename: parsed.filename,
+      contentType: parsed.contentType,
+      status: "uploading",
+      sizeBytes: parsed.sizeBytes,
+      blobKey: sourceKey(tenantId, id, parsed.filename),
+    })
+    .returning();
+  return row!;
+}
+
+async function row(svc: Services, tenantId: string, id: string): Promise<VideoRow> {
+  const [found] = await svc.db.select().from(videoTable).where(and(eq(videoTable.tenantId, tenantId), eq(videoTable.id, id)));
+  if (!found) throw new VideoNotFound(id);
+  return found;
+}
+
+export async function get(svc: Services, tenantId: string, id: string): Promise<VideoView> {
+  const found = await row(svc, tenantId, id);
+  const jobs = await Job.latestForVideos(svc.db, [id]);
+  return view(found, jobs.get(id));
+}
+
+/** Newest first, paged by id (ids sort by creation time). */
+export async function list(svc: Services, tenantId: string, options: { limit?: number; before?: string } = {}): Promise<VideoView[]> {
+  const rows = await svc.db
+    .select()
+    .from(videoTable)
+    .where(and(eq(videoTable.tenantId, tenantId), options.before ? lt(videoTable.id, options.before) : undefined))
+    .orderBy(desc(videoTable.id))
+    .limit(options.limit ?? 100);
+  const jobs = await Job.latestForVideos(svc.db, rows.map((r) => r.id));
+  return rows.map((r) => view(r, jobs.get(r.id)));
+}
+
+/**
+ * Streams the file into the blob store. The store writes all or nothing, and the size must be
+ * exactly what `create` declared, so a cut connection or an oversized body leaves no file.
+ */
+export async function upload(svc: Services, tenantId: string, id: string, body: Readable, contentType?: string): Promise<VideoView> {
+  const video = await row(svc, tenantId, id);
+  if (video.status !== "uploading") throw new VideoWrongState(id, video.status, "upload");
+  if (contentType && !VIDEO_TYPE.test(contentType.split(";")[0]!.trim())) throw uploadErrors.unsupportedType(contentType);
+  let size: number;
+  try {
+    ({ size } = await svc.blobs.put(video.blobKey, body, { contentType: video.contentType, maxBytes: Math.min(video.sizeBytes, svc.settings.maxUploadBytes) }));
+  } catch (error) {
+    if (error instanceof BlobTooLarge) {
+      throw video.sizeBytes < svc.settings.maxUploadBytes
+        ? uploadErrors.sizeMismatch(video.sizeBytes, error.maxBytes + 1)
+        : uploadErrors.tooLarge(error.maxBytes + 1, svc.settings.maxUploadBytes);
+    }
+    throw error;
+  }
+  if (size !== video.sizeBytes) {
+    await svc.blobs.delete(video.blobKey);
+    throw size === 0 ? uploadErrors.empty() : uploadErrors.sizeMismatch(video.sizeBytes, size);
+  }
+  return get(svc, tenantId, id);
+}
+
+/**
+ * The upload is complete: create the ingest job and queue it. Completing twice is harmless: the
+ * second call returns the video as it is.
+ */
+export async function complete(svc: Services, tenantId: string, id: string): Promise<VideoView> {
+  const video = await row(svc, tenantId, id);
+  if (video.status !== "uploading") {
+    if (video.status === "deleting") throw new VideoWrongState(id, video.status, "complete the upload");
+    return get(svc, tenantId, id);
+  }
+  const stored = await svc.blobs.stat(video.blobKey);
+  if (!stored) throw uploadErrors.missing(id);
+  if (stored.size !== video.sizeBytes) throw uploadErrors.sizeMismatch(video.sizeBytes, stored.size);
+  const job = await svc.db.transaction(async (tx) => {
+    const updated = await tx
+      .update(videoTable)
+      .set({ status: "queued", updatedAt: new Date() })
+      .where(and(eq(videoTable.id, id), eq(videoTable.status, "uploading")))
+      .returning({ id: videoTable.id });
+    if (updated.length === 0) return undefined;
+    return Job.create(tx, { tenantId, videoId: id, maxAttempts: svc.settings.maxAttempts });
+  });
+  if (job) {
+    try {
+      await svc.queue.send({ jobId: job.id, videoId: id, tenantId });
+    } catch (error) {
+      // Without its message the job would never run: undo, so the client can complete again.
+      await svc.db.transaction(async (tx) => {
+        await tx.delete(Job.jobTable).where(eq(Job.jobTable.id, job.id));
+        await tx.update(videoTable).set({ status: "uploading", updatedAt: new Date() }).where(eq(videoTable.id, id));
+      });
+      throw error;
+    }
+    svc.log.info("video queued", { videoId: id, jobId: job.id });
+  }
+  return get(svc, tenantId, id);
+}
+
+/**
+ * Deletes a video and everything made from it: vectors, files, then rows (frames and jobs
+ * cascade). The row is marked `deleting` first, so a crash part-way leaves a video that can be
+ * deleted again rather than orphans that nothing points to.
+ */
+export async function remove(svc: Services, tenantId: string, id: string): Promise<{ vectors: number; blobs: number }> {
+  const video = await row(svc, tenantId, id);
+  await svc.db.update(videoTable).set({ status: "deleting", updatedAt: new Date() }).where(eq(videoTable.id, id));
+  const job = (await Job.latestForVideos(svc.db, [id])).get(id);
+  if (job && svc.cancelJob) svc.cancelJob(job.id);
+  const vectors = await svc.vectors.deleteByPrefix(tenantId, vectorId.videoPrefix(id));
+  const blobs = await svc.blobs.deletePrefix(videoPrefix(tenantId, video.id));
+  await svc.db.delete(videoTable).where(eq(videoTable.id, id));
+  svc.log.info("video deleted", { videoId: id, vectors, blobs });
+  return { vectors, blobs };
+}
+
+/** Status changes made by the pipeline. */
+export async function setStatus(
+  db: Pick<Services["db"], "update">,
+  id: string,
+  changes: Partial<Pick<VideoRow, "status" | "durationSec" | "width" | "height" | "fps" | "codec" | "frameCount" | "errorCode" | "errorMessage">>,
+): Promise<void> {
+  await db.update(videoTable).set({ ...changes, updatedAt: new Date() }).where(eq(videoTable.id, id));
+}
+
+export async function find(svc: Services, id: string): Promise<VideoRow | undefined> {
+  const [found] = await svc.db.select().from(videoTable).where(eq(videoTable.id, id));
+  return found;
+}
