@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from "commander";
+import { errorMessage, isVisibleError, setLogLevel } from "@vos/core";
+import { ApiError } from "./client.js";
+import { ingest } from "./commands/ingest.js";
+import { search } from "./commands/search.js";
+import { serve } from "./commands/serve.js";
+import { remove, videos } from "./commands/videos.js";
+import { connect, type Connection } from "./connect.js";
+
+const integerIn = (min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+  return n;
+};
+const numberIn = (min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
+  return n;
+};
+
+/** Opens the API (remote or embedded), runs `work`, and always closes what it opened. */
+async function withClient<T>(workers: boolean, work: (connection: Connection) => Promise<T>): Promise<T> {
+  // Commands print results on stdout; keep routine logs out of the way unless asked for.
+  if (!process.env.VOS_LOG_LEVEL) setLogLevel("warn");
+  const connection = await connect({ workers });
+  try {
+    return await work(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+const program = new Command("vos")
+  .description("Video Object Search: find any moment in your videos by words or by picture.")
+  .showHelpAfterError()
+  .addHelpText(
+    "after",
+    "\nWithout VOS_API_URL the commands open the data folder (VOS_DATA_DIR, default .vos) themselves;\nwith VOS_API_URL=http://localhost:3000 they talk to a running `vos serve`.",
+  );
+
+program
+  .command("serve")
+  .description("run the API, the worker pool and the web app (what `npm start` runs)")
+  .action(() => serve());
+
+program
+  .command("ingest")
+  .description("upload videos and queue them for processing")
+  .argument("<file...>", "video files")
+  .option("--title <title>", "title (default: the file name)")
+  .option("--wait", "wait until each video is ready or failed, with progress", false)
+  .option("--json", "print JSON: [{ videoId, status, frames, error? }]", false)
+  .action(async (files: string[], options: { title?: string; wait: boolean; json: boolean }) => {
+    const results = await withClient(options.wait, ({ client }) => ingest(client, files, options));
+    if (results.some((result) => result.status === "failed")) process.exitCode = 1;
+  });
+
+program
+  .command("search")
+  .description("find moments by words (or by a picture with --image)")
+  .argument("[text]", "what to look for, e.g. \"a dog on a beach\"")
+  .option("--image <file>", "search with a picture instead of words")
+  .option("--video <id>", "only search this video")
+  .addOption(new Option("--limit <n>", "most moments to show").argParser(integerIn(1, 100)).default(10))
+  .addOption(new Option("--min-score <s>", "drop hits below this similarity (-1 to 1)").argParser(numberIn(-1, 1)))
+  .option("--json", "print JSON: [{ videoId, kind, timeSec, start, end, score, thumbnailUrl }]", false)
+  .action(async (text: string | undefined, options: { image?: string; video?: string; limit: number; minScore?: number; json: boolean }) => {
+    if (!options.image && !text?.trim()) throw new InvalidArgumentError("give words to search for, or --image <file>");
+    await withClient(false, ({ client }) => search(client, text, options));
+  });
+
+program
+  .command("videos")
+  .description("list videos with their status")
+  .option("--json", "print JSON", false)
+  .action(async (options: { json: boolean }) => withClient(false, ({ client }) => videos(client, options)));
+
+program
+  .command("delete")
+  .description("delete a video with its frames, files and vectors")
+  .argument("<id>", "video id")
+  .option("--json", "print JSON", false)
+  .action(async (id: string, options: { json: boolean }) => withClient(false, ({ client }) => remove(client, id, options)));
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof InvalidArgumentError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const code = error instanceof ApiError || isVisibleError(error) ? error.code : "cli.error";
+  process.stderr.write(`error [${code}]: ${errorMessage(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,43 @@
+import { createApi } from "@vos/functions/api/app";
+import { loadConfig, type Config } from "@vos/core";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime";
+import { createClient, type Client } from "./client.js";
+
+export interface Connection {
+  client: Client;
+  /** Set when this process runs the embedded runtime itself (no VOS_API_URL). */
+  runtime?: EmbeddedRuntime;
+  close(): Promise<void>;
+}
+
+/** The local API: the Hono app over the embedded runtime, with the files route for thumbnails. */
+export function localApi(runtime: EmbeddedRuntime) {
+  return createApi({ services: runtime.services, tenantOf: () => runtime.config.tenant, serveFiles: true });
+}
+
+/**
+ * Talks to a running server when VOS_API_URL is set; otherwise opens the data folder itself
+ * (taking its lock) and calls the same API in process. `workers` starts the in-process worker
+ * pool, for commands that wait for processing.
+ */
+export async function connect(options: { workers: boolean; env?: NodeJS.ProcessEnv }): Promise<Connection> {
+  const env = options.env ?? process.env;
+  const remote = env.VOS_API_URL?.trim();
+  if (remote) {
+    let base: URL;
+    try {
+      base = new URL(remote);
+    } catch {
+      throw new Error(`VOS_API_URL=${JSON.stringify(remote)} is not a URL: set it like http://localhost:3000, or unset it to run without a server.`);
+    }
+    return { client: createClient(base.toString(), (request) => fetch(request)), close: async () => {} };
+  }
+  const config: Config = loadConfig(env);
+  const runtime = await startEmbeddedRuntime(config, { workers: options.workers });
+  const app = localApi(runtime);
+  return {
+    client: createClient("http://vos.local/", async (request) => app.fetch(request)),
+    runtime,
+    close: () => runtime.close(),
+  };
+}

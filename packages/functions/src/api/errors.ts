@@ -1,0 +1,42 @@
+import type { Hook } from "@hono/zod-openapi";
+import { createLogger, isVisibleError } from "@vos/core";
+import type { Context, Env } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ZodError, z } from "zod";
+
+const log = createLogger({ component: "api" });
+
+export const errorSchema = z.object({
+  code: z.string().describe("stable dotted code, e.g. video.not_found"),
+  message: z.string().describe("what went wrong and what to do"),
+});
+
+/** Readable summary of zod issues: `sizeBytes: Too small: expected number to be >=0`. */
+export function describeIssues(error: ZodError): string {
+  return error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message)).join("; ");
+}
+
+/** Request validation failures answer 400 with the fields at fault. */
+export const validationHook: Hook<unknown, Env, string, unknown> = (result, c) => {
+  if (!result.success) {
+    return c.json({ code: "request.invalid", message: `Invalid ${result.target}: ${describeIssues(result.error)}` }, 400);
+  }
+  return undefined;
+};
+
+/** Every error leaves as `{ code, message }`: visible errors with their status, others as 500. */
+export function onError(error: Error, c: Context): Response {
+  if (isVisibleError(error)) return c.json({ code: error.code, message: error.message }, error.status);
+  if (error instanceof ZodError) return c.json({ code: "request.invalid", message: describeIssues(error) }, 400);
+  if (error instanceof HTTPException) {
+    // Hono raises these for bodies it cannot parse (malformed JSON among them).
+    const malformed = /json/i.test(error.message);
+    return c.json(
+      { code: malformed ? "request.malformed_json" : "request.invalid", message: malformed ? "The request body is not valid JSON." : error.message },
+      error.status as ContentfulStatusCode,
+    );
+  }
+  log.error("unhandled error", { path: c.req.path, method: c.req.method, error });
+  return c.json({ code: "internal", message: "Something went wrong on our side; the error was logged." }, 500);
+}

@@ -1,0 +1,33 @@
+import { Readable } from "node:stream";
+import type { BlobStore } from "@vos/core/blob";
+import { Hono } from "hono";
+
+const TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", mp4: "video/mp4", webm: "video/webm", mov: "video/quicktime", mkv: "video/x-matroska" };
+
+/**
+ * Stored files for the embedded runtime (thumbnails, playback), with HTTP Range support so a
+ * browser can seek in a video. On AWS the same URLs are presigned S3 GETs instead.
+ */
+export function fileRoutes(blobs: BlobStore, tenantOf: (c: import("hono").Context) => string | Promise<string>) {
+  return new Hono().get("/files/*", async (c) => {
+    const key = c.req.path.replace(/^.*?\/files\//, "").split("/").map(decodeURIComponent).join("/");
+    const tenant = await tenantOf(c);
+    if (!key.startsWith(`${tenant}/`) || key.includes("..")) return c.json({ code: "file.not_found", message: "No such file." }, 404);
+    const info = await blobs.stat(key).catch(() => undefined);
+    if (!info) return c.json({ code: "file.not_found", message: "No such file." }, 404);
+    const type = TYPES[key.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream";
+    const headers: Record<string, string> = { "content-type": type, "accept-ranges": "bytes", "cache-control": "private, max-age=3600" };
+    const range = /^bytes=(\d*)-(\d*)$/.exec(c.req.header("range") ?? "");
+    if (range && (range[1] || range[2])) {
+      const start = range[1] ? Number(range[1]) : Math.max(0, info.size - Number(range[2]));
+      const end = range[1] && range[2] ? Math.min(Number(range[2]), info.size - 1) : info.size - 1;
+      if (start > end || start >= info.size) {
+        return c.body(null, 416, { "content-range": `bytes */${info.size}` });
+      }
+      const stream = await blobs.get(key, { start, end });
+      return c.body(Readable.toWeb(stream) as ReadableStream, 206, { ...headers, "content-range": `bytes ${start}-${end}/${info.size}`, "content-length": String(end - start + 1) });
+    }
+    const stream = await blobs.get(key);
+    return c.body(Readable.toWeb(stream) as ReadableStream, 200, { ...headers, "content-length": String(info.size) });
+  });
+}

@@ -1,0 +1,52 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { Search, VisibleError } from "@vos/core";
+import type { ApiOptions } from "../context.js";
+import { errorSchema, validationHook } from "../errors.js";
+
+const results = { description: "moments, best first", content: { "application/json": { schema: z.object({ hits: z.array(Search.hitSchema) }) } } };
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { description: "error", content: { "application/json": { schema: errorSchema } } }]));
+
+const text = createRoute({
+  method: "post",
+  path: "/search",
+  summary: "Find moments by words",
+  request: { body: { required: true, content: { "application/json": { schema: Search.textSchema } } } },
+  responses: { 200: results, ...errors(400, 503) },
+});
+
+const imageForm = z.object({
+  image: z.any().describe("the picture to look for (JPEG, PNG, WebP...)").openapi({ type: "string", format: "binary" }),
+  videoId: z.string().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+  minScore: z.coerce.number().min(-1).max(1).optional(),
+});
+
+const image = createRoute({
+  method: "post",
+  path: "/search/image",
+  summary: "Find moments that look like a picture",
+  request: { body: { required: true, content: { "multipart/form-data": { schema: imageForm } } } },
+  responses: { 200: results, ...errors(400, 413, 415, 503) },
+});
+
+export function searchRoutes(options: ApiOptions) {
+  const svc = options.services;
+  const maxImageBytes = options.maxImageBytes ?? 20 * 1024 * 1024;
+  return new OpenAPIHono({ defaultHook: validationHook })
+    .openapi(text, async (c) => c.json({ hits: await Search.text(svc, await options.tenantOf(c), c.req.valid("json")) }, 200))
+    .openapi(image, async (c) => {
+      const form = c.req.valid("form");
+      const file: unknown = form.image;
+      if (!(file instanceof Blob)) throw new VisibleError("search.image_missing", "Send the picture as the multipart field 'image'.", 400);
+      if (file.size === 0) throw new VisibleError("image.empty", "The picture is empty (0 bytes).", 400);
+      if (file.size > maxImageBytes) throw new VisibleError("image.too_large", `The picture is ${file.size} bytes; the limit is ${maxImageBytes}.`, 413);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const hits = await Search.image(svc, await options.tenantOf(c), bytes, {
+        limit: form.limit,
+        ...(form.videoId ? { videoId: form.videoId } : {}),
+        ...(form.minScore !== undefined ? { minScore: form.minScore } : {}),
+      });
+      return c.json({ hits }, 200);
+    });
+}
