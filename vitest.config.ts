@@ -8,5 +8,6 @@ export default defineConfig({
     pool: "forks",
     fileParallelism: true,
     maxWorkers: 2,
+    env: { VOS_LOG_LEVEL: process.env.VOS_LOG_LEVEL ?? "warn" },
   },
 });
