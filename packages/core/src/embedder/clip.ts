@@ -1,5 +1,8 @@
-import { statSync } from "node:fs";
-import path from "node:path";
+/**
+ * CLIP through transformers.js: tokenizer + image processor + the text and vision halves of a CLIP
+ * ONNX export (onnx/text_model.onnx, onnx/vision_model.onnx). Hub ids and local folders go through
+ * the same from_pretrained calls; only where the files come from differs.
+ */
 import {
   AutoImageProcessor,
   AutoTokenizer,
@@ -11,6 +14,7 @@ import {
 import type { Tensor } from "@huggingface/transformers";
 import { VisibleError, errorMessage } from "../error.js";
 import { createLogger } from "../log.js";
+import { modelUnavailable, resolveModelSource } from "./source.js";
 import type { ClipEmbedderOptions, Embedder, RgbImage } from "./types.js";
 
 export const DEFAULT_CLIP_MODEL = "Xenova/clip-vit-base-patch32";
@@ -38,43 +42,6 @@ export function loadClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder
   return load;
 }
 
-interface ModelSource {
-  /** What transformers.js is given: an absolute folder path or a hub id. */
-  location: string;
-  local: boolean;
-}
-
-/**
- * An existing folder (absolute or relative to cwd) is loaded from disk with downloads off; anything
- * that is clearly a path but missing fails at once; everything else is a hub id. Folders are made
- * absolute because transformers.js reads a relative "a/b" as a hub id under env.localModelPath.
- */
-function resolveModelSource(model: string): ModelSource {
-  const folder = path.resolve(model);
-  if (isDirectory(folder)) return { location: folder, local: true };
-  const looksLikePath = path.isAbsolute(model) || model.startsWith(".") || model.startsWith("~") || model.includes("\\");
-  if (looksLikePath) throw modelUnavailable(model, `folder ${folder} does not exist`);
-  return { location: model, local: false };
-}
-
-function isDirectory(folder: string): boolean {
-  try {
-    return statSync(folder).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function modelUnavailable(model: string, cause: string): VisibleError {
-  return new VisibleError(
-    "embedder.model_unavailable",
-    `Could not load CLIP model '${model}' (${cause}). Set VOS_CLIP_MODEL to a local folder with a CLIP ONNX ` +
-      "export, or check network access to the Hugging Face hub.",
-    503,
-    false,
-  );
-}
-
 async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder> {
   const started = performance.now();
   const source = resolveModelSource(options.model);
@@ -97,15 +64,15 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   ]);
   const failed = settled.find((result) => result.status === "rejected");
   if (failed) {
-    // Release ONNX sessions that did load before reporting the one that did not.
+    // Release ONNX sessions that did load before reporting the part that did not.
     await Promise.all(settled.map((r) => (r.status === "fulfilled" && "dispose" in r.value ? r.value.dispose() : null)));
     throw modelUnavailable(options.model, errorMessage(failed.reason));
   }
-  const [tokenizer, processor, textModel, visionModel] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
-    Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>,
-    Awaited<ReturnType<typeof AutoImageProcessor.from_pretrained>>,
-    Awaited<ReturnType<typeof CLIPTextModelWithProjection.from_pretrained>>,
-    Awaited<ReturnType<typeof CLIPVisionModelWithProjection.from_pretrained>>,
+  const [tokenizer, processor, textModel, visionModel] = [
+    fulfilled(settled[0]),
+    fulfilled(settled[1]),
+    fulfilled(settled[2]),
+    fulfilled(settled[3]),
   ];
 
   const embedTexts = async (texts: string[]): Promise<Float32Array[]> => {
@@ -141,6 +108,11 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
     ms: Math.round(performance.now() - started),
   });
   return { model: options.model, dimension, embedImages, embedTexts };
+}
+
+function fulfilled<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === "rejected") throw result.reason;
+  return result.value;
 }
 
 function toRawImage(image: RgbImage): RawImage {

@@ -16,7 +16,8 @@ const text = createRoute({
 });
 
 const imageForm = z.object({
-  image: z.any().describe("the picture to look for (JPEG, PNG, WebP...)").openapi({ type: "string", format: "binary" }),
+  // Checked in the handler, so a missing picture gets its own error code.
+  image: z.any().optional().describe("the picture to look for (JPEG, PNG, WebP...); required").openapi({ type: "string", format: "binary" }),
   videoId: z.string().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(10),
   minScore: z.coerce.number().min(-1).max(1).optional(),

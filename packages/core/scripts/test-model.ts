@@ -1,0 +1,459 @@
+/**
+ * Writes "clip-colours", a tiny model with the CLIP layout (config.json, preprocessor_config.json,
+ * tokenizer.json, onnx/text_model.onnx, onnx/vision_model.onnx). Model weights cannot be downloaded
+ * on the project's machines, so tests load this folder through the same `loadClipEmbedder` code as
+ * a hub export. Its weights are set by hand so colour words line up with colour images:
+ *
+ * - vision: mean colour of each 32x32 patch of the preprocessed image -> (chromaticity, brightness)
+ *   -> weighted squared distance to one prototype per colour -> sharp softmax -> mean over patches
+ *   (the share of the image each colour covers) -> projection.
+ * - text: one vector per token (colour words one-hot on their colour, every other token zero),
+ *   summed over the attention mask -> the same projection.
+ *
+ * Both sides add a small shared "neutral" direction so no embedding is ever the zero vector
+ * (cosine distance of a zero vector is NaN in pgvector).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import onnxProto from "onnx-proto";
+
+const { onnx } = onnxProto;
+type TensorProto = InstanceType<typeof onnx.TensorProto>;
+type NodeProto = InstanceType<typeof onnx.NodeProto>;
+
+export const TEST_MODEL_NAME = "clip-colours-v1";
+export const TEST_MODEL_PROJECTION_DIM = 16;
+
+interface Colour {
+  name: string;
+  rgb: [number, number, number];
+  /** Achromatic colours are told apart by brightness; chromatic ones ignore it. */
+  achromatic: boolean;
+  words: string[];
+}
+
+/** HTML colour values; synonyms share a prototype (lime and green differ only in brightness). */
+export const TEST_MODEL_COLOURS: readonly Colour[] = [
+  { name: "red", rgb: [255, 0, 0], achromatic: false, words: ["red"] },
+  { name: "orange", rgb: [255, 165, 0], achromatic: false, words: ["orange"] },
+  { name: "yellow", rgb: [255, 255, 0], achromatic: false, words: ["yellow"] },
+  { name: "green", rgb: [0, 255, 0], achromatic: false, words: ["green", "lime"] },
+  { name: "cyan", rgb: [0, 255, 255], achromatic: false, words: ["cyan", "aqua", "turquoise"] },
+  { name: "blue", rgb: [0, 0, 255], achromatic: false, words: ["blue", "navy"] },
+  { name: "magenta", rgb: [255, 0, 255], achromatic: false, words: ["magenta", "fuchsia", "purple", "violet"] },
+  { name: "white", rgb: [255, 255, 255], achromatic: true, words: ["white"] },
+  { name: "gray", rgb: [128, 128, 128], achromatic: true, words: ["gray", "grey"] },
+  { name: "black", rgb: [0, 0, 0], achromatic: true, words: ["black"] },
+];
+
+/** Words that get whole tokens but no meaning, so queries tokenise like real captions. */
+const FILLER_WORDS = [
+  "a", "an", "the", "of", "and", "with", "in", "on", "image", "photo", "picture", "frame", "video",
+  "still", "shot", "color", "colour", "dark", "light", "bright", "car", "dog", "cat", "person",
+];
+
+/** Keeps near-black pixels' chromaticity near neutral instead of amplifying noise. */
+const CHROMA_EPS = 0.05;
+/** Softmax temperature on squared feature distances: the closest prototype takes almost all. */
+const TEMPERATURE = 0.004;
+/** Size of the shared neutral component added to every text and image embedding. */
+const NEUTRAL = 0.01;
+/** CLIP's own normalisation constants, so the preprocessor matches the real model's. */
+const IMAGE_MEAN = [0.48145466, 0.4578275, 0.40821073];
+const IMAGE_STD = [0.26862954, 0.26130258, 0.27577711];
+const BOS = "<|startoftext|>";
+const EOS = "<|endoftext|>";
+const OPSET = 13;
+/** Vision patch size: 224 px crops give a 7 x 7 grid, like ViT-B/32. */
+const PATCH = 32;
+
+export async function writeTestClipModel(dir: string): Promise<void> {
+  const tokenizer = buildTokenizer();
+  const projection = orthonormalRows(TEST_MODEL_COLOURS.length + 1, TEST_MODEL_PROJECTION_DIM, 20240601);
+  await mkdir(path.join(dir, "onnx"), { recursive: true });
+  const json = (name: string, value: unknown) => writeFile(path.join(dir, name), JSON.stringify(value, null, 2) + "\n");
+  await Promise.all([
+    json("config.json", modelConfig(tokenizer)),
+    json("preprocessor_config.json", preprocessorConfig()),
+    json("tokenizer.json", tokenizer.json),
+    json("tokenizer_config.json", tokenizerConfig()),
+    json("special_tokens_map.json", { bos_token: BOS, eos_token: EOS, pad_token: EOS, unk_token: EOS }),
+    writeFile(path.join(dir, "onnx", "text_model.onnx"), textModel(tokenizer, projection)),
+    writeFile(path.join(dir, "onnx", "vision_model.onnx"), visionModel(projection)),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokenizer: CLIP's tokenizer.json layout (byte-level BPE with `</w>` word ends), with a vocab of
+// the 512 byte symbols plus whole-word tokens learned from the words above.
+
+interface BuiltTokenizer {
+  json: unknown;
+  vocab: Map<string, number>;
+  bosId: number;
+  eosId: number;
+}
+
+/** GPT-2/CLIP byte -> printable character table, in CLIP's vocab order. */
+function byteSymbols(): string[] {
+  const bytes: number[] = [];
+  for (let b = 33; b <= 126; b++) bytes.push(b);
+  for (let b = 161; b <= 172; b++) bytes.push(b);
+  for (let b = 174; b <= 255; b++) bytes.push(b);
+  const chars = [...bytes];
+  let extra = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!bytes.includes(b)) {
+      bytes.push(b);
+      chars.push(256 + extra++);
+    }
+  }
+  return chars.map((c) => String.fromCodePoint(c));
+}
+
+/**
+ * Learns merges the way BPE training does (most frequent pair first), so encoding any of the
+ * words replays the same merges and ends in one token.
+ */
+function learnMerges(words: string[]): string[][] {
+  const pieces = words.map((word) => {
+    const chars = Array.from(word);
+    chars[chars.length - 1] += "</w>";
+    return chars;
+  });
+  const merges: string[][] = [];
+  for (;;) {
+    const counts = new Map<string, number>();
+    for (const word of pieces) {
+      for (let i = 0; i + 1 < word.length; i++) {
+        const key = `${word[i]} ${word[i + 1]}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    if (counts.size === 0) return merges;
+    const best = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
+    const pair = best[0].split(" ") as [string, string];
+    merges.push(pair);
+    for (const word of pieces) {
+      for (let i = 0; i + 1 < word.length; i++) {
+        if (word[i] === pair[0] && word[i + 1] === pair[1]) word.splice(i, 2, pair[0] + pair[1]);
+      }
+    }
+  }
+}
+
+function buildTokenizer(): BuiltTokenizer {
+  const words = [...new Set([...TEST_MODEL_COLOURS.flatMap((c) => c.words), ...FILLER_WORDS])].sort();
+  const symbols = byteSymbols();
+  const merges = learnMerges(words);
+  const tokens = [...symbols, ...symbols.map((s) => s + "</w>"), ...merges.map((m) => m.join(""))];
+  const vocab = new Map<string, number>();
+  for (const token of tokens) if (!vocab.has(token)) vocab.set(token, vocab.size);
+  const bosId = vocab.size;
+  const eosId = bosId + 1;
+  const special = (id: number, content: string) => ({
+    id, content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true,
+  });
+  const json = {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: [special(bosId, BOS), special(eosId, EOS)],
+    normalizer: {
+      type: "Sequence",
+      normalizers: [
+        { type: "NFC" },
+        { type: "Replace", pattern: { Regex: "\\s+" }, content: " " },
+        { type: "Lowercase" },
+      ],
+    },
+    pre_tokenizer: {
+      type: "Sequence",
+      pretokenizers: [
+        {
+          type: "Split",
+          pattern: {
+            Regex: "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
+          },
+          behavior: "Removed",
+          invert: true,
+        },
+        { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
+      ],
+    },
+    post_processor: {
+      type: "RobertaProcessing",
+      sep: [EOS, eosId],
+      cls: [BOS, bosId],
+      trim_offsets: false,
+      add_prefix_space: false,
+    },
+    decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: "BPE",
+      dropout: null,
+      unk_token: EOS,
+      continuing_subword_prefix: "",
+      end_of_word_suffix: "</w>",
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab: Object.fromEntries(vocab),
+      merges: merges.map((m) => m.join(" ")),
+    },
+  };
+  return { json, vocab: new Map([...vocab, [BOS, bosId], [EOS, eosId]]), bosId, eosId };
+}
+
+function tokenizerConfig() {
+  return {
+    add_prefix_space: false,
+    bos_token: BOS,
+    clean_up_tokenization_spaces: true,
+    do_lower_case: true,
+    eos_token: EOS,
+    errors: "replace",
+    model_max_length: 77,
+    pad_token: EOS,
+    tokenizer_class: "CLIPTokenizer",
+    unk_token: EOS,
+  };
+}
+
+function preprocessorConfig() {
+  return {
+    crop_size: { height: 224, width: 224 },
+    do_center_crop: true,
+    do_convert_rgb: true,
+    do_normalize: true,
+    do_rescale: true,
+    do_resize: true,
+    feature_extractor_type: "CLIPFeatureExtractor",
+    image_mean: IMAGE_MEAN,
+    image_processor_type: "CLIPImageProcessor",
+    image_std: IMAGE_STD,
+    resample: 3,
+    rescale_factor: 1 / 255,
+    size: { shortest_edge: 224 },
+  };
+}
+
+function modelConfig(tokenizer: BuiltTokenizer) {
+  const hidden = TEST_MODEL_COLOURS.length;
+  return {
+    _name_or_path: `vos/${TEST_MODEL_NAME}`,
+    architectures: ["CLIPModel"],
+    model_type: "clip",
+    projection_dim: TEST_MODEL_PROJECTION_DIM,
+    logit_scale_init_value: 2.6592,
+    text_config: {
+      model_type: "clip_text_model",
+      vocab_size: tokenizer.eosId + 1,
+      hidden_size: hidden,
+      intermediate_size: hidden,
+      num_hidden_layers: 0,
+      num_attention_heads: 1,
+      max_position_embeddings: 77,
+      projection_dim: TEST_MODEL_PROJECTION_DIM,
+      bos_token_id: tokenizer.bosId,
+      eos_token_id: tokenizer.eosId,
+      pad_token_id: tokenizer.eosId,
+    },
+    vision_config: {
+      model_type: "clip_vision_model",
+      image_size: 224,
+      patch_size: 224,
+      num_channels: 3,
+      hidden_size: hidden,
+      intermediate_size: hidden,
+      num_hidden_layers: 0,
+      num_attention_heads: 1,
+      projection_dim: TEST_MODEL_PROJECTION_DIM,
+    },
+    vos_test_model: {
+      description: "Generated by packages/core/scripts/test-model.ts: colour words match colour images. Not a real CLIP.",
+      colours: TEST_MODEL_COLOURS.map((c) => ({ name: c.name, rgb: c.rgb, words: c.words })),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ONNX graphs, built with onnx-proto (no Python).
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+function floats(name: string, dims: number[], values: ArrayLike<number>): TensorProto {
+  if (values.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`bad size for ${name}`);
+  return onnx.TensorProto.create({ name, dims, dataType: FLOAT, floatData: Array.from(values) });
+}
+
+function int64s(name: string, values: number[]): TensorProto {
+  return onnx.TensorProto.create({ name, dims: [values.length], dataType: INT64, int64Data: values });
+}
+
+function node(opType: string, input: string[], output: string, attrs: Record<string, number | number[]> = {}): NodeProto {
+  const attribute = Object.entries(attrs).map(([name, value]) =>
+    Array.isArray(value)
+      ? { name, type: onnx.AttributeProto.AttributeType.INTS, ints: value }
+      : { name, type: onnx.AttributeProto.AttributeType.INT, i: value },
+  );
+  return onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
+}
+
+function valueInfo(name: string, elemType: number, dims: (string | number)[]) {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  };
+}
+
+function encodeModel(
+  name: string,
+  nodes: NodeProto[],
+  initializer: TensorProto[],
+  inputs: ReturnType<typeof valueInfo>[],
+  outputs: ReturnType<typeof valueInfo>[],
+): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: "vos test-model",
+    opsetImport: [{ domain: "", version: OPSET }],
+    graph: { name, node: nodes, initializer, input: inputs, output: outputs },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Seeded so every run writes byte-identical files. */
+function orthonormalRows(rows: number, cols: number, seed: number): number[][] {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  const result: number[][] = [];
+  while (result.length < rows) {
+    const v = Array.from({ length: cols }, gaussian);
+    for (const u of result) {
+      const dot = v.reduce((s, x, i) => s + x * u[i]!, 0);
+      for (let i = 0; i < cols; i++) v[i]! -= dot * u[i]!;
+    }
+    const norm = Math.hypot(...v);
+    if (norm > 1e-6) result.push(v.map((x) => x / norm));
+  }
+  return result;
+}
+
+/** Colour rows of the projection (K x D) and the neutral row times NEUTRAL (the bias). */
+function projectionTensors(projection: number[][]): TensorProto[] {
+  const k = TEST_MODEL_COLOURS.length;
+  const neutral = projection[k]!;
+  return [
+    floats("projection", [k, TEST_MODEL_PROJECTION_DIM], projection.slice(0, k).flat()),
+    floats("neutral", [TEST_MODEL_PROJECTION_DIM], neutral.map((x) => x * NEUTRAL)),
+  ];
+}
+
+function textModel(tokenizer: BuiltTokenizer, projection: number[][]): Uint8Array {
+  const k = TEST_MODEL_COLOURS.length;
+  const vocabSize = tokenizer.eosId + 1;
+  const tokenColours = new Float32Array(vocabSize * k);
+  TEST_MODEL_COLOURS.forEach((colour, c) => {
+    for (const word of colour.words) {
+      const id = tokenizer.vocab.get(word + "</w>");
+      if (id === undefined) throw new Error(`word "${word}" has no token`);
+      tokenColours[id * k + c] = 1;
+    }
+  });
+  const nodes = [
+    node("Gather", ["token_colours", "input_ids"], "token_vectors", { axis: 0 }),
+    node("Cast", ["attention_mask"], "mask_float", { to: FLOAT }),
+    node("Unsqueeze", ["mask_float", "axis_2"], "mask_3d"),
+    node("Mul", ["token_vectors", "mask_3d"], "masked_vectors"),
+    node("ReduceSum", ["masked_vectors", "axis_1"], "text_colours", { keepdims: 0 }),
+    node("MatMul", ["text_colours", "projection"], "text_projected"),
+    node("Add", ["text_projected", "neutral"], "text_embeds"),
+  ];
+  const initializer = [
+    floats("token_colours", [vocabSize, k], tokenColours),
+    int64s("axis_1", [1]),
+    int64s("axis_2", [2]),
+    ...projectionTensors(projection),
+  ];
+  return encodeModel(
+    "clip_colours_text",
+    nodes,
+    initializer,
+    [
+      valueInfo("input_ids", INT64, ["batch_size", "sequence_length"]),
+      valueInfo("attention_mask", INT64, ["batch_size", "sequence_length"]),
+    ],
+    [valueInfo("text_embeds", FLOAT, ["batch_size", TEST_MODEL_PROJECTION_DIM])],
+  );
+}
+
+/** (chromaticity r, g, b, brightness) of an sRGB colour in [0, 1], as the vision graph computes it. */
+function colourFeatures([r, g, b]: number[]): number[] {
+  const rgb = [r!, g!, b!];
+  const sum = rgb.reduce((s, x) => s + x + CHROMA_EPS, 0);
+  return [...rgb.map((x) => (x + CHROMA_EPS) / sum), Math.max(...rgb)];
+}
+
+function visionModel(projection: number[][]): Uint8Array {
+  const k = TEST_MODEL_COLOURS.length;
+  const prototypes = TEST_MODEL_COLOURS.flatMap((c) => colourFeatures(c.rgb.map((x) => x / 255)));
+  // Weights are pre-scaled by -1/TEMPERATURE so the weighted sum is already the softmax logit.
+  const weights = TEST_MODEL_COLOURS.flatMap((c) => [1, 1, 1, c.achromatic ? 1 : 0].map((w) => -w / TEMPERATURE));
+  const nodes = [
+    // 32x32 patches as in ViT-B/32: [B, 3, 7, 7] -> [B, 49, 3] mean colours.
+    node("AveragePool", ["pixel_values"], "patch_normalised", { kernel_shape: [PATCH, PATCH], strides: [PATCH, PATCH] }),
+    node("Reshape", ["patch_normalised", "patches_shape"], "patches_by_channel"),
+    node("Transpose", ["patches_by_channel"], "patches", { perm: [0, 2, 1] }),
+    node("Mul", ["patches", "image_std"], "patches_centred"),
+    node("Add", ["patches_centred", "image_mean"], "patches_unclipped"),
+    node("Clip", ["patches_unclipped", "zero", "one"], "patch_rgb"),
+    node("Add", ["patch_rgb", "chroma_eps"], "rgb_eps"),
+    node("ReduceSum", ["rgb_eps", "axis_2"], "rgb_sum", { keepdims: 1 }),
+    node("Div", ["rgb_eps", "rgb_sum"], "chromaticity"),
+    node("ReduceMax", ["patch_rgb"], "brightness", { axes: [2], keepdims: 1 }),
+    node("Concat", ["chromaticity", "brightness"], "features", { axis: 2 }),
+    node("Unsqueeze", ["features", "axis_2"], "features_4d"),
+    node("Sub", ["features_4d", "prototypes"], "offsets"),
+    node("Mul", ["offsets", "offsets"], "squared_offsets"),
+    node("Mul", ["squared_offsets", "weights"], "weighted_offsets"),
+    node("ReduceSum", ["weighted_offsets", "axis_3"], "logits", { keepdims: 0 }),
+    node("Softmax", ["logits"], "patch_colours", { axis: -1 }),
+    // Share of the image each colour covers: a many-coloured test pattern matches no colour fully.
+    node("ReduceMean", ["patch_colours"], "image_colours", { axes: [1], keepdims: 0 }),
+    node("MatMul", ["image_colours", "projection"], "image_projected"),
+    node("Add", ["image_projected", "neutral"], "image_embeds"),
+  ];
+  const initializer = [
+    floats("image_std", [3], IMAGE_STD),
+    floats("image_mean", [3], IMAGE_MEAN),
+    floats("zero", [], [0]),
+    floats("one", [], [1]),
+    floats("chroma_eps", [1], [CHROMA_EPS]),
+    floats("prototypes", [k, 4], prototypes),
+    floats("weights", [k, 4], weights),
+    int64s("patches_shape", [0, 3, -1]),
+    int64s("axis_2", [2]),
+    int64s("axis_3", [3]),
+    ...projectionTensors(projection),
+  ];
+  return encodeModel(
+    "clip_colours_vision",
+    nodes,
+    initializer,
+    [valueInfo("pixel_values", FLOAT, ["batch_size", 3, "height", "width"])],
+    [valueInfo("image_embeds", FLOAT, ["batch_size", TEST_MODEL_PROJECTION_DIM])],
+  );
+}

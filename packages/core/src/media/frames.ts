@@ -1,0 +1,345 @@
+/**
+ * `sampleFrames`: one ffmpeg process decodes the video, scales every frame to the requested
+ * width, picks candidates with the `select` filter (see sampling.ts) and writes only those, as
+ * packed rgb24, to stdout. Node reads stdout in exact frame-size chunks (pulling only when the
+ * consumer asks for the next frame, so a slow consumer pauses ffmpeg through the pipe and memory
+ * stays flat), drops near-duplicates and yields frames with exact timestamps.
+ *
+ * Timestamps and scene scores: `settb=AVTB` puts frame times in microseconds and
+ * `metadata=mode=print` logs, for each selected frame, `frame:N pts:<us> pts_time:<s>`, then its
+ * metadata (`lavfi.scene_score=...` set by `select`, then `vos_sel=1` added just before, which
+ * closes the record). These lines come on stderr (`-loglevel level+info`, unbuffered), in output
+ * order; frame k of stdout pairs with record k. `-vsync passthrough` (`-fps_mode passthrough` on
+ * ffmpeg >= 5.1) guarantees one output frame per selected frame: `vfr` may still drop a frame
+ * whose timestamp rounds onto the previous one in the encoder's time base, which would break the
+ * pairing, and rawvideo's default (cfr) would duplicate frames.
+ */
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { resolve } from "node:path";
+import type { Readable } from "node:stream";
+import { VisibleError } from "../error.js";
+import { log as rootLog } from "../log.js";
+import { ffmpegCapabilities, ffmpegPath, type FfmpegCapabilities } from "./binaries.js";
+import { frameSignature } from "./dedup.js";
+import type { MediaInfo } from "./probe.js";
+import { summariseLog } from "./process.js";
+import { createSampler, resolveSampling, selectExpression, type FrameReason, type SamplingOptions } from "./sampling.js";
+
+export interface SampledFrame {
+  /** 0-based index among kept frames; the same file and options always give the same numbers. */
+  frameNo: number;
+  /** Presentation time of this frame, seconds from the start of the file (microsecond precision). */
+  timeSec: number;
+  /** Time of the next kept frame, or the video's duration for the last one. */
+  endSec: number;
+  reason: FrameReason;
+  width: number;
+  height: number;
+  /** Packed rgb24, width * height * 3 bytes. */
+  rgb: Buffer;
+}
+
+export type SampleFramesOptions = Partial<SamplingOptions> & {
+  /** Output width in pixels; the height keeps the display aspect ratio, rounded to even. */
+  width: number;
+  signal?: AbortSignal | undefined;
+};
+
+const log = rootLog.child({ module: "media" });
+
+/** Output size for a requested width: display aspect kept, height even and at least 2. */
+export function outputSize(info: Pick<MediaInfo, "width" | "height">, width: number): { width: number; height: number } {
+  if (!Number.isInteger(width) || width < 2) throw new RangeError(`frame width must be an integer >= 2, got ${width}`);
+  if (!(info.width > 0 && info.height > 0)) throw new RangeError(`media info has no picture size (${info.width}x${info.height})`);
+  const height = Math.max(2, Math.round((width * info.height) / info.width / 2) * 2);
+  return { width, height };
+}
+
+/** Escapes an option value for a filtergraph string: once for the option parser (`:`), once
+ * for the graph parser (`,` `;` `[` `]`); quotes and backslashes at both levels. */
+export function escapeFilterValue(value: string): string {
+  const option = value.replace(/[\\':]/g, (c) => `\\${c}`);
+  return option.replace(/[\\'\[\],;]/g, (c) => `\\${c}`);
+}
+
+/** The ffmpeg arguments sampleFrames uses (exported for logs, the docs and tests). */
+export function sampleArgs(
+  file: string,
+  size: { width: number; height: number },
+  sampling: Pick<SamplingOptions, "fps" | "sceneThreshold">,
+  capabilities: Pick<FfmpegCapabilities, "fpsMode"> = ffmpegCapabilities(),
+): string[] {
+  const filters = [
+    // Scale (and convert) first: the scene score is then computed on small rgb frames, much
+    // cheaper than on full-size ones (ffmpeg 4.1 would convert every full frame to rgb24).
+    `scale=${size.width}:${size.height}:flags=area`,
+    "format=rgb24",
+    `select=expr=${escapeFilterValue(selectExpression(sampling))}`,
+    "settb=AVTB",
+    "metadata=mode=add:key=vos_sel:value=1",
+    "metadata=mode=print",
+  ];
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-nostats",
+    "-loglevel",
+    "level+info",
+    "-i",
+    `file:${resolve(file)}`,
+    "-map",
+    "0:V:0", // first video stream that is not cover art
+    "-an",
+    "-sn",
+    "-dn",
+    "-vf",
+    filters.join(","),
+    ...(capabilities.fpsMode ? ["-fps_mode", "passthrough"] : ["-vsync", "passthrough"]),
+    "-pix_fmt",
+    "rgb24",
+    "-f",
+    "rawvideo",
+    "pipe:1",
+  ];
+}
+
+interface FrameRecord {
+  timeSec: number;
+  sceneScore: number | undefined;
+}
+
+const METADATA_LINE = /^\[Parsed_metadata_\d+ @ [^\]]*\]\s*(?:\[info\]\s*)?(.*)$/;
+const FRAME_LINE = /^frame:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:\s*(\S+)/;
+const LEVEL = /^(?:\[[^\]]*@\s*0x[0-9a-f]+\]\s*)?\[(panic|fatal|error|warning)\]/i;
+/** ffmpeg failing to set itself up (our arguments, its build): not the video's fault. */
+const SETUP_ERROR =
+  /Unrecognized option|Option not found|No such filter|Error initializing filter|Error (?:parsing|reinitializing) filter|Invalid argument.*filter|Error opening filters|Unknown encoder|Error while opening encoder|Cannot allocate memory|No space left/i;
+
+/** Parses ffmpeg's stderr: per-frame records from the metadata filter, plus recent problems. */
+class StderrParser {
+  readonly records: FrameRecord[] = [];
+  readonly problems: string[] = [];
+  errors = 0;
+  recordCount = 0;
+  private partial = "";
+  private current: FrameRecord | undefined;
+  private lastTime = 0;
+
+  push(text: string): void {
+    const lines = (this.partial + text).split(/\r\n|\n|\r/);
+    this.partial = lines.pop() ?? "";
+    for (const line of lines) this.line(line);
+  }
+
+  end(): void {
+    if (this.partial) this.line(this.partial);
+    this.partial = "";
+  }
+
+  private line(line: string): void {
+    const meta = METADATA_LINE.exec(line);
+    if (meta) {
+      const body = meta[1] ?? "";
+      const frame = FRAME_LINE.exec(body);
+      if (frame) {
+        const us = Number(frame[2]);
+        const seconds = Number.isFinite(us) ? us / 1e6 : Number(frame[3]);
+        // A frame without a timestamp (NOPTS) gets the previous one's: times stay monotonic.
+        this.lastTime = Number.isFinite(seconds) ? seconds : this.lastTime;
+        this.current = { timeSec: this.lastTime, sceneScore: undefined };
+      } else if (this.current && body.startsWith("lavfi.scene_score=")) {
+        const score = Number(body.slice("lavfi.scene_score=".length));
+        this.current.sceneScore = Number.isFinite(score) ? score : undefined;
+      } else if (this.current && body.startsWith("vos_sel=")) {
+        this.records.push(this.current);
+        this.recordCount++;
+        this.current = undefined;
+      }
+      return;
+    }
+    const level = LEVEL.exec(line);
+    if (!level) return;
+    if (level[1]!.toLowerCase() !== "warning") this.errors++;
+    this.problems.push(line);
+    if (this.problems.length > 40) this.problems.shift();
+  }
+}
+
+/** Reads a byte stream as exact `size`-byte frames; pulls only as fast as the consumer. */
+async function* readFrames(stream: Readable, size: number): AsyncGenerator<Buffer, number> {
+  let frame: Buffer | undefined;
+  let filled = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      frame ??= Buffer.allocUnsafe(size);
+      const n = Math.min(size - filled, chunk.length - offset);
+      chunk.copy(frame, filled, offset, offset + n);
+      filled += n;
+      offset += n;
+      if (filled === size) {
+        const full = frame;
+        frame = undefined;
+        filled = 0;
+        yield full;
+      }
+    }
+  }
+  return filled; // bytes of an incomplete last frame (0 when the stream ended cleanly)
+}
+
+function corrupt(message: string): VisibleError {
+  return new VisibleError("media.corrupt", message, 422, true);
+}
+
+/**
+ * Decodes `file` once and yields the sampled frames in time order. Stopping early (`break`,
+ * `return()`, an exception in the consumer) or aborting `signal` kills ffmpeg and waits for it to
+ * exit before the iterator settles; abort rejects with the signal's reason.
+ *
+ * Errors: `media.corrupt` (permanent) when ffmpeg exits non-zero on the file, decodes no frame,
+ * or stops well short of the duration while reporting read/decode errors (a truncated file whose
+ * header is intact); `media.ffmpeg_missing` (retryable) when ffmpeg cannot be started; a plain
+ * Error (retryable) when ffmpeg fails to set itself up or is killed by someone else.
+ */
+export async function* sampleFrames(file: string, info: MediaInfo, options: SampleFramesOptions): AsyncGenerator<SampledFrame, void, undefined> {
+  const sampling = resolveSampling(options);
+  const size = outputSize(info, options.width);
+  const frameBytes = size.width * size.height * 3;
+  const signal = options.signal;
+  signal?.throwIfAborted();
+
+  const args = sampleArgs(file, size, sampling);
+  const command = ffmpegPath();
+  const started = Date.now();
+  log.debug("ffmpeg sample start", { file, args: args.join(" ") });
+
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+  let spawnError: Error | undefined;
+  let killedByUs = false;
+  const parser = new StderrParser();
+  let stderrDone = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.once("close", (code, sig) => resolveExit({ code, signal: sig }));
+    child.once("error", (error) => {
+      spawnError = error;
+      resolveExit({ code: null, signal: null });
+      notify();
+    });
+  });
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (text: string) => {
+    parser.push(text);
+    notify();
+  });
+  child.stderr.once("close", () => {
+    parser.end();
+    stderrDone = true;
+    notify();
+  });
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null && !spawnError) {
+      killedByUs = true;
+      child.kill("SIGKILL");
+    }
+  };
+  signal?.addEventListener("abort", kill, { once: true });
+
+  /** The record of the next frame: waits for its stderr lines (they may trail the pixels). */
+  const nextRecord = async (): Promise<FrameRecord | undefined> => {
+    while (parser.records.length === 0 && !stderrDone && !spawnError) {
+      await new Promise<void>((r) => (wake = r));
+    }
+    return parser.records.shift();
+  };
+
+  const sampler = createSampler<Buffer>(sampling, info.durationSec);
+  const toFrame = (d: { frameNo: number; timeSec: number; endSec: number; reason: FrameReason; payload: Buffer }): SampledFrame => ({
+    frameNo: d.frameNo,
+    timeSec: d.timeSec,
+    endSec: d.endSec,
+    reason: d.reason,
+    width: size.width,
+    height: size.height,
+    rgb: d.payload,
+  });
+
+  let decoded = 0;
+  let kept = 0;
+  try {
+    const frames = readFrames(child.stdout, frameBytes);
+    let leftover = 0;
+    for (;;) {
+      const next = await frames.next();
+      if (next.done) {
+        leftover = next.value;
+        break;
+      }
+      const rgb = next.value;
+      const record = await nextRecord();
+      signal?.throwIfAborted();
+      if (!record) {
+        if (spawnError) break;
+        throw new Error("ffmpeg wrote a frame without its timestamp line; its log format may be unsupported");
+      }
+      decoded++;
+      const candidate = {
+        timeSec: record.timeSec,
+        sceneScore: record.sceneScore,
+        signature: sampling.dedup ? frameSignature(rgb, size.width, size.height) : undefined,
+        payload: rgb,
+      };
+      for (const done of sampler.push(candidate)) {
+        kept++;
+        yield toFrame(done);
+        signal?.throwIfAborted();
+      }
+    }
+
+    const exit = await exited;
+    signal?.throwIfAborted();
+    if (spawnError) {
+      throw new VisibleError("media.ffmpeg_missing", `Could not start ffmpeg (${command}): ${spawnError.message}`, 503, false);
+    }
+    const why = () => summariseLog(parser.problems) || "no error message";
+    if (exit.signal) throw new Error(`ffmpeg was killed by ${exit.signal} while decoding ${file}`);
+    if (exit.code !== 0) {
+      if (decoded === 0 && SETUP_ERROR.test(parser.problems.join("\n"))) {
+        throw new Error(`ffmpeg could not start decoding (exit code ${exit.code}): ${why()}`);
+      }
+      throw corrupt(`The video could not be decoded (ffmpeg exit code ${exit.code}): ${why()}`);
+    }
+    if (leftover > 0) throw corrupt(`The video could not be decoded: ffmpeg's output ended inside a frame (${leftover} of ${frameBytes} bytes).`);
+    if (decoded === 0) throw corrupt(`The video contains no decodable frames: ${why()}`);
+    // A file cut short with its header intact (e.g. an mp4 with the moov atom first) decodes up
+    // to the cut and ffmpeg still exits 0. Interval sampling leaves at most 1/fps between
+    // candidates, so the last candidate shows how far decoding got.
+    const reached = (sampler.lastCandidateSec ?? 0) + 1 / sampling.fps;
+    const tolerance = Math.max(1, info.durationSec * 0.05);
+    if (parser.errors > 0 && reached + tolerance < info.durationSec) {
+      throw corrupt(
+        `The video is damaged or truncated: decoding stopped near ${reached.toFixed(1)} s of ${info.durationSec.toFixed(1)} s (${why()}).`,
+      );
+    }
+    if (parser.recordCount !== decoded) throw new Error(`ffmpeg logged ${parser.recordCount} frame records for ${decoded} frames`);
+    for (const done of sampler.finish()) {
+      kept++;
+      yield toFrame(done);
+    }
+    log.debug("ffmpeg sample done", { file, ms: Date.now() - started, candidates: decoded, kept });
+  } finally {
+    signal?.removeEventListener("abort", kill);
+    kill();
+    child.stdout.destroy();
+    // Reap the process before settling, so nothing outlives the iterator.
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+    child.stderr.destroy();
+    if (killedByUs) log.debug("ffmpeg sample stopped early", { file, ms: Date.now() - started, candidates: decoded, kept });
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Media: find ffmpeg/ffprobe, probe a video, decode sampled frames, encode thumbnails.
+ *   probe(file, limits)              -> MediaInfo, or a specific permanent media.* VisibleError
+ *   sampleFrames(file, info, opts)   -> AsyncIterable<SampledFrame> (one ffmpeg process)
+ *   encodeJpeg(frame, { width })     -> JPEG Buffer
+ */
+export { ffmpegPath, ffprobePath, resolveBinary, resetBinaryCache, ffmpegCapabilities, type FfmpegCapabilities, type ResolvedBinary } from "./binaries.js";
+export { probe, type MediaInfo, type ProbeLimits, type ProbeOptions } from "./probe.js";
+export { sampleFrames, sampleArgs, outputSize, type SampledFrame, type SampleFramesOptions } from "./frames.js";
+export {
+  DEFAULT_SAMPLING,
+  resolveSampling,
+  selectExpression,
+  isCandidate,
+  candidateReason,
+  keepCandidate,
+  createSampler,
+  type SamplingOptions,
+  type FrameReason,
+  type Candidate,
+  type Decided,
+  type Sampler,
+} from "./sampling.js";
+export {
+  frameSignature,
+  isNearDuplicate,
+  hammingDistance,
+  colourDistance,
+  DEFAULT_DEDUP_THRESHOLDS,
+  type FrameSignature,
+  type DedupThresholds,
+} from "./dedup.js";
+export { encodeJpeg, DEFAULT_THUMBNAIL_WIDTH, type JpegOptions } from "./thumbnail.js";

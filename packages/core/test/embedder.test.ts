@@ -1,0 +1,201 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { AutoTokenizer, env } from "@huggingface/transformers";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeImage, loadClipEmbedder } from "../src/embedder/index.js";
+import type { Embedder, RgbImage } from "../src/embedder/index.js";
+import { writeTestClipModel } from "../scripts/test-model.js";
+import { testModelDir } from "./support/test-model.js";
+
+/**
+ * Colour frames as they come out of ffmpeg `color=c=<name>` through H.264 yuv420p: HTML values
+ * (ffmpeg's "green" is #008000) give or take a step or two.
+ */
+const FRAMES: Record<string, string[]> = {
+  red: ["#ff0000", "#fe0000", "#fd0201"],
+  green: ["#008000", "#017f01", "#008100"],
+  blue: ["#0000ff", "#0000fe", "#0102fd"],
+  yellow: ["#ffff00", "#fefe01", "#fdff02"],
+  white: ["#ffffff", "#fefefe", "#fbfbfb"],
+  black: ["#000000", "#010101", "#101010"],
+};
+const COLOURS = Object.keys(FRAMES);
+
+async function solid(colour: string, width = 224, height = 224): Promise<RgbImage> {
+  const { data, info } = await sharp({ create: { width, height, channels: 3, background: colour } })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+/** SMPTE-style 75% colour bars, like ffmpeg's test sources: many colours, no single one. */
+function colourBars(width = 320, height = 240): RgbImage {
+  const bars = [
+    [191, 191, 191], [191, 191, 0], [0, 191, 191], [0, 191, 0], [191, 0, 191], [191, 0, 0], [0, 0, 191],
+  ];
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) data.set(bars[Math.floor((x * bars.length) / width)]!, (y * width + x) * 3);
+  }
+  return { data, width, height };
+}
+
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+const norm = (a: Float32Array) => Math.sqrt(dot(a, a));
+
+describe("CLIP embedder on the generated colour model", () => {
+  let dir: string;
+  let embedder: Embedder;
+  const frames: { label: string; colour: string; vector: Float32Array }[] = [];
+
+  beforeAll(async () => {
+    dir = await testModelDir();
+    embedder = await loadClipEmbedder({ model: dir });
+    const labelled: { label: string; colour: string; image: RgbImage }[] = [];
+    for (const [colour, values] of Object.entries(FRAMES)) {
+      for (const value of values) labelled.push({ label: value, colour, image: await solid(value) });
+    }
+    labelled.push({ label: "#00ff00", colour: "lime", image: await solid("#00ff00") });
+    labelled.push({ label: "bars", colour: "pattern", image: colourBars() });
+    const vectors = await embedder.embedImages(labelled.map((f) => f.image));
+    labelled.forEach((f, i) => frames.push({ label: f.label, colour: f.colour, vector: vectors[i]! }));
+  });
+
+  it("reads the dimension from the model's config", async () => {
+    const config = JSON.parse(await readFile(path.join(dir, "config.json"), "utf8")) as { projection_dim: number };
+    expect(embedder.dimension).toBe(config.projection_dim);
+    expect(embedder.model).toBe(dir);
+    for (const f of frames) expect(f.vector.length).toBe(embedder.dimension);
+  });
+
+  it("returns unit-length vectors, even for texts without a known word", async () => {
+    const texts = await embedder.embedTexts(["a red image", "zzz qqq", "", "a photo of a dog"]);
+    for (const v of [...texts, ...frames.map((f) => f.vector)]) expect(norm(v)).toBeCloseTo(1, 5);
+  });
+
+  it("tokenises colour words to whole CLIP-style tokens", async () => {
+    const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+    expect(tokenizer.tokenize("A Green   image")).toEqual(["a</w>", "green</w>", "image</w>"]);
+  });
+
+  for (const colour of COLOURS) {
+    it(`ranks ${colour} frames first for 'a ${colour} image'`, async () => {
+      const [query] = await embedder.embedTexts([`a ${colour} image`]);
+      const score = (f: (typeof frames)[number]) => dot(query!, f.vector);
+      const own = frames.filter((f) => f.colour === colour).map(score);
+      // Lime is also green; every other frame, the colour bars included, must score lower.
+      const others = frames.filter((f) => f.colour !== colour && !(colour === "green" && f.colour === "lime")).map(score);
+      expect(Math.min(...own)).toBeGreaterThan(Math.max(...others) + 0.5);
+    });
+  }
+
+  it("ranks lime (#00ff00) above every non-green frame for 'a green image'", async () => {
+    const [query] = await embedder.embedTexts(["a green image"]);
+    const lime = dot(query!, frames.find((f) => f.colour === "lime")!.vector);
+    const nonGreen = frames.filter((f) => f.colour !== "green" && f.colour !== "lime");
+    for (const f of nonGreen) expect(lime).toBeGreaterThan(dot(query!, f.vector));
+  });
+
+  it("ignores words it does not know", async () => {
+    const [query] = await embedder.embedTexts(["A RED sports car, parked in the rain!"]);
+    const ranked = [...frames].sort((a, b) => dot(query!, b.vector) - dot(query!, a.vector));
+    expect(ranked.slice(0, FRAMES.red!.length).map((f) => f.colour)).toEqual(FRAMES.red!.map(() => "red"));
+  });
+
+  it("ranks green frames first for a green still as the query", async () => {
+    const png = await sharp({ create: { width: 640, height: 360, channels: 3, background: "#008000" } }).png().toBuffer();
+    const [query] = await embedder.embedImages([await decodeImage(png)]);
+    const ranked = [...frames].sort((a, b) => dot(query!, b.vector) - dot(query!, a.vector));
+    const greens = FRAMES.green!.length + 1; // the lime frame is green too
+    expect(new Set(ranked.slice(0, greens).map((f) => f.colour))).toEqual(new Set(["green", "lime"]));
+    expect(dot(query!, ranked[0]!.vector)).toBeGreaterThan(0.99);
+  });
+
+  it("gives the same vectors in batches as one at a time", async () => {
+    const images = await Promise.all(["#ff0000", "#008000", "#0000ff", "#ffff00", "#ffffff"].map((c) => solid(c, 100, 60)));
+    images.push(colourBars());
+    const texts = ["a red image", "green", "a very very long caption about a blue image", "white", "x"];
+    const batched = await loadClipEmbedder({ model: dir, batchSize: 2 });
+    expect(batched).not.toBe(embedder);
+    const [imagesBatched, textsBatched] = await Promise.all([batched.embedImages(images), batched.embedTexts(texts)]);
+    const imagesSingly = await Promise.all(images.map(async (image) => (await embedder.embedImages([image]))[0]!));
+    const textsSingly = await Promise.all(texts.map(async (text) => (await embedder.embedTexts([text]))[0]!));
+    expect(imagesBatched).toHaveLength(images.length);
+    expect(textsBatched).toHaveLength(texts.length);
+    imagesBatched.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(imagesSingly[i]!).map((x) => expect.closeTo(x, 6))));
+    textsBatched.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(textsSingly[i]!).map((x) => expect.closeTo(x, 6))));
+    expect(await batched.embedTexts([])).toEqual([]);
+  });
+
+  it("loads a model once per process and options", async () => {
+    const again = loadClipEmbedder({ model: dir });
+    expect(again).toBe(loadClipEmbedder({ model: dir }));
+    expect(await again).toBe(embedder);
+  });
+});
+
+describe("decodeImage", () => {
+  it("decodes a PNG with alpha to packed rgb24", async () => {
+    const png = await sharp({ create: { width: 3, height: 2, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
+    const image = await decodeImage(png);
+    expect(image).toMatchObject({ width: 3, height: 2 });
+    expect(image.data).toBeInstanceOf(Uint8Array);
+    expect(Array.from(image.data)).toEqual(Array.from({ length: 6 }, () => [10, 20, 30]).flat());
+  });
+
+  it("decodes a greyscale JPEG to three channels", async () => {
+    const jpeg = await sharp({ create: { width: 4, height: 4, channels: 3, background: "#808080" } }).greyscale().jpeg().toBuffer();
+    const image = await decodeImage(jpeg);
+    expect(image.data.length).toBe(4 * 4 * 3);
+  });
+
+  it("rejects bytes that are not an image with image.invalid (415)", async () => {
+    const error = await decodeImage(new TextEncoder().encode("just some text, not a picture")).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "image.invalid", status: 415 });
+  });
+});
+
+describe("model that cannot be loaded", () => {
+  const temps: string[] = [];
+  afterAll(async () => {
+    await Promise.all(temps.map((t) => rm(t, { recursive: true, force: true })));
+  });
+
+  it("names a missing folder and how to fix it", async () => {
+    const model = path.join(os.tmpdir(), "vos-no-such-clip-model");
+    const error = await loadClipEmbedder({ model }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "embedder.model_unavailable", status: 503, permanent: false });
+    expect((error as Error).message).toContain(`'${model}'`);
+    expect((error as Error).message).toContain("VOS_CLIP_MODEL");
+  });
+
+  it("does not remember a failed load: a folder filled in later loads", async () => {
+    const model = await mkdtemp(path.join(os.tmpdir(), "vos-clip-"));
+    temps.push(model);
+    const first = loadClipEmbedder({ model });
+    const error = await first.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "embedder.model_unavailable" });
+    expect((error as Error).message).toContain(model);
+
+    await writeTestClipModel(model);
+    const second = loadClipEmbedder({ model });
+    expect(second).not.toBe(first);
+    expect((await second).dimension).toBeGreaterThan(0);
+  });
+
+  it("fails fast with model_unavailable when the hub cannot be reached", async () => {
+    const remoteHost = env.remoteHost;
+    env.remoteHost = "http://127.0.0.1:9/"; // nothing listens on the discard port: refused at once
+    try {
+      const error = await loadClipEmbedder({ model: "vos-test/no-such-clip-model" }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "embedder.model_unavailable" });
+      expect((error as Error).message).toContain("'vos-test/no-such-clip-model'");
+    } finally {
+      env.remoteHost = remoteHost;
+    }
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Test media, generated with the resolved ffmpeg (`ffmpegPath()`: FFMPEG_PATH, PATH, or the npm
+ * static build). Shared by unit and end-to-end tests: keep this API stable.
+ *
+ * Every function returns the absolute path of the file. Pass `{ dir }` to write into a folder of
+ * your own (e.g. a temp dir); without it, files are cached by name under
+ * `<repo root>/.cache/test-videos/` and reused across runs (the name includes the parameters and
+ * a version, so changing a generator never reuses a stale file). Generation is atomic (a temp
+ * name, then rename), so parallel vitest workers may ask for the same file safely.
+ *
+ *   colourVideo()            20 s, 30 fps, 320x240 H.264 yuv420p mp4, moov at the end:
+ *                            red 0-5 s, green 5-10 s, blue 10-15 s, ffmpeg `testsrc` 15-20 s
+ *                            (segments in COLOUR_SEGMENTS)
+ *   stillImage("red")        PNG of one solid colour (any ffmpeg colour name or 0xRRGGBB)
+ *   audioOnly()              m4a (AAC sine), no video; `{ coverArt: true }` adds an attached
+ *                            picture (a "video" stream that is cover art)
+ *   truncatedMp4()           colourVideo cut in half: moov atom lost, ffprobe cannot open it
+ *   truncatedFaststartMp4()  faststart colourVideo (moov first) cut in half: probes fine
+ *                            (duration 20 s), decoding fails halfway
+ *   unknownCodecMp4()        colourVideo with its sample entry renamed: no decoder for the stream
+ *   textAsMp4()              a text file named .mp4
+ *   emptyFile()              zero bytes, named .mp4
+ *   syntheticVideo({...})    testsrc2 of any length/size/rate (H.264), for larger tests
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ffmpegPath } from "../../src/media/binaries.js";
+import { runTool } from "../../src/media/process.js";
+
+/** The repository root (this file is packages/core/test/support/videos.ts). */
+export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+/** Where generated media is cached when no folder is given. */
+export const TEST_VIDEO_CACHE = join(REPO_ROOT, ".cache", "test-videos");
+
+/** Bump when a generator changes, so cached files from older code are not reused. */
+const VERSION = "v1";
+
+export interface OutputOptions {
+  /** Folder to write into; default: the shared cache (TEST_VIDEO_CACHE). */
+  dir?: string;
+}
+
+export interface ColourSegment {
+  name: "red" | "green" | "blue" | "testsrc";
+  startSec: number;
+  endSec: number;
+  /** Expected rgb of a solid segment (undefined for the testsrc pattern). */
+  rgb?: [number, number, number];
+}
+
+/** colourVideo's segments, in order. */
+export const COLOUR_SEGMENTS: readonly ColourSegment[] = [
+  { name: "red", startSec: 0, endSec: 5, rgb: [255, 0, 0] },
+  { name: "green", startSec: 5, endSec: 10, rgb: [0, 255, 0] },
+  { name: "blue", startSec: 10, endSec: 15, rgb: [0, 0, 255] },
+  { name: "testsrc", startSec: 15, endSec: 20 },
+];
+
+export interface VideoSize {
+  width?: number;
+  height?: number;
+  fps?: number;
+}
+
+/** The 20 s four-segment colour video (see the module comment). */
+export function colourVideo(options: VideoSize & OutputOptions & { faststart?: boolean } = {}): Promise<string> {
+  const width = options.width ?? 320;
+  const height = options.height ?? 240;
+  const fps = options.fps ?? 30;
+  const size = `${width}x${height}`;
+  const name = `colour-${VERSION}-${size}-${fps}fps${options.faststart ? "-faststart" : ""}.mp4`;
+  return generate(name, options.dir, async (out) => {
+    const seg = (source: string, label: string) => `${source}${source.includes("=") ? ":" : "="}s=${size}:r=${fps}:d=5,format=yuv420p,setsar=1[${label}]`;
+    const graph = [
+      seg("color=c=0xff0000", "a"),
+      seg("color=c=0x00ff00", "b"),
+      seg("color=c=0x0000ff", "c"),
+      seg("testsrc", "d"),
+      "[a][b][c][d]concat=n=4:v=1:a=0,format=yuv420p[v]",
+    ].join(";");
+    await ffmpeg(["-filter_complex", graph, "-map", "[v]", ...h264(), ...(options.faststart ? ["-movflags", "+faststart"] : []), "-f", "mp4", out]);
+  });
+}
+
+/** A PNG of one solid colour. */
+export function stillImage(colour: string, options: { width?: number; height?: number } & OutputOptions = {}): Promise<string> {
+  const width = options.width ?? 320;
+  const height = options.height ?? 240;
+  const safe = colour.replace(/[^a-z0-9]/gi, "").toLowerCase() || "colour";
+  return generate(`still-${VERSION}-${safe}-${width}x${height}.png`, options.dir, (out) =>
+    ffmpeg(["-f", "lavfi", "-i", `color=c=${colour}:s=${width}x${height}:d=1`, "-frames:v", "1", "-f", "image2", "-c:v", "png", out]),
+  );
+}
+
+/** An m4a with only an AAC sine tone; with `coverArt` also a PNG attached picture. */
+export function audioOnly(options: { seconds?: number; coverArt?: boolean } & OutputOptions = {}): Promise<string> {
+  const seconds = options.seconds ?? 3;
+  const name = `audio-${VERSION}-${seconds}s${options.coverArt ? "-cover" : ""}.m4a`;
+  return generate(name, options.dir, async (out) => {
+    const sine = ["-f", "lavfi", "-i", `sine=f=440:d=${seconds}`];
+    if (!options.coverArt) return ffmpeg([...sine, "-c:a", "aac", "-f", "ipod", out]);
+    const cover = ["-f", "lavfi", "-i", "color=c=0xff8800:s=64x64:d=1"];
+    return ffmpeg([...sine, ...cover, "-map", "0:a", "-map", "1:v", "-frames:v", "1", "-c:a", "aac", "-c:v", "png", "-disposition:v:0", "attached_pic", "-f", "ipod", out]);
+  });
+}
+
+/** colourVideo (moov atom at the end, ffmpeg's default) cut in half: the moov atom is gone. */
+export function truncatedMp4(options: OutputOptions = {}): Promise<string> {
+  return generate(`truncated-${VERSION}.mp4`, options.dir, async (out) => {
+    const data = await readFile(await colourVideo());
+    if (data.lastIndexOf("moov") < data.length / 2) {
+      throw new Error("colourVideo's moov atom is not near the end; truncatedMp4 would not lose it");
+    }
+    await writeFile(out, data.subarray(0, Math.floor(data.length / 2)));
+  });
+}
+
+/** Faststart colourVideo (moov atom first) cut in half: it probes fine, decoding fails halfway. */
+export function truncatedFaststartMp4(options: OutputOptions = {}): Promise<string> {
+  return generate(`truncated-faststart-${VERSION}.mp4`, options.dir, async (out) => {
+    const data = await readFile(await colourVideo({ faststart: true }));
+    await writeFile(out, data.subarray(0, Math.floor(data.length / 2)));
+  });
+}
+
+/** colourVideo with its `avc1` sample entry renamed `zzzz`: the stream has no known codec. */
+export function unknownCodecMp4(options: OutputOptions = {}): Promise<string> {
+  return generate(`unknown-codec-${VERSION}.mp4`, options.dir, async (out) => {
+    const data = Buffer.from(await readFile(await colourVideo()));
+    const at = data.indexOf("avc1", data.indexOf("stsd"));
+    if (at < 0) throw new Error("no avc1 sample entry found in colourVideo");
+    data.write("zzzz", at, "latin1");
+    await writeFile(out, data);
+  });
+}
+
+/** A text file named .mp4. */
+export function textAsMp4(options: OutputOptions = {}): Promise<string> {
+  return generate(`text-${VERSION}.mp4`, options.dir, (out) => writeFile(out, "This is not a video.\nJust some text in a file named .mp4.\n"));
+}
+
+/** A zero-byte file named .mp4. */
+export function emptyFile(options: OutputOptions = {}): Promise<string> {
+  return generate(`empty-${VERSION}.mp4`, options.dir, (out) => writeFile(out, ""));
+}
+
+/** ffmpeg's moving `testsrc2` pattern as H.264 mp4 (cached by parameters). */
+export function syntheticVideo(options: { seconds: number; width: number; height: number; fps: number } & OutputOptions): Promise<string> {
+  const { seconds, width, height, fps } = options;
+  return generate(`synthetic-${VERSION}-${seconds}s-${width}x${height}-${fps}fps.mp4`, options.dir, (out) =>
+    ffmpeg(["-f", "lavfi", "-i", `testsrc2=s=${width}x${height}:r=${fps}:d=${seconds}`, ...h264(), "-f", "mp4", out]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function h264(): string[] {
+  return ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"];
+}
+
+async function ffmpeg(args: string[]): Promise<void> {
+  const result = await runTool(ffmpegPath(), ["-hide_banner", "-nostdin", "-v", "error", "-y", ...args], { timeoutMs: 300_000 });
+  if (result.code !== 0) throw new Error(`ffmpeg ${args.join(" ")} failed (${result.code ?? result.signal}): ${result.stderr.trim().slice(-2000)}`);
+}
+
+const inFlight = new Map<string, Promise<string>>();
+
+/** Returns dir/name, creating it with `make(tempPath)` unless it exists; atomic via rename. */
+function generate(name: string, dir: string | undefined, make: (tempPath: string) => Promise<unknown>): Promise<string> {
+  const target = join(dir ?? TEST_VIDEO_CACHE, name);
+  const existing = inFlight.get(target);
+  if (existing) return existing;
+  const work = (async () => {
+    if (await exists(target)) return target;
+    await mkdir(dirname(target), { recursive: true });
+    const extension = name.slice(name.lastIndexOf("."));
+    const temp = `${target}.${process.pid}-${randomBytes(4).toString("hex")}.tmp${extension}`;
+    try {
+      await make(temp);
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    return target;
+  })();
+  inFlight.set(target, work);
+  work.catch(() => inFlight.delete(target));
+  return work;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadConfig } from "@vos/core";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApi } from "../src/api/app.js";
+
+let dir: string;
+let runtime: EmbeddedRuntime;
+let app: ReturnType<typeof createApi>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "vos-api-"));
+  runtime = await startEmbeddedRuntime(loadConfig({ VOS_DATA_DIR: dir, VOS_MAX_UPLOAD_BYTES: "1000", VOS_LOG_LEVEL: "warn" }), { workers: false });
+  app = createApi({ services: runtime.services, tenantOf: () => "local", serveFiles: true });
+});
+afterAll(async () => {
+  await runtime.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const json = (method: string, url: string, body?: unknown) =>
+  app.request(url, { method, headers: { "content-type": "application/json" }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+
+async function createVideo(sizeBytes: number) {
+  const response = await json("POST", "/api/videos", { filename: "clip.mp4", sizeBytes, contentType: "video/mp4", title: "My clip" });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { video: { id: string; status: string; title: string }; upload: { method: string; url: string; headers: Record<string, string> } };
+}
+
+describe("HTTP API", () => {
+  it("answers health and an OpenAPI document generated from the schemas", async () => {
+    const health = await app.request("/api/health");
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok", database: "ok" });
+    const doc = (await (await app.request("/api/openapi.json")).json()) as { openapi: string; paths: Record<string, unknown>; };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ["/health", "/search", "/search/image", "/videos", "/videos/{id}", "/videos/{id}/complete", "/videos/{id}/upload"].sort(),
+    );
+    const createBody = JSON.stringify(doc.paths["/videos"]);
+    expect(createBody).toContain("sizeBytes");
+  });
+
+  it("creates a video, streams its upload, completes it and shows it queued", async () => {
+    const { video, upload } = await createVideo(5);
+    expect(video).toMatchObject({ status: "uploading", title: "My clip" });
+    expect(upload).toEqual({ method: "PUT", url: `/api/videos/${video.id}/upload`, headers: { "content-type": "video/mp4" } });
+    const put = await app.request(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array([1, 2, 3, 4, 5]) });
+    expect(put.status).toBe(200);
+    const complete = await app.request(`/api/videos/${video.id}/complete`, { method: "POST" });
+    expect(complete.status).toBe(202);
+    const shown = (await (await app.request(`/api/videos/${video.id}`)).json()) as { status: string; job: { status: string; progress: { stage: string } } };
+    expect(shown.status).toBe("queued");
+    expect(shown.job).toMatchObject({ status: "queued", progress: { stage: "probe" } });
+    const list = (await (await app.request("/api/videos")).json()) as { videos: { id: string }[] };
+    expect(list.videos.map((v) => v.id)).toContain(video.id);
+  });
+
+  it("serves stored files with HTTP ranges", async () => {
+    const { video, upload } = await createVideo(10);
+    await app.request(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) });
+    const key = `local/videos/${video.id}/source.mp4`;
+    const whole = await app.request(`/api/files/${key}`);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get("content-type")).toBe("video/mp4");
+    expect([...new Uint8Array(await whole.arrayBuffer())]).toHaveLength(10);
+    const part = await app.request(`/api/files/${key}`, { headers: { range: "bytes=2-4" } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe("bytes 2-4/10");
+    expect([...new Uint8Array(await part.arrayBuffer())]).toEqual([2, 3, 4]);
+    expect((await app.request(`/api/files/${key}`, { headers: { range: "bytes=20-" } })).status).toBe(416);
+    expect((await app.request(`/api/files/other/videos/x/source.mp4`)).status).toBe(404);
+  });
+
+  it.each([
+    ["malformed JSON", () => app.request("/api/videos", { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" }), 400, "request.malformed_json"],
+    ["a missing field", () => json("POST", "/api/videos", { filename: "a.mp4" }), 400, "request.invalid"],
+    ["a zero-byte file", () => json("POST", "/api/videos", { filename: "a.mp4", sizeBytes: 0 }), 400, "upload.empty"],
+    ["a file over the size limit", () => json("POST", "/api/videos", { filename: "a.mp4", sizeBytes: 1001 }), 413, "upload.too_large"],
+    ["a type that is not video", () => json("POST", "/api/videos", { filename: "a.txt", sizeBytes: 10, contentType: "text/plain" }), 415, "upload.unsupported_type"],
+    ["an unknown video id", () => app.request("/api/videos/vid_nope"), 404, "video.not_found"],
+    ["deleting an unknown video", () => app.request("/api/videos/vid_nope", { method: "DELETE" }), 404, "video.not_found"],
+    ["an empty search", () => json("POST", "/api/search", { text: "  " }), 400, "request.invalid"],
+    ["a search limit out of range", () => json("POST", "/api/search", { text: "cat", limit: 1000 }), 400, "request.invalid"],
+    ["an image search without an image", () => app.request("/api/search/image", { method: "POST", body: new FormData() }), 400, "search.image_missing"],
+    ["an unknown route", () => app.request("/api/nope"), 404, "route.not_found"],
+  ])("answers %s with a specific error", async (_name, send, status, code) => {
+    const response = await send();
+    expect(response.status).toBe(status);
+    const body = (await response.json()) as { code: string; message: string };
+    expect(body.code).toBe(code);
+    expect(body.message.length).toBeGreaterThan(5);
+  });
+
+  it("refuses an upload longer than declared and keeps nothing of it", async () => {
+    const { video, upload } = await createVideo(4);
+    const put = await app.request(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array(8) });
+    expect(put.status).toBe(400);
+    expect(((await put.json()) as { code: string }).code).toBe("upload.size_mismatch");
+    expect(await runtime.services.blobs.list(`local/videos/${video.id}/`)).toEqual([]);
+    const complete = await app.request(`/api/videos/${video.id}/complete`, { method: "POST" });
+    expect(complete.status).toBe(409);
+    expect(((await complete.json()) as { code: string }).code).toBe("upload.missing");
+  });
+
+  it("refuses a second upload once the video is queued", async () => {
+    const { video, upload } = await createVideo(3);
+    await app.request(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array(3) });
+    await app.request(`/api/videos/${video.id}/complete`, { method: "POST" });
+    const again = await app.request(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array(3) });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { code: string }).code).toBe("video.invalid_state");
+  });
+});
