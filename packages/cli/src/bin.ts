@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
-import { errorMessage, isVisibleError, setLogLevel } from "@vos/core";
+import { errorMessage, isVisibleError } from "@vos/core";
 import { ApiError } from "./client.js";
 import { ingest } from "./commands/ingest.js";
 import { search } from "./commands/search.js";
@@ -21,8 +21,6 @@ const numberIn = (min: number, max: number) => (value: string) => {
 
 /** Opens the API (remote or embedded), runs `work`, and always closes what it opened. */
 async function withClient<T>(workers: boolean, work: (connection: Connection) => Promise<T>): Promise<T> {
-  // Commands print results on stdout; keep routine logs out of the way unless asked for.
-  if (!process.env.VOS_LOG_LEVEL) setLogLevel("warn");
   const connection = await connect({ workers });
   try {
     return await work(connection);

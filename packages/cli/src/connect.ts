@@ -33,10 +33,14 @@ export async function connect(options: { workers: boolean; env?: NodeJS.ProcessE
     return { client: createClient(base.toString(), (request) => fetch(request)), close: async () => {} };
   }
   const config: Config = loadConfig(env);
+  // Commands print results on stdout: keep routine logs quiet unless a level was asked for.
+  if (!env.VOS_LOG_LEVEL) config.logLevel = "warn";
   const runtime = await startEmbeddedRuntime(config, { workers: options.workers });
   const app = localApi(runtime);
+  // URLs in results point where `vos serve` on this data folder answers.
+  const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/`;
   return {
-    client: createClient("http://vos.local/", async (request) => app.fetch(request)),
+    client: createClient(base, async (request) => app.fetch(request)),
     runtime,
     close: () => runtime.close(),
   };

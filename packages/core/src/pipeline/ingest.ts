@@ -47,6 +47,7 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
   await Job.setProgress(svc.db, ctx.jobId, progress);
   log.info("probed", { stage: "probe", ms: Date.now() - started, durationSec: info.durationSec, width: info.width, height: info.height });
 
+  if (job.checkpoint >= 0) log.info("resuming after the last committed frame", { attempt: job.attempts, checkpoint: job.checkpoint });
   const embedder = await svc.embedder();
   const index = await svc.vectors.index(embedder.model, embedder.dimension);
   const fraction = (sec: number) => (info.durationSec > 0 ? Math.min(1, sec / info.durationSec) : 1);
@@ -139,6 +140,7 @@ async function commitBatch(
     await Job.checkpoint(tx, ctx.jobId, last.frameNo, progress);
     await tx.update(Video.videoTable).set({ frameCount: last.frameNo + 1, updatedAt: new Date() }).where(eq(Video.videoTable.id, ctx.videoId));
   });
+  svc.log.debug("batch committed", { jobId: ctx.jobId, videoId: ctx.videoId, stage: "index", checkpoint: last.frameNo, frames: batch.length });
 }
 
 /**
