@@ -1,4 +1,4 @@
-import type { BlobStore, UploadTarget } from "./blob/blob-store.js";
+import type { BlobStore, UploadedPart, UploadTarget } from "./blob/blob-store.js";
 import type { Database } from "./db/database.js";
 import type { Embedder } from "./embedder/index.js";
 import type { Logger } from "./log.js";
@@ -18,9 +18,23 @@ export interface Settings {
   embedBatch: number;
 }
 
-/** Where a client sends an upload's bytes: the local API route, or presigned S3 URLs. */
+export interface UploadSubject {
+  id: string;
+  blobKey: string;
+  contentType: string;
+  sizeBytes: number;
+}
+
+/**
+ * How uploads reach the blob store: chunked PUTs to the local API, or presigned S3 multipart
+ * uploads that never pass through the API.
+ */
 export interface UploadTargets {
-  target(video: { id: string; blobKey: string; contentType: string; sizeBytes: number }): Promise<UploadTarget>;
+  start(video: UploadSubject): Promise<UploadTarget>;
+  /** Assembles the upload (S3: CompleteMultipartUpload with the parts' ETags); then the blob exists. */
+  complete(video: UploadSubject, parts: UploadedPart[] | undefined): Promise<void>;
+  /** Drops an unfinished upload (the video was deleted before completing). */
+  abort(video: UploadSubject): Promise<void>;
 }
 
 /**

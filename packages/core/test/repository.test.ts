@@ -29,8 +29,9 @@ describe.each(databaseTargets())("repositories on $name", (target) => {
   it("creates, uploads and completes a video, queueing one job", async () => {
     const video = await Video.create(svc, tenant, { filename: "clip.mp4", sizeBytes: 100, contentType: "video/mp4" });
     expect(video).toMatchObject({ status: "uploading", title: "clip.mp4", tenantId: tenant });
-    const uploaded = await Video.upload(svc, tenant, video.id, bytes(100), "video/mp4");
-    expect(uploaded.status).toBe("uploading");
+    const uploaded = await Video.upload(svc, tenant, video.id, bytes(100), { contentType: "video/mp4" });
+    expect(uploaded).toEqual({ received: 100, sizeBytes: 100 });
+    expect((await Video.get(svc, tenant, video.id)).status).toBe("uploading");
     const done = await Video.complete(svc, tenant, video.id);
     expect(done.status).toBe("queued");
     expect(done.job).toMatchObject({ status: "queued", attempts: 0, maxAttempts: 3 });
@@ -57,6 +58,29 @@ describe.each(databaseTargets())("repositories on $name", (target) => {
     expect(await svc.blobs.stat(video.blobKey)).toBeUndefined();
     await expect(Video.complete(svc, tenant, video.id)).rejects.toMatchObject({ code: "upload.missing", status: 409 });
     expect((await Video.get(svc, tenant, video.id)).status).toBe("uploading");
+  });
+
+  it("assembles a chunked upload that arrives in order, and resumes from what arrived", async () => {
+    const video = await Video.create(svc, tenant, { filename: "chunks.mp4", sizeBytes: 10 });
+    const chunk = (from: number, to: number) => Readable.from([Buffer.from(Array.from({ length: to - from + 1 }, (_, i) => from + i))]);
+    expect(await Video.upload(svc, tenant, video.id, chunk(0, 3), { contentRange: "bytes 0-3/10" })).toEqual({ received: 4, sizeBytes: 10 });
+    // A chunk from the wrong offset (a retry of an old one, or a gap) is refused with where to resume.
+    await expect(Video.upload(svc, tenant, video.id, chunk(6, 9), { contentRange: "bytes 6-9/10" })).rejects.toMatchObject({
+      code: "upload.offset_mismatch",
+      message: expect.stringContaining("resume from byte 4"),
+    });
+    await expect(Video.upload(svc, tenant, video.id, chunk(4, 9), { contentRange: "bytes 4-9/12" })).rejects.toMatchObject({ code: "upload.size_mismatch" });
+    await expect(Video.upload(svc, tenant, video.id, chunk(4, 9), { contentRange: "4-9" })).rejects.toMatchObject({ code: "upload.invalid_range" });
+    // A chunk shorter than its range stores nothing.
+    await expect(Video.upload(svc, tenant, video.id, chunk(4, 6), { contentRange: "bytes 4-9/10" })).rejects.toMatchObject({ code: "upload.size_mismatch" });
+    expect(await Video.received(svc, tenant, video.id)).toEqual({ received: 4, sizeBytes: 10 });
+    expect(await Video.upload(svc, tenant, video.id, chunk(4, 9), { contentRange: "bytes 4-9/10" })).toEqual({ received: 10, sizeBytes: 10 });
+    const stored = await svc.blobs.get(video.blobKey);
+    const chunks: Buffer[] = [];
+    for await (const part of stored) chunks.push(part as Buffer);
+    expect([...Buffer.concat(chunks)]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(await svc.blobs.list(`${Video.videoPrefix(tenant, video.id)}upload/`)).toEqual([]);
+    expect((await Video.complete(svc, tenant, video.id)).status).toBe("queued");
   });
 
   it("answers not found for unknown ids and for other tenants' videos", async () => {

@@ -39,6 +39,7 @@ describe("HTTP API", () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       ["/health", "/search", "/search/image", "/videos", "/videos/{id}", "/videos/{id}/complete", "/videos/{id}/upload"].sort(),
     );
+    expect(Object.keys(doc.paths["/videos/{id}/upload"] as object).sort()).toEqual(["get", "put"]);
     const createBody = JSON.stringify(doc.paths["/videos"]);
     expect(createBody).toContain("sizeBytes");
   });
@@ -46,7 +47,7 @@ describe("HTTP API", () => {
   it("creates a video, streams its upload, completes it and shows it queued", async () => {
     const { video, upload } = await createVideo(5);
     expect(video).toMatchObject({ status: "uploading", title: "My clip" });
-    expect(upload).toEqual({ method: "PUT", url: `/api/videos/${video.id}/upload`, headers: { "content-type": "video/mp4" } });
+    expect(upload).toEqual({ kind: "put", method: "PUT", url: `/api/videos/${video.id}/upload`, headers: { "content-type": "video/mp4" }, chunkBytes: 8 * 1024 * 1024 });
     const put = await app.request(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array([1, 2, 3, 4, 5]) });
     expect(put.status).toBe(200);
     const complete = await app.request(`/api/videos/${video.id}/complete`, { method: "POST" });
@@ -85,6 +86,11 @@ describe("HTTP API", () => {
     ["an empty search", () => json("POST", "/api/search", { text: "  " }), 400, "request.invalid"],
     ["a search limit out of range", () => json("POST", "/api/search", { text: "cat", limit: 1000 }), 400, "request.invalid"],
     ["an image search without an image", () => app.request("/api/search/image", { method: "POST", body: new FormData() }), 400, "search.image_missing"],
+    ["a complete with malformed JSON", () => app.request("/api/videos/vid_x/complete", { method: "POST", headers: { "content-type": "application/json" }, body: "{" }), 400, "request.malformed_json"],
+    ["a chunk with a bad Content-Range", async () => {
+      const { upload } = await createVideo(10);
+      return app.request(upload.url, { method: "PUT", headers: { ...upload.headers, "content-range": "bytes 5-1/10" }, body: new Uint8Array(5) });
+    }, 400, "upload.invalid_range"],
     ["an unknown route", () => app.request("/api/nope"), 404, "route.not_found"],
   ])("answers %s with a specific error", async (_name, send, status, code) => {
     const response = await send();
@@ -103,6 +109,21 @@ describe("HTTP API", () => {
     const complete = await app.request(`/api/videos/${video.id}/complete`, { method: "POST" });
     expect(complete.status).toBe(409);
     expect(((await complete.json()) as { code: string }).code).toBe("upload.missing");
+  });
+
+  it("takes a chunked upload, tells what arrived, and queues it", async () => {
+    const { video, upload } = await createVideo(6);
+    const send = (range: string, bytes: number[]) =>
+      app.request(upload.url, { method: "PUT", headers: { ...upload.headers, "content-range": range }, body: new Uint8Array(bytes) });
+    expect(await (await send("bytes 0-2/6", [1, 2, 3])).json()).toEqual({ received: 3, sizeBytes: 6 });
+    expect(await (await app.request(upload.url)).json()).toEqual({ received: 3, sizeBytes: 6 });
+    const wrong = await send("bytes 4-5/6", [5, 6]);
+    expect(wrong.status).toBe(409);
+    expect(((await wrong.json()) as { code: string }).code).toBe("upload.offset_mismatch");
+    expect(await (await send("bytes 3-5/6", [4, 5, 6])).json()).toEqual({ received: 6, sizeBytes: 6 });
+    const complete = await app.request(`/api/videos/${video.id}/complete`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(complete.status).toBe(202);
+    expect(((await complete.json()) as { status: string }).status).toBe("queued");
   });
 
   it("refuses a second upload once the video is queued", async () => {

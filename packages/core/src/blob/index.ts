@@ -1,2 +1,3 @@
-export { BlobTooLarge, type BlobInfo, type BlobStore, type UploadTarget } from "./blob-store.js";
+export { BlobTooLarge, type BlobInfo, type BlobStore, type UploadTarget, type UploadedPart } from "./blob-store.js";
 export { createFileBlobStore } from "./file-blob-store.js";
+export { createLocalUploadTargets, LOCAL_CHUNK_BYTES } from "./local-uploads.js";

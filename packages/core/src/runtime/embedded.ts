@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createFileBlobStore } from "../blob/file-blob-store.js";
+import { createLocalUploadTargets } from "../blob/local-uploads.js";
 import type { Config } from "../config.js";
 import { openPglite } from "../db/pglite.js";
 import { loadClipEmbedder } from "../embedder/index.js";
@@ -42,9 +43,7 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
     const services: Services = {
       db: database.db,
       blobs: createFileBlobStore(path.join(config.dataDir, "blobs"), fileUrl),
-      uploads: {
-        target: async (video) => ({ method: "PUT", url: `/api/videos/${video.id}/upload`, headers: { "content-type": video.contentType } }),
-      },
+      uploads: createLocalUploadTargets(),
       queue: {
         ...queue,
         async send(message, sendOptions) {

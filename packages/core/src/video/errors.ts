@@ -20,5 +20,9 @@ export const uploadErrors = {
     new VisibleError("upload.unsupported_type", `Content type '${type}' is not a video: send video/* (or application/octet-stream).`, 415),
   sizeMismatch: (declared: number, received: number) =>
     new VisibleError("upload.size_mismatch", `Received ${received} bytes but the upload declared ${declared}: send the whole file again.`, 400),
+  invalidRange: (range: string) =>
+    new VisibleError("upload.invalid_range", `Content-Range '${range}' is not 'bytes start-end/total' within the file.`, 400),
+  offsetMismatch: (start: number, expected: number) =>
+    new VisibleError("upload.offset_mismatch", `This chunk starts at byte ${start} but ${expected} bytes have arrived: resume from byte ${expected}.`, 409),
   missing: (id: string) => new VisibleError("upload.missing", `Video '${id}' has no uploaded file yet: upload it before completing.`, 409),
 };

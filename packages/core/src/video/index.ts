@@ -1,7 +1,7 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { z } from "zod";
-import { BlobTooLarge } from "../blob/blob-store.js";
+import { BlobTooLarge, type UploadedPart } from "../blob/blob-store.js";
 import * as Job from "../job/index.js";
 import type { Services } from "../services.js";
 import { createId } from "../util/id.js";
@@ -13,6 +13,14 @@ export { VideoNotFound, VideoWrongState, uploadErrors } from "./errors.js";
 export { videoTable, VIDEO_STATUSES, type VideoRow, type VideoStatus } from "./video.sql.js";
 
 const VIDEO_TYPE = /^(video\/[a-z0-9.+-]+|application\/octet-stream)$/i;
+
+export const completeSchema = z.object({
+  parts: z
+    .array(z.object({ partNumber: z.number().int().min(1).max(10000), etag: z.string().min(1).max(200) }))
+    .max(10000)
+    .optional()
+    .describe("S3 multipart uploads: each part's number and ETag"),
+});
 
 export const createSchema = z.object({
   filename: z.string().trim().min(1).max(255).describe("name of the file being uploaded"),
@@ -135,42 +143,89 @@ export async function list(svc: Services, tenantId: string, options: { limit?: n
   return rows.map((r) => view(r, jobs.get(r.id)));
 }
 
+const chunkPrefix = (video: VideoRow) => `${videoPrefix(video.tenantId, video.id)}upload/`;
+const chunkKey = (video: VideoRow, offset: number) => `${chunkPrefix(video)}${String(offset).padStart(15, "0")}`;
+
+/** Bytes of a local upload that arrived so far: the whole file, or the chunks received. */
+export async function received(svc: Services, tenantId: string, id: string): Promise<{ received: number; sizeBytes: number }> {
+  const video = await row(svc, tenantId, id);
+  const whole = await svc.blobs.stat(video.blobKey);
+  if (whole) return { received: whole.size, sizeBytes: video.sizeBytes };
+  let total = 0;
+  for (const key of await svc.blobs.list(chunkPrefix(video))) total += (await svc.blobs.stat(key))?.size ?? 0;
+  return { received: total, sizeBytes: video.sizeBytes };
+}
+
 /**
- * Streams the file into the blob store. The store writes all or nothing, and the size must be
- * exactly what `create` declared, so a cut connection or an oversized body leaves no file.
+ * Streams the file, or one chunk of it (`contentRange` = `bytes start-end/total`), into the blob
+ * store. Each write is all or nothing and sizes must match what `create` declared, so a cut
+ * connection or an oversized body leaves no partial file; chunks must arrive in order, and
+ * the last one assembles the file.
  */
-export async function upload(svc: Services, tenantId: string, id: string, body: Readable, contentType?: string): Promise<VideoView> {
+export async function upload(
+  svc: Services,
+  tenantId: string,
+  id: string,
+  body: Readable,
+  options: { contentType?: string; contentRange?: string } = {},
+): Promise<{ received: number; sizeBytes: number }> {
   const video = await row(svc, tenantId, id);
   if (video.status !== "uploading") throw new VideoWrongState(id, video.status, "upload");
-  if (contentType && !VIDEO_TYPE.test(contentType.split(";")[0]!.trim())) throw uploadErrors.unsupportedType(contentType);
-  let size: number;
+  const type = options.contentType?.split(";")[0]!.trim();
+  if (type && !VIDEO_TYPE.test(type)) throw uploadErrors.unsupportedType(options.contentType!);
+  if (!options.contentRange) {
+    await putExactly(svc, video, video.blobKey, body, video.sizeBytes);
+    await svc.blobs.deletePrefix(chunkPrefix(video));
+    return { received: video.sizeBytes, sizeBytes: video.sizeBytes };
+  }
+  const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(options.contentRange.trim());
+  if (!range) throw uploadErrors.invalidRange(options.contentRange);
+  const [start, end, total] = [Number(range[1]), Number(range[2]), Number(range[3])];
+  if (total !== video.sizeBytes) throw uploadErrors.sizeMismatch(video.sizeBytes, total);
+  if (end < start || end >= total) throw uploadErrors.invalidRange(options.contentRange);
+  const { received: offset } = await received(svc, tenantId, id);
+  if (offset === total) throw new VideoWrongState(id, "fully uploaded", "upload more bytes");
+  if (start !== offset) throw uploadErrors.offsetMismatch(start, offset);
+  await putExactly(svc, video, chunkKey(video, start), body, end - start + 1);
+  if (end + 1 < total) return { received: end + 1, sizeBytes: total };
+  // Last chunk: assemble the file, then drop the chunks.
+  const keys = await svc.blobs.list(chunkPrefix(video));
+  async function* concatenated() {
+    for (const key of keys) yield* await svc.blobs.get(key);
+  }
+  await svc.blobs.put(video.blobKey, Readable.from(concatenated()), { contentType: video.contentType, maxBytes: total });
+  await svc.blobs.deletePrefix(chunkPrefix(video));
+  return { received: total, sizeBytes: total };
+}
+
+/** Writes exactly `size` bytes to `key`, or nothing with a specific error. */
+async function putExactly(svc: Services, video: VideoRow, key: string, body: Readable, size: number): Promise<void> {
+  let stored: number;
   try {
-    ({ size } = await svc.blobs.put(video.blobKey, body, { contentType: video.contentType, maxBytes: Math.min(video.sizeBytes, svc.settings.maxUploadBytes) }));
+    ({ size: stored } = await svc.blobs.put(key, body, { contentType: video.contentType, maxBytes: Math.min(size, svc.settings.maxUploadBytes) }));
   } catch (error) {
     if (error instanceof BlobTooLarge) {
-      throw video.sizeBytes < svc.settings.maxUploadBytes
-        ? uploadErrors.sizeMismatch(video.sizeBytes, error.maxBytes + 1)
-        : uploadErrors.tooLarge(error.maxBytes + 1, svc.settings.maxUploadBytes);
+      throw size < svc.settings.maxUploadBytes ? uploadErrors.sizeMismatch(size, error.maxBytes + 1) : uploadErrors.tooLarge(error.maxBytes + 1, svc.settings.maxUploadBytes);
     }
     throw error;
   }
-  if (size !== video.sizeBytes) {
-    await svc.blobs.delete(video.blobKey);
-    throw size === 0 ? uploadErrors.empty() : uploadErrors.sizeMismatch(video.sizeBytes, size);
+  if (stored !== size) {
+    await svc.blobs.delete(key);
+    throw stored === 0 ? uploadErrors.empty() : uploadErrors.sizeMismatch(size, stored);
   }
-  return get(svc, tenantId, id);
 }
 
 /**
  * The upload is complete: create the ingest job and queue it. Completing twice is harmless: the
  * second call returns the video as it is.
  */
-export async function complete(svc: Services, tenantId: string, id: string): Promise<VideoView> {
+export async function complete(svc: Services, tenantId: string, id: string, parts?: UploadedPart[]): Promise<VideoView> {
   const video = await row(svc, tenantId, id);
   if (video.status !== "uploading") {
     if (video.status === "deleting") throw new VideoWrongState(id, video.status, "complete the upload");
     return get(svc, tenantId, id);
   }
+  if (!(await svc.blobs.stat(video.blobKey))) await svc.uploads.complete(video, parts);
   const stored = await svc.blobs.stat(video.blobKey);
   if (!stored) throw uploadErrors.missing(id);
   if (stored.size !== video.sizeBytes) throw uploadErrors.sizeMismatch(video.sizeBytes, stored.size);
@@ -209,6 +264,7 @@ export async function remove(svc: Services, tenantId: string, id: string): Promi
   await svc.db.update(videoTable).set({ status: "deleting", updatedAt: new Date() }).where(eq(videoTable.id, id));
   const job = (await Job.latestForVideos(svc.db, [id])).get(id);
   if (job && svc.cancelJob) svc.cancelJob(job.id);
+  if (video.status === "uploading") await svc.uploads.abort(video);
   const vectors = await svc.vectors.deleteByPrefix(tenantId, vectorId.videoPrefix(id));
   const blobs = await svc.blobs.deletePrefix(videoPrefix(tenantId, video.id));
   await svc.db.delete(videoTable).where(eq(videoTable.id, id));

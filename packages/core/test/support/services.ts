@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createFileBlobStore } from "../../src/blob/index.js";
+import { createFileBlobStore, createLocalUploadTargets } from "../../src/blob/index.js";
 import { openPglite, type DatabaseHandle } from "../../src/db/index.js";
 import { createLogger } from "../../src/log.js";
 import { createDbJobQueue } from "../../src/queue/index.js";
@@ -33,7 +33,7 @@ export async function servicesOn(handle: DatabaseHandle, settings: Partial<Setti
   const svc: Services = {
     db: handle.db,
     blobs: createFileBlobStore(path.join(dir, "blobs"), (key) => `/api/files/${key}`),
-    uploads: { target: async (video) => ({ method: "PUT", url: `/api/videos/${video.id}/upload`, headers: {} }) },
+    uploads: createLocalUploadTargets(),
     queue: await createDbJobQueue(handle.sql, { maxReceiveCount: resolved.maxAttempts + 1 }),
     vectors: await createPgvectorStore(vectorDb.sql),
     embedder: () => loadClipEmbedder({ model: resolved.clipModel, batchSize: resolved.embedBatch }),

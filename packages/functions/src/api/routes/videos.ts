@@ -1,15 +1,28 @@
 import { Readable } from "node:stream";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { Video } from "@vos/core";
+import { Video, VisibleError } from "@vos/core";
 import type { ApiOptions } from "../context.js";
 import { errorSchema, validationHook } from "../errors.js";
 
 const idParam = z.object({ id: z.string().min(1).max(100).describe("video id") });
-const uploadTargetSchema = z.object({
-  method: z.literal("PUT"),
-  url: z.string().describe("where to send the file's bytes"),
-  headers: z.record(z.string(), z.string()),
-});
+const uploadTargetSchema = z
+  .discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("put"),
+      method: z.literal("PUT"),
+      url: z.string().describe("PUT the file here, whole or in chunks with Content-Range; GET it for the bytes received"),
+      headers: z.record(z.string(), z.string()),
+      chunkBytes: z.number().int().describe("largest chunk to send per request"),
+    }),
+    z.object({
+      kind: z.literal("multipart"),
+      uploadId: z.string(),
+      partBytes: z.number().int().describe("size of every part but the last"),
+      parts: z.array(z.object({ partNumber: z.number().int(), url: z.string().describe("presigned PUT URL") })),
+    }),
+  ])
+  .describe("where and how to send the file's bytes");
+const progressSchema = z.object({ received: z.number().int(), sizeBytes: z.number().int() });
 const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, { description: "error", content: { "application/json": { schema: errorSchema } } }]));
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -25,16 +38,24 @@ const create = createRoute({
 const upload = createRoute({
   method: "put",
   path: "/videos/{id}/upload",
-  summary: "Upload the video's bytes (streamed; exactly the declared size)",
+  summary: "Upload the video's bytes: the whole file, or a chunk with Content-Range (local runtime)",
   request: { params: idParam },
-  responses: { 200: json(Video.viewSchema, "stored"), ...errors(400, 404, 409, 413, 415) },
+  responses: { 200: json(progressSchema, "stored"), ...errors(400, 404, 409, 413, 415) },
+});
+
+const uploadStatus = createRoute({
+  method: "get",
+  path: "/videos/{id}/upload",
+  summary: "Bytes received so far, to resume an interrupted upload",
+  request: { params: idParam },
+  responses: { 200: json(progressSchema, "received"), ...errors(404) },
 });
 
 const complete = createRoute({
   method: "post",
   path: "/videos/{id}/complete",
   summary: "Finish the upload and queue processing",
-  request: { params: idParam },
+  request: { params: idParam, body: { required: false, content: { "application/json": { schema: Video.completeSchema } } } },
   responses: { 202: json(Video.viewSchema, "queued"), ...errors(404, 409) },
 });
 
@@ -73,15 +94,34 @@ export function videoRoutes(options: ApiOptions) {
     .openapi(create, async (c) => {
       const tenant = await options.tenantOf(c);
       const video = await Video.create(svc, tenant, c.req.valid("json"));
-      return c.json({ video: Video.view(video), upload: await svc.uploads.target(video) }, 201);
+      return c.json({ video: Video.view(video), upload: await svc.uploads.start(video) }, 201);
     })
     .openapi(upload, async (c) => {
       const tenant = await options.tenantOf(c);
       const raw = c.req.raw.body;
       const body = raw ? Readable.fromWeb(raw as import("node:stream/web").ReadableStream) : Readable.from([]);
-      return c.json(await Video.upload(svc, tenant, c.req.valid("param").id, body, c.req.header("content-type")), 200);
+      const contentRange = c.req.header("content-range");
+      const contentType = c.req.header("content-type");
+      return c.json(
+        await Video.upload(svc, tenant, c.req.valid("param").id, body, { ...(contentType ? { contentType } : {}), ...(contentRange ? { contentRange } : {}) }),
+        200,
+      );
     })
-    .openapi(complete, async (c) => c.json(await Video.complete(svc, await options.tenantOf(c), c.req.valid("param").id), 202))
+    .openapi(uploadStatus, async (c) => c.json(await Video.received(svc, await options.tenantOf(c), c.req.valid("param").id), 200))
+    .openapi(complete, async (c) => {
+      // The body is optional (only S3 multipart uploads send parts).
+      const text = await c.req.text();
+      let parsed: unknown = {};
+      if (text.trim()) {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new VisibleError("request.malformed_json", "The request body is not valid JSON.", 400);
+        }
+      }
+      const { parts } = Video.completeSchema.parse(parsed);
+      return c.json(await Video.complete(svc, await options.tenantOf(c), c.req.valid("param").id, parts), 202);
+    })
     .openapi(list, async (c) => c.json({ videos: await Video.list(svc, await options.tenantOf(c), c.req.valid("query")) }, 200))
     .openapi(get, async (c) => c.json(await Video.get(svc, await options.tenantOf(c), c.req.valid("param").id), 200))
     .openapi(remove, async (c) => {
