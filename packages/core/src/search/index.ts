@@ -3,6 +3,7 @@ import { decodeImage } from "../embedder/index.js";
 import * as Frame from "../frame/index.js";
 import type { Services } from "../services.js";
 import { vectorId } from "../vector/vector-index.js";
+import * as Video from "../video/index.js";
 import { mergeMoments, type FrameHit } from "./moments.js";
 
 export { mergeMoments, type FrameHit, type Moment } from "./moments.js";
@@ -19,6 +20,7 @@ export type Filters = Omit<z.output<typeof textSchema>, "text">;
 /** A search result: a moment of a video, best first (also its OpenAPI schema). */
 export const hitSchema = z.object({
   videoId: z.string(),
+  videoTitle: z.string(),
   kind: z.literal("frame"),
   timeSec: z.number().describe("the best frame's time: where the player seeks"),
   start: z.number().describe("start of the moment, seconds"),
@@ -56,9 +58,11 @@ export async function byVector(svc: Services, tenantId: string, model: string, v
     return row ? [{ videoId: row.videoId, frameNo: row.frameNo, timeSec: row.timeSec, endSec: row.endSec, score: match.score }] : [];
   });
   const moments = mergeMoments(hits).slice(0, filters.limit);
+  const titles = await Video.titles(svc, tenantId, [...new Set(moments.map((m) => m.videoId))]);
   return Promise.all(
     moments.map(async (moment) => ({
       videoId: moment.videoId,
+      videoTitle: titles.get(moment.videoId) ?? moment.videoId,
       kind: "frame" as const,
       timeSec: moment.best.timeSec,
       start: moment.start,

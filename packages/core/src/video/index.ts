@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
 import { BlobTooLarge, type UploadedPart } from "../blob/blob-store.js";
 import * as Job from "../job/index.js";
@@ -61,12 +61,13 @@ export const viewSchema = z.object({
     })
     .nullable()
     .describe("the latest processing job, with per-stage progress"),
+  playbackUrl: z.string().nullable().describe("URL to play the uploaded file (HTTP Range locally, presigned on AWS)"),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type VideoView = z.infer<typeof viewSchema>;
 
-export function view(row: VideoRow, job?: Job.JobRow): VideoView {
+export function view(row: VideoRow, job?: Job.JobRow, playbackUrl: string | null = null): VideoView {
   return {
     id: row.id,
     title: row.title,
@@ -83,9 +84,18 @@ export function view(row: VideoRow, job?: Job.JobRow): VideoView {
     job: job
       ? { id: job.id, status: job.status, attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, lastError: job.lastError }
       : null,
+    playbackUrl,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+/** Playable once uploaded and not known to be bad. */
+const playable = (row: VideoRow) => row.status === "queued" || row.status === "processing" || row.status === "ready";
+
+async function views(svc: Services, rows: VideoRow[]): Promise<VideoView[]> {
+  const jobs = await Job.latestForVideos(svc.db, rows.map((r) => r.id));
+  return Promise.all(rows.map(async (r) => view(r, jobs.get(r.id), playable(r) ? await svc.blobs.url(r.blobKey) : null)));
 }
 
 function extensionOf(filename: string): string {
@@ -126,9 +136,8 @@ async function row(svc: Services, tenantId: string, id: string): Promise<VideoRo
 }
 
 export async function get(svc: Services, tenantId: string, id: string): Promise<VideoView> {
-  const found = await row(svc, tenantId, id);
-  const jobs = await Job.latestForVideos(svc.db, [id]);
-  return view(found, jobs.get(id));
+  const [shown] = await views(svc, [await row(svc, tenantId, id)]);
+  return shown!;
 }
 
 /** Newest first, paged by id (ids sort by creation time). */
@@ -139,8 +148,7 @@ export async function list(svc: Services, tenantId: string, options: { limit?: n
     .where(and(eq(videoTable.tenantId, tenantId), options.before ? lt(videoTable.id, options.before) : undefined))
     .orderBy(desc(videoTable.id))
     .limit(options.limit ?? 100);
-  const jobs = await Job.latestForVideos(svc.db, rows.map((r) => r.id));
-  return rows.map((r) => view(r, jobs.get(r.id)));
+  return views(svc, rows);
 }
 
 const chunkPrefix = (video: VideoRow) => `${videoPrefix(video.tenantId, video.id)}upload/`;
@@ -270,6 +278,16 @@ export async function remove(svc: Services, tenantId: string, id: string): Promi
   await svc.db.delete(videoTable).where(eq(videoTable.id, id));
   svc.log.info("video deleted", { videoId: id, vectors, blobs });
   return { vectors, blobs };
+}
+
+/** Titles of the given videos of a tenant, for labelling search results. */
+export async function titles(svc: Services, tenantId: string, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await svc.db
+    .select({ id: videoTable.id, title: videoTable.title })
+    .from(videoTable)
+    .where(and(eq(videoTable.tenantId, tenantId), inArray(videoTable.id, ids)));
+  return new Map(rows.map((r) => [r.id, r.title]));
 }
 
 /** Status changes made by the pipeline. */
