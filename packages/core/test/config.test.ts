@@ -1,0 +1,40 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { CONFIG_SETTINGS, loadConfig } from "../src/config.js";
+
+describe("configuration", () => {
+  it("has defaults that run with nothing set", () => {
+    const config = loadConfig({}, "/srv/app");
+    expect(config).toMatchObject({
+      dataDir: "/srv/app/.vos",
+      port: 3000,
+      clipModel: "Xenova/clip-vit-base-patch32",
+      sampling: { fps: 1, sceneThreshold: 0.25, dedup: true, maxGapSec: 10 },
+      maxUploadBytes: 5 * 1024 ** 3,
+      maxDurationSec: 3 * 3600,
+    });
+  });
+
+  it("reads and converts values", () => {
+    const config = loadConfig({ PORT: "8080", VOS_DEDUP: "off", VOS_SAMPLE_FPS: "0.5", VOS_DATA_DIR: "/data" });
+    expect(config).toMatchObject({ port: 8080, dataDir: "/data", sampling: { dedup: false, fps: 0.5 } });
+  });
+
+  it.each([
+    ["PORT", "http"],
+    ["PORT", "70000"],
+    ["VOS_SAMPLE_FPS", "0"],
+    ["VOS_DEDUP", "maybe"],
+    ["VOS_WORKERS", "1.5"],
+    ["VOS_LOG_LEVEL", "loud"],
+  ])("stops on %s=%s with a message naming the setting", (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(expect.objectContaining({ code: "config.invalid", message: expect.stringContaining(`${name}=`) }));
+  });
+
+  it("is documented in the README, every setting with its default", async () => {
+    const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
+    for (const setting of CONFIG_SETTINGS) {
+      expect(readme).toMatch(new RegExp(`\\| \`${setting.name}\` \\| \`${String(setting.default).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\` \\|`));
+    }
+  });
+});
