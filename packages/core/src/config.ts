@@ -8,20 +8,19 @@ const integer = (min: number, max: number) => z.coerce.number().int().min(min).m
 const number = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const flag = z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"]).transform((v) => ["true", "1", "yes", "on"].includes(v));
 
+/** Field builders shared by the embedded and the cloud configuration. */
+export const fields = { integer, number, flag };
+
 /**
- * Every setting of the embedded runtime, read once from the environment at start-up. Each key
- * is the environment variable's name; `describe` is what the README's table and the error
- * messages print.
+ * Settings both runtimes read (tenant, model, sampling, limits, logging): one definition, so the
+ * same variable means the same thing on a laptop and on AWS. Each key is the environment
+ * variable's name; `describe` is what the README's tables and the error messages print.
  */
-const schema = z.object({
-  VOS_DATA_DIR: z.string().min(1).default(".vos").describe("data folder: database, uploads, thumbnails"),
-  PORT: integer(1, 65535).default(3000).describe("HTTP port of `vos serve`"),
-  VOS_HOST: z.string().min(1).default("127.0.0.1").describe("interface `vos serve` listens on (0.0.0.0 for all)"),
+export const SHARED_SETTINGS = {
   VOS_TENANT: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default("local").describe("tenant of the single local user"),
   VOS_CLIP_MODEL: z.string().min(1).default("Xenova/clip-vit-base-patch32").describe("CLIP model: Hugging Face hub id or local folder"),
   VOS_EMBED_BATCH: integer(1, 1024).default(16).describe("images per embedding batch"),
   VOS_THREADS: integer(0, 256).default(0).describe("inference threads (0 = runtime default)"),
-  VOS_WORKERS: integer(1, 64).default(1).describe("videos processed at once"),
   VOS_SAMPLE_FPS: number(0.01, 30).default(1).describe("sampling cap: frames per second kept at most between scene changes"),
   VOS_SCENE_THRESHOLD: number(0, 1).default(0.25).describe("scene-change score (0-1) that keeps a frame at once; 0 turns it off"),
   VOS_DEDUP: flag.default(true).describe("drop frames that look like the last kept one"),
@@ -32,6 +31,30 @@ const schema = z.object({
   VOS_MAX_ATTEMPTS: integer(1, 20).default(3).describe("attempts per job before it is marked failed"),
   VOS_VISIBILITY_TIMEOUT_SEC: integer(5, 43200).default(60).describe("how long a received job stays invisible without a heartbeat"),
   VOS_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info").describe("log level"),
+};
+
+/**
+ * Every setting of the embedded runtime, read once from the environment at start-up.
+ */
+const schema = z.object({
+  VOS_DATA_DIR: z.string().min(1).default(".vos").describe("data folder: database, uploads, thumbnails"),
+  PORT: integer(1, 65535).default(3000).describe("HTTP port of `vos serve`"),
+  VOS_HOST: z.string().min(1).default("127.0.0.1").describe("interface `vos serve` listens on (0.0.0.0 for all)"),
+  VOS_TENANT: SHARED_SETTINGS.VOS_TENANT,
+  VOS_CLIP_MODEL: SHARED_SETTINGS.VOS_CLIP_MODEL,
+  VOS_EMBED_BATCH: SHARED_SETTINGS.VOS_EMBED_BATCH,
+  VOS_THREADS: SHARED_SETTINGS.VOS_THREADS,
+  VOS_WORKERS: integer(1, 64).default(1).describe("videos processed at once"),
+  VOS_SAMPLE_FPS: SHARED_SETTINGS.VOS_SAMPLE_FPS,
+  VOS_SCENE_THRESHOLD: SHARED_SETTINGS.VOS_SCENE_THRESHOLD,
+  VOS_DEDUP: SHARED_SETTINGS.VOS_DEDUP,
+  VOS_MAX_GAP_SEC: SHARED_SETTINGS.VOS_MAX_GAP_SEC,
+  VOS_FRAME_WIDTH: SHARED_SETTINGS.VOS_FRAME_WIDTH,
+  VOS_MAX_UPLOAD_BYTES: SHARED_SETTINGS.VOS_MAX_UPLOAD_BYTES,
+  VOS_MAX_DURATION_SEC: SHARED_SETTINGS.VOS_MAX_DURATION_SEC,
+  VOS_MAX_ATTEMPTS: SHARED_SETTINGS.VOS_MAX_ATTEMPTS,
+  VOS_VISIBILITY_TIMEOUT_SEC: SHARED_SETTINGS.VOS_VISIBILITY_TIMEOUT_SEC,
+  VOS_LOG_LEVEL: SHARED_SETTINGS.VOS_LOG_LEVEL,
 });
 
 export type Config = {
@@ -60,16 +83,7 @@ export const CONFIG_SETTINGS = Object.entries(schema.shape).map(([name, field]) 
 
 /** Validates the environment; a wrong value stops start-up with a message that names it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
-  const present = Object.fromEntries(Object.keys(schema.shape).flatMap((key) => (env[key] !== undefined && env[key] !== "" ? [[key, env[key]]] : [])));
-  const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      return `${name}=${JSON.stringify(env[name])}: ${issue.message} (${schema.shape[name as keyof typeof schema.shape]?.description ?? ""})`;
-    });
-    throw new VisibleError("config.invalid", `Invalid configuration:\n  ${problems.join("\n  ")}`);
-  }
-  const c = parsed.data;
+  const c = parseEnvironment(schema, env);
   return {
     dataDir: path.resolve(cwd, c.VOS_DATA_DIR),
     port: c.PORT,
@@ -87,4 +101,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     visibilityTimeoutSec: c.VOS_VISIBILITY_TIMEOUT_SEC,
     logLevel: c.VOS_LOG_LEVEL,
   };
+}
+
+/**
+ * Validates the variables `schema` names (unset and empty count as absent, so defaults apply) and
+ * stops with one message naming every variable at fault and what it is for.
+ */
+export function parseEnvironment<S extends z.ZodRawShape>(schema: z.ZodObject<S>, env: NodeJS.ProcessEnv): z.output<z.ZodObject<S>> {
+  const present = Object.fromEntries(Object.keys(schema.shape).flatMap((key) => (env[key] !== undefined && env[key] !== "" ? [[key, env[key]]] : [])));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      if (issue.path.length === 0) return issue.message;
+      const name = String(issue.path[0]);
+      const description = (schema.shape[name] as z.ZodType | undefined)?.description ?? "";
+      if (present[name] === undefined) return `${name} is not set: ${issue.message} (${description})`;
+      return `${name}=${JSON.stringify(env[name])}: ${issue.message} (${description})`;
+    });
+    throw new VisibleError("config.invalid", `Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  return parsed.data;
 }

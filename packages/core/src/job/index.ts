@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { createId } from "../util/id.js";
 import { jobTable, STAGES, type JobProgress, type JobRow, type Stage } from "./job.sql.js";
@@ -78,4 +78,79 @@ export async function release(db: Database, id: string, reason: string): Promise
     .update(jobTable)
     .set({ status: "queued", lastError: reason, updatedAt: new Date() })
     .where(and(eq(jobTable.id, id), eq(jobTable.status, "running")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs run by separate tasks (the cloud runtime): which task holds a job, and until when.
+
+const ACTIVE = ["queued", "running"] as const;
+
+/**
+ * Records the task launched for a queued job and the time by which it must have started; a job
+ * already running (its task started first) is left alone. Returns whether the row changed.
+ */
+export async function assignTask(db: Database, id: string, taskId: string, deadline: Date): Promise<boolean> {
+  const rows = await db
+    .update(jobTable)
+    .set({ taskId, deadlineAt: deadline, updatedAt: new Date() })
+    .where(and(eq(jobTable.id, id), eq(jobTable.status, "queued")))
+    .returning({ id: jobTable.id });
+  return rows.length > 0;
+}
+
+/**
+ * A running task proves it is alive by pushing the job's deadline forward. False means the job is
+ * no longer this task's (re-queued by the reconciler, cancelled or finished): the task should stop.
+ */
+export async function heartbeat(db: Database, id: string, taskId: string, deadline: Date): Promise<boolean> {
+  const rows = await db
+    .update(jobTable)
+    .set({ deadlineAt: deadline, updatedAt: new Date() })
+    .where(and(eq(jobTable.id, id), eq(jobTable.status, "running"), eq(jobTable.taskId, taskId)))
+    .returning({ id: jobTable.id });
+  return rows.length > 0;
+}
+
+/**
+ * Takes the job away from `taskId` (which stopped, or was given up on) and puts it back in the
+ * queued state with no task and no deadline, so that a later event about that task changes
+ * nothing. `countAttempt` adds the attempt a task that never began the job could not count;
+ * `before` only matches a job whose deadline passed by then (the reconciler). Returns the updated
+ * row, or undefined when the job moved on meanwhile.
+ */
+export async function detach(
+  db: Database,
+  id: string,
+  options: { taskId: string | null; reason?: string; countAttempt?: boolean; before?: Date },
+): Promise<JobRow | undefined> {
+  const [row] = await db
+    .update(jobTable)
+    .set({
+      status: "queued",
+      taskId: null,
+      deadlineAt: null,
+      updatedAt: new Date(),
+      ...(options.reason !== undefined ? { lastError: options.reason } : {}),
+      ...(options.countAttempt ? { attempts: sql`${jobTable.attempts} + 1` } : {}),
+    })
+    .where(
+      and(
+        eq(jobTable.id, id),
+        inArray(jobTable.status, [...ACTIVE]),
+        sql`${jobTable.taskId} IS NOT DISTINCT FROM ${options.taskId}`,
+        options.before ? lt(jobTable.deadlineAt, options.before) : undefined,
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/** Jobs held by a task whose deadline passed: the task died without a word, or never started. */
+export async function stuck(db: Database, now: Date, limit = 100): Promise<JobRow[]> {
+  return db
+    .select()
+    .from(jobTable)
+    .where(and(inArray(jobTable.status, [...ACTIVE]), isNotNull(jobTable.taskId), lt(jobTable.deadlineAt, now)))
+    .orderBy(jobTable.deadlineAt)
+    .limit(limit);
 }

@@ -20,9 +20,18 @@ export interface DedupThresholds {
   maxHashDistance: number;
   /** Largest mean absolute difference (0..255) between the 8x8 thumbnails' channels. */
   maxColourDistance: number;
+  /** Largest difference (0..255, channel mean) of any single thumbnail cell: a small object
+   * entering a still scene changes one or two cells a lot but the frame's mean very little. */
+  maxCellDistance: number;
 }
 
-export const DEFAULT_DEDUP_THRESHOLDS: DedupThresholds = { maxHashDistance: 6, maxColourDistance: 8 };
+/**
+ * Measured with 640-wide frames one second apart: encoder noise on a static noisy scene gives
+ * colour ~0.6, cell ~1, hash 0; ffmpeg's moving test patterns (a small moving object on a still
+ * background) give colour 3-14, cell 40+, hash 0-7; a cut between solid colours gives colour
+ * ~170 and hash 0.
+ */
+export const DEFAULT_DEDUP_THRESHOLDS: DedupThresholds = Object.freeze({ maxHashDistance: 6, maxColourDistance: 6, maxCellDistance: 20 });
 
 /** Grey levels by which a cell must be brighter than its right neighbour for its bit to be set:
  * a small dead zone, so encoder noise in flat areas does not flip bits between copies. */
@@ -102,7 +111,22 @@ export function colourDistance(a: Uint8Array, b: Uint8Array): number {
   return sum / a.length;
 }
 
-/** Same structure AND same colours: one is a near-duplicate of the other. */
+/** Largest per-cell difference (0..255, mean of the cell's three channels) between thumbnails. */
+export function cellDistance(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length || a.length === 0) return 255;
+  let max = 0;
+  for (let i = 0; i + 2 < a.length; i += 3) {
+    const d = (Math.abs(a[i]! - b[i]!) + Math.abs(a[i + 1]! - b[i + 1]!) + Math.abs(a[i + 2]! - b[i + 2]!)) / 3;
+    if (d > max) max = d;
+  }
+  return max;
+}
+
+/** Same structure AND same colours, overall and in every cell: one is a near-duplicate of the other. */
 export function isNearDuplicate(a: FrameSignature, b: FrameSignature, thresholds: DedupThresholds = DEFAULT_DEDUP_THRESHOLDS): boolean {
-  return hammingDistance(a.dhash, b.dhash) <= thresholds.maxHashDistance && colourDistance(a.thumb, b.thumb) <= thresholds.maxColourDistance;
+  return (
+    hammingDistance(a.dhash, b.dhash) <= thresholds.maxHashDistance &&
+    colourDistance(a.thumb, b.thumb) <= thresholds.maxColourDistance &&
+    cellDistance(a.thumb, b.thumb) <= thresholds.maxCellDistance
+  );
 }

@@ -15,6 +15,7 @@
  * pairing, and rawvideo's default (cfr) would duplicate frames.
  */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { VisibleError } from "../error.js";
@@ -22,7 +23,7 @@ import { log as rootLog } from "../log.js";
 import { ffmpegCapabilities, ffmpegPath, type FfmpegCapabilities } from "./binaries.js";
 import { frameSignature } from "./dedup.js";
 import type { MediaInfo } from "./probe.js";
-import { summariseLog } from "./process.js";
+import { summariseLog, toolBroken } from "./process.js";
 import { createSampler, resolveSampling, selectExpression, type FrameReason, type SamplingOptions } from "./sampling.js";
 
 export interface SampledFrame {
@@ -46,6 +47,9 @@ export type SampleFramesOptions = Partial<SamplingOptions> & {
 };
 
 const log = rootLog.child({ module: "media" });
+
+/** How long a decoded frame may wait for its timestamp line before that is an error. */
+const RECORD_WAIT_MS = 30_000;
 
 /** Output size for a requested width: display aspect kept, height even and at least 2. */
 export function outputSize(info: Pick<MediaInfo, "width" | "height">, width: number): { width: number; height: number } {
@@ -121,6 +125,8 @@ class StderrParser {
   readonly problems: string[] = [];
   errors = 0;
   recordCount = 0;
+  /** Tail of lines without a level prefix (a loader or shell error, before ffmpeg's own log). */
+  unparsed = "";
   private partial = "";
   private current: FrameRecord | undefined;
   private lastTime = 0;
@@ -158,7 +164,10 @@ class StderrParser {
       return;
     }
     const level = LEVEL.exec(line);
-    if (!level) return;
+    if (!level) {
+      if (!line.startsWith("[")) this.unparsed = (this.unparsed + "\n" + line).slice(-1000);
+      return;
+    }
     if (level[1]!.toLowerCase() !== "warning") this.errors++;
     this.problems.push(line);
     if (this.problems.length > 40) this.problems.shift();
@@ -209,6 +218,10 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
   const signal = options.signal;
   signal?.throwIfAborted();
 
+  // A missing file is not a corrupt video (ffmpeg would exit 1 on it): fail before spawning.
+  if (!(await stat(file)).isFile()) throw new Error(`${file} is not a regular file`);
+  signal?.throwIfAborted();
+
   const args = sampleArgs(file, size, sampling);
   const command = ffmpegPath();
   const started = Date.now();
@@ -251,10 +264,22 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
   };
   signal?.addEventListener("abort", kill, { once: true });
 
-  /** The record of the next frame: waits for its stderr lines (they may trail the pixels). */
+  /**
+   * The record of the frame just read. ffmpeg logs it before writing the pixels, so it is already
+   * in the stderr pipe and arrives within an event-loop turn or two; the time limit turns a
+   * missing record (an unexpected log format) into an error instead of a deadlock, where ffmpeg
+   * blocks on a full stdout pipe while we wait for a line that never comes.
+   */
   const nextRecord = async (): Promise<FrameRecord | undefined> => {
-    while (parser.records.length === 0 && !stderrDone && !spawnError) {
-      await new Promise<void>((r) => (wake = r));
+    const deadline = Date.now() + RECORD_WAIT_MS;
+    while (parser.records.length === 0 && !stderrDone && !spawnError && Date.now() < deadline) {
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, 250);
+        wake = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
     }
     return parser.records.shift();
   };
@@ -307,9 +332,13 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
     if (spawnError) {
       throw new VisibleError("media.ffmpeg_missing", `Could not start ffmpeg (${command}): ${spawnError.message}`, 503, false);
     }
-    const why = () => summariseLog(parser.problems) || "no error message";
+    const inputPath = resolve(file);
+    const why = () => summariseLog(parser.problems, 4, 400, [`file:${inputPath}`, inputPath]) || "no error message";
     if (exit.signal) throw new Error(`ffmpeg was killed by ${exit.signal} while decoding ${file}`);
     if (exit.code !== 0) {
+      if (toolBroken(exit.code, parser.problems.join("\n") + parser.unparsed)) {
+        throw new VisibleError("media.ffmpeg_missing", `ffmpeg (${command}) failed to run (exit code ${exit.code}): ${summariseLog([parser.unparsed])}`, 503, false);
+      }
       if (decoded === 0 && SETUP_ERROR.test(parser.problems.join("\n"))) {
         throw new Error(`ffmpeg could not start decoding (exit code ${exit.code}): ${why()}`);
       }
@@ -338,7 +367,9 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
     kill();
     child.stdout.destroy();
     // Reap the process before settling, so nothing outlives the iterator.
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
     child.stderr.destroy();
     if (killedByUs) log.debug("ffmpeg sample stopped early", { file, ms: Date.now() - started, candidates: decoded, kept });
   }

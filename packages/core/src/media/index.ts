@@ -26,6 +26,7 @@ export {
   isNearDuplicate,
   hammingDistance,
   colourDistance,
+  cellDistance,
   DEFAULT_DEDUP_THRESHOLDS,
   type FrameSignature,
   type DedupThresholds,

@@ -24,7 +24,7 @@ import { open, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { VisibleError } from "../error.js";
 import { ffprobePath } from "./binaries.js";
-import { runTool, summariseLog } from "./process.js";
+import { runTool, summariseLog, toolBroken } from "./process.js";
 
 export interface MediaInfo {
   /** File size in bytes. */
@@ -75,8 +75,13 @@ export async function probe(file: string, limits: ProbeLimits, options: ProbeOpt
   const json = parseJson(result.stdout);
   if (result.code !== 0 || !json?.format) {
     if (result.signal) throw new Error(`ffprobe was killed by ${result.signal}`);
+    // Only a failure to read the input says something about the file; a tool that cannot run
+    // must never be reported as a bad video (a permanent media.* error discards the upload).
+    if (toolBroken(result.code, result.stderr) || /Unrecognized option|Failed to set value/i.test(result.stderr)) {
+      throw new VisibleError("media.ffmpeg_missing", `ffprobe (${ffprobePath()}) failed to run: ${summariseLog(result.stderr.split("\n"), 2)}`, 503, false);
+    }
     const container = await sniffContainer(path);
-    const why = summariseLog(result.stderr.split("\n"), 2);
+    const why = summariseLog(result.stderr.split("\n"), 2, 300, [`file:${path}`, path]);
     if (container) {
       throw fail(
         "media.corrupt",

@@ -77,9 +77,18 @@ export function cleanLogLines(lines: Iterable<string>): string[] {
   return cleaned;
 }
 
-/** The last few distinct log lines, joined and trimmed for a person to read. */
-export function summariseLog(lines: Iterable<string>, maxLines = 4, maxChars = 400): string {
-  const cleaned = cleanLogLines(lines);
+/**
+ * The tool itself could not run (a broken install, a wrapper script whose target is missing):
+ * exit codes 126/127 come from a shell or loader, never from ffmpeg/ffprobe's own failures.
+ */
+export function toolBroken(code: number | null, stderr: string): boolean {
+  return code === 126 || code === 127 || /error while loading shared libraries|cannot execute binary file|exec format error/i.test(stderr);
+}
+
+/** The last few distinct log lines, joined and trimmed for a person to read; `redact` strings
+ * (the server-side file path) are replaced by "input". */
+export function summariseLog(lines: Iterable<string>, maxLines = 4, maxChars = 400, redact: string[] = []): string {
+  const cleaned = cleanLogLines(lines).map((line) => redact.reduce((text, secret) => (secret ? text.split(secret).join("input") : text), line));
   const unique: string[] = [];
   for (let i = cleaned.length - 1; i >= 0 && unique.length < maxLines; i--) {
     const line = cleaned[i]!;

@@ -64,10 +64,15 @@ export function intervalStep(fps: number): number {
 /**
  * The `select` filter expression (plain: commas are not escaped here; see frames.ts).
  * `prev_selected_t` is NaN until a frame is selected, so `isnan()` selects the first frame.
+ * With scene detection off the expression still mentions `scene` (`0*scene`, which never
+ * selects): ffmpeg computes the score whenever the word appears, and `select` then attaches
+ * `lavfi.scene_score` to every frame. frames.ts needs every selected frame to carry metadata,
+ * because ffmpeg 4.1's `metadata` filter ignores frames without any (its `add` mode does
+ * nothing on them). On frames already scaled down, the score costs ~1% of the decode.
  */
 export function selectExpression(options: Pick<SamplingOptions, "fps" | "sceneThreshold">): string {
   const terms = ["isnan(prev_selected_t)", `gte(t-prev_selected_t,${decimal(intervalStep(options.fps))})`];
-  if (options.sceneThreshold > 0) terms.push(`gt(scene,${decimal(options.sceneThreshold)})`);
+  terms.push(options.sceneThreshold > 0 ? `gt(scene,${decimal(options.sceneThreshold)})` : "0*scene");
   return terms.join("+");
 }
 

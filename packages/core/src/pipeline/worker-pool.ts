@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { errorMessage } from "../error.js";
-import * as Job from "../job/index.js";
 import { JobMessage, type ReceivedMessage } from "../queue/job-queue.js";
 import type { Services } from "../services.js";
-import { describeFailure, failPermanently, ingest, IngestCancelled } from "./ingest.js";
+import { IngestCancelled } from "./ingest.js";
+import { runJob } from "./run-job.js";
+
+export { retryDelaySec } from "./run-job.js";
 
 export interface WorkerPoolOptions {
   /** Jobs processed at once. */
@@ -21,9 +23,6 @@ export interface WorkerPool {
   stop(): Promise<void>;
   readonly running: number;
 }
-
-/** Seconds before a failed attempt is tried again: 5, 10, 20, ... up to 5 minutes. */
-export const retryDelaySec = (attempt: number) => Math.min(300, 5 * 2 ** Math.max(0, attempt - 1));
 
 /**
  * The embedded runtime's task launcher: receives job messages from the queue and runs the
@@ -59,59 +58,30 @@ export function startWorkerPool(svc: Services, options: WorkerPoolOptions): Work
       await svc.queue.deadLetter(message.receiptHandle, `malformed message: ${errorMessage(error)}`);
       return;
     }
-    const job = await Job.begin(svc.db, body.jobId, `local:${instance}`);
-    if (!job || job.videoId !== body.videoId || job.tenantId !== body.tenantId) {
-      // Finished already (a replayed message) or unknown: nothing to do.
-      log.warn("job message dropped: no such runnable job", { jobId: body.jobId });
-      await svc.queue.delete(message.receiptHandle);
-      return;
-    }
-    const ctx = { jobId: job.id, tenantId: job.tenantId, videoId: job.videoId };
-    if (job.attempts > job.maxAttempts) {
-      const reason = `Gave up after ${job.maxAttempts} attempts; last error: ${job.lastError ?? "the worker stopped without finishing"}`;
-      await failPermanently(svc, ctx, { code: "job.gave_up", message: reason, badInput: false });
-      await svc.queue.deadLetter(message.receiptHandle, reason);
-      return;
-    }
-
     const controller = new AbortController();
-    controllers.set(job.id, controller);
+    controllers.set(body.jobId, controller);
     const visibility = svc.settings.visibilityTimeoutSec;
     const heartbeat = setInterval(() => {
-      svc.queue.changeVisibility(message.receiptHandle, visibility).catch((error) => log.warn("heartbeat failed", { jobId: job.id, error: errorMessage(error) }));
+      svc.queue.changeVisibility(message.receiptHandle, visibility).catch((error) => log.warn("heartbeat failed", { jobId: body.jobId, error: errorMessage(error) }));
     }, (visibility * 1000) / 3);
     try {
-      await ingest(svc, job, { ...ctx, signal: controller.signal });
-      await svc.queue.delete(message.receiptHandle);
-    } catch (error) {
-      if (stopping && !(controller.signal.reason instanceof IngestCancelled)) {
-        // Shutting down: hand the job back untouched; the next start resumes it.
-        await Job.release(svc.db, job.id, "interrupted by shutdown");
-        await svc.queue.changeVisibility(message.receiptHandle, 0);
-        return;
-      }
-      if (error instanceof IngestCancelled || controller.signal.reason instanceof IngestCancelled) {
-        await Job.fail(svc.db, job.id, "cancelled: the video was deleted").catch(() => {});
-        await svc.queue.delete(message.receiptHandle);
-        return;
-      }
-      const failure = describeFailure(error);
-      if (failure.permanent) {
-        await failPermanently(svc, ctx, failure);
-        await svc.queue.delete(message.receiptHandle);
-      } else if (job.attempts >= job.maxAttempts) {
-        const reason = `Gave up after ${job.attempts} attempts; last error: ${failure.message}`;
-        await failPermanently(svc, ctx, { code: "job.gave_up", message: reason, badInput: false });
-        await svc.queue.deadLetter(message.receiptHandle, reason);
-      } else {
-        const delay = retryDelaySec(job.attempts);
-        log.warn("job attempt failed, will retry", { jobId: job.id, attempt: job.attempts, retryInSec: delay, error: failure.message });
-        await Job.release(svc.db, job.id, failure.message);
-        await svc.queue.changeVisibility(message.receiptHandle, delay);
+      const outcome = await runJob(svc, body, { taskId: `local:${instance}`, signal: controller.signal });
+      switch (outcome.kind) {
+        case "retry":
+          await svc.queue.changeVisibility(message.receiptHandle, outcome.delaySec);
+          break;
+        case "interrupted":
+          await svc.queue.changeVisibility(message.receiptHandle, 0);
+          break;
+        case "gave-up":
+          await svc.queue.deadLetter(message.receiptHandle, outcome.reason);
+          break;
+        default:
+          await svc.queue.delete(message.receiptHandle);
       }
     } finally {
       clearInterval(heartbeat);
-      controllers.delete(job.id);
+      if (controllers.get(body.jobId) === controller) controllers.delete(body.jobId);
     }
   }
 

@@ -5,22 +5,26 @@
  * Every function returns the absolute path of the file. Pass `{ dir }` to write into a folder of
  * your own (e.g. a temp dir); without it, files are cached by name under
  * `<repo root>/.cache/test-videos/` and reused across runs (the name includes the parameters and
- * a version, so changing a generator never reuses a stale file). Generation is atomic (a temp
+ * a version, so changing a generator never reuses a stale file); derived files (truncated...)
+ * put their source video in the same folder. Generation is atomic (a temp
  * name, then rename), so parallel vitest workers may ask for the same file safely.
  *
  *   colourVideo()            20 s, 30 fps, 320x240 H.264 yuv420p mp4, moov at the end:
  *                            red 0-5 s, green 5-10 s, blue 10-15 s, ffmpeg `testsrc` 15-20 s
- *                            (segments in COLOUR_SEGMENTS)
+ *                            (pure 0xff0000/0x00ff00/0x0000ff; segments in COLOUR_SEGMENTS)
  *   stillImage("red")        PNG of one solid colour (any ffmpeg colour name or 0xRRGGBB)
  *   audioOnly()              m4a (AAC sine), no video; `{ coverArt: true }` adds an attached
  *                            picture (a "video" stream that is cover art)
  *   truncatedMp4()           colourVideo cut in half: moov atom lost, ffprobe cannot open it
- *   truncatedFaststartMp4()  faststart colourVideo (moov first) cut in half: probes fine
- *                            (duration 20 s), decoding fails halfway
+ *   truncatedFaststartMp4()  10 s faststart testsrc2 mp4 (moov first) cut in half: probes
+ *                            fine (duration 10 s), decoding fails near 5 s
+ *   rotatedVideo()           colourVideo with 90 degree rotation metadata (displayed 240x320)
+ *   rawH264()                colourVideo as a raw .h264 elementary stream (no duration)
  *   unknownCodecMp4()        colourVideo with its sample entry renamed: no decoder for the stream
  *   textAsMp4()              a text file named .mp4
  *   emptyFile()              zero bytes, named .mp4
- *   syntheticVideo({...})    testsrc2 of any length/size/rate (H.264), for larger tests
+ *   syntheticVideo({...})    testsrc2 of any length/size/rate (H.264), for larger tests;
+ *                            `faststart: true` puts the moov atom first
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -109,7 +113,7 @@ export function audioOnly(options: { seconds?: number; coverArt?: boolean } & Ou
 /** colourVideo (moov atom at the end, ffmpeg's default) cut in half: the moov atom is gone. */
 export function truncatedMp4(options: OutputOptions = {}): Promise<string> {
   return generate(`truncated-${VERSION}.mp4`, options.dir, async (out) => {
-    const data = await readFile(await colourVideo());
+    const data = await readFile(await colourVideo({ dir: options.dir }));
     if (data.lastIndexOf("moov") < data.length / 2) {
       throw new Error("colourVideo's moov atom is not near the end; truncatedMp4 would not lose it");
     }
@@ -117,18 +121,37 @@ export function truncatedMp4(options: OutputOptions = {}): Promise<string> {
   });
 }
 
-/** Faststart colourVideo (moov atom first) cut in half: it probes fine, decoding fails halfway. */
+/**
+ * A 10 s faststart mp4 (moov atom first; testsrc2, so bytes spread evenly over time) cut in
+ * half: it probes fine (duration 10 s), decoding stops with read errors near 5 s.
+ */
 export function truncatedFaststartMp4(options: OutputOptions = {}): Promise<string> {
   return generate(`truncated-faststart-${VERSION}.mp4`, options.dir, async (out) => {
-    const data = await readFile(await colourVideo({ faststart: true }));
+    const data = await readFile(await syntheticVideo({ seconds: 10, width: 320, height: 240, fps: 30, faststart: true, dir: options.dir }));
+    if (data.indexOf("moov") > data.length / 2) throw new Error("faststart did not move the moov atom to the front");
     await writeFile(out, data.subarray(0, Math.floor(data.length / 2)));
   });
+}
+
+/** colourVideo stream-copied with 90 degree rotation metadata: stored 320x240, displayed 240x320.
+ * (`-metadata:s:v rotate=` is honoured by ffmpeg 4.x/5.x; newer builds may ignore it.) */
+export function rotatedVideo(options: OutputOptions = {}): Promise<string> {
+  return generate(`rotated-${VERSION}.mp4`, options.dir, async (out) =>
+    ffmpeg(["-i", await colourVideo({ dir: options.dir }), "-map", "0", "-c", "copy", "-metadata:s:v:0", "rotate=90", "-f", "mp4", out]),
+  );
+}
+
+/** colourVideo's H.264 as a raw Annex B elementary stream (.h264): no container, no duration. */
+export function rawH264(options: OutputOptions = {}): Promise<string> {
+  return generate(`raw-${VERSION}.h264`, options.dir, async (out) =>
+    ffmpeg(["-i", await colourVideo({ dir: options.dir }), "-map", "0:v", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-f", "h264", out]),
+  );
 }
 
 /** colourVideo with its `avc1` sample entry renamed `zzzz`: the stream has no known codec. */
 export function unknownCodecMp4(options: OutputOptions = {}): Promise<string> {
   return generate(`unknown-codec-${VERSION}.mp4`, options.dir, async (out) => {
-    const data = Buffer.from(await readFile(await colourVideo()));
+    const data = Buffer.from(await readFile(await colourVideo({ dir: options.dir })));
     const at = data.indexOf("avc1", data.indexOf("stsd"));
     if (at < 0) throw new Error("no avc1 sample entry found in colourVideo");
     data.write("zzzz", at, "latin1");
@@ -147,10 +170,21 @@ export function emptyFile(options: OutputOptions = {}): Promise<string> {
 }
 
 /** ffmpeg's moving `testsrc2` pattern as H.264 mp4 (cached by parameters). */
-export function syntheticVideo(options: { seconds: number; width: number; height: number; fps: number } & OutputOptions): Promise<string> {
+export function syntheticVideo(options: { seconds: number; width: number; height: number; fps: number; faststart?: boolean } & OutputOptions): Promise<string> {
   const { seconds, width, height, fps } = options;
-  return generate(`synthetic-${VERSION}-${seconds}s-${width}x${height}-${fps}fps.mp4`, options.dir, (out) =>
-    ffmpeg(["-f", "lavfi", "-i", `testsrc2=s=${width}x${height}:r=${fps}:d=${seconds}`, ...h264(), "-f", "mp4", out]),
+  const name = `synthetic-${VERSION}-${seconds}s-${width}x${height}-${fps}fps${options.faststart ? "-faststart" : ""}.mp4`;
+  return generate(name, options.dir, (out) =>
+    ffmpeg([
+      "-f",
+      "lavfi",
+      "-i",
+      `testsrc2=s=${width}x${height}:r=${fps}:d=${seconds}`,
+      ...h264(),
+      ...(options.faststart ? ["-movflags", "+faststart"] : []),
+      "-f",
+      "mp4",
+      out,
+    ]),
   );
 }
 

@@ -1,0 +1,142 @@
+import { Readable, Transform } from "node:stream";
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { BlobTooLarge, type BlobInfo, type BlobStore } from "../blob/blob-store.js";
+
+export interface S3BlobStoreOptions {
+  s3: S3Client;
+  /** Uploaded videos (and upload bookkeeping). */
+  uploadsBucket: string;
+  /** Everything made from a video: thumbnails. */
+  framesBucket: string;
+  /** Lifetime of URLs given to browsers (thumbnails, playback); default 1 hour. */
+  urlTtlSec?: number;
+  /** Lifetime of the URL ffmpeg reads a source video through; default 12 hours. */
+  sourceTtlSec?: number;
+}
+
+/** Keys of things made from a video (`<tenant>/videos/<id>/frames/...`) live in the frames bucket. */
+export const isDerivedKey = (key: string) => /^[^/]+\/videos\/[^/]+\/frames\//.test(key);
+
+const isNotFound = (error: unknown) => {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === "NotFound" || e?.name === "NoSuchKey" || e?.$metadata?.httpStatusCode === 404;
+};
+
+/**
+ * Blobs in two private S3 buckets, routed by key: uploads in one, derived files in the other, so
+ * each can have its own lifecycle and access. Browsers and ffmpeg get presigned GET URLs; nothing
+ * is public. A prefix (a whole video) spans both buckets.
+ */
+export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
+  const { s3 } = options;
+  const urlTtl = options.urlTtlSec ?? 3600;
+  const sourceTtl = options.sourceTtlSec ?? 12 * 3600;
+  const bucketOf = (key: string) => (isDerivedKey(key) ? options.framesBucket : options.uploadsBucket);
+  const buckets = [...new Set([options.uploadsBucket, options.framesBucket])];
+
+  async function listIn(bucket: string, prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+      for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
+  const presign = (key: string, expiresIn: number) => getSignedUrl(s3, new GetObjectCommand({ Bucket: bucketOf(key), Key: key }), { expiresIn });
+
+  return {
+    async put(key, body, putOptions = {}) {
+      const bucket = bucketOf(key);
+      if (body instanceof Uint8Array) {
+        if (putOptions.maxBytes !== undefined && body.length > putOptions.maxBytes) throw new BlobTooLarge(putOptions.maxBytes);
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: putOptions.contentType }));
+        return { size: body.length, ...(putOptions.contentType ? { contentType: putOptions.contentType } : {}) };
+      }
+      // Streams go up in parts; a failure (or a body over maxBytes) aborts the upload, so no
+      // partial object is ever visible.
+      let size = 0;
+      let tooLarge: BlobTooLarge | undefined;
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          size += chunk.length;
+          if (putOptions.maxBytes !== undefined && size > putOptions.maxBytes) done((tooLarge = new BlobTooLarge(putOptions.maxBytes)));
+          else done(null, chunk);
+        },
+      });
+      body.on("error", (error) => counter.destroy(error));
+      const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body.pipe(counter), ContentType: putOptions.contentType } });
+      try {
+        await upload.done();
+      } catch (error) {
+        await upload.abort().catch(() => {});
+        throw tooLarge ?? error;
+      }
+      return { size, ...(putOptions.contentType ? { contentType: putOptions.contentType } : {}) };
+    },
+
+    async get(key, range) {
+      const output = await s3.send(
+        new GetObjectCommand({
+          Bucket: bucketOf(key),
+          Key: key,
+          ...(range ? { Range: `bytes=${range.start}-${range.end ?? ""}` } : {}),
+        }),
+      );
+      if (!output.Body) throw new Error(`S3 returned no body for ${key}`);
+      return output.Body as Readable;
+    },
+
+    async stat(key): Promise<BlobInfo | undefined> {
+      try {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucketOf(key), Key: key }));
+        return { size: head.ContentLength ?? 0, ...(head.ContentType ? { contentType: head.ContentType } : {}) };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async delete(key) {
+      await s3.send(new DeleteObjectCommand({ Bucket: bucketOf(key), Key: key }));
+    },
+
+    async deletePrefix(prefix) {
+      let deleted = 0;
+      for (const bucket of buckets) {
+        const keys = await listIn(bucket, prefix);
+        for (let i = 0; i < keys.length; i += 1000) {
+          const chunk = keys.slice(i, i + 1000);
+          const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }));
+          if (result.Errors?.length) {
+            const first = result.Errors[0]!;
+            throw new Error(`S3 could not delete ${result.Errors.length} objects under ${prefix} (${first.Key}: ${first.Code} ${first.Message})`);
+          }
+          deleted += chunk.length;
+        }
+      }
+      return deleted;
+    },
+
+    async list(prefix) {
+      const all = await Promise.all(buckets.map((bucket) => listIn(bucket, prefix)));
+      return all.flat().sort();
+    },
+
+    // ffmpeg reads the video over HTTPS with range requests: no copy to local disk.
+    source: (key) => presign(key, sourceTtl),
+    url: (key) => presign(key, urlTtl),
+  };
+}
