@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { errorMessage, isVisibleError } from "@vos/core";
 import { ApiError } from "./client.js";
 import { ingest } from "./commands/ingest.js";
+import { label, objects, similar } from "./commands/objects.js";
 import { search } from "./commands/search.js";
 import { serve } from "./commands/serve.js";
 import { remove, videos } from "./commands/videos.js";
@@ -17,6 +18,12 @@ const numberIn = (min: number, max: number) => (value: string) => {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
   return n;
+};
+
+const kindsOf = (value: string) => {
+  const kinds = value.split(",").map((k) => k.trim());
+  if (kinds.length === 0 || kinds.some((k) => k !== "frame" && k !== "object")) throw new InvalidArgumentError("expected frame, object, or frame,object");
+  return kinds as ("frame" | "object")[];
 };
 
 /** Opens the API (remote or embedded), runs `work`, and always closes what it opened. */
@@ -62,11 +69,45 @@ program
   .option("--video <id>", "only search this video")
   .addOption(new Option("--limit <n>", "most moments to show").argParser(integerIn(1, 100)).default(10))
   .addOption(new Option("--min-score <s>", "drop hits below this similarity (-1 to 1)").argParser(numberIn(-1, 1)))
-  .option("--json", "print JSON: [{ videoId, kind, timeSec, start, end, score, thumbnailUrl }]", false)
-  .action(async (text: string | undefined, options: { image?: string; video?: string; limit: number; minScore?: number; json: boolean }) => {
+  .addOption(new Option("--kinds <kinds>", "frame, object, or frame,object").argParser(kindsOf))
+  .option("--json", "print JSON: [{ videoId, kind, timeSec, start, end, score, thumbnailUrl }] (objects add objectId, label, box)", false)
+  .action(async (text: string | undefined, options: { image?: string; video?: string; limit: number; minScore?: number; kinds?: ("frame" | "object")[]; json: boolean }) => {
     if (!options.image && !text?.trim()) throw new InvalidArgumentError("give words to search for, or --image <file>");
     await withClient(false, ({ client }) => search(client, text, options));
   });
+
+program
+  .command("objects")
+  .description("list the objects found in a video, with boxes and labels")
+  .argument("<videoId>", "video id")
+  .option("--json", 'print JSON: [{ "label", "score", "timeSec", "box": { "x", "y", "w", "h" } }] (box normalised 0-1)', false)
+  .action(async (videoId: string, options: { json: boolean }) => withClient(false, ({ client }) => objects(client, videoId, options)));
+
+program
+  .command("similar")
+  .description("find objects that look like an object (by its stored vector)")
+  .argument("<objectId>", "object id, e.g. vid_...#o12.0")
+  .addOption(new Option("--min-score <s>", "similarity threshold").argParser(numberIn(-1, 1)))
+  .addOption(new Option("--limit <n>", "most objects to show").argParser(integerIn(1, 200)))
+  .option("--expanded", "also use the mean of the best matches and objects with the same label", false)
+  .option("--video <id>", "only look in this video")
+  .option("--json", "print JSON", false)
+  .action(async (objectId: string, options: { minScore?: number; limit?: number; expanded: boolean; video?: string; json: boolean }) =>
+    withClient(false, ({ client }) => similar(client, objectId, options)),
+  );
+
+program
+  .command("label")
+  .description("label an object; positive labels also go to its near-duplicates")
+  .argument("<objectId>", "object id")
+  .argument("<label>", "the label, e.g. \"my mug\"")
+  .option("--negative", "say the object is NOT this (hides it from that label's similar results)", false)
+  .option("--no-propagate", "do not label near-duplicates")
+  .option("--remove", "remove this label instead", false)
+  .option("--json", "print JSON", false)
+  .action(async (objectId: string, name: string, options: { negative: boolean; propagate: boolean; remove: boolean; json: boolean }) =>
+    withClient(false, ({ client }) => label(client, objectId, name, options)),
+  );
 
 program
   .command("videos")

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
-import type { Search, Video } from "@vos/core";
+import type { Label, Search, Video } from "@vos/core";
 
 type Fetch = (request: Request) => Promise<Response>;
 
@@ -72,15 +72,24 @@ export function createClient(baseUrl: string, fetch: Fetch) {
     listVideos: () => call<{ videos: Video.VideoView[] }>("GET", "/api/videos?limit=500").then((r) => r.videos),
     getVideo: (id: string) => call<Video.VideoView>("GET", `/api/videos/${encodeURIComponent(id)}`),
     deleteVideo: (id: string) => call<{ deleted: string; vectors: number; files: number }>("DELETE", `/api/videos/${encodeURIComponent(id)}`),
-    search: (query: { text: string; videoId?: string; limit?: number; minScore?: number }) =>
+    objects: (videoId: string) =>
+      call<{ objects: Label.LabelledObject[] }>("GET", `/api/videos/${encodeURIComponent(videoId)}/objects`).then((r) => r.objects),
+    similar: (objectId: string, query: { minScore?: number; limit?: number; mode?: "focused" | "expanded"; videoId?: string }) =>
+      call<{ hits: Search.ObjectSearchHit[] }>("POST", `/api/objects/${encodeURIComponent(objectId)}/similar`, { json: query }).then((r) => r.hits),
+    label: (objectId: string, input: { label: string; polarity: "positive" | "negative"; propagate: boolean }) =>
+      call<{ label: Label.LabelView; propagatedTo: string[] }>("PUT", `/api/objects/${encodeURIComponent(objectId)}/labels`, { json: input }),
+    unlabel: (objectId: string, label: string) =>
+      call<{ removed: boolean }>("DELETE", `/api/objects/${encodeURIComponent(objectId)}/labels/${encodeURIComponent(label)}`),
+    search: (query: { text: string; videoId?: string; limit?: number; minScore?: number; kinds?: ("frame" | "object")[] }) =>
       call<{ hits: Search.SearchHit[] }>("POST", "/api/search", { json: query }).then((r) => r.hits),
-    async searchImage(file: string, filters: { videoId?: string; limit?: number; minScore?: number }) {
+    async searchImage(file: string, filters: { videoId?: string; limit?: number; minScore?: number; kinds?: ("frame" | "object")[] }) {
       const form = new FormData();
       const bytes = await import("node:fs/promises").then((fs) => fs.readFile(file));
       form.set("image", new Blob([bytes]), path.basename(file));
       if (filters.videoId) form.set("videoId", filters.videoId);
       if (filters.limit) form.set("limit", String(filters.limit));
       if (filters.minScore !== undefined) form.set("minScore", String(filters.minScore));
+      if (filters.kinds) form.set("kinds", filters.kinds.join(","));
       return (await call<{ hits: Search.SearchHit[] }>("POST", "/api/search/image", { body: form })).hits;
     },
 

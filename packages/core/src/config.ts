@@ -19,6 +19,11 @@ export const fields = { integer, number, flag };
 export const SHARED_SETTINGS = {
   VOS_TENANT: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default("local").describe("tenant of the single local user"),
   VOS_CLIP_MODEL: z.string().min(1).default("Xenova/clip-vit-base-patch32").describe("CLIP model: Hugging Face hub id or local folder"),
+  VOS_DETECTOR: z.string().min(1).default("centernet").describe("object detector: centernet (built in), a transformers.js model id or folder, or off"),
+  VOS_DETECT_THRESHOLD: number(0, 1).default(0.3).describe("lowest detector score an object is kept at"),
+  VOS_MAX_OBJECTS: integer(0, 100).default(10).describe("most objects kept per frame"),
+  VOS_PROPAGATE_SCORE: number(0, 1).default(0.95).describe("similarity at which a label carries over to near-duplicate objects"),
+  VOS_PROBABLE_SCORE: number(0, 1).default(0.85).describe("similarity at which a labelled object's neighbours vote for a probable label"),
   VOS_EMBED_BATCH: integer(1, 1024).default(16).describe("images per embedding batch"),
   VOS_THREADS: integer(0, 256).default(0).describe("inference threads (0 = runtime default)"),
   VOS_SAMPLE_FPS: number(0.01, 30).default(1).describe("sampling cap: frames per second kept at most between scene changes"),
@@ -42,6 +47,11 @@ const schema = z.object({
   VOS_HOST: z.string().min(1).default("127.0.0.1").describe("interface `vos serve` listens on (0.0.0.0 for all)"),
   VOS_TENANT: SHARED_SETTINGS.VOS_TENANT,
   VOS_CLIP_MODEL: SHARED_SETTINGS.VOS_CLIP_MODEL,
+  VOS_DETECTOR: z.string().min(1).default("centernet").describe("object detector: centernet (built in), a transformers.js model id or folder, or off"),
+  VOS_DETECT_THRESHOLD: number(0, 1).default(0.3).describe("lowest detector score an object is kept at"),
+  VOS_MAX_OBJECTS: integer(0, 100).default(10).describe("most objects kept per frame"),
+  VOS_PROPAGATE_SCORE: number(0, 1).default(0.95).describe("similarity at which a label carries over to near-duplicate objects"),
+  VOS_PROBABLE_SCORE: number(0, 1).default(0.85).describe("similarity at which a labelled object's neighbours vote for a probable label"),
   VOS_EMBED_BATCH: SHARED_SETTINGS.VOS_EMBED_BATCH,
   VOS_THREADS: SHARED_SETTINGS.VOS_THREADS,
   VOS_WORKERS: integer(1, 64).default(1).describe("videos processed at once"),
@@ -63,7 +73,10 @@ export type Config = {
   host: string;
   tenant: string;
   clipModel: string;
+  detector: { model: string; threshold: number; maxObjects: number } | undefined;
   embedBatch: number;
+  propagateScore: number;
+  probableScore: number;
   threads: number;
   workers: number;
   sampling: { fps: number; sceneThreshold: number; dedup: boolean; maxGapSec: number };
@@ -90,7 +103,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     host: c.VOS_HOST,
     tenant: c.VOS_TENANT,
     clipModel: c.VOS_CLIP_MODEL,
+    detector: c.VOS_DETECTOR === "off" || c.VOS_MAX_OBJECTS === 0 ? undefined : { model: c.VOS_DETECTOR, threshold: c.VOS_DETECT_THRESHOLD, maxObjects: c.VOS_MAX_OBJECTS },
     embedBatch: c.VOS_EMBED_BATCH,
+    propagateScore: c.VOS_PROPAGATE_SCORE,
+    probableScore: c.VOS_PROBABLE_SCORE,
     threads: c.VOS_THREADS,
     workers: c.VOS_WORKERS,
     sampling: { fps: c.VOS_SAMPLE_FPS, sceneThreshold: c.VOS_SCENE_THRESHOLD, dedup: c.VOS_DEDUP, maxGapSec: c.VOS_MAX_GAP_SEC },

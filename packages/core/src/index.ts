@@ -7,3 +7,6 @@ export * as Job from "./job/index.js";
 export * as Frame from "./frame/index.js";
 export * as Search from "./search/index.js";
 export * as Pipeline from "./pipeline/index.js";
+// Not `Object`: that name would shadow the global in every importer.
+export * as Objects from "./object/index.js";
+export * as Label from "./label/index.js";

@@ -1,5 +1,6 @@
 import type { BlobStore, UploadedPart, UploadTarget } from "./blob/blob-store.js";
 import type { Database } from "./db/database.js";
+import type { ObjectDetector } from "./detector/index.js";
 import type { Embedder } from "./embedder/index.js";
 import type { Logger } from "./log.js";
 import type { SamplingOptions } from "./media/index.js";
@@ -16,6 +17,10 @@ export interface Settings {
   sampling: SamplingOptions;
   frameWidth: number;
   embedBatch: number;
+  /** Similarity at which a positive label carries over to a near-duplicate object (default 0.95). */
+  propagateScore?: number;
+  /** Similarity at which a labelled object's neighbour votes for a probable label (default 0.85). */
+  probableScore?: number;
 }
 
 export interface UploadSubject {
@@ -49,6 +54,8 @@ export interface Services {
   vectors: VectorStore;
   /** Loaded on first use, once per process. */
   embedder(): Promise<Embedder>;
+  /** The object detector, loaded on first use; absent or undefined when detection is off. */
+  detector?(): Promise<ObjectDetector | undefined>;
   settings: Settings;
   log: Logger;
   /** Stops in-process work on a job (a deleted video); a no-op where work runs elsewhere. */

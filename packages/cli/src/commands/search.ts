@@ -7,6 +7,7 @@ export interface SearchOptions {
   video?: string;
   limit?: number;
   minScore?: number;
+  kinds?: ("frame" | "object")[];
   json: boolean;
 }
 
@@ -16,18 +17,32 @@ export async function search(client: Client, text: string | undefined, options: 
     ...(options.video ? { videoId: options.video } : {}),
     ...(options.limit ? { limit: options.limit } : {}),
     ...(options.minScore !== undefined ? { minScore: options.minScore } : {}),
+    ...(options.kinds ? { kinds: options.kinds } : {}),
   };
   const hits = options.image ? await client.searchImage(options.image, filters) : await client.search({ text: text ?? "", ...filters });
   const shown = hits.map((hit) => ({ ...hit, thumbnailUrl: client.absolute(hit.thumbnailUrl) }));
   if (options.json) {
-    printJson(shown.map(({ videoId, kind, timeSec, start, end, score, thumbnailUrl }) => ({ videoId, kind, timeSec, start, end, score, thumbnailUrl })));
+    printJson(
+      shown.map((hit) => {
+        const { videoId, kind, timeSec, start, end, score, thumbnailUrl } = hit;
+        const base = { videoId, kind, timeSec, start, end, score, thumbnailUrl };
+        return hit.kind === "object" ? { ...base, objectId: hit.objectId, label: hit.label, box: hit.box } : base;
+      }),
+    );
   } else if (shown.length === 0) {
     process.stdout.write("No matches.\n");
   } else {
     process.stdout.write(
       table(
-        ["#", "video", "moment", "best", "score"],
-        shown.map((hit, i) => [i + 1, hit.videoId, `${clock(hit.start)}-${clock(hit.end)}`, clock(hit.timeSec), hit.score.toFixed(3)]),
+        ["#", "video", "moment", "best", "score", "what"],
+        shown.map((hit, i) => [
+          i + 1,
+          hit.videoId,
+          `${clock(hit.start)}-${clock(hit.end)}`,
+          clock(hit.timeSec),
+          hit.score.toFixed(3),
+          hit.kind === "object" ? `${hit.label} ${hit.objectId}${hit.labelMatch ? " (label)" : ""}` : "frame",
+        ]),
       ) + "\n",
     );
   }

@@ -121,9 +121,15 @@ export interface CloudConfig {
     dimension: number;
   };
   ecs?: EcsLaunchConfig;
+  /** VOS_MAX_TASKS, also without ECS (the cloud mode on one machine runs workers as processes). */
+  maxTasks: number;
   webOrigins?: string[];
   tenant: string;
   clipModel: string;
+  /** Undefined when detection is off (VOS_DETECTOR=off or VOS_MAX_OBJECTS=0). */
+  detector: { model: string; threshold: number; maxObjects: number } | undefined;
+  propagateScore: number;
+  probableScore: number;
   modelCacheDir?: string;
   embedBatch: number;
   threads: number;
@@ -210,9 +216,13 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env, role: Clou
         }
       : {}),
     ...(ecs ? { ecs } : {}),
+    maxTasks: c.VOS_MAX_TASKS,
     ...(c.VOS_WEB_ORIGIN ? { webOrigins: c.VOS_WEB_ORIGIN } : {}),
     tenant: c.VOS_TENANT,
     clipModel: c.VOS_CLIP_MODEL,
+    detector: c.VOS_DETECTOR === "off" || c.VOS_MAX_OBJECTS === 0 ? undefined : { model: c.VOS_DETECTOR, threshold: c.VOS_DETECT_THRESHOLD, maxObjects: c.VOS_MAX_OBJECTS },
+    propagateScore: c.VOS_PROPAGATE_SCORE,
+    probableScore: c.VOS_PROBABLE_SCORE,
     ...(c.VOS_MODEL_CACHE ? { modelCacheDir: c.VOS_MODEL_CACHE } : {}),
     embedBatch: c.VOS_EMBED_BATCH,
     threads: c.VOS_THREADS,

@@ -63,3 +63,9 @@ export async function databaseUrl(source: DatabaseSource, secrets: () => Secrets
 export async function openCloudDatabase(source: DatabaseSource, options: { secrets: () => SecretsManagerClient; poolSize: number; migrate?: boolean }): Promise<DatabaseHandle> {
   return openPostgres(await databaseUrl(source, options.secrets), { max: options.poolSize, migrate: options.migrate ?? false });
 }
+
+/** Applies the drizzle migrations (the deploy-time migrate script); safe to run again. */
+export async function migrateCloudDatabase(source: DatabaseSource, secrets: () => SecretsManagerClient): Promise<void> {
+  const database = await openCloudDatabase(source, { secrets, poolSize: 1, migrate: true });
+  await database.close();
+}

@@ -1,4 +1,10 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -20,12 +26,23 @@ export interface S3BlobStoreOptions {
   framesBucket: string;
   /** Lifetime of URLs given to browsers (thumbnails, playback); default 1 hour. */
   urlTtlSec?: number;
-  /** Lifetime of the URL ffmpeg reads a source video through; default 12 hours. */
-  sourceTtlSec?: number;
+  /**
+   * Where source videos are downloaded for ffprobe and ffmpeg, which need a seekable local file;
+   * default: `vos-sources` in the temporary folder. A worker task's disk must fit the largest
+   * upload.
+   */
+  sourceDir?: string;
 }
 
-/** Keys of things made from a video (`<tenant>/videos/<id>/frames/...`) live in the frames bucket. */
-export const isDerivedKey = (key: string) => /^[^/]+\/videos\/[^/]+\/frames\//.test(key);
+/**
+ * Keys of things made from a video (`<tenant>/videos/<id>/frames/...`, `.../objects/...`) live in
+ * the frames bucket; the upload (`.../source.mp4`) and its bookkeeping (`.../upload...`) in the
+ * uploads bucket.
+ */
+export const isDerivedKey = (key: string) => {
+  const match = /^[^/]+\/videos\/[^/]+\/(.+)$/.exec(key);
+  return match !== null && !/^(source|upload)/.test(match[1]!);
+};
 
 const isNotFound = (error: unknown) => {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -34,13 +51,13 @@ const isNotFound = (error: unknown) => {
 
 /**
  * Blobs in two private S3 buckets, routed by key: uploads in one, derived files in the other, so
- * each can have its own lifecycle and access. Browsers and ffmpeg get presigned GET URLs; nothing
- * is public. A prefix (a whole video) spans both buckets.
+ * each can have its own lifecycle and access. Browsers get presigned GET URLs (nothing is
+ * public); ffmpeg gets a local copy of the source. A prefix (a whole video) spans both buckets.
  */
 export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   const { s3 } = options;
   const urlTtl = options.urlTtlSec ?? 3600;
-  const sourceTtl = options.sourceTtlSec ?? 12 * 3600;
+  const sourceDir = options.sourceDir ?? path.join(tmpdir(), "vos-sources");
   const bucketOf = (key: string) => (isDerivedKey(key) ? options.framesBucket : options.uploadsBucket);
   const buckets = [...new Set([options.uploadsBucket, options.framesBucket])];
 
@@ -135,8 +152,25 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       return all.flat().sort();
     },
 
-    // ffmpeg reads the video over HTTPS with range requests: no copy to local disk.
-    source: (key) => presign(key, sourceTtl),
+    // ffprobe and ffmpeg seek (an mp4's index may sit at the end): they read a local copy,
+    // downloaded once per task; a retried attempt in the same task reuses it.
+    async source(key) {
+      const file = path.join(sourceDir, createHash("sha256").update(key).digest("hex").slice(0, 16), path.basename(key));
+      const expected = await this.stat(key);
+      if (!expected) throw new Error(`no object ${key} in S3`);
+      const present = await stat(file).catch(() => undefined);
+      if (present?.size === expected.size) return file;
+      await mkdir(path.dirname(file), { recursive: true });
+      const partial = `${file}.${randomBytes(4).toString("hex")}.partial`;
+      try {
+        await pipeline(await this.get(key), createWriteStream(partial));
+        await rename(partial, file);
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
+      }
+      return file;
+    },
     url: (key) => presign(key, urlTtl),
   };
 }

@@ -2,3 +2,5 @@
 export { videoTable } from "../video/video.sql.js";
 export { jobTable } from "../job/job.sql.js";
 export { frameTable } from "../frame/frame.sql.js";
+export { objectTable } from "../object/object.sql.js";
+export { labelTable } from "../label/label.sql.js";

@@ -11,7 +11,7 @@ export function emptyProgress(): JobProgress {
   return {
     stage: "probe",
     stages: Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>,
-    frames: { sampled: 0, embedded: 0, indexed: 0 },
+    frames: { sampled: 0, embedded: 0, indexed: 0, objects: 0 },
   };
 }
 
@@ -153,4 +153,28 @@ export async function stuck(db: Database, now: Date, limit = 100): Promise<JobRo
     .where(and(inArray(jobTable.status, [...ACTIVE]), isNotNull(jobTable.taskId), lt(jobTable.deadlineAt, now)))
     .orderBy(jobTable.deadlineAt)
     .limit(limit);
+}
+
+/**
+ * Gives a failed job a fresh start (an operator redrove its dead letter): queued, no attempts,
+ * no checkpoint, since failing removed what it had made. Only a job that gave up qualifies; one
+ * that failed on bad input would fail the same way again.
+ */
+export async function revive(db: Database, id: string): Promise<JobRow | undefined> {
+  const [row] = await db
+    .update(jobTable)
+    .set({
+      status: "queued",
+      attempts: 0,
+      checkpoint: -1,
+      progress: emptyProgress(),
+      lastError: null,
+      taskId: null,
+      deadlineAt: null,
+      finishedAt: null,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(jobTable.id, id), eq(jobTable.status, "failed"), sql`${jobTable.lastError} LIKE 'job.gave_up:%'`))
+    .returning();
+  return row;
 }

@@ -12,7 +12,7 @@ export type Stage = (typeof STAGES)[number];
 export interface JobProgress {
   stage: Stage | "done";
   stages: Record<Stage, number>;
-  frames: { sampled: number; embedded: number; indexed: number };
+  frames: { sampled: number; embedded: number; indexed: number; objects: number };
 }
 
 export const jobTable = pgTable(

@@ -4,6 +4,7 @@ import { createFileBlobStore } from "../blob/file-blob-store.js";
 import { createLocalUploadTargets } from "../blob/local-uploads.js";
 import type { Config } from "../config.js";
 import { openPglite } from "../db/pglite.js";
+import { loadObjectDetector } from "../detector/index.js";
 import { loadClipEmbedder } from "../embedder/index.js";
 import { createLogger, setLogLevel, type Logger } from "../log.js";
 import { startWorkerPool, type WorkerPool } from "../pipeline/worker-pool.js";
@@ -53,6 +54,7 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
       },
       vectors: await createPgvectorStore(database.sql),
       embedder: () => loadClipEmbedder({ model: config.clipModel, batchSize: config.embedBatch, ...(config.threads ? { threads: config.threads } : {}) }),
+      detector: async () => (config.detector ? loadObjectDetector(config.detector) : undefined),
       settings: {
         clipModel: config.clipModel,
         maxUploadBytes: config.maxUploadBytes,
@@ -62,6 +64,8 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
         sampling: config.sampling,
         frameWidth: config.frameWidth,
         embedBatch: config.embedBatch,
+        propagateScore: config.propagateScore,
+        probableScore: config.probableScore,
       },
       log,
       cancelJob: (jobId) => pool?.cancel(jobId),

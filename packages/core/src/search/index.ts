@@ -1,45 +1,40 @@
 import { z } from "zod";
 import { decodeImage } from "../embedder/index.js";
 import * as Frame from "../frame/index.js";
+import * as Object_ from "../object/index.js";
 import type { Services } from "../services.js";
-import { vectorId } from "../vector/vector-index.js";
+import type { VectorIndex } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
+import type { FrameSearchHit, ObjectSearchHit, SearchHit } from "./hits.js";
+import { labelsNamedIn } from "./labels.js";
 import { mergeMoments, type FrameHit } from "./moments.js";
 
+export { frameHitSchema, hitSchema, objectHitSchema, type FrameSearchHit, type ObjectSearchHit, type SearchHit } from "./hits.js";
+export { labelsNamedIn } from "./labels.js";
 export { mergeMoments, type FrameHit, type Moment } from "./moments.js";
 
-export const textSchema = z.object({
-  text: z.string().trim().min(1).max(1000).describe("what to look for, in words"),
-  videoId: z.string().min(1).max(100).optional().describe("only search this video"),
-  limit: z.number().int().min(1).max(100).default(10).describe("most moments to return"),
-  minScore: z.number().min(-1).max(1).optional().describe("drop hits scoring below this cosine similarity"),
-});
-export type TextQuery = z.input<typeof textSchema>;
-export type Filters = Omit<z.output<typeof textSchema>, "text">;
+const KINDS = ["frame", "object"] as const;
 
-/** A search result: a moment of a video, best first (also its OpenAPI schema). */
-export const hitSchema = z.object({
-  videoId: z.string(),
-  videoTitle: z.string(),
-  kind: z.literal("frame"),
-  timeSec: z.number().describe("the best frame's time: where the player seeks"),
-  start: z.number().describe("start of the moment, seconds"),
-  end: z.number().describe("end of the moment, seconds"),
-  score: z.number().describe("cosine similarity of the best frame"),
-  frameNo: z.number().int(),
-  thumbnailUrl: z.string(),
-});
-export type SearchHit = z.infer<typeof hitSchema>;
+const filterFields = {
+  videoId: z.string().min(1).max(100).optional().describe("only search this video"),
+  limit: z.number().int().min(1).max(100).default(10).describe("most results to return"),
+  minScore: z.number().min(-1).max(1).optional().describe("drop hits scoring below this cosine similarity"),
+  kinds: z.array(z.enum(KINDS)).min(1).default([...KINDS]).describe("what to return: frames (moments), objects, or both"),
+};
+
+export const textSchema = z.object({ text: z.string().trim().min(1).max(1000).describe("what to look for, in words"), ...filterFields });
+export const filtersSchema = z.object(filterFields);
+export type TextQuery = z.input<typeof textSchema>;
+export type Filters = z.output<typeof filtersSchema>;
 
 /** Frames to fetch per moment wanted: neighbours merge, so ask the index for more. */
 const OVERFETCH = 5;
 
 /**
- * Vector -> index top-k -> frame rows in the index's ranking order -> moments. Hits whose rows
- * are gone (a video being deleted) are dropped rather than shown half.
+ * Vector -> index top-k frames -> frame rows in the index's ranking order -> moments. Hits whose
+ * rows are gone (a video being deleted) are dropped rather than shown half.
  */
-export async function byVector(svc: Services, tenantId: string, model: string, vector: Float32Array, filters: Filters): Promise<SearchHit[]> {
-  const index = await svc.vectors.index(model, vector.length);
+async function frameHits(svc: Services, tenantId: string, index: VectorIndex, vector: Float32Array, filters: Filters, titles: (ids: string[]) => Promise<Map<string, string>>): Promise<FrameSearchHit[]> {
   const matches = await index.query(tenantId, {
     vector,
     topK: Math.min(1000, filters.limit * OVERFETCH),
@@ -47,10 +42,7 @@ export async function byVector(svc: Services, tenantId: string, model: string, v
   });
   const ranked = matches
     .filter((match) => filters.minScore === undefined || match.score >= filters.minScore)
-    .flatMap((match) => {
-      const key = vectorId.parse(match.id);
-      return key ? [{ ...key, score: match.score }] : [];
-    });
+    .map((match) => ({ videoId: match.metadata.videoId, frameNo: match.metadata.frameNo, score: match.score }));
   const rows = await Frame.byKeys(svc.db, tenantId, ranked);
   const rowByKey = new Map(rows.map((row) => [`${row.videoId}#${row.frameNo}`, row]));
   const hits: FrameHit[] = ranked.flatMap((match) => {
@@ -58,12 +50,12 @@ export async function byVector(svc: Services, tenantId: string, model: string, v
     return row ? [{ videoId: row.videoId, frameNo: row.frameNo, timeSec: row.timeSec, endSec: row.endSec, score: match.score }] : [];
   });
   const moments = mergeMoments(hits).slice(0, filters.limit);
-  const titles = await Video.titles(svc, tenantId, [...new Set(moments.map((m) => m.videoId))]);
+  const names = await titles(moments.map((m) => m.videoId));
   return Promise.all(
     moments.map(async (moment) => ({
-      videoId: moment.videoId,
-      videoTitle: titles.get(moment.videoId) ?? moment.videoId,
       kind: "frame" as const,
+      videoId: moment.videoId,
+      videoTitle: names.get(moment.videoId) ?? moment.videoId,
       timeSec: moment.best.timeSec,
       start: moment.start,
       end: moment.end,
@@ -74,18 +66,119 @@ export async function byVector(svc: Services, tenantId: string, model: string, v
   );
 }
 
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+};
+
+/** Object hits from scored object ids, hydrated from the database in the given order. */
+export async function objectHitsFor(
+  svc: Services,
+  tenantId: string,
+  scored: { id: string; score: number; labelMatch: boolean }[],
+  titles: (ids: string[]) => Promise<Map<string, string>>,
+): Promise<ObjectSearchHit[]> {
+  const rows = await Object_.byIds(svc.db, tenantId, scored.map((s) => s.id));
+  const byId = new Map(rows.map((row) => [Object_.idOf(row), row]));
+  const names = await titles(rows.map((row) => row.videoId));
+  const hits = await Promise.all(
+    scored.map(async ({ id, score, labelMatch }): Promise<ObjectSearchHit | undefined> => {
+      const row = byId.get(id);
+      if (!row) return undefined;
+      return {
+        kind: "object",
+        objectId: id,
+        videoId: row.videoId,
+        videoTitle: names.get(row.videoId) ?? row.videoId,
+        timeSec: row.timeSec,
+        start: row.timeSec,
+        end: row.endSec,
+        score,
+        frameNo: row.frameNo,
+        thumbnailUrl: await svc.blobs.url(row.cropKey),
+        label: row.label,
+        detectorScore: row.score,
+        box: { x: row.boxX, y: row.boxY, w: row.boxW, h: row.boxH },
+        labelMatch,
+      };
+    }),
+  );
+  return hits.filter((hit): hit is ObjectSearchHit => hit !== undefined);
+}
+
+/**
+ * Objects near the query vector, plus, for text, objects whose detector label the words name:
+ * those are found by their label even when the embedding model ranks them low, and come first.
+ */
+async function objectHits(
+  svc: Services,
+  tenantId: string,
+  index: VectorIndex,
+  vector: Float32Array,
+  filters: Filters,
+  words: string | undefined,
+  titles: (ids: string[]) => Promise<Map<string, string>>,
+): Promise<ObjectSearchHit[]> {
+  const matches = await index.query(tenantId, {
+    vector,
+    topK: Math.min(1000, filters.limit * 2),
+    filter: { kind: "object", ...(filters.videoId ? { videoId: filters.videoId } : {}) },
+  });
+  const scored = new Map<string, { id: string; score: number; labelMatch: boolean }>();
+  for (const match of matches) {
+    if (filters.minScore === undefined || match.score >= filters.minScore) scored.set(match.id, { id: match.id, score: match.score, labelMatch: false });
+  }
+  if (words) {
+    const named = labelsNamedIn(words, await Object_.labelsOf(svc.db, tenantId));
+    const labelled = await Object_.byLabels(svc.db, tenantId, named, { limit: filters.limit, ...(filters.videoId ? { videoId: filters.videoId } : {}) });
+    const ids = labelled.map(Object_.idOf);
+    const stored = await index.fetch(tenantId, ids);
+    for (const id of ids) {
+      const values = stored.get(id)?.values;
+      scored.set(id, { id, score: values ? dot(values, vector) : (scored.get(id)?.score ?? 0), labelMatch: true });
+    }
+  }
+  const ordered = [...scored.values()].sort((a, b) => Number(b.labelMatch) - Number(a.labelMatch) || b.score - a.score);
+  return objectHitsFor(svc, tenantId, ordered, titles);
+}
+
+/** Label matches first (the query named them), then everything else by similarity. */
+function rank(frames: FrameSearchHit[], objects: ObjectSearchHit[], limit: number): SearchHit[] {
+  const named = objects.filter((hit) => hit.labelMatch);
+  const rest: SearchHit[] = [...frames, ...objects.filter((hit) => !hit.labelMatch)].sort((a, b) => b.score - a.score);
+  return [...named, ...rest].slice(0, limit);
+}
+
+export async function byVector(svc: Services, tenantId: string, model: string, vector: Float32Array, filters: Filters, words?: string): Promise<SearchHit[]> {
+  const index = await svc.vectors.index(model, vector.length);
+  const cache = new Map<string, string>();
+  const titles = async (ids: string[]) => {
+    const missing = [...new Set(ids)].filter((id) => !cache.has(id));
+    for (const [id, title] of await Video.titles(svc, tenantId, missing)) cache.set(id, title);
+    return cache;
+  };
+  const [frames, objects] = await Promise.all([
+    filters.kinds.includes("frame") ? frameHits(svc, tenantId, index, vector, filters, titles) : Promise.resolve([]),
+    filters.kinds.includes("object") ? objectHits(svc, tenantId, index, vector, filters, words, titles) : Promise.resolve([]),
+  ]);
+  return rank(frames, objects, filters.limit);
+}
+
 export async function text(svc: Services, tenantId: string, query: TextQuery): Promise<SearchHit[]> {
   const { text: words, ...filters } = textSchema.parse(query);
   const embedder = await svc.embedder();
   const [vector] = await embedder.embedTexts([words]);
-  return byVector(svc, tenantId, embedder.model, vector!, filters);
+  return byVector(svc, tenantId, embedder.model, vector!, filters, words);
 }
 
 /** Search with a picture: the image goes through the same model into the same space. */
-export async function image(svc: Services, tenantId: string, bytes: Uint8Array, filters: Partial<Filters> = {}): Promise<SearchHit[]> {
-  const parsed = textSchema.omit({ text: true }).parse(filters);
+export async function image(svc: Services, tenantId: string, bytes: Uint8Array, filters: z.input<typeof filtersSchema> = {}): Promise<SearchHit[]> {
+  const parsed = filtersSchema.parse(filters);
   const picture = await decodeImage(bytes);
   const embedder = await svc.embedder();
   const [vector] = await embedder.embedImages([picture]);
   return byVector(svc, tenantId, embedder.model, vector!, parsed);
 }
+
+export { similar, similarSchema, type SimilarQuery } from "./similar.js";

@@ -4,6 +4,10 @@ export interface VectorMetadata {
   kind: "frame" | "object";
   timeSec: number;
   frameNo: number;
+  /** Objects only: the detector's label and score, and the box normalised to the frame. */
+  label?: string;
+  score?: number;
+  box?: { x: number; y: number; w: number; h: number };
 }
 
 export interface VectorRecord {
@@ -54,11 +58,17 @@ export interface VectorStore {
   listIds(namespace: string, prefix: string): Promise<string[]>;
 }
 
+export type ParsedVectorId = { videoId: string; kind: "frame"; frameNo: number } | { videoId: string; kind: "object"; frameNo: number; k: number };
+
 export const vectorId = {
   frame: (videoId: string, frameNo: number) => `${videoId}#f${frameNo}`,
+  object: (videoId: string, frameNo: number, k: number) => `${videoId}#o${frameNo}.${k}`,
   videoPrefix: (videoId: string) => `${videoId}#`,
-  parse(id: string): { videoId: string; kind: "frame"; frameNo: number } | undefined {
-    const match = /^(.+)#f(\d+)$/.exec(id);
-    return match ? { videoId: match[1]!, kind: "frame", frameNo: Number(match[2]) } : undefined;
+  parse(id: string): ParsedVectorId | undefined {
+    const frame = /^(.+)#f(\d+)$/.exec(id);
+    if (frame) return { videoId: frame[1]!, kind: "frame", frameNo: Number(frame[2]) };
+    const object = /^(.+)#o(\d+)\.(\d+)$/.exec(id);
+    if (object) return { videoId: object[1]!, kind: "object", frameNo: Number(object[2]), k: Number(object[3]) };
+    return undefined;
   },
 };

@@ -33,7 +33,7 @@ export type CreateInput = z.input<typeof createSchema>;
 const progressSchema = z.object({
   stage: z.enum([...Job.STAGES, "done"]),
   stages: z.object(Object.fromEntries(Job.STAGES.map((stage) => [stage, z.number().min(0).max(1)])) as Record<Job.Stage, z.ZodNumber>),
-  frames: z.object({ sampled: z.number().int(), embedded: z.number().int(), indexed: z.number().int() }),
+  frames: z.object({ sampled: z.number().int(), embedded: z.number().int(), indexed: z.number().int(), objects: z.number().int().default(0) }),
 });
 
 /** The video as the API and CLI show it (also its OpenAPI schema). */
@@ -49,6 +49,7 @@ export const viewSchema = z.object({
   fps: z.number().nullable(),
   codec: z.string().nullable(),
   frameCount: z.number().int(),
+  objectCount: z.number().int(),
   error: z.object({ code: z.string(), message: z.string() }).nullable().describe("why processing failed"),
   job: z
     .object({
@@ -80,6 +81,7 @@ export function view(row: VideoRow, job?: Job.JobRow, playbackUrl: string | null
     fps: row.fps,
     codec: row.codec,
     frameCount: row.frameCount,
+    objectCount: row.objectCount,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? "" } : null,
     job: job
       ? { id: job.id, status: job.status, attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, lastError: job.lastError }
@@ -294,7 +296,7 @@ export async function titles(svc: Services, tenantId: string, ids: string[]): Pr
 export async function setStatus(
   db: Pick<Services["db"], "update">,
   id: string,
-  changes: Partial<Pick<VideoRow, "status" | "durationSec" | "width" | "height" | "fps" | "codec" | "frameCount" | "errorCode" | "errorMessage">>,
+  changes: Partial<Pick<VideoRow, "status" | "durationSec" | "width" | "height" | "fps" | "codec" | "frameCount" | "objectCount" | "errorCode" | "errorMessage">>,
 ): Promise<void> {
   await db.update(videoTable).set({ ...changes, updatedAt: new Date() }).where(eq(videoTable.id, id));
 }

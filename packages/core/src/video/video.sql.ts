@@ -21,6 +21,7 @@ export const videoTable = pgTable(
     fps: doublePrecision("fps"),
     codec: text("codec"),
     frameCount: integer("frame_count").notNull().default(0),
+    objectCount: integer("object_count").notNull().default(0),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     ...timestamps,

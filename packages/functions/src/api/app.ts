@@ -3,6 +3,7 @@ import type { ApiOptions } from "./context.js";
 import { onError, validationHook } from "./errors.js";
 import { fileRoutes } from "./routes/files.js";
 import { healthRoutes } from "./routes/health.js";
+import { objectRoutes } from "./routes/objects.js";
 import { searchRoutes } from "./routes/search.js";
 import { videoRoutes } from "./routes/videos.js";
 
@@ -17,7 +18,8 @@ export function createApi(options: ApiOptions & { serveFiles?: boolean }) {
   const api = new OpenAPIHono({ defaultHook: validationHook })
     .route("/", healthRoutes(options))
     .route("/", videoRoutes(options))
-    .route("/", searchRoutes(options));
+    .route("/", searchRoutes(options))
+    .route("/", objectRoutes(options));
   if (options.serveFiles) api.route("/", fileRoutes(options.services.blobs, options.tenantOf));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -21,6 +21,7 @@ const imageForm = z.object({
   videoId: z.string().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(10),
   minScore: z.coerce.number().min(-1).max(1).optional(),
+  kinds: z.string().regex(/^(frame|object)(,(frame|object))?$/).optional().describe("comma-separated: frame, object (default both)"),
 });
 
 const image = createRoute({
@@ -47,6 +48,7 @@ export function searchRoutes(options: ApiOptions) {
         limit: form.limit,
         ...(form.videoId ? { videoId: form.videoId } : {}),
         ...(form.minScore !== undefined ? { minScore: form.minScore } : {}),
+        ...(form.kinds ? { kinds: form.kinds.split(",") as ("frame" | "object")[] } : {}),
       });
       return c.json({ hits }, 200);
     });

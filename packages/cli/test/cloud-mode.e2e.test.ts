@@ -1,0 +1,127 @@
+/**
+ * The AWS runtime on one machine: the HTTP API and worker tasks wired with the cloud adapters,
+ * against fauxqs (S3, SQS, SNS), the Pinecone-protocol server and PostgreSQL (the real server
+ * when VOS_TEST_DATABASE_URL is set). The upload goes to S3 through presigned multipart URLs, the
+ * dispatcher starts the real worker entry as a process for the job, and the search runs through
+ * Pinecone's protocol with the generated colour model.
+ */
+import { readFile } from "node:fs/promises";
+import { createApi } from "@vos/functions/api/app";
+import { startOneMachineCloud, type OneMachineCloud } from "@vos/core/cloud";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";
+import { testModelDir } from "../../core/test/support/test-model.js";
+import { colourVideo } from "../../core/test/support/videos.js";
+
+interface Hit {
+  videoId: string;
+  kind: string;
+  timeSec: number;
+  start: number;
+  end: number;
+  score: number;
+  thumbnailUrl: string;
+}
+
+let env: CloudTestEnvironment;
+let cloud: OneMachineCloud;
+let app: ReturnType<typeof createApi>;
+let videoId: string;
+const workerLines: string[] = [];
+
+beforeAll(async () => {
+  env = await startCloudTestEnvironment({
+    dimension: 16, // the generated model's projection size
+    // Explicit sampling, so the frame count follows from the settings (as in the embedded test).
+    env: { VOS_CLIP_MODEL: await testModelDir(), VOS_DEDUP: "false", VOS_SAMPLE_FPS: "1", VOS_EMBED_BATCH: "4", VOS_DETECTOR: "off", VOS_LOG_LEVEL: "warn" },
+  });
+  Object.assign(process.env, env.env);
+  cloud = await startOneMachineCloud(env.env, { pollMs: 100, workerOutput: (line) => workerLines.push(line) });
+  app = createApi({ services: cloud.api.services, tenantOf: () => "local" });
+});
+afterAll(async () => {
+  await cloud?.stop();
+  await env?.close();
+});
+
+const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+  const response = await app.request(path, { method, ...(body !== undefined ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {}) });
+  return { status: response.status, body: (await response.json()) as T };
+};
+
+describe("cloud mode on one machine (S3, SQS, Pinecone protocol, PostgreSQL; worker as a task)", () => {
+  it("uploads through presigned multipart URLs, runs the job in a worker task, and becomes ready", async () => {
+    const started = Date.now();
+    const file = await readFile(await colourVideo());
+    const created = await call<{ video: { id: string; status: string }; upload: { kind: string; partBytes: number; parts: { partNumber: number; url: string }[] } }>(
+      "POST",
+      "/api/videos",
+      { filename: "colours.mp4", sizeBytes: file.length, contentType: "video/mp4", title: "Colours" },
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.upload.kind).toBe("multipart");
+    videoId = created.body.video.id;
+    const { partBytes, parts } = created.body.upload;
+    const etags = await Promise.all(
+      parts.map(async (part) => {
+        const response = await fetch(part.url, { method: "PUT", body: file.subarray((part.partNumber - 1) * partBytes, part.partNumber * partBytes) });
+        expect(response.status).toBe(200);
+        return { partNumber: part.partNumber, etag: response.headers.get("etag")! };
+      }),
+    );
+    const completed = await call<{ status: string }>("POST", `/api/videos/${videoId}/complete`, { parts: etags });
+    expect(completed.status).toBe(202);
+    expect(completed.body.status).toBe("queued");
+
+    let video: { status: string; frameCount: number; durationSec: number; error: unknown; job: { attempts: number } } | undefined;
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      video = (await call<typeof video>("GET", `/api/videos/${videoId}`)).body;
+      if (video?.status === "ready" || video?.status === "failed") break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(video, workerLines.join("\n")).toMatchObject({ status: "ready", frameCount: 20, error: null, job: { attempts: 1 } });
+    expect(video!.durationSec).toBeCloseTo(20, 0);
+    console.info(`cloud mode on one machine: upload to ready in ${Date.now() - started} ms`);
+
+    // The vectors are in Pinecone, in the tenant's namespace, with deterministic ids.
+    const stored = env.pinecone.vectors(env.names.index, "local");
+    expect([...stored.keys()].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `${videoId}#f${i}`).sort());
+    // The jobs queue is drained and nothing was dead-lettered.
+    expect(env.fauxqs.messages(env.names.jobs)).toEqual([]);
+    expect(env.fauxqs.messages(env.names.deadLetters)).toEqual([]);
+  });
+
+  it.each([
+    ["a red image", 0, 5],
+    ["a green image", 5, 10],
+    ["a blue image", 10, 15],
+  ])("finds %s within %i-%i s, with a presigned thumbnail", async (text, from, to) => {
+    const { status, body } = await call<{ hits: Hit[] }>("POST", "/api/search", { text });
+    expect(status).toBe(200);
+    const [first] = body.hits;
+    expect(first).toMatchObject({ videoId, kind: "frame" });
+    expect(first!.start).toBeGreaterThanOrEqual(from);
+    expect(first!.end).toBeLessThanOrEqual(to);
+    expect(first!.timeSec).toBeGreaterThanOrEqual(from);
+    expect(first!.timeSec).toBeLessThan(to);
+    for (let i = 1; i < body.hits.length; i++) expect(body.hits[i]!.score).toBeLessThanOrEqual(body.hits[i - 1]!.score);
+    expect(first!.thumbnailUrl).toMatch(new RegExp(`^${env.fauxqs.endpoint}/${env.names.frames}/local/videos/${videoId}/frames/\\d+\\.jpg\\?.*X-Amz-Signature=`));
+    const thumbnail = await fetch(first!.thumbnailUrl);
+    expect(thumbnail.status).toBe(200);
+    expect([...new Uint8Array(await thumbnail.arrayBuffer()).subarray(0, 2)]).toEqual([0xff, 0xd8]);
+  });
+
+  it("plays the upload through a presigned URL, and deletes the video with its files and vectors", async () => {
+    const { body: video } = await call<{ playbackUrl: string; sizeBytes: number }>("GET", `/api/videos/${videoId}`);
+    const playback = await fetch(video.playbackUrl, { headers: { range: "bytes=0-99" } });
+    expect(playback.status).toBe(206);
+    expect((await playback.arrayBuffer()).byteLength).toBe(100);
+
+    const removed = await call<{ deleted: string; vectors: number; files: number }>("DELETE", `/api/videos/${videoId}`);
+    expect(removed).toEqual({ status: 200, body: { deleted: videoId, vectors: 20, files: 21 } });
+    expect(env.pinecone.vectors(env.names.index, "local").size).toBe(0);
+    expect(await cloud.api.services.blobs.list(`local/videos/${videoId}/`)).toEqual([]);
+    expect((await call<{ hits: Hit[] }>("POST", "/api/search", { text: "a red image" })).body.hits).toEqual([]);
+  });
+});

@@ -1,0 +1,206 @@
+import { errorMessage } from "../error.js";
+import * as Job from "../job/index.js";
+import type { Logger } from "../log.js";
+import { failPermanently } from "../pipeline/ingest.js";
+import { retryDelaySec } from "../pipeline/run-job.js";
+import { JobMessage } from "../queue/job-queue.js";
+import type { Services } from "../services.js";
+import * as Video from "../video/index.js";
+import type { Alerts } from "./alerts.js";
+import type { SqsJobQueue } from "./sqs-job-queue.js";
+import { TaskLaunchFailed, type TaskLauncher, type TaskStopped } from "./task-launcher.js";
+
+/**
+ * How long a launched task may take to begin its job: Fargate starts in a minute or two, but the
+ * GPU capacity provider may first have to start an instance and pull a large image.
+ */
+export const TASK_START_GRACE_SEC = 40 * 60;
+/** How long a job waits when every task slot is taken, before the dispatcher looks again. */
+export const DEFER_SEC = 60;
+
+/** What the job control functions (dispatch, task events, reconciler) work with. */
+export interface JobControl {
+  services: Services;
+  queue: SqsJobQueue;
+  launcher?: TaskLauncher;
+  alerts?: Alerts;
+  /** Worker tasks running at once, at most. */
+  maxTasks: number;
+  log: Logger;
+}
+
+export interface DispatchRecord {
+  messageId: string;
+  body: string;
+  /** The message came back from the dead-letter queue (an operator's redrive). */
+  redriven?: boolean;
+}
+
+export interface DispatchResult {
+  /** Message ids to hand back to SQS (batch item failures): they are tried again later. */
+  failed: string[];
+  launched: number;
+  deferred: number;
+  dropped: number;
+}
+
+/**
+ * Starts a worker task for each job message. A message whose job is finished, unknown or held by
+ * a live task is dropped; when every task slot is taken the message is sent again with a delay
+ * (waiting does not count as a failed delivery); a task that cannot start (no capacity,
+ * throttling) fails the message back to SQS, which retries it and, after the queue's
+ * maxReceiveCount, moves it to the dead-letter queue.
+ */
+export async function dispatchJobs(ctrl: JobControl, records: DispatchRecord[], now = new Date()): Promise<DispatchResult> {
+  const { services: svc, log } = ctrl;
+  const launcher = ctrl.launcher;
+  if (!launcher) throw new Error("dispatching needs a task launcher (VOS_ECS_CLUSTER and the task settings)");
+  const result: DispatchResult = { failed: [], launched: 0, deferred: 0, dropped: 0 };
+  let active: number | undefined;
+
+  for (const record of records) {
+    try {
+      let message: JobMessage;
+      try {
+        message = JobMessage.parse(JSON.parse(record.body));
+      } catch (error) {
+        log.error("malformed job message dead-lettered", { messageId: record.messageId, error: errorMessage(error) });
+        await ctrl.queue.sendDeadLetter(record.body, `malformed message: ${errorMessage(error)}`);
+        result.dropped++;
+        continue;
+      }
+      const jobLog = log.child({ jobId: message.jobId, videoId: message.videoId });
+      let job = await Job.get(svc.db, message.jobId);
+      if (job && record.redriven && job.status === "failed" && (await Job.revive(svc.db, job.id))) {
+        await Video.setStatus(svc.db, job.videoId, { status: "queued", frameCount: 0, errorCode: null, errorMessage: null });
+        jobLog.info("redriven job revived");
+        job = await Job.get(svc.db, message.jobId);
+      }
+      if (!job || job.videoId !== message.videoId || job.status === "succeeded" || job.status === "failed") {
+        jobLog.info("job message dropped: the job is finished or unknown", { status: job?.status });
+        result.dropped++;
+        continue;
+      }
+      if (job.status === "running" && job.deadlineAt && job.deadlineAt > now) {
+        jobLog.info("job message dropped: a live task holds the job", { taskId: job.taskId });
+        result.dropped++;
+        continue;
+      }
+      const video = await Video.find(svc, job.videoId);
+      if (!video || video.status === "deleting") {
+        jobLog.info("job message dropped: the video is gone");
+        result.dropped++;
+        continue;
+      }
+      active ??= await launcher.active();
+      if (active >= ctrl.maxTasks) {
+        await ctrl.queue.send(message, { delaySec: DEFER_SEC });
+        jobLog.info("all task slots busy: job deferred", { active, maxTasks: ctrl.maxTasks, retryInSec: DEFER_SEC });
+        result.deferred++;
+        continue;
+      }
+      const task = await launcher.launch({ ...message, sizeBytes: video.sizeBytes, idempotencyToken: record.messageId });
+      active++;
+      await Job.assignTask(svc.db, job.id, task.taskId, new Date(now.getTime() + TASK_START_GRACE_SEC * 1000));
+      jobLog.info("worker task launched", { taskId: task.taskId, kind: task.kind, sizeBytes: video.sizeBytes });
+      result.launched++;
+    } catch (error) {
+      const reason = errorMessage(error);
+      log.warn(error instanceof TaskLaunchFailed ? "worker task not started; the message will be retried" : "dispatch failed; the message will be retried", {
+        messageId: record.messageId,
+        error: reason,
+      });
+      result.failed.push(record.messageId);
+    }
+  }
+  return result;
+}
+
+export type Settlement = "requeued" | "failed" | "ignored";
+
+/**
+ * A task stopped. If it was still holding its job (it crashed, ran out of memory, lost its spot
+ * instance, or never started), the job is queued again with backoff while attempts remain, and
+ * otherwise failed with the reason and dead-lettered. Events about tasks that no longer hold their
+ * job (a finished job, a worker that re-queued the job itself, a replayed event) change nothing.
+ */
+export async function handleTaskStopped(ctrl: JobControl, stopped: TaskStopped): Promise<Settlement> {
+  const log = ctrl.log.child({ jobId: stopped.jobId, taskId: stopped.taskId });
+  if (!stopped.jobId) return "ignored";
+  const job = await Job.get(ctrl.services.db, stopped.jobId);
+  if (!job || job.status === "succeeded" || job.status === "failed") {
+    log.debug("task stopped after its job finished", { status: job?.status });
+    return "ignored";
+  }
+  if (job.taskId !== stopped.taskId) {
+    log.info("stopped task no longer holds its job", { holder: job.taskId });
+    return "ignored";
+  }
+  if (stopped.exitCode === 0 && job.status === "queued") {
+    log.debug("worker handed its job back before exiting");
+    return "ignored";
+  }
+  log.warn("worker task stopped without finishing its job", { reason: stopped.reason, exitCode: stopped.exitCode });
+  return settle(ctrl, job, { reason: stopped.reason, taskId: stopped.taskId });
+}
+
+export interface ReconcileResult {
+  requeued: number;
+  failed: number;
+}
+
+/**
+ * The backstop for lost events: jobs whose task missed its deadline (no heartbeat from a running
+ * worker, or a launched task that never began) are re-queued while attempts remain, else failed.
+ * The late task is asked to stop; when its stop event arrives the job has moved on and it is
+ * ignored.
+ */
+export async function reconcileJobs(ctrl: JobControl, now = new Date()): Promise<ReconcileResult> {
+  const result: ReconcileResult = { requeued: 0, failed: 0 };
+  for (const job of await Job.stuck(ctrl.services.db, now)) {
+    const reason =
+      job.status === "running"
+        ? `task ${job.taskId} stopped reporting progress (deadline ${job.deadlineAt?.toISOString()})`
+        : `task ${job.taskId} did not start the job by ${job.deadlineAt?.toISOString()}`;
+    ctrl.log.warn("stuck job found", { jobId: job.id, videoId: job.videoId, status: job.status, reason });
+    if (job.taskId && ctrl.launcher) {
+      await ctrl.launcher.stop(job.taskId, "stuck job re-queued by the reconciler").catch((error: unknown) => {
+        ctrl.log.warn("could not stop a stuck task", { taskId: job.taskId, error: errorMessage(error) });
+      });
+    }
+    const outcome = await settle(ctrl, job, { reason, taskId: job.taskId, before: now });
+    if (outcome === "requeued") result.requeued++;
+    else if (outcome === "failed") result.failed++;
+  }
+  return result;
+}
+
+/**
+ * Takes the job from a task that will not finish it: queued again (message first, so a crash in
+ * between duplicates rather than loses it), or, with attempts used up, dead-lettered and failed.
+ * A task that never began the job could not count its attempt, so it is counted here.
+ */
+async function settle(ctrl: JobControl, job: Job.JobRow, options: { reason: string; taskId: string | null; before?: Date }): Promise<Settlement> {
+  const { services: svc } = ctrl;
+  const message = { jobId: job.id, videoId: job.videoId, tenantId: job.tenantId };
+  const countAttempt = job.status === "queued";
+  const attempts = job.attempts + (countAttempt ? 1 : 0);
+  const detach = (reason: string) =>
+    Job.detach(svc.db, job.id, { taskId: options.taskId, reason, countAttempt, ...(options.before ? { before: options.before } : {}) });
+
+  if (attempts >= job.maxAttempts) {
+    const reason = `Gave up after ${attempts} attempts; last error: ${options.reason}`;
+    await ctrl.queue.sendDeadLetter(message, reason);
+    if (!(await detach(options.reason))) return "ignored";
+    await failPermanently(svc, message, { code: "job.gave_up", message: reason, badInput: false });
+    await ctrl.alerts?.jobGaveUp({ ...message, reason }).catch((error: unknown) => {
+      ctrl.log.error("could not send the alert", { jobId: job.id, error: errorMessage(error) });
+    });
+    return "failed";
+  }
+  const delaySec = retryDelaySec(attempts);
+  await ctrl.queue.send(message, { delaySec });
+  if (!(await detach(options.reason))) return "ignored";
+  ctrl.log.info("job re-queued", { jobId: job.id, attempt: attempts, retryInSec: delaySec });
+  return "requeued";
+}

@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import type { LaunchedTask, TaskLauncher, TaskRequest, TaskStopped } from "./task-launcher.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+/** The worker entry, run as the container runs it. */
+export const WORKER_COMMAND = [process.execPath, "--import", "tsx", "packages/worker/src/main.ts"];
+
+export interface ProcessLauncherOptions {
+  /** Environment of every worker (the cloud settings); VOS_JOB_ID and VOS_TASK_ID are added. */
+  env: NodeJS.ProcessEnv;
+  command?: string[];
+  cwd?: string;
+  /** Called when a worker exits, as ECS's task state change would be. */
+  onStopped(stopped: TaskStopped): void | Promise<void>;
+  /** Where workers' log lines go; default: this process's stderr. */
+  output?: (line: string) => void;
+}
+
+/**
+ * Worker tasks as child processes: the cloud runtime on one machine (local emulators in place of
+ * AWS). Each job runs the real worker entry with VOS_JOB_ID, exactly as an ECS task would; its
+ * exit is reported like a stopped task, with the last lines it printed as the reason.
+ */
+export function createProcessLauncher(options: ProcessLauncherOptions): TaskLauncher & { settled(): Promise<void> } {
+  const running = new Map<string, { child: ChildProcess; exited: Promise<void> }>();
+  let sequence = 0;
+  const output = options.output ?? ((line: string) => process.stderr.write(line + "\n"));
+  const [command, ...args] = options.command ?? WORKER_COMMAND;
+
+  return {
+    async active() {
+      return running.size;
+    },
+
+    async launch(request: TaskRequest): Promise<LaunchedTask> {
+      const taskId = `process:${process.pid}:${++sequence}`;
+      const child = spawn(command!, args, {
+        cwd: options.cwd ?? REPO_ROOT,
+        env: { ...options.env, VOS_JOB_ID: request.jobId, VOS_TASK_ID: taskId },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const tail: string[] = [];
+      for (const stream of [child.stdout!, child.stderr!]) {
+        createInterface({ input: stream }).on("line", (line) => {
+          tail.push(line);
+          if (tail.length > 20) tail.shift();
+          output(line);
+        });
+      }
+      const exited = new Promise<void>((resolve) => {
+        child.on("error", (error) => tail.push(error.message));
+        child.on("close", (code, signal) => {
+          running.delete(taskId);
+          const last = tail.filter((line) => line.trim()).slice(-3).join(" | ");
+          const reason = signal ? `killed by ${signal}` : code === 0 ? "the worker finished" : `the worker exited with code ${code}${last ? `: ${last}` : ""}`;
+          Promise.resolve(options.onStopped({ taskId, jobId: request.jobId, exitCode: signal ? null : code, reason }))
+            .catch((error: unknown) => output(`task stop handler failed: ${error instanceof Error ? error.message : String(error)}`))
+            .finally(resolve);
+        });
+      });
+      running.set(taskId, { child, exited });
+      return { taskId, kind: "process" };
+    },
+
+    async stop(taskId) {
+      running.get(taskId)?.child.kill("SIGTERM");
+    },
+
+    /** Waits until every started worker has exited and been reported. */
+    async settled() {
+      await Promise.all([...running.values()].map((task) => task.exited));
+    },
+  };
+}

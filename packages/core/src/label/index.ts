@@ -1,0 +1,137 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../db/database.js";
+import * as Object_ from "../object/index.js";
+import * as Video from "../video/index.js";
+import { nearestObjects, objectIndex, storedVector } from "../object/neighbours.js";
+import type { Services } from "../services.js";
+import { labelTable, type LabelRow } from "./label.sql.js";
+
+export { labelTable, type LabelRow } from "./label.sql.js";
+
+type Tx = Pick<Database, "insert" | "select" | "delete">;
+
+export const DEFAULT_PROPAGATE_SCORE = 0.95;
+export const DEFAULT_PROBABLE_SCORE = 0.85;
+
+export const setSchema = z.object({
+  label: z.string().trim().toLowerCase().min(1).max(100).describe("the name to give the object, e.g. 'my red mug'"),
+  polarity: z.enum(["positive", "negative"]).default("positive").describe("positive: it is this; negative: it is not"),
+  propagate: z.boolean().default(true).describe("also label near-duplicates of the object"),
+});
+export type SetInput = z.input<typeof setSchema>;
+
+export const labelSchema = z.object({
+  label: z.string(),
+  polarity: z.enum(["positive", "negative"]),
+  source: z.enum(["explicit", "propagated", "probable"]).describe("set by a person, carried to a near-duplicate, or voted by neighbours"),
+});
+export type LabelView = z.infer<typeof labelSchema>;
+
+const view = (row: LabelRow): LabelView => ({ label: row.label, polarity: row.polarity, source: row.source });
+
+/** Labels of the given objects (explicit and propagated). */
+export async function forObjects(db: Tx, tenantId: string, objectIds: string[]): Promise<Map<string, LabelView[]>> {
+  const found = new Map<string, LabelView[]>();
+  if (objectIds.length === 0) return found;
+  const rows = await db.select().from(labelTable).where(and(eq(labelTable.tenantId, tenantId), inArray(labelTable.objectId, objectIds)));
+  for (const row of rows) found.set(row.objectId, [...(found.get(row.objectId) ?? []), view(row)]);
+  return found;
+}
+
+/**
+ * Labels an object. A positive label also goes to the object's near-duplicates (at least
+ * `propagateScore` similar), without overwriting what a person set on them.
+ */
+export async function set(svc: Services, tenantId: string, objectId: string, input: SetInput): Promise<{ label: LabelView; propagatedTo: string[] }> {
+  const parsed = setSchema.parse(input);
+  const object = await Object_.get(svc, tenantId, objectId);
+  const now = new Date();
+  const row = { tenantId, objectId, videoId: object.videoId, label: parsed.label, polarity: parsed.polarity, source: "explicit" as const, createdAt: now, updatedAt: now };
+  await svc.db
+    .insert(labelTable)
+    .values(row)
+    .onConflictDoUpdate({ target: [labelTable.tenantId, labelTable.objectId, labelTable.label], set: { polarity: row.polarity, source: "explicit", updatedAt: row.updatedAt } });
+  let propagatedTo: string[] = [];
+  if (parsed.polarity === "positive" && parsed.propagate) {
+    const index = await objectIndex(svc);
+    const vector = await storedVector(svc, index, tenantId, objectId);
+    const near = await nearestObjects(index, tenantId, vector, { topK: 200, minScore: svc.settings.propagateScore ?? DEFAULT_PROPAGATE_SCORE, exclude: new Set([objectId]) });
+    const rows = await Object_.byIds(svc.db, tenantId, near.map((match) => match.id));
+    if (rows.length > 0) {
+      await svc.db
+        .insert(labelTable)
+        .values(rows.map((r) => ({ ...row, objectId: Object_.idOf(r), videoId: r.videoId, source: "propagated" as const })))
+        .onConflictDoNothing();
+      propagatedTo = rows.map(Object_.idOf);
+    }
+  }
+  return { label: view(row), propagatedTo };
+}
+
+export async function remove(svc: Services, tenantId: string, objectId: string, label: string): Promise<boolean> {
+  const rows = await svc.db
+    .delete(labelTable)
+    .where(and(eq(labelTable.tenantId, tenantId), eq(labelTable.objectId, objectId), eq(labelTable.label, label.trim().toLowerCase())))
+    .returning();
+  return rows.length > 0;
+}
+
+/**
+ * "Probable" labels for a video's unlabelled objects by nearest-neighbour vote: each labelled
+ * object of the tenant (a few, compared with all objects) asks the index once for its
+ * neighbours in the video; each neighbour collects the similarity as a vote for that label
+ * (negative labels vote against). One query per labelled object, never per box.
+ */
+export async function probable(svc: Services, tenantId: string, videoId: string, options: { minScore?: number; perLabel?: number } = {}): Promise<Map<string, { label: string; votes: number }>> {
+  const labelled = await svc.db.select().from(labelTable).where(eq(labelTable.tenantId, tenantId)).limit(500);
+  const result = new Map<string, { label: string; votes: number }>();
+  if (labelled.length === 0) return result;
+  const index = await objectIndex(svc);
+  const vectors = await index.fetch(tenantId, [...new Set(labelled.map((row) => row.objectId))]);
+  const tally = new Map<string, Map<string, number>>();
+  const minScore = options.minScore ?? svc.settings.probableScore ?? DEFAULT_PROBABLE_SCORE;
+  let next = 0;
+  const work = async () => {
+    while (next < labelled.length) {
+      const row = labelled[next++]!;
+      const vector = vectors.get(row.objectId)?.values;
+      if (!vector) continue;
+      const near = await nearestObjects(index, tenantId, vector, { topK: options.perLabel ?? 50, minScore, videoId });
+      for (const match of near) {
+        const votes = tally.get(match.id) ?? new Map<string, number>();
+        votes.set(row.label, (votes.get(row.label) ?? 0) + (row.polarity === "positive" ? match.score : -match.score));
+        tally.set(match.id, votes);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, work));
+  const explicit = new Set(labelled.filter((row) => row.videoId === videoId).map((row) => row.objectId));
+  for (const [objectId, votes] of tally) {
+    if (explicit.has(objectId)) continue;
+    const [label, score] = [...votes].sort((a, b) => b[1] - a[1])[0]!;
+    if (score > 0) result.set(objectId, { label, votes: score });
+  }
+  return result;
+}
+
+export const labelledObjectSchema = Object_.viewSchema.extend({ labels: z.array(labelSchema) });
+export type LabelledObject = z.infer<typeof labelledObjectSchema>;
+
+/** A video's objects with their labels: explicit, propagated, and probable by neighbour vote. */
+export async function objectsOfVideo(svc: Services, tenantId: string, videoId: string, options: { probable?: boolean } = {}): Promise<LabelledObject[]> {
+  await Video.get(svc, tenantId, videoId);
+  const rows = await Object_.listForVideo(svc.db, tenantId, videoId);
+  const ids = rows.map(Object_.idOf);
+  const labels = await forObjects(svc.db, tenantId, ids);
+  const guesses = options.probable === false || rows.length === 0 ? new Map() : await probable(svc, tenantId, videoId);
+  return Promise.all(
+    rows.map(async (row) => {
+      const id = Object_.idOf(row);
+      const own = labels.get(id) ?? [];
+      const guess = guesses.get(id);
+      const probableLabel: LabelView[] = guess && !own.some((l) => l.label === guess.label) ? [{ label: guess.label, polarity: "positive", source: "probable" }] : [];
+      return { ...(await Object_.view(svc, row)), labels: [...own, ...probableLabel] };
+    }),
+  );
+}

@@ -1,0 +1,38 @@
+import type { Services } from "../services.js";
+import type { VectorIndex, VectorMatch } from "../vector/vector-index.js";
+import { ObjectNotFound } from "./index.js";
+
+/** The vector index of the configured model (the one objects were embedded with). */
+export async function objectIndex(svc: Services): Promise<VectorIndex> {
+  const embedder = await svc.embedder();
+  return svc.vectors.index(embedder.model, embedder.dimension);
+}
+
+/** The object's stored vector: similarity search never embeds a crop again. */
+export async function storedVector(svc: Services, index: VectorIndex, tenantId: string, objectId: string): Promise<number[]> {
+  const stored = (await index.fetch(tenantId, [objectId])).get(objectId);
+  if (!stored) throw new ObjectNotFound(objectId);
+  return Array.from(stored.values);
+}
+
+export const normalised = (vectors: ArrayLike<number>[]): number[] => {
+  const sum = new Array<number>(vectors[0]?.length ?? 0).fill(0);
+  for (const vector of vectors) for (let i = 0; i < sum.length; i++) sum[i]! += vector[i]!;
+  const length = Math.hypot(...sum) || 1;
+  return sum.map((value) => value / length);
+};
+
+/** Objects nearest to a vector, best first, excluding `exclude`. */
+export async function nearestObjects(
+  index: VectorIndex,
+  tenantId: string,
+  vector: ArrayLike<number>,
+  options: { topK: number; minScore: number; exclude?: Set<string>; videoId?: string },
+): Promise<VectorMatch[]> {
+  const matches = await index.query(tenantId, {
+    vector: Array.from(vector),
+    topK: options.topK + (options.exclude?.size ?? 0),
+    filter: { kind: "object", ...(options.videoId ? { videoId: options.videoId } : {}) },
+  });
+  return matches.filter((match) => match.score >= options.minScore && !options.exclude?.has(match.id)).slice(0, options.topK);
+}

@@ -1,0 +1,30 @@
+import { doublePrecision, index, integer, pgTable, primaryKey, real, text } from "drizzle-orm/pg-core";
+import { tenantId, timestamps } from "../db/columns.js";
+import { videoTable } from "../video/video.sql.js";
+
+/** An object a detector found in a sampled frame; `k` orders the objects of one frame. */
+export const objectTable = pgTable(
+  "object",
+  {
+    videoId: text("video_id")
+      .notNull()
+      .references(() => videoTable.id, { onDelete: "cascade" }),
+    frameNo: integer("frame_no").notNull(),
+    k: integer("k").notNull(),
+    tenantId: tenantId(),
+    timeSec: doublePrecision("time_sec").notNull(),
+    endSec: doublePrecision("end_sec").notNull(),
+    label: text("label").notNull(),
+    score: real("score").notNull(),
+    /** Box normalised to the frame (0-1), x/y = top-left corner. */
+    boxX: real("box_x").notNull(),
+    boxY: real("box_y").notNull(),
+    boxW: real("box_w").notNull(),
+    boxH: real("box_h").notNull(),
+    cropKey: text("crop_key").notNull(),
+    createdAt: timestamps.createdAt,
+  },
+  (table) => [primaryKey({ columns: [table.videoId, table.frameNo, table.k] }), index("object_tenant_label_idx").on(table.tenantId, table.label)],
+);
+
+export type ObjectRow = typeof objectTable.$inferSelect;

@@ -1,0 +1,15 @@
+/**
+ * EventBridge rule "ECS Task State Change" (lastStatus STOPPED) for the worker cluster: a worker
+ * that stopped without finishing its job (crash, out of memory, spot loss, never started) has its
+ * job re-queued with backoff while attempts remain, else failed with the reason and sent to the
+ * dead-letter queue.
+ */
+import { handleTaskStopped, lambdaRuntime, parseEcsTaskStopped, type Settlement } from "@vos/core/cloud";
+import type { EventBridgeEvent } from "aws-lambda";
+
+export async function handler(event: EventBridgeEvent<string, unknown>): Promise<{ settlement: Settlement }> {
+  const stopped = parseEcsTaskStopped(event);
+  if (!stopped) return { settlement: "ignored" };
+  const runtime = await lambdaRuntime("task-events");
+  return { settlement: await handleTaskStopped(runtime.control(), stopped) };
+}

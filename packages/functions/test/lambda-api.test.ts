@@ -1,0 +1,127 @@
+import postgres from "postgres";
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestDatabase, startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";
+import { testModelDir } from "../../core/test/support/test-model.js";
+import { handler as api } from "../src/api.js";
+import { handler as migrate } from "../src/migrate.js";
+import { handler as pineconeIndex } from "../src/pinecone-index.js";
+
+const ORIGIN = "https://app.example.com";
+const SST_KEY = "key-from-the-sst-secret";
+let env: CloudTestEnvironment;
+
+beforeAll(async () => {
+  env = await startCloudTestEnvironment({ dimension: 16, pineconeApiKey: SST_KEY, env: { VOS_CLIP_MODEL: await testModelDir(), VOS_WEB_ORIGIN: ORIGIN } });
+  const { PINECONE_API_KEY: _, ...withoutKey } = env.env;
+  // As deployed: no key in the environment, the SST secret bound to the function instead.
+  Object.assign(process.env, withoutKey, { SST_APP: "vos", SST_STAGE: "test", SST_Secret_value_PINECONE_API_KEY: SST_KEY });
+  delete process.env.PINECONE_API_KEY;
+});
+afterAll(async () => env.close());
+
+/** An API Gateway HTTP API (payload 2.0) event, as the Api construct delivers it. */
+function request(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; query?: string } = {}): APIGatewayProxyEventV2 {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: path,
+    rawQueryString: options.query ?? "",
+    headers: { host: "api.example.com", ...(options.body !== undefined ? { "content-type": "application/json" } : {}), ...options.headers },
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "api",
+      domainName: "api.example.com",
+      domainPrefix: "api",
+      http: { method, path, protocol: "HTTP/1.1", sourceIp: "203.0.113.1", userAgent: "test" },
+      requestId: "request",
+      routeKey: "$default",
+      stage: "$default",
+      time: "28/Nov/2026:00:00:00 +0000",
+      timeEpoch: 0,
+    },
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    isBase64Encoded: false,
+  };
+}
+const call = async (event: APIGatewayProxyEventV2) => {
+  const result = (await api(event)) as APIGatewayProxyResult;
+  return { status: result.statusCode, headers: result.headers ?? {}, json: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : undefined };
+};
+
+describe("API on Lambda (hono/aws-lambda over the cloud runtime)", () => {
+  it("answers health, and CORS for the web origin only", async () => {
+    const health = await call(request("GET", "/api/health"));
+    expect(health).toMatchObject({ status: 200, json: { status: "ok", database: "ok", model: process.env.VOS_CLIP_MODEL } });
+    const preflight = await call(request("OPTIONS", "/api/videos", { headers: { origin: ORIGIN, "access-control-request-method": "POST" } }));
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers["access-control-allow-origin"]).toBe(ORIGIN);
+    const foreign = await call(request("GET", "/api/health", { headers: { origin: "https://evil.example.com" } }));
+    expect(foreign.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
+  it("hands out presigned part URLs, completes the S3 upload with the parts' ETags and queues the job", async () => {
+    const bytes = Buffer.alloc(1000, 7);
+    const created = await call(request("POST", "/api/videos", { body: { filename: "clip.mp4", sizeBytes: bytes.length, contentType: "video/mp4" } }));
+    expect(created.status).toBe(201);
+    const { video, upload } = created.json as { video: { id: string }; upload: { kind: string; uploadId: string; parts: { partNumber: number; url: string }[] } };
+    expect(upload).toMatchObject({ kind: "multipart", parts: [{ partNumber: 1 }] });
+    expect(upload.parts[0]!.url).toMatch(new RegExp(`^${env.fauxqs.endpoint}/${env.names.uploads}/local/videos/${video.id}/source\\.mp4\\?.*uploadId=`));
+    const put = await fetch(upload.parts[0]!.url, { method: "PUT", body: bytes });
+    const etag = put.headers.get("etag")!;
+
+    expect(await call(request("POST", `/api/videos/${video.id}/complete`, { body: {} }))).toMatchObject({ status: 400, json: { code: "upload.parts_required" } });
+    const completed = await call(request("POST", `/api/videos/${video.id}/complete`, { body: { parts: [{ partNumber: 1, etag }] } }));
+    expect(completed).toMatchObject({ status: 202, json: { status: "queued", job: { status: "queued" } } });
+    const [message] = env.fauxqs.messages(env.names.jobs);
+    expect(JSON.parse(message!.body)).toEqual({ jobId: (completed.json!.job as { id: string }).id, videoId: video.id, tenantId: "local" });
+
+    const shown = await call(request("GET", `/api/videos/${video.id}`));
+    const playback = await fetch((shown.json as { playbackUrl: string }).playbackUrl);
+    expect(Buffer.from(await playback.arrayBuffer()).equals(bytes)).toBe(true);
+
+    const removed = await call(request("DELETE", `/api/videos/${video.id}`));
+    expect(removed).toMatchObject({ status: 200, json: { deleted: video.id, vectors: 0, files: 1 } });
+    expect(await fetch((shown.json as { playbackUrl: string }).playbackUrl).then((r) => r.status)).toBe(404);
+  });
+
+  it("searches Pinecone with the key from the bound SST secret", async () => {
+    env.pinecone.requests.length = 0;
+    const search = await call(request("POST", "/api/search", { body: { text: "a red image" } }));
+    expect(search).toMatchObject({ status: 200, json: { hits: [] } });
+    expect(env.pinecone.requests.map((r) => r.path)).toContain("/query");
+    expect(env.pinecone.requests.every((r) => r.apiKey === SST_KEY)).toBe(true);
+  });
+});
+
+describe("deploy-time scripts", () => {
+  it("migrate applies the migrations to an empty database, and again changes nothing", async () => {
+    const fresh = await openTestDatabase({ migrate: false });
+    const saved = process.env.VOS_DATABASE_URL;
+    process.env.VOS_DATABASE_URL = fresh.url;
+    const client = postgres(fresh.url, { max: 1, onnotice: () => {} });
+    try {
+      expect(await migrate()).toEqual({ migrated: true });
+      expect(await migrate()).toEqual({ migrated: true });
+      const tables = await client<{ table_name: string }[]>`select table_name from information_schema.tables where table_schema = 'public'`;
+      expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(["video", "job", "frame"]));
+    } finally {
+      process.env.VOS_DATABASE_URL = saved;
+      await client.end();
+      await fresh.close();
+    }
+  });
+
+  it("pinecone-index creates the serverless index with the model's dimension when missing", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { VOS_PINECONE_INDEX: "vos-created", VOS_EMBED_DIMENSION: "768", VOS_PINECONE_REGION: "eu-west-1" });
+    try {
+      expect(await pineconeIndex()).toEqual({ index: "vos-created", created: true, host: env.pinecone.hostOf("vos-created"), dimension: 768 });
+      expect(await pineconeIndex()).toMatchObject({ created: false });
+      const create = env.pinecone.requests.find((r) => r.method === "POST" && r.path === "/indexes");
+      expect(create?.apiKey).toBe(SST_KEY);
+    } finally {
+      process.env = saved;
+    }
+  });
+});

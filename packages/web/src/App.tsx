@@ -1,0 +1,197 @@
+import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore, type MouseEvent } from "react";
+import { createApiClient, type ApiClient } from "./api/client";
+import type { SearchFilters, SearchHit } from "./api/types";
+import { Library } from "./components/Library";
+import { LogoIcon } from "./components/Icons";
+import { Player } from "./components/Player";
+import { SearchPage } from "./components/SearchPage";
+import { routeHref, useRoute, type Route } from "./lib/route";
+import { useVideos } from "./lib/use-videos";
+import { createSearchStore, type SearchState } from "./search/store";
+import { localResumeStore, UploadQueue } from "./upload/queue";
+
+const APP_NAME = "Video Object Search";
+
+const filtersOf = (route: Route): SearchFilters => ({
+  ...(route.video ? { videoId: route.video } : {}),
+  ...(route.min !== undefined ? { minScore: route.min } : {}),
+});
+
+const sameFilters = (a: SearchFilters, b: SearchFilters) => a.videoId === b.videoId && a.minScore === b.minScore;
+
+function searchLabel(state: SearchState): string | undefined {
+  if (state.status === "idle") return undefined;
+  return state.query.kind === "text" ? `“${state.query.text}”` : "the picture";
+}
+
+/** A plain left click on a link: handle it in the page instead of loading a new one. */
+const inPage = (event: MouseEvent) => event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
+
+export interface AppProps {
+  /** The API client; by default `/api` on this origin, or VITE_API_URL. */
+  api?: ApiClient;
+}
+
+export function App({ api: given }: AppProps) {
+  const api = useMemo(() => given ?? createApiClient(), [given]);
+  const queue = useMemo(() => new UploadQueue({ api, resume: localResumeStore() }), [api]);
+  const search = useMemo(() => createSearchStore(api), [api]);
+  const [route, navigate] = useRoute();
+  const uploads = useSyncExternalStore(queue.subscribe, queue.getSnapshot);
+  const searchState = useSyncExternalStore(search.subscribe, search.getSnapshot);
+  const busy = uploads.some((item) => item.status === "queued" || item.status === "uploading" || item.status === "retrying" || item.status === "completing");
+  const videos = useVideos(api, busy);
+  const searchInput = useRef<HTMLInputElement>(null);
+
+  // A finished or cancelled upload changes the video list: fetch it now rather than at the next poll.
+  const settled = uploads.filter((item) => item.status === "done" || item.status === "cancelled" || item.status === "failed").map((item) => `${item.id}:${item.status}`).join(",");
+  const { refresh } = videos;
+  useEffect(() => {
+    if (settled) void refresh();
+  }, [settled, refresh]);
+
+  // The address bar drives the search on load and on back/forward.
+  useEffect(() => {
+    if (!route.q) return;
+    const filters = filtersOf(route);
+    const state = search.getSnapshot();
+    const same = state.status !== "idle" && state.query.kind === "text" && state.query.text === route.q && sameFilters(state.filters, filters);
+    if (!same) void search.search({ kind: "text", text: route.q }, filters);
+  }, [route.q, route.video, route.min, search]); // `route` itself also changes with the player's `t`.
+
+  // Leaving the page stops uploads: ask first.
+  useEffect(() => {
+    if (!busy) return;
+    const warn = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      event.returnValue = "";
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [busy]);
+
+  // A file dropped outside a drop target must not replace the app with the file.
+  useEffect(() => {
+    const refuse = (event: DragEvent) => {
+      if (event.defaultPrevented || !event.dataTransfer?.types.includes("Files")) return;
+      event.preventDefault();
+      if (event.type === "dragover") event.dataTransfer.dropEffect = "none";
+    };
+    window.addEventListener("dragover", refuse);
+    window.addEventListener("drop", refuse);
+    return () => {
+      window.removeEventListener("dragover", refuse);
+      window.removeEventListener("drop", refuse);
+    };
+  }, []);
+
+  // "/" jumps to the search box from anywhere.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+      const target = event.target as HTMLElement | null;
+      if (target?.closest("input, textarea, select, [contenteditable='true']")) return;
+      event.preventDefault();
+      if (route.view === "search" && !route.v && searchInput.current) return searchInput.current.focus();
+      navigate({ ...route, view: "search", v: undefined, t: undefined });
+      requestAnimationFrame(() => searchInput.current?.focus());
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [route, navigate]);
+
+  const player = route.v ? videos.videos.find((video) => video.id === route.v) : undefined;
+  useEffect(() => {
+    const page = route.v ? (player?.title ?? "Player") : route.view === "search" ? "Search" : "Library";
+    document.title = `${page} · ${APP_NAME}`;
+  }, [route.v, route.view, player?.title]);
+
+  const hrefOf = useCallback((hit: SearchHit) => routeHref({ ...route, v: hit.videoId, t: hit.timeSec }), [route]);
+  const openHit = useCallback((hit: SearchHit) => navigate({ ...route, v: hit.videoId, t: hit.timeSec }), [route, navigate]);
+  const closePlayer = () => {
+    if ((history.state as { inApp?: boolean } | null)?.inApp) history.back();
+    else navigate({ ...route, v: undefined, t: undefined });
+  };
+  const go = (view: Route["view"]) => (event: MouseEvent) => {
+    if (!inPage(event)) return;
+    event.preventDefault();
+    navigate({ ...route, view, v: undefined, t: undefined });
+  };
+
+  let content;
+  if (route.v) {
+    content = (
+      <Player
+        api={api}
+        videoId={route.v}
+        {...(route.t !== undefined ? { t: route.t } : {})}
+        videos={videos.videos}
+        hits={searchState.status === "done" ? searchState.hits : []}
+        {...(searchLabel(searchState) ? { searchLabel: searchLabel(searchState)! } : {})}
+        onSeek={(seconds) => navigate({ ...route, t: seconds }, { replace: true })}
+        onBack={closePlayer}
+        backLabel={route.view === "search" ? "Back to results" : "Back to library"}
+      />
+    );
+  } else if (route.view === "search") {
+    content = (
+      <SearchPage
+        store={search}
+        videos={videos.videos}
+        {...(route.q ? { text: route.q } : {})}
+        filters={filtersOf(route)}
+        inputRef={searchInput}
+        onRoute={(q, filters, options) =>
+          navigate({ view: "search", ...(q ? { q } : {}), ...(filters.videoId ? { video: filters.videoId } : {}), ...(filters.minScore !== undefined ? { min: filters.minScore } : {}) }, options)
+        }
+        resolveUrl={api.resolve}
+        hrefOf={hrefOf}
+        onOpen={openHit}
+      />
+    );
+  } else {
+    content = (
+      <Library
+        queue={queue}
+        videos={videos}
+        deleteVideo={api.deleteVideo}
+        onOpen={(video) => navigate({ ...route, v: video.id, t: undefined })}
+        onSearchIn={(video) => {
+          navigate({ ...route, view: "search", video: video.id, v: undefined, t: undefined });
+          if (!route.q) requestAnimationFrame(() => searchInput.current?.focus());
+        }}
+      />
+    );
+  }
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="topbar-inner">
+          <a className="brand" href={routeHref({ view: "library" })} onClick={go("library")}>
+            <LogoIcon />
+            <span>{APP_NAME}</span>
+          </a>
+          <nav className="nav" aria-label="Main">
+            <a href={routeHref({ ...route, view: "library", v: undefined, t: undefined })} onClick={go("library")} aria-current={route.view === "library" && !route.v ? "page" : undefined}>
+              Library
+            </a>
+            <a href={routeHref({ ...route, view: "search", v: undefined, t: undefined })} onClick={go("search")} aria-current={route.view === "search" && !route.v ? "page" : undefined}>
+              Search
+            </a>
+          </nav>
+        </div>
+      </header>
+      <main id="main" className="main" tabIndex={-1}>
+        {content}
+      </main>
+      <footer className="footer muted small">
+        <span>{APP_NAME}</span>
+        <a href={`${api.baseUrl}/openapi.json`}>API reference</a>
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+import type { PointerEvent } from "react";
+import type { SearchHit } from "../api/types";
+import { formatRange, formatScore, formatTime } from "../lib/format";
+
+export interface TimelineProps {
+  duration: number;
+  current: number;
+  /** Hits of the current search in this video, best first. */
+  hits: readonly SearchHit[];
+  onSeek(seconds: number): void;
+}
+
+const pct = (value: number, duration: number) => `${Math.max(0, Math.min(100, (value / duration) * 100))}%`;
+
+/** The video's length with a marker for every moment the search found; click to seek. */
+export function Timeline({ duration, current, hits, onSeek }: TimelineProps) {
+  const known = duration > 0 && Number.isFinite(duration);
+  const seekTo = (event: PointerEvent<HTMLDivElement>) => {
+    if (!known || event.button !== 0) return;
+    const rect = event.currentTarget.getBoundingClientRect();
+    onSeek(Math.max(0, Math.min(duration, ((event.clientX - rect.left) / rect.width) * duration)));
+  };
+  return (
+    <div className="timeline">
+      <div className="timeline-track" onPointerDown={seekTo} aria-hidden={hits.length === 0 || undefined}>
+        {known ? <div className="timeline-progress" style={{ width: pct(current, duration) }} /> : null}
+        {known
+          ? hits.map((hit, rank) => {
+              const active = current >= hit.start && current <= hit.end;
+              return (
+                <button
+                  key={`${hit.videoId}#${hit.frameNo}`}
+                  type="button"
+                  className={`marker${active ? " active" : ""}`}
+                  style={{ left: pct(hit.start, duration), width: `max(6px, ${pct(hit.end - hit.start, duration)})`, opacity: 0.55 + 0.45 * Math.max(0, Math.min(1, hit.score)) }}
+                  onPointerDown={(event) => event.stopPropagation()}
+                  onClick={() => onSeek(hit.timeSec)}
+                  aria-label={`Moment ${rank + 1}: ${formatRange(hit.start, hit.end)}, score ${formatScore(hit.score)}`}
+                  title={`#${rank + 1} · ${formatRange(hit.start, hit.end)} · ${formatScore(hit.score)}`}
+                />
+              );
+            })
+          : null}
+        {known ? <div className="playhead" style={{ left: pct(current, duration) }} /> : null}
+      </div>
+      <div className="timeline-labels muted small">
+        <span>{formatTime(current)}</span>
+        <span>{hits.length ? `${hits.length} ${hits.length === 1 ? "moment" : "moments"} marked` : "No search moments in this video"}</span>
+        <span>{known ? formatTime(duration) : "–:––"}</span>
+      </div>
+    </div>
+  );
+}

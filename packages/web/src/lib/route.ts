@@ -1,0 +1,83 @@
+import { useCallback, useEffect, useState } from "react";
+
+/**
+ * Everything the address bar holds, so any screen can be shared or reloaded:
+ * `?view=search&q=a+red+car&video=<id>&min=0.2&v=<videoId>&t=12.5`.
+ * `v` opens the player on that video, `t` is where it starts (seconds).
+ */
+export interface Route {
+  view: "library" | "search";
+  /** Words of the current search. */
+  q?: string;
+  /** Search filter: only this video. */
+  video?: string;
+  /** Search filter: minimum score. */
+  min?: number;
+  /** Video open in the player. */
+  v?: string;
+  /** Player position, seconds. */
+  t?: number;
+}
+
+function finite(value: string | null): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : undefined;
+}
+
+export function parseRoute(search: string): Route {
+  const params = new URLSearchParams(search);
+  const route: Route = { view: params.get("view") === "search" ? "search" : "library" };
+  const q = params.get("q")?.trim();
+  if (q) route.q = q;
+  const video = params.get("video");
+  if (video) route.video = video;
+  const min = finite(params.get("min"));
+  if (min !== undefined) route.min = Math.max(-1, Math.min(1, min));
+  const v = params.get("v");
+  if (v) route.v = v;
+  const t = finite(params.get("t"));
+  if (t !== undefined && v) route.t = Math.max(0, t);
+  // A shared search link opens on the search view even without `view=search`.
+  if (!params.has("view") && route.q) route.view = "search";
+  return route;
+}
+
+/** The query string of a route (`?...`), empty for the default screen. */
+export function routeQuery(route: Route): string {
+  const params = new URLSearchParams();
+  // A link with words but no view opens the search, so the library says so when it keeps them.
+  if (route.view !== "library" || route.q) params.set("view", route.view);
+  if (route.q) params.set("q", route.q);
+  if (route.video) params.set("video", route.video);
+  if (route.min !== undefined) params.set("min", String(route.min));
+  if (route.v) params.set("v", route.v);
+  if (route.v && route.t !== undefined) params.set("t", String(Math.round(route.t * 100) / 100));
+  const query = params.toString();
+  return query ? `?${query}` : "";
+}
+
+export function routeHref(route: Route): string {
+  return `${globalThis.location?.pathname ?? "/"}${routeQuery(route)}`;
+}
+
+export type Navigate = (next: Route, options?: { replace?: boolean }) => void;
+
+/** The route in the address bar, kept in step with back/forward. */
+export function useRoute(): [Route, Navigate] {
+  const [route, setRoute] = useState<Route>(() => parseRoute(location.search));
+  useEffect(() => {
+    const onPop = () => setRoute(parseRoute(location.search));
+    window.addEventListener("popstate", onPop);
+    return () => window.removeEventListener("popstate", onPop);
+  }, []);
+  const navigate = useCallback<Navigate>((next, options) => {
+    const href = routeHref(next);
+    if (href !== `${location.pathname}${location.search}`) {
+      if (options?.replace) history.replaceState(history.state, "", href);
+      else history.pushState({ inApp: true }, "", href);
+    }
+    setRoute(parseRoute(routeQuery(next)));
+  }, []);
+  return [route, navigate];
+}

@@ -1,0 +1,452 @@
+import { ApiError, errorFrom, isAbort, messageOf, networkError, type ApiClient } from "../api/client";
+import type { UploadedPart, UploadTarget, VideoView } from "../api/types";
+import { formatBytes } from "../lib/format";
+
+export type UploadStatus = "queued" | "uploading" | "retrying" | "completing" | "done" | "failed" | "cancelled";
+
+/** One file in the queue, as the UI shows it. Items are immutable: every change is a new object. */
+export interface UploadItem {
+  readonly id: string;
+  readonly name: string;
+  readonly sizeBytes: number;
+  /** Bytes the server has confirmed. */
+  readonly sentBytes: number;
+  readonly status: UploadStatus;
+  readonly videoId?: string;
+  /** Bytes that were already on the server when this upload (re)started, when it resumed. */
+  readonly resumedFrom?: number;
+  /** Set while waiting to try a failed request again. */
+  readonly retry?: { attempt: number; maxAttempts: number; delayMs: number; reason: string };
+  readonly error?: string;
+  /** The video as the server answered when the upload completed. */
+  readonly video?: VideoView;
+}
+
+/** What is needed to resume an upload after a failure or a page reload. */
+export interface ResumeRecord {
+  /** name:size:lastModified of the file. */
+  fingerprint: string;
+  videoId: string;
+  target: UploadTarget;
+  /** ETags of the multipart parts already stored, by part number. */
+  etags: Record<number, string>;
+  createdAt: number;
+}
+
+export interface ResumeStore {
+  load(fingerprint: string): ResumeRecord | undefined;
+  save(record: ResumeRecord): void;
+  remove(fingerprint: string): void;
+}
+
+export function memoryResumeStore(): ResumeStore {
+  const records = new Map<string, ResumeRecord>();
+  return {
+    load: (fingerprint) => records.get(fingerprint),
+    save: (record) => void records.set(record.fingerprint, structuredClone(record)),
+    remove: (fingerprint) => void records.delete(fingerprint),
+  };
+}
+
+/** Keeps resume records in localStorage, so choosing the same file after a reload resumes it. */
+export function localResumeStore(storage: Storage | undefined = globalThis.localStorage): ResumeStore {
+  const key = (fingerprint: string) => `vos.upload.${fingerprint}`;
+  return {
+    load(fingerprint) {
+      try {
+        const text = storage?.getItem(key(fingerprint));
+        return text ? (JSON.parse(text) as ResumeRecord) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    save(record) {
+      try {
+        storage?.setItem(key(record.fingerprint), JSON.stringify(record));
+      } catch {
+        // Storage full or disabled: uploads still work, they just cannot resume after a reload.
+      }
+    },
+    remove(fingerprint) {
+      try {
+        storage?.removeItem(key(fingerprint));
+      } catch {
+        // As above.
+      }
+    },
+  };
+}
+
+export const fingerprintOf = (file: File) => `${file.name}:${file.size}:${file.lastModified}`;
+
+/** The content type to declare: the browser's video type, or a neutral one when it has none. */
+export function contentTypeOf(file: File): string {
+  return file.type || "application/octet-stream";
+}
+
+export interface UploadQueueOptions {
+  api: Pick<ApiClient, "createVideo" | "completeUpload" | "getVideo" | "deleteVideo" | "resolve" | "fetch">;
+  /** Sends the file's bytes (chunks and parts); defaults to the API client's fetch. */
+  fetch?: typeof fetch;
+  /** Files uploading at once. */
+  concurrency?: number;
+  /** Multipart parts in flight at once, per file. */
+  partConcurrency?: number;
+  /** Tries per request (a chunk, a part, the completion) before the file fails. */
+  maxAttempts?: number;
+  /** Wait before try number `attempt + 1`. */
+  backoffMs?: (attempt: number) => number;
+  /** Caps the local chunk size below the server's `chunkBytes`. */
+  maxChunkBytes?: number;
+  resume?: ResumeStore;
+  /** Presigned part URLs expire: multipart uploads older than this start again instead of resuming. */
+  multipartResumeMaxAgeMs?: number;
+}
+
+interface Entry {
+  file: File;
+  fingerprint: string;
+  controller?: AbortController;
+  running?: Promise<void>;
+  record?: ResumeRecord;
+}
+
+/** Exponential backoff with jitter: about 0.5 s, 1 s, 2 s, ... up to 10 s. */
+export function defaultBackoff(attempt: number): number {
+  const base = Math.min(10_000, 500 * 2 ** (attempt - 1));
+  return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** A request that may succeed if sent again: network trouble, server faults, a resync. */
+function retryable(error: unknown): boolean {
+  return error instanceof ApiError && (error.transient || error.status === 409);
+}
+
+const ACTIVE: ReadonlySet<UploadStatus> = new Set(["uploading", "retrying", "completing"]);
+const FINISHED: ReadonlySet<UploadStatus> = new Set(["done", "failed", "cancelled"]);
+
+/**
+ * Uploads files to the API, a bounded number at a time. Both target kinds the API hands out are
+ * supported: `put` (local: chunks in order with Content-Range, resuming from the bytes the
+ * server reports) and `multipart` (S3: presigned parts in parallel, ETags collected, then
+ * completed). A failed request is tried again with backoff; cancel aborts the requests and
+ * deletes the half-uploaded video.
+ */
+export class UploadQueue {
+  readonly #api: UploadQueueOptions["api"];
+  readonly #fetch: typeof fetch;
+  readonly #concurrency: number;
+  readonly #partConcurrency: number;
+  readonly #maxAttempts: number;
+  readonly #backoff: (attempt: number) => number;
+  readonly #maxChunkBytes: number;
+  readonly #resume: ResumeStore;
+  readonly #multipartMaxAge: number;
+
+  #items: readonly UploadItem[] = [];
+  readonly #entries = new Map<string, Entry>();
+  readonly #listeners = new Set<() => void>();
+  #active = 0;
+  #seq = 0;
+
+  constructor(options: UploadQueueOptions) {
+    this.#api = options.api;
+    this.#fetch = options.fetch ?? options.api.fetch;
+    this.#concurrency = Math.max(1, options.concurrency ?? 2);
+    this.#partConcurrency = Math.max(1, options.partConcurrency ?? 4);
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+    this.#backoff = options.backoffMs ?? defaultBackoff;
+    this.#maxChunkBytes = options.maxChunkBytes ?? Number.POSITIVE_INFINITY;
+    this.#resume = options.resume ?? memoryResumeStore();
+    this.#multipartMaxAge = options.multipartResumeMaxAgeMs ?? 50 * 60_000;
+  }
+
+  /** For React's useSyncExternalStore. */
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): readonly UploadItem[] => this.#items;
+
+  get(id: string): UploadItem | undefined {
+    return this.#items.find((item) => item.id === id);
+  }
+
+  /** Whether anything is uploading or waiting to. */
+  get busy(): boolean {
+    return this.#items.some((item) => item.status === "queued" || ACTIVE.has(item.status));
+  }
+
+  /** The file behind a video uploaded in this session, to send it again. */
+  fileOf(videoId: string): File | undefined {
+    for (const [id, entry] of this.#entries) {
+      if (entry.record?.videoId === videoId || this.get(id)?.videoId === videoId) return entry.file;
+    }
+    return undefined;
+  }
+
+  /** Queues files; each becomes its own video. */
+  add(files: Iterable<File>): UploadItem[] {
+    const added: UploadItem[] = [];
+    for (const file of files) {
+      const id = `upload-${++this.#seq}`;
+      this.#entries.set(id, { file, fingerprint: fingerprintOf(file) });
+      const item: UploadItem = { id, name: file.name, sizeBytes: file.size, sentBytes: 0, status: "queued" };
+      added.push(item);
+      this.#items = [...this.#items, item];
+    }
+    if (added.length) this.#emit();
+    this.#pump();
+    return added;
+  }
+
+  /** Tries a failed upload again; it resumes from what the server already has. */
+  retry(id: string): void {
+    const item = this.get(id);
+    if (!item || item.status !== "failed") return;
+    this.#set(id, { status: "queued", error: undefined, retry: undefined });
+    this.#pump();
+  }
+
+  /**
+   * Stops an upload that is queued, running or failed: aborts its requests and deletes the
+   * video it created on the server. Finished uploads are left alone.
+   */
+  async cancel(id: string): Promise<void> {
+    const item = this.get(id);
+    const entry = this.#entries.get(id);
+    if (!item || !entry || item.status === "done" || item.status === "cancelled") return;
+    this.#set(id, { status: "cancelled", retry: undefined, error: undefined });
+    entry.controller?.abort(new DOMException("The upload was cancelled.", "AbortError"));
+    await entry.running;
+    if (entry.record) {
+      this.#resume.remove(entry.fingerprint);
+      await this.#api.deleteVideo(entry.record.videoId).catch(() => undefined);
+    }
+  }
+
+  /** Removes a finished upload from the list. */
+  dismiss(id: string): void {
+    const item = this.get(id);
+    if (!item || !FINISHED.has(item.status)) return;
+    this.#items = this.#items.filter((it) => it.id !== id);
+    this.#entries.delete(id);
+    this.#emit();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #emit(): void {
+    for (const listener of this.#listeners) listener();
+  }
+
+  #set(id: string, patch: Partial<UploadItem>): void {
+    const current = this.get(id);
+    if (!current) return;
+    // A cancelled upload stays cancelled, whatever its last request answers.
+    if (current.status === "cancelled" && patch.status !== undefined && patch.status !== "cancelled") return;
+    if (current.status === "cancelled" && patch.status === undefined) return;
+    const next = { ...current, ...patch } as UploadItem;
+    for (const key of Object.keys(patch) as (keyof UploadItem)[]) if (patch[key] === undefined) delete (next as Partial<UploadItem>)[key];
+    this.#items = this.#items.map((item) => (item.id === id ? next : item));
+    this.#emit();
+  }
+
+  #pump(): void {
+    while (this.#active < this.#concurrency) {
+      const next = this.#items.find((item) => item.status === "queued");
+      if (!next) return;
+      this.#start(next.id);
+    }
+  }
+
+  #start(id: string): void {
+    const entry = this.#entries.get(id)!;
+    const controller = new AbortController();
+    entry.controller = controller;
+    this.#active++;
+    this.#set(id, { status: "uploading" });
+    entry.running = this.#run(id, entry, controller.signal)
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        this.#set(id, { status: "failed", error: messageOf(error), retry: undefined });
+      })
+      .finally(() => {
+        this.#active--;
+        entry.controller = undefined;
+        this.#pump();
+      });
+  }
+
+  async #run(id: string, entry: Entry, signal: AbortSignal): Promise<void> {
+    entry.record ??= (await this.#resumable(id, entry, signal)) ?? (await this.#create(id, entry, signal));
+    const record = entry.record;
+    this.#set(id, { videoId: record.videoId });
+    const parts = record.target.kind === "put" ? await this.#sendChunks(id, entry, record, signal) : await this.#sendParts(id, entry, record, signal);
+    this.#set(id, { status: "completing", sentBytes: entry.file.size });
+    const video = await this.#attempt(id, signal, "Finishing the upload", () => this.#api.completeUpload(record.videoId, parts, signal));
+    this.#resume.remove(entry.fingerprint);
+    this.#set(id, { status: "done", video, sentBytes: entry.file.size });
+  }
+
+  /** A stored record for this file whose video still waits for its bytes. */
+  async #resumable(id: string, entry: Entry, signal: AbortSignal): Promise<ResumeRecord | undefined> {
+    const record = this.#resume.load(entry.fingerprint);
+    if (!record) return undefined;
+    const inUse = [...this.#entries].some(([other, e]) => other !== id && e.record?.videoId === record.videoId && !FINISHED.has(this.get(other)?.status ?? "done"));
+    if (inUse) return undefined;
+    if (record.target.kind === "multipart" && Date.now() - record.createdAt > this.#multipartMaxAge) {
+      this.#resume.remove(entry.fingerprint);
+      await this.#api.deleteVideo(record.videoId).catch(() => undefined);
+      return undefined;
+    }
+    try {
+      const video = await this.#api.getVideo(record.videoId, signal);
+      if (video.status === "uploading") return record;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
+    this.#resume.remove(entry.fingerprint);
+    return undefined;
+  }
+
+  async #create(id: string, entry: Entry, signal: AbortSignal): Promise<ResumeRecord> {
+    const { file } = entry;
+    const { video, upload } = await this.#attempt(id, signal, "Registering the video", () =>
+      this.#api.createVideo({ filename: file.name, sizeBytes: file.size, contentType: contentTypeOf(file) }, signal),
+    );
+    const record: ResumeRecord = { fingerprint: entry.fingerprint, videoId: video.id, target: upload, etags: {}, createdAt: Date.now() };
+    this.#resume.save(record);
+    return record;
+  }
+
+  async #bytes(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.#fetch(url, init);
+    } catch (error) {
+      throw networkError(error);
+    }
+  }
+
+  async #received(url: string, signal: AbortSignal): Promise<number> {
+    const response = await this.#bytes(url, { method: "GET", signal });
+    if (!response.ok) throw await errorFrom(response);
+    return ((await response.json()) as { received: number }).received;
+  }
+
+  /** Local target: chunks in order, each confirmed before the next; starts where the server is. */
+  async #sendChunks(id: string, entry: Entry, record: ResumeRecord, signal: AbortSignal): Promise<undefined> {
+    const target = record.target as Extract<UploadTarget, { kind: "put" }>;
+    const url = this.#api.resolve(target.url);
+    const size = entry.file.size;
+    const chunkBytes = Math.max(1, Math.min(target.chunkBytes, this.#maxChunkBytes));
+    let offset = await this.#attempt(id, signal, "Checking the bytes already uploaded", () => this.#received(url, signal));
+    this.#set(id, { sentBytes: offset, resumedFrom: offset > 0 ? offset : undefined });
+    while (offset < size) {
+      const start = offset;
+      const end = Math.min(start + chunkBytes, size);
+      offset = await this.#attempt(id, signal, `Sending the chunk at ${formatBytes(start)}`, async (attempt) => {
+        if (attempt > 1) {
+          // The last try may have stored the chunk and lost only the answer: ask first.
+          const received = await this.#received(url, signal);
+          if (received !== start) return received;
+        }
+        const response = await this.#bytes(url, {
+          method: "PUT",
+          headers: { ...target.headers, "content-range": `bytes ${start}-${end - 1}/${size}` },
+          body: entry.file.slice(start, end),
+          signal,
+        });
+        if (!response.ok) throw await errorFrom(response);
+        return ((await response.json()) as { received: number }).received;
+      });
+      this.#set(id, { sentBytes: offset });
+    }
+    return undefined;
+  }
+
+  /** S3 target: presigned parts, several at once; ETags are kept so a retry skips stored parts. */
+  async #sendParts(id: string, entry: Entry, record: ResumeRecord, signal: AbortSignal): Promise<UploadedPart[]> {
+    const target = record.target as Extract<UploadTarget, { kind: "multipart" }>;
+    const size = entry.file.size;
+    const range = (partNumber: number) => [(partNumber - 1) * target.partBytes, Math.min(partNumber * target.partBytes, size)] as const;
+    const partSize = (partNumber: number) => range(partNumber)[1] - range(partNumber)[0];
+    let sent = target.parts.reduce((sum, part) => sum + (record.etags[part.partNumber] ? partSize(part.partNumber) : 0), 0);
+    this.#set(id, { sentBytes: sent, resumedFrom: sent > 0 ? sent : undefined });
+
+    const pending = target.parts.filter((part) => !record.etags[part.partNumber]);
+    const local = new AbortController();
+    const stop = () => local.abort(signal.reason);
+    signal.addEventListener("abort", stop, { once: true });
+    let next = 0;
+    let firstError: unknown;
+    const worker = async () => {
+      while (next < pending.length && !local.signal.aborted) {
+        const part = pending[next++]!;
+        const [start, end] = range(part.partNumber);
+        const etag = await this.#attempt(id, local.signal, `Sending part ${part.partNumber}`, async () => {
+          const response = await this.#bytes(this.#api.resolve(part.url), { method: "PUT", body: entry.file.slice(start, end), signal: local.signal });
+          if (!response.ok) throw await errorFrom(response);
+          const etag = response.headers.get("etag");
+          if (!etag) throw new Error("The storage accepted a part but hid its ETag: its CORS rules must expose the ETag header.");
+          return etag;
+        });
+        record.etags[part.partNumber] = etag;
+        this.#resume.save(record);
+        sent += end - start;
+        this.#set(id, { sentBytes: sent });
+      }
+    };
+    const workers = Array.from({ length: Math.min(this.#partConcurrency, pending.length) }, () =>
+      worker().catch((error: unknown) => {
+        firstError ??= error;
+        local.abort(error);
+      }),
+    );
+    try {
+      await Promise.all(workers);
+    } finally {
+      signal.removeEventListener("abort", stop);
+    }
+    if (signal.aborted) throw signal.reason;
+    if (firstError !== undefined) throw firstError;
+    return target.parts.map((part) => ({ partNumber: part.partNumber, etag: record.etags[part.partNumber]! }));
+  }
+
+  /** Runs `send`, trying again with backoff while the failure is worth another try. */
+  async #attempt<T>(id: string, signal: AbortSignal, what: string, send: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      signal.throwIfAborted();
+      try {
+        return await send(attempt);
+      } catch (error) {
+        if (signal.aborted || isAbort(error)) throw error;
+        if (!retryable(error)) throw error;
+        if (attempt >= this.#maxAttempts) {
+          throw new Error(attempt > 1 ? `${what} failed ${attempt} times: ${messageOf(error)}` : `${what} failed: ${messageOf(error)}`);
+        }
+        const delayMs = this.#backoff(attempt);
+        const status = this.get(id)?.status;
+        this.#set(id, { status: "retrying", retry: { attempt: attempt + 1, maxAttempts: this.#maxAttempts, delayMs, reason: messageOf(error) } });
+        await sleep(delayMs, signal);
+        this.#set(id, { status: status === "completing" ? "completing" : "uploading", retry: undefined });
+      }
+    }
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The web app in Chromium (Debian's, driven by playwright-core) against a real `vos serve` that
+ * serves the built app: upload the colour video through the page, watch it become ready, search
+ * "a red image", open the best moment and check the player is inside it. Any console error in
+ * the page fails the test. Screenshots land in test-artifacts/web/.
+ */
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testFixtures } from "./support/fixtures";
+import { ensureWebBuild, REPO_ROOT, startServer, type RunningServer } from "./support/server";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const ARTIFACTS = path.join(REPO_ROOT, "test-artifacts", "web");
+
+let server: RunningServer;
+let context: BrowserContext;
+let profile: string;
+let page: Page;
+let colourVideo: string;
+let redImage: string;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  const [, fixtures] = await Promise.all([ensureWebBuild(), testFixtures(), mkdir(ARTIFACTS, { recursive: true })]);
+  ({ colourVideo, redImage } = fixtures);
+  server = await startServer();
+  profile = await mkdtemp(path.join(tmpdir(), "vos-chromium-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 820 },
+    deviceScaleFactor: 1,
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("requestfailed", (request) => {
+    // The player cancels range requests it no longer needs when it seeks: not a fault.
+    if (request.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.stop();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+/** The player's position and readiness, read from the <video>. */
+const playerState = () =>
+  page.$eval("video", (video: HTMLVideoElement) => ({ currentTime: video.currentTime, readyState: video.readyState, seeking: video.seeking, paused: video.paused }));
+
+describe("web app in Chromium", () => {
+  it("uploads, follows processing, searches and plays the moment", async () => {
+    await page.goto(server.url);
+    await page.getByRole("heading", { name: "Library" }).waitFor();
+    await page.getByText("No videos yet.").waitFor();
+
+    // Upload through the file input the "choose files" button opens.
+    await page.setInputFiles('input[type="file"][accept="video/*"]', colourVideo);
+    const upload = page.locator(".upload-row").first();
+    await upload.waitFor();
+    await page.locator('.upload-row[data-status="done"] [role="progressbar"][aria-valuenow="100"]').waitFor({ timeout: 30_000 });
+
+    const row = page.locator(".video-row").first();
+    await row.locator('[data-testid="video-status"]', { hasText: "Ready" }).waitFor({ timeout: 60_000 });
+    await expect(row.textContent()).resolves.toMatch(/\d+ frames indexed/);
+    await page.locator(".upload-row").waitFor({ state: "detached", timeout: 10_000 });
+    await shot("library");
+
+    // Search by words from the search view.
+    await page.getByRole("link", { name: "Search", exact: true }).click();
+    const box = page.getByRole("searchbox", { name: "Search by words" });
+    await box.fill("a red image");
+    await box.press("Enter");
+    await page.locator('ol.results[data-state="done"]').waitFor({ timeout: 30_000 });
+    const first = page.locator("a.hit").first();
+    const start = Number(await first.getAttribute("data-start"));
+    const end = Number(await first.getAttribute("data-end"));
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(end).toBeLessThanOrEqual(5);
+    expect(end).toBeGreaterThan(start);
+    await expect(first.textContent()).resolves.toContain("0:00–0:05");
+    expect(new URL(page.url()).searchParams.get("q")).toBe("a red image");
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>("a.hit img")).every((img) => img.complete && img.naturalWidth > 0));
+    await shot("results");
+
+    // Keyboard: "/" returns to the box; arrows move between results; Enter opens one.
+    await page.locator("body").click({ position: { x: 5, y: 400 } });
+    await page.keyboard.press("/");
+    await page.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Search by words", undefined, { timeout: 5000 });
+    await first.focus();
+    await page.keyboard.press("ArrowRight");
+    await expect(page.evaluate(() => document.activeElement?.closest("li")?.querySelector(".hit-rank")?.textContent)).resolves.toBe("#2");
+    await page.keyboard.press("ArrowLeft");
+    await expect(page.evaluate(() => document.activeElement?.closest("li")?.querySelector(".hit-rank")?.textContent)).resolves.toBe("#1");
+
+    // Open the best moment: the player seeks into it and the address bar can be shared.
+    await page.keyboard.press("Enter");
+    await page.locator("video").waitFor();
+    const url = new URL(page.url());
+    expect(url.searchParams.get("v")).toBeTruthy();
+    const t = Number(url.searchParams.get("t"));
+    expect(t).toBeGreaterThanOrEqual(start);
+    expect(t).toBeLessThanOrEqual(end);
+    await page.waitForFunction(() => {
+      const video = document.querySelector("video");
+      return Boolean(video && video.readyState >= 2 && !video.seeking);
+    });
+    const playing = await playerState();
+    expect(playing.currentTime).toBeGreaterThanOrEqual(start);
+    expect(playing.currentTime).toBeLessThanOrEqual(end);
+    await expect(page.locator("button.marker").count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator(".moment.active").count()).resolves.toBe(1);
+    await shot("player");
+
+    // The shared link restores the player at the same moment, with the search's markers.
+    await page.goto(url.toString());
+    await page.waitForFunction(() => {
+      const video = document.querySelector("video");
+      return Boolean(video && video.readyState >= 2 && !video.seeking);
+    });
+    const restored = await playerState();
+    expect(restored.currentTime).toBeGreaterThanOrEqual(start);
+    expect(restored.currentTime).toBeLessThanOrEqual(end);
+    await page.locator("button.marker").first().waitFor();
+
+    // Back to the results, then a phone-sized look at them.
+    await page.getByRole("button", { name: "Back to results" }).click();
+    await page.locator('ol.results[data-state="done"]').waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot("results-phone");
+    await page.setViewportSize({ width: 1280, height: 820 });
+
+    expect(problems).toEqual([]);
+  });
+
+  it("searches by a picture chosen from disk", async () => {
+    await page.getByRole("button", { name: "Search by image" }).waitFor();
+    await page.setInputFiles('input[type="file"][accept="image/*"]', redImage);
+    await page.locator('ol.results[data-state="done"]').waitFor({ timeout: 30_000 });
+    await page.getByText(`Like ${path.basename(redImage)}`).waitFor();
+    const first = page.locator("a.hit").first();
+    expect(Number(await first.getAttribute("data-start"))).toBeGreaterThanOrEqual(0);
+    expect(Number(await first.getAttribute("data-end"))).toBeLessThanOrEqual(5);
+    await expect(page.locator('[role="status"]').textContent()).resolves.toMatch(/moments? for the picture, best first\./);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>("a.hit img")).every((img) => img.complete && img.naturalWidth > 0));
+    await shot("results-image");
+    expect(problems).toEqual([]);
+  });
+
+  it("deletes a video after confirmation", async () => {
+    await page.getByRole("link", { name: "Library", exact: true }).click();
+    const row = page.locator(".video-row").first();
+    await row.waitFor();
+    await row.getByRole("button", { name: /^Delete / }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete this video?" });
+    await dialog.waitFor();
+    await shot("delete-confirm");
+    await dialog.getByRole("button", { name: "Delete video" }).click();
+    await page.getByText("No videos yet.").waitFor();
+    const left = (await (await fetch(`${server.url}/api/videos`)).json()) as { videos: unknown[] };
+    expect(left.videos).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});

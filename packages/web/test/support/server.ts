@@ -1,0 +1,112 @@
+/**
+ * A real `vos serve` for the web tests: its bin script in a child process, on a free port, with a
+ * temp data folder and the generated test CLIP model (VOS_CLIP_MODEL). Also builds the web app when the build is
+ * missing or older than its sources.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { get } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { REPO_ROOT, testFixtures } from "./fixtures";
+
+export { REPO_ROOT } from "./fixtures";
+export const WEB_ROOT = path.join(REPO_ROOT, "packages/web");
+export const VOS_BIN = path.join(REPO_ROOT, "packages/cli/bin/vos.js");
+export const WEB_DIST = path.join(WEB_ROOT, "dist");
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+/** GET with Node's own http client: the test's global fetch may be a DOM one with CORS rules. */
+function healthy(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get(url, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on("error", () => resolve(false));
+    request.setTimeout(2000, () => request.destroy());
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  dataDir: string;
+  /** Everything the server wrote to stderr so far (for failure messages). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `vos serve` and waits until /api/health answers. */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "vos-web-"));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(process.execPath, [VOS_BIN, "serve"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, VOS_LOG_LEVEL: "warn", VOS_DATA_DIR: dataDir, VOS_CLIP_MODEL: (await testFixtures()).modelDir, PORT: String(port), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (chunk) => (log += chunk));
+  child.stderr!.on("data", (chunk) => (log += chunk));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) break;
+    if (await healthy(`${url}/api/health`)) return { url, dataDir, log: () => log, stop };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stop();
+  throw new Error(`vos serve did not start:\n${log}`);
+}
+
+async function newestMtime(paths: string[]): Promise<number> {
+  let newest = 0;
+  for (const entry of paths) {
+    const info = await stat(entry).catch(() => undefined);
+    if (!info) continue;
+    if (info.isDirectory()) {
+      const children = await readdir(entry);
+      newest = Math.max(newest, await newestMtime(children.map((child) => path.join(entry, child))));
+    } else {
+      newest = Math.max(newest, info.mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** Runs `vite build` unless dist/index.html is newer than every source of the app. */
+export async function ensureWebBuild(): Promise<"built" | "fresh"> {
+  const built = (await stat(path.join(WEB_DIST, "index.html")).catch(() => undefined))?.mtimeMs ?? 0;
+  const sources = await newestMtime(["src", "public", "index.html", "vite.config.ts", "package.json"].map((p) => path.join(WEB_ROOT, p)));
+  if (built > sources) return "fresh";
+  const vite = path.join(REPO_ROOT, "node_modules/vite/bin/vite.js");
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [vite, "build", "--logLevel", "warn"], { cwd: WEB_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    child.stdout.on("data", (chunk) => (text += chunk));
+    child.stderr.on("data", (chunk) => (text += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(text) : reject(new Error(`vite build failed (${code}):\n${text}`))));
+  });
+  void output;
+  return "built";
+}

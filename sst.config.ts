@@ -1,0 +1,41 @@
+import type { SSTConfig } from "sst";
+import { Api } from "./stacks/Api.js";
+import { Database } from "./stacks/Database.js";
+import { Jobs } from "./stacks/Jobs.js";
+import { suppressPlatformFindings } from "./stacks/nag.js";
+import { Network } from "./stacks/Network.js";
+import { Secrets } from "./stacks/Secrets.js";
+import { Storage } from "./stacks/Storage.js";
+import { Web } from "./stacks/Web.js";
+import { Workers } from "./stacks/Workers.js";
+
+export default {
+  config(input) {
+    return {
+      name: "video-object-search",
+      region: input.region ?? "us-east-1",
+    };
+  },
+  stacks(app) {
+    app.setDefaultFunctionProps({
+      runtime: "nodejs22.x",
+      architecture: "x86_64",
+      // Source maps ship inside each bundle so stack traces point at the TypeScript sources.
+      nodejs: { format: "esm", sourcemap: true },
+      environment: { NODE_OPTIONS: "--enable-source-maps" },
+    });
+    // Every stage but prod can be torn down completely with `sst remove`; prod keeps its data.
+    if (app.stage !== "prod") app.setDefaultRemovalPolicy("destroy");
+
+    app
+      .stack(Secrets)
+      .stack(Network)
+      .stack(Database)
+      .stack(Storage)
+      .stack(Jobs)
+      .stack(Workers)
+      .stack(Api)
+      .stack(Web);
+    suppressPlatformFindings(app);
+  },
+} satisfies SSTConfig;

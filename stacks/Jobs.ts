@@ -1,0 +1,87 @@
+import { Duration } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { Annotations } from "aws-cdk-lib";
+import { use, type StackContext } from "sst/constructs";
+import { Secrets } from "./Secrets.js";
+
+/** How long the dispatcher may take for one batch; the queue's visibility timeout follows it. */
+export const DISPATCH_TIMEOUT_SECONDS = 60;
+/** Deliveries of a job message before SQS moves it to the dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 4;
+
+/**
+ * The jobs queue feeds the dispatcher. A message the dispatcher cannot act on (no capacity,
+ * throttling) comes back after the visibility timeout and moves to the dead-letter queue after
+ * MAX_RECEIVE_COUNT deliveries; the task-events function also dead-letters jobs whose tasks kept
+ * failing. Any message in the dead-letter queue raises an alarm that emails the operators
+ * through the alerts topic.
+ */
+export function Jobs({ stack, app }: StackContext) {
+  const prod = app.stage === "prod";
+  const { settings } = use(Secrets);
+
+  const deadLetters = new sqs.Queue(stack, "DeadLetters", {
+    retentionPeriod: Duration.days(14),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+  });
+
+  const queue = new sqs.Queue(stack, "Queue", {
+    // Lambda's guidance for SQS event sources: at least six times the function timeout, so a
+    // batch being retried inside the function is never delivered twice.
+    visibilityTimeout: Duration.seconds(DISPATCH_TIMEOUT_SECONDS * 6),
+    retentionPeriod: Duration.days(4),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
+  });
+
+  // CloudWatch alarms can publish to an encrypted topic only with a customer managed key that
+  // lets the CloudWatch service use it.
+  const alertsKey = new kms.Key(stack, "AlertsKey", {
+    description: "Encrypts the alerts topic",
+    enableKeyRotation: true,
+  });
+  alertsKey.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+      actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      resources: ["*"],
+      conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
+    }),
+  );
+  const alerts = new sns.Topic(stack, "Alerts", {
+    displayName: `Video Object Search alerts (${app.stage})`,
+    masterKey: alertsKey,
+    enforceSSL: true,
+  });
+  if (settings.alertEmail) {
+    alerts.addSubscription(new subscriptions.EmailSubscription(settings.alertEmail));
+  } else {
+    Annotations.of(alerts).addWarningV2(
+      "vos:alerts-without-email",
+      "VOS_ALERT_EMAIL is not set: dead-letter alarms go to the alerts topic but nobody is subscribed.",
+    );
+  }
+
+  const deadLetterAlarm = new cloudwatch.Alarm(stack, "DeadLettersAlarm", {
+    alarmDescription: "Jobs reached the dead-letter queue: see the job's last error, fix the cause, then retry it from the API.",
+    metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    threshold: 0,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  deadLetterAlarm.addAlarmAction(new actions.SnsAction(alerts));
+  if (prod) deadLetterAlarm.addOkAction(new actions.SnsAction(alerts));
+
+  stack.addOutputs({ JobsQueueUrl: queue.queueUrl, DeadLetterQueueUrl: deadLetters.queueUrl, AlertsTopicArn: alerts.topicArn });
+
+  return { queue, deadLetters, alerts, deadLetterAlarm };
+}

@@ -1,0 +1,98 @@
+import { Config, type StackContext } from "sst/constructs";
+
+/** Embedding width of the CLIP models the worker image knows how to run. */
+const MODEL_DIMENSIONS: Record<string, number> = {
+  "Xenova/clip-vit-base-patch32": 512,
+  "Xenova/clip-vit-base-patch16": 512,
+  "Xenova/clip-vit-large-patch14": 768,
+  "Xenova/clip-vit-large-patch14-336": 768,
+};
+
+/**
+ * Deploy-time settings, read once from the environment of `sst deploy` / `sst dev` (a shell
+ * export or a `.env.<stage>` file, which SST loads) and validated here, so a wrong value stops
+ * the deploy with a message that names it.
+ */
+export function readSettings(stage: string, env: NodeJS.ProcessEnv = process.env) {
+  const prod = stage === "prod";
+  const text = (name: string, fallback: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? fallback : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number) => {
+    const raw = text(name, String(fallback));
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}.`);
+    }
+    return value;
+  };
+
+  const clipModel = text("VOS_CLIP_MODEL", "Xenova/clip-vit-base-patch32");
+  const knownDimension = MODEL_DIMENSIONS[clipModel];
+  if (knownDimension === undefined && !env.VOS_EMBED_DIMENSION) {
+    throw new Error(`VOS_CLIP_MODEL=${JSON.stringify(clipModel)} has no known embedding width: set VOS_EMBED_DIMENSION too.`);
+  }
+  const embedDimension = integer("VOS_EMBED_DIMENSION", knownDimension ?? 0, 2, 20_000);
+
+  const pineconeIndex = text("VOS_PINECONE_INDEX", `vos-${stage}-${embedDimension}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"));
+  if (!/^[a-z0-9][a-z0-9-]{0,44}$/.test(pineconeIndex)) {
+    throw new Error(`VOS_PINECONE_INDEX=${JSON.stringify(pineconeIndex)}: Pinecone index names are 1-45 lowercase letters, digits or hyphens.`);
+  }
+
+  const alertEmail = text("VOS_ALERT_EMAIL", "");
+  if (alertEmail !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alertEmail)) {
+    throw new Error(`VOS_ALERT_EMAIL=${JSON.stringify(alertEmail)}: expected an email address.`);
+  }
+
+  const webOrigin = text("VOS_WEB_ORIGIN", "*");
+  if (webOrigin !== "*" && !/^https?:\/\/[^/\s]+$/.test(webOrigin)) {
+    throw new Error(`VOS_WEB_ORIGIN=${JSON.stringify(webOrigin)}: expected an origin such as https://videos.example.com (no path), or *.`);
+  }
+
+  const gpuInstanceType = text("VOS_GPU_INSTANCE_TYPE", "g4dn.xlarge");
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(gpuInstanceType)) {
+    throw new Error(`VOS_GPU_INSTANCE_TYPE=${JSON.stringify(gpuInstanceType)}: expected an EC2 instance type such as g4dn.xlarge.`);
+  }
+
+  return {
+    clipModel,
+    embedDimension,
+    pineconeIndex,
+    alertEmail,
+    webOrigin,
+    gpuInstanceType,
+    /** Fargate task size (CPU units and MiB; see the Fargate table of valid pairs). */
+    workerCpu: integer("VOS_WORKER_CPU", 4096, 256, 16_384),
+    workerMemory: integer("VOS_WORKER_MEMORY", 8192, 512, 122_880),
+    /** Worker tasks running at once, over Fargate and GPU together. */
+    maxTasks: integer("VOS_MAX_TASKS", prod ? 8 : 2, 1, 500),
+  };
+}
+
+export type Settings = ReturnType<typeof readSettings>;
+
+/**
+ * Every secret and deploy-time parameter of the app. The Pinecone key is set out of band with
+ * `npx sst secrets set PINECONE_API_KEY ...` and never appears in a template; the parameters
+ * are written to SSM under `/sst/<app>/<stage>/Parameter/...` so operators can see what a stage
+ * was deployed with.
+ */
+export function Secrets({ stack, app }: StackContext) {
+  const settings = readSettings(app.stage);
+
+  const PINECONE_API_KEY = new Config.Secret(stack, "PINECONE_API_KEY");
+  const parameters = Config.Parameter.create(stack, {
+    PINECONE_INDEX: settings.pineconeIndex,
+    ALERT_EMAIL: settings.alertEmail || "none",
+    CLIP_MODEL: settings.clipModel,
+    EMBED_DIMENSION: String(settings.embedDimension),
+    WORKER_CPU: String(settings.workerCpu),
+    WORKER_MEMORY: String(settings.workerMemory),
+    GPU_INSTANCE_TYPE: settings.gpuInstanceType,
+    MAX_TASKS: String(settings.maxTasks),
+    WEB_ORIGIN: settings.webOrigin,
+  });
+
+  return { PINECONE_API_KEY, parameters, settings };
+}
