@@ -20,7 +20,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "vos-bad-"));
-  env = { VOS_DATA_DIR: dataDir, VOS_CLIP_MODEL: await testModelDir(), VOS_MAX_UPLOAD_BYTES: "30000" };
+  env = { VOS_DATA_DIR: dataDir, VOS_CLIP_MODEL: await testModelDir(), VOS_MAX_UPLOAD_BYTES: "30000", VOS_DETECTOR: "off" };
 });
 afterAll(async () => rm(dataDir, { recursive: true, force: true }));
 

@@ -22,6 +22,7 @@ beforeAll(async () => {
     VOS_DEDUP: "false",
     VOS_EMBED_BATCH: "2",
     VOS_LOG_LEVEL: "debug",
+    VOS_DETECTOR: "off",
   };
 });
 afterAll(async () => rm(dataDir, { recursive: true, force: true }));

@@ -27,7 +27,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "vos-e2e-"));
   // Explicit sampling, so the expected frame count follows from the settings: one frame a
   // second, nothing dropped, scene cuts at 5/10/15 s coinciding with the 1 s samples.
-  env = { VOS_DATA_DIR: dataDir, VOS_CLIP_MODEL: await testModelDir(), VOS_DEDUP: "false", VOS_SAMPLE_FPS: "1", VOS_EMBED_BATCH: "4" };
+  env = { VOS_DATA_DIR: dataDir, VOS_CLIP_MODEL: await testModelDir(), VOS_DEDUP: "false", VOS_SAMPLE_FPS: "1", VOS_EMBED_BATCH: "4", VOS_DETECTOR: "off" };
   video = await colourVideo();
 });
 afterAll(async () => rm(dataDir, { recursive: true, force: true }));

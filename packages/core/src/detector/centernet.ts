@@ -34,11 +34,11 @@ export function centerNetFiles(): CenterNetWorkerData {
   return { modelJson: path.join(human, "models", "centernet.json"), wasmDir };
 }
 
-export async function createCenterNetEngine(hooks: EngineHooks): Promise<DetectorEngine> {
+/** Starts the worker and waits for the model to load; `files` defaults to the installed ones. */
+export async function createCenterNetEngine(hooks: EngineHooks, files?: CenterNetWorkerData): Promise<DetectorEngine> {
   const started = performance.now();
-  let files: CenterNetWorkerData;
   try {
-    files = centerNetFiles();
+    files ??= centerNetFiles();
     for (const file of [files.modelJson, path.join(files.wasmDir, "tfjs-backend-wasm-simd.wasm")]) {
       if (!existsSync(file)) throw new Error(`${file} is missing`);
     }

@@ -58,13 +58,12 @@ export async function runJob(svc: Services, message: JobMessage, options: RunJob
     const { frames } = await ingest(svc, job, { ...ctx, signal });
     return { kind: "succeeded", frames };
   } catch (error) {
-    const cancelled = error instanceof IngestCancelled || signal.reason instanceof IngestCancelled;
-    if (signal.aborted && !cancelled) {
+    if (signal.aborted && !(signal.reason instanceof IngestCancelled)) {
       // Shutting down: hand the job back untouched; the next start resumes it.
       await Job.release(svc.db, job.id, "interrupted by shutdown");
       return { kind: "interrupted" };
     }
-    if (cancelled) {
+    if (error instanceof IngestCancelled || signal.reason instanceof IngestCancelled) {
       await Job.fail(svc.db, job.id, "cancelled: the video was deleted").catch(() => {});
       return { kind: "cancelled" };
     }
