@@ -37,7 +37,19 @@ describe("HTTP API", () => {
     const doc = (await (await app.request("/api/openapi.json")).json()) as { openapi: string; paths: Record<string, unknown>; };
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ["/health", "/search", "/search/image", "/videos", "/videos/{id}", "/videos/{id}/complete", "/videos/{id}/upload"].sort(),
+      [
+        "/health",
+        "/search",
+        "/search/image",
+        "/videos",
+        "/videos/{id}",
+        "/videos/{id}/complete",
+        "/videos/{id}/upload",
+        "/videos/{id}/objects",
+        "/objects/{objectId}/similar",
+        "/objects/{objectId}/labels",
+        "/objects/{objectId}/labels/{label}",
+      ].sort(),
     );
     expect(Object.keys(doc.paths["/videos/{id}/upload"] as object).sort()).toEqual(["get", "put"]);
     const createBody = JSON.stringify(doc.paths["/videos"]);
@@ -91,6 +103,11 @@ describe("HTTP API", () => {
       const { upload } = await createVideo(10);
       return app.request(upload.url, { method: "PUT", headers: { ...upload.headers, "content-range": "bytes 5-1/10" }, body: new Uint8Array(5) });
     }, 400, "upload.invalid_range"],
+    ["an object id that is not one", () => json("POST", "/api/objects/nonsense/similar", {}), 404, "object.not_found"],
+    ["an unknown object", () => json("PUT", `/api/objects/${encodeURIComponent("vid_x#o1.0")}/labels`, { label: "mug" }), 404, "object.not_found"],
+    ["a label that is empty", () => json("PUT", `/api/objects/${encodeURIComponent("vid_x#o1.0")}/labels`, { label: " " }), 400, "request.invalid"],
+    ["objects of an unknown video", () => app.request("/api/videos/vid_nope/objects"), 404, "video.not_found"],
+    ["a search for an unknown kind", () => json("POST", "/api/search", { text: "cat", kinds: ["scene"] }), 400, "request.invalid"],
     ["an unknown route", () => app.request("/api/nope"), 404, "route.not_found"],
   ])("answers %s with a specific error", async (_name, send, status, code) => {
     const response = await send();
