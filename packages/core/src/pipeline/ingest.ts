@@ -7,7 +7,7 @@ import * as Job from "../job/index.js";
 import * as Object_ from "../object/index.js";
 import { encodeJpeg, probe, sampleFrames, type MediaInfo, type SampledFrame } from "../media/index.js";
 import type { Services } from "../services.js";
-import { bufferAhead } from "../util/buffer-ahead.js";
+import { Channel, StageClock } from "../util/channel.js";
 import { vectorId, type VectorIndex } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
 
@@ -26,14 +26,32 @@ export class IngestCancelled extends Error {
 }
 
 const PROGRESS_EVERY_MS = 500;
+/** Batches buffered between two stages: enough to keep every stage busy, bounded for memory. */
+const QUEUE_BATCHES = 2;
+
+/** What the pipeline measured: per-stage busy time shows where the time goes. */
+export interface IngestStats {
+  wallMs: number;
+  /** Busy (not waiting) time of each concurrent stage: decode, infer, write, commit. */
+  stageBusyMs: Record<string, number>;
+  /** Busy time of the work inside the stages: embed, detect, crop, thumbnails, upsert, db. */
+  workBusyMs: Record<string, number>;
+  frames: number;
+  objects: number;
+}
 
 /**
- * Turns a video into searchable frames: probe -> sampled decode -> thumbnails + embeddings ->
- * vector upsert -> frame rows + checkpoint. Batches commit in order; a batch at or before the
- * job's checkpoint is skipped, so a resumed job redoes at most one batch and, with
- * deterministic vector ids and upserts, never duplicates anything.
+ * Turns a video into searchable frames and objects. Four stages run at once, joined by bounded
+ * queues so memory stays flat for any video length:
+ *   decode  (ffmpeg sampling, batched)
+ *   infer   (CLIP on frames while the detector runs in its worker thread, then CLIP on crops)
+ *   write   (thumbnails and crops as JPEG)
+ *   commit  (vector upsert, then frame and object rows with the checkpoint in one transaction)
+ * Batches commit in order; a batch at or before the job's checkpoint is skipped, so a resumed
+ * job redoes at most the batches in flight and, with deterministic vector ids and upserts,
+ * never duplicates anything.
  */
-export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext): Promise<{ frames: number }> {
+export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext): Promise<{ frames: number; objects: number; stats: IngestStats }> {
   const log = svc.log.child({ jobId: ctx.jobId, videoId: ctx.videoId });
   const video = await Video.find(svc, ctx.videoId);
   if (!video || video.status === "deleting") throw new IngestCancelled(ctx.videoId);
@@ -41,43 +59,28 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
 
   const progress = job.progress;
   const source = await svc.blobs.source(video.blobKey);
-  const started = Date.now();
+  const started = performance.now();
   const info = await probe(source, { maxBytes: svc.settings.maxUploadBytes, maxDurationSec: svc.settings.maxDurationSec });
   await Video.setStatus(svc.db, video.id, { durationSec: info.durationSec, width: info.width, height: info.height, fps: info.fps, codec: info.codec });
   progress.stages.probe = 1;
   progress.stage = "sample";
   await Job.setProgress(svc.db, ctx.jobId, progress);
-  log.info("probed", { stage: "probe", ms: Date.now() - started, durationSec: info.durationSec, width: info.width, height: info.height });
+  log.info("probed", { stage: "probe", ms: Math.round(performance.now() - started), durationSec: info.durationSec, width: info.width, height: info.height });
 
   if (job.checkpoint >= 0) log.info("resuming after the last committed frame", { attempt: job.attempts, checkpoint: job.checkpoint });
   const [embedder, detector] = await Promise.all([svc.embedder(), svc.detector?.()]);
   const index = await svc.vectors.index(embedder.model, embedder.dimension);
-  const fraction = (sec: number) => (info.durationSec > 0 ? Math.min(1, sec / info.durationSec) : 1);
-
-  let lastReport = 0;
-  const report = async (force = false) => {
-    if (!force && Date.now() - lastReport < PROGRESS_EVERY_MS) return;
-    lastReport = Date.now();
-    await Job.setProgress(svc.db, ctx.jobId, progress);
+  const work: PipelineWork = {
+    embedder,
+    detector,
+    index,
+    progress,
+    fraction: (sec: number) => (info.durationSec > 0 ? Math.min(1, sec / info.durationSec) : 1),
+    stages: new StageClock(),
+    parts: new StageClock(),
   };
-
-  const frames = sampleFrames(source, info, { ...svc.settings.sampling, width: svc.settings.frameWidth, signal: ctx.signal });
-  let batch: SampledFrame[] = [];
-  let sampled = 0;
-  for await (const frame of bufferAhead(frames, svc.settings.embedBatch * 2)) {
-    sampled = frame.frameNo + 1;
-    progress.frames.sampled = sampled;
-    progress.stages.sample = fraction(frame.endSec);
-    if (frame.frameNo <= job.checkpoint) continue; // committed by an earlier attempt
-    batch.push(frame);
-    if (batch.length >= svc.settings.embedBatch) {
-      await commitBatch(svc, ctx, { embedder, detector, index, info, batch, progress, fraction });
-      batch = [];
-    }
-    await report();
-  }
-  if (batch.length > 0) await commitBatch(svc, ctx, { embedder, detector, index, info, batch, progress, fraction });
-  if (ctx.signal.aborted) throw new IngestCancelled(ctx.videoId);
+  const pipelineStarted = performance.now();
+  await runStages(svc, ctx, job, info, source, work);
 
   const count = await Frame.countForVideo(svc.db, ctx.videoId);
   const objects = await Object_.countForVideo(svc.db, ctx.videoId);
@@ -88,18 +91,30 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
     await Video.setStatus(tx, ctx.videoId, { status: "ready", frameCount: count, objectCount: objects });
     await Job.succeed(tx, ctx.jobId, progress);
   });
-  log.info("ingested", { stage: "done", frames: count, objects, ms: Date.now() - started, realtime: info.durationSec / ((Date.now() - started) / 1000) });
-  return { frames: count };
+  const stats: IngestStats = {
+    wallMs: performance.now() - pipelineStarted,
+    stageBusyMs: work.stages.busyMs,
+    workBusyMs: work.parts.busyMs,
+    frames: count,
+    objects,
+  };
+  const seconds = (performance.now() - started) / 1000;
+  log.info("ingested", { stage: "done", frames: count, objects, ms: Math.round(seconds * 1000), realtime: info.durationSec / seconds, busyMs: roundAll(stats.stageBusyMs) });
+  return { frames: count, objects, stats };
 }
 
-interface BatchWork {
+const roundAll = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Math.round(v)]));
+
+interface PipelineWork {
   embedder: Embedder;
   detector: ObjectDetector | undefined;
   index: VectorIndex;
-  info: MediaInfo;
-  batch: SampledFrame[];
   progress: Job.JobProgress;
   fraction: (sec: number) => number;
+  /** Busy time of each concurrent stage. */
+  stages: StageClock;
+  /** Busy time of each kind of work inside the stages. */
+  parts: StageClock;
 }
 
 /** One found object with its crop, before it is embedded and stored. */
@@ -110,103 +125,202 @@ interface FoundObject {
   crop: RgbImage;
 }
 
-async function commitBatch(svc: Services, ctx: IngestContext, work: BatchWork): Promise<void> {
-  const { batch, progress } = work;
-  progress.stage = "embed";
-  const images: RgbImage[] = batch.map((frame) => ({ data: frame.rgb, width: frame.width, height: frame.height }));
-  // Embedding (onnxruntime), detection (its own worker thread) and thumbnails (sharp) overlap.
-  const [vectors, detections] = await Promise.all([
-    work.embedder.embedImages(images),
-    work.detector ? work.detector.detect(images) : Promise.resolve(batch.map((): Detection[] => [])),
-    Promise.all(
-      batch.map(async (frame) =>
-        svc.blobs.put(Frame.thumbnailKey(ctx.tenantId, ctx.videoId, frame.frameNo), await encodeJpeg(frame), { contentType: "image/jpeg" }),
-      ),
-    ),
-  ]);
-  const found: FoundObject[] = await Promise.all(
-    batch.flatMap((frame, i) =>
-      (detections[i] ?? []).map(async (detection, k) => ({ frame, k, detection, crop: await cropBox(images[i]!, detection.box) })),
-    ),
+interface Inferred {
+  batch: SampledFrame[];
+  vectors: Float32Array[];
+  found: FoundObject[];
+  objectVectors: Float32Array[];
+}
+
+async function runStages(svc: Services, ctx: IngestContext, job: Job.JobRow, info: MediaInfo, source: string, work: PipelineWork): Promise<void> {
+  const toInfer = new Channel<SampledFrame[]>(QUEUE_BATCHES);
+  const toWrite = new Channel<Inferred>(QUEUE_BATCHES);
+  const toCommit = new Channel<Inferred>(QUEUE_BATCHES);
+  const channels = [toInfer, toWrite, toCommit];
+  const { stages, parts, progress } = work;
+  let lastReport = 0;
+
+  // Each stage drains its input, then closes its output; a failure fails every channel.
+  const stage = (name: string, body: () => Promise<void>, output?: Channel<unknown>) =>
+    body().then(
+      () => output?.close(),
+      (error: unknown) => {
+        for (const channel of channels) channel.fail(error);
+        throw error;
+      },
+    );
+
+  const decode = stage(
+    "decode",
+    async () => {
+      const frames = sampleFrames(source, info, { ...svc.settings.sampling, width: svc.settings.frameWidth, signal: ctx.signal })[Symbol.asyncIterator]();
+      let batch: SampledFrame[] = [];
+      try {
+        for (;;) {
+          const next = await stages.time("decode", () => frames.next());
+          if (next.done) break;
+          const frame = next.value;
+          progress.frames.sampled = frame.frameNo + 1;
+          progress.stages.sample = work.fraction(frame.endSec);
+          if (frame.frameNo <= job.checkpoint) continue; // committed by an earlier attempt
+          batch.push(frame);
+          if (batch.length >= svc.settings.embedBatch) {
+            await toInfer.push(batch);
+            batch = [];
+          }
+        }
+        if (batch.length > 0) await toInfer.push(batch);
+      } finally {
+        await frames.return?.(undefined); // stops ffmpeg when a later stage failed
+      }
+    },
+    toInfer as Channel<unknown>,
   );
-  const [objectVectors] = await Promise.all([
-    found.length > 0 ? work.embedder.embedImages(found.map((object) => object.crop)) : Promise.resolve([]),
-    Promise.all(
-      found.map(async (object) =>
-        svc.blobs.put(Object_.cropKey(ctx.tenantId, ctx.videoId, object.frame.frameNo, object.k), await encodeJpeg({ rgb: Buffer.from(object.crop.data), width: object.crop.width, height: object.crop.height }, { width: Math.min(320, object.crop.width) }), {
-          contentType: "image/jpeg",
-        }),
-      ),
-    ),
+
+  const infer = stage(
+    "infer",
+    async () => {
+      for await (const batch of toInfer) {
+        await toWrite.push(await stages.time("infer", () => inferBatch(batch, work)));
+      }
+    },
+    toWrite as Channel<unknown>,
+  );
+
+  const write = stage(
+    "write",
+    async () => {
+      for await (const item of toWrite) {
+        await stages.time("write", () => parts.time("thumbnails", () => writeImages(svc, ctx, item)));
+        await toCommit.push(item);
+      }
+    },
+    toCommit as Channel<unknown>,
+  );
+
+  const commit = stage("commit", async () => {
+    for await (const item of toCommit) {
+      await stages.time("commit", () => commitBatch(svc, ctx, item, work));
+      if (Date.now() - lastReport >= PROGRESS_EVERY_MS) {
+        lastReport = Date.now();
+        await Job.setProgress(svc.db, ctx.jobId, progress);
+      }
+    }
+  });
+
+  const results = await Promise.allSettled([decode, infer, write, commit]);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) throw failed.reason;
+  if (ctx.signal.aborted) throw new IngestCancelled(ctx.videoId);
+}
+
+/** CLIP on the frames while the detector runs on them, then CLIP on the objects' crops. */
+async function inferBatch(batch: SampledFrame[], work: PipelineWork): Promise<Inferred> {
+  const { parts, progress } = work;
+  const images: RgbImage[] = batch.map((frame) => ({ data: frame.rgb, width: frame.width, height: frame.height }));
+  const [vectors, detections] = await Promise.all([
+    parts.time("embed", () => work.embedder.embedImages(images)),
+    work.detector ? parts.time("detect", () => work.detector!.detect(images)) : Promise.resolve(batch.map((): Detection[] => [])),
   ]);
+  const found: FoundObject[] = await parts.time("crop", () =>
+    Promise.all(batch.flatMap((frame, i) => (detections[i] ?? []).map(async (detection, k) => ({ frame, k, detection, crop: await cropBox(images[i]!, detection.box) })))),
+  );
+  const objectVectors = found.length > 0 ? await parts.time("embed", () => work.embedder.embedImages(found.map((object) => object.crop))) : [];
   const last = batch[batch.length - 1]!;
+  progress.stage = "embed";
   progress.frames.embedded = last.frameNo + 1;
   progress.frames.objects += found.length;
   progress.stages.embed = work.fraction(last.endSec);
+  return { batch, vectors, found, objectVectors };
+}
 
+/** Thumbnails and crops go to the blob store before any row points at them. */
+async function writeImages(svc: Services, ctx: IngestContext, item: Inferred): Promise<void> {
+  await Promise.all([
+    ...item.batch.map(async (frame) =>
+      svc.blobs.put(Frame.thumbnailKey(ctx.tenantId, ctx.videoId, frame.frameNo), await encodeJpeg(frame), { contentType: "image/jpeg" }),
+    ),
+    ...item.found.map(async (object) =>
+      svc.blobs.put(
+        Object_.cropKey(ctx.tenantId, ctx.videoId, object.frame.frameNo, object.k),
+        await encodeJpeg({ rgb: Buffer.from(object.crop.data.buffer, object.crop.data.byteOffset, object.crop.data.byteLength), width: object.crop.width, height: object.crop.height }, { width: Math.min(320, object.crop.width) }),
+        { contentType: "image/jpeg" },
+      ),
+    ),
+  ]);
+}
+
+async function commitBatch(svc: Services, ctx: IngestContext, item: Inferred, work: PipelineWork): Promise<void> {
+  const { batch, vectors, found, objectVectors } = item;
+  const { progress, parts } = work;
   // Checked before writing vectors, so a video deleted meanwhile gets no new ones.
   const current = await Video.find(svc, ctx.videoId);
   if (!current || current.status === "deleting" || ctx.signal.aborted) throw new IngestCancelled(ctx.videoId);
 
   progress.stage = "index";
-  await work.index.upsert(ctx.tenantId, [
-    ...batch.map((frame, i) => ({
-      id: vectorId.frame(ctx.videoId, frame.frameNo),
-      values: vectors[i]!,
-      metadata: { videoId: ctx.videoId, kind: "frame" as const, timeSec: frame.timeSec, frameNo: frame.frameNo },
-    })),
-    ...found.map((object, i) => ({
-      id: vectorId.object(ctx.videoId, object.frame.frameNo, object.k),
-      values: objectVectors[i]!,
-      metadata: {
-        videoId: ctx.videoId,
-        kind: "object" as const,
-        timeSec: object.frame.timeSec,
-        frameNo: object.frame.frameNo,
-        label: object.detection.label,
-        score: object.detection.score,
-        box: object.detection.box,
-      },
-    })),
-  ]);
+  await parts.time("upsert", () =>
+    work.index.upsert(ctx.tenantId, [
+      ...batch.map((frame, i) => ({
+        id: vectorId.frame(ctx.videoId, frame.frameNo),
+        values: vectors[i]!,
+        metadata: { videoId: ctx.videoId, kind: "frame" as const, timeSec: frame.timeSec, frameNo: frame.frameNo },
+      })),
+      ...found.map((object, i) => ({
+        id: vectorId.object(ctx.videoId, object.frame.frameNo, object.k),
+        values: objectVectors[i]!,
+        metadata: {
+          videoId: ctx.videoId,
+          kind: "object" as const,
+          timeSec: object.frame.timeSec,
+          frameNo: object.frame.frameNo,
+          label: object.detection.label,
+          score: object.detection.score,
+          box: object.detection.box,
+        },
+      })),
+    ]),
+  );
+  const last = batch[batch.length - 1]!;
   progress.frames.indexed = last.frameNo + 1;
   progress.stages.index = work.fraction(last.endSec);
-  await svc.db.transaction(async (tx) => {
-    await Frame.upsertMany(
-      tx,
-      batch.map((frame) => ({
-        videoId: ctx.videoId,
-        frameNo: frame.frameNo,
-        tenantId: ctx.tenantId,
-        timeSec: frame.timeSec,
-        endSec: frame.endSec,
-        reason: frame.reason,
-        thumbnailKey: Frame.thumbnailKey(ctx.tenantId, ctx.videoId, frame.frameNo),
-      })),
-    );
-    await Object_.replaceForFrames(
-      tx,
-      ctx.videoId,
-      batch.map((frame) => frame.frameNo),
-      found.map((object) => ({
-        videoId: ctx.videoId,
-        frameNo: object.frame.frameNo,
-        k: object.k,
-        tenantId: ctx.tenantId,
-        timeSec: object.frame.timeSec,
-        endSec: object.frame.endSec,
-        label: object.detection.label,
-        score: object.detection.score,
-        boxX: object.detection.box.x,
-        boxY: object.detection.box.y,
-        boxW: object.detection.box.w,
-        boxH: object.detection.box.h,
-        cropKey: Object_.cropKey(ctx.tenantId, ctx.videoId, object.frame.frameNo, object.k),
-      })),
-    );
-    await Job.checkpoint(tx, ctx.jobId, last.frameNo, progress);
-    await tx.update(Video.videoTable).set({ frameCount: last.frameNo + 1, updatedAt: new Date() }).where(eq(Video.videoTable.id, ctx.videoId));
-  });
+  await parts.time("db", () =>
+    svc.db.transaction(async (tx) => {
+      await Frame.upsertMany(
+        tx,
+        batch.map((frame) => ({
+          videoId: ctx.videoId,
+          frameNo: frame.frameNo,
+          tenantId: ctx.tenantId,
+          timeSec: frame.timeSec,
+          endSec: frame.endSec,
+          reason: frame.reason,
+          thumbnailKey: Frame.thumbnailKey(ctx.tenantId, ctx.videoId, frame.frameNo),
+        })),
+      );
+      await Object_.replaceForFrames(
+        tx,
+        ctx.videoId,
+        batch.map((frame) => frame.frameNo),
+        found.map((object) => ({
+          videoId: ctx.videoId,
+          frameNo: object.frame.frameNo,
+          k: object.k,
+          tenantId: ctx.tenantId,
+          timeSec: object.frame.timeSec,
+          endSec: object.frame.endSec,
+          label: object.detection.label,
+          score: object.detection.score,
+          boxX: object.detection.box.x,
+          boxY: object.detection.box.y,
+          boxW: object.detection.box.w,
+          boxH: object.detection.box.h,
+          cropKey: Object_.cropKey(ctx.tenantId, ctx.videoId, object.frame.frameNo, object.k),
+        })),
+      );
+      await Job.checkpoint(tx, ctx.jobId, last.frameNo, progress);
+      await tx.update(Video.videoTable).set({ frameCount: last.frameNo + 1, updatedAt: new Date() }).where(eq(Video.videoTable.id, ctx.videoId));
+    }),
+  );
   svc.log.debug("batch committed", { jobId: ctx.jobId, videoId: ctx.videoId, stage: "index", checkpoint: last.frameNo, frames: batch.length, objects: found.length });
 }
 
