@@ -24,9 +24,12 @@ function precompress(): Plugin {
 }
 
 // `npm run dev -w @vos/web` serves the UI with hot reload and forwards /api to `vos serve`
-// (VOS_API_PROXY, default http://127.0.0.1:3000). Builds for AWS set VITE_API_URL instead.
+// (VOS_API_PROXY, default http://127.0.0.1:3000). Builds for AWS set VITE_API_URL instead, and
+// skip the precompressed copies: CloudFront compresses on its own.
+const forCloud = Boolean(process.env.VITE_API_URL);
+
 export default defineConfig({
-  plugins: [react(), precompress()],
+  plugins: [react(), ...(forCloud ? [] : [precompress()])],
   build: { outDir: "dist", assetsDir: "assets", sourcemap: false, target: "es2022" },
   server: { proxy: { "/api": process.env.VOS_API_PROXY ?? "http://127.0.0.1:3000" } },
 });

@@ -15,9 +15,10 @@ const APP_NAME = "Video Object Search";
 const filtersOf = (route: Route): SearchFilters => ({
   ...(route.video ? { videoId: route.video } : {}),
   ...(route.min !== undefined ? { minScore: route.min } : {}),
+  ...(route.kind ? { kinds: [route.kind] } : {}),
 });
 
-const sameFilters = (a: SearchFilters, b: SearchFilters) => a.videoId === b.videoId && a.minScore === b.minScore;
+const sameFilters = (a: SearchFilters, b: SearchFilters) => a.videoId === b.videoId && a.minScore === b.minScore && (a.kinds ?? []).join() === (b.kinds ?? []).join();
 
 function searchLabel(state: SearchState): string | undefined {
   if (state.status === "idle") return undefined;
@@ -57,7 +58,7 @@ export function App({ api: given }: AppProps) {
     const state = search.getSnapshot();
     const same = state.status !== "idle" && state.query.kind === "text" && state.query.text === route.q && sameFilters(state.filters, filters);
     if (!same) void search.search({ kind: "text", text: route.q }, filters);
-  }, [route.q, route.video, route.min, search]); // `route` itself also changes with the player's `t`.
+  }, [route.q, route.video, route.min, route.kind, search]); // `route` itself also changes with the player's `t`.
 
   // Leaving the page stops uploads: ask first.
   useEffect(() => {
@@ -142,7 +143,16 @@ export function App({ api: given }: AppProps) {
         filters={filtersOf(route)}
         inputRef={searchInput}
         onRoute={(q, filters, options) =>
-          navigate({ view: "search", ...(q ? { q } : {}), ...(filters.videoId ? { video: filters.videoId } : {}), ...(filters.minScore !== undefined ? { min: filters.minScore } : {}) }, options)
+          navigate(
+            {
+              view: "search",
+              ...(q ? { q } : {}),
+              ...(filters.videoId ? { video: filters.videoId } : {}),
+              ...(filters.minScore !== undefined ? { min: filters.minScore } : {}),
+              ...(filters.kinds?.length === 1 ? { kind: filters.kinds[0] } : {}),
+            },
+            options,
+          )
         }
         resolveUrl={api.resolve}
         hrefOf={hrefOf}

@@ -121,6 +121,9 @@ describe("web app in Chromium", () => {
     expect(playing.currentTime).toBeLessThanOrEqual(end);
     await expect(page.locator("button.marker").count()).resolves.toBeGreaterThan(0);
     await expect(page.locator(".moment.active").count()).resolves.toBe(1);
+    // For the picture only: Chromium fades its loading spinner out about a second after loading.
+    await page.waitForFunction(() => (document.querySelector("video")?.readyState ?? 0) >= 4);
+    await page.waitForTimeout(1200);
     await shot("player");
 
     // The shared link restores the player at the same moment, with the search's markers.

@@ -131,8 +131,6 @@ describe("search page", () => {
     const expected = await api.searchText("a red image", { limit: 30 });
     const cards = view.cards();
     expect(cards.map((card) => Number(card.dataset.score))).toEqual(expected.map((hit) => hit.score));
-    const scores = cards.map((card) => Number(card.dataset.score));
-    expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(cards[0]!.textContent).toContain("#1");
     expect(cards[0]!.textContent).toContain("colours.mp4");
     expect(cards[0]!.textContent).toContain("0:00–0:05");
@@ -151,7 +149,31 @@ describe("search page", () => {
     expect(view.state()).toBe("empty");
     expect(view.cards()).toHaveLength(0);
     expect(view.container.textContent).toContain("No moments match “a red image”.");
-    expect(view.container.textContent).toContain("Try another video or a lower minimum score");
+    expect(view.container.textContent).toContain("Try other filters, a lower minimum score, or other words.");
+  });
+
+  it("asks only for what the Show filter names", async () => {
+    const bodies: unknown[] = [];
+    const recording = createApiClient({
+      baseUrl: `${server.url}/api`,
+      fetch: (input, init) => {
+        if (typeof init?.body === "string") bodies.push(JSON.parse(init.body));
+        return fetch(input, init);
+      },
+    });
+    const store = createSearchStore(recording);
+    const view = page(store, { kinds: ["frame"] });
+    expect(view.container.querySelector<HTMLSelectElement>('select[aria-label="Show moments, objects or both"]')!.value).toBe("frame");
+    typeInto(view.input, "a green image");
+    submitFrom(view.input);
+    await settled(store);
+
+    expect(bodies).toEqual([{ text: "a green image", kinds: ["frame"], limit: 30 }]);
+    expect(view.cards().length).toBeGreaterThan(0);
+    expect(view.cards().every((card) => card.dataset.kind === "frame")).toBe(true);
+    // Green is 5-10 s of the colour video.
+    expect(Number(view.cards()[0]!.dataset.start)).toBeGreaterThanOrEqual(5);
+    expect(Number(view.cards()[0]!.dataset.end)).toBeLessThanOrEqual(10);
   });
 
   it("shows the API's message when a search fails, and tries again on request", async () => {

@@ -119,6 +119,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
             text,
             ...(filters.videoId ? { videoId: filters.videoId } : {}),
             ...(filters.minScore !== undefined ? { minScore: filters.minScore } : {}),
+            ...(filters.kinds?.length ? { kinds: filters.kinds } : {}),
             ...(filters.limit ? { limit: filters.limit } : {}),
           },
           signal ? { signal } : {},
@@ -129,6 +130,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       form.append("image", image, image instanceof File ? image.name : "image");
       if (filters.videoId) form.append("videoId", filters.videoId);
       if (filters.minScore !== undefined) form.append("minScore", String(filters.minScore));
+      if (filters.kinds?.length) form.append("kinds", filters.kinds.join(","));
       if (filters.limit) form.append("limit", String(filters.limit));
       return request<{ hits: SearchHit[] }>("/search/image", { method: "POST", body: form, ...(signal ? { signal } : {}) }).then((r) => r.hits);
     },

@@ -12,7 +12,7 @@ export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "dead";
 export interface JobProgress {
   stage: Stage | "done";
   stages: Record<Stage, number>;
-  frames: { sampled: number; embedded: number; indexed: number };
+  frames: { sampled: number; embedded: number; indexed: number; objects?: number };
 }
 
 export interface VideoView {
@@ -27,6 +27,8 @@ export interface VideoView {
   fps: number | null;
   codec: string | null;
   frameCount: number;
+  /** Objects the detector found (older servers do not send it). */
+  objectCount?: number;
   error: { code: string; message: string } | null;
   job: {
     id: string;
@@ -51,21 +53,47 @@ export interface UploadedPart {
   etag: string;
 }
 
-export interface SearchHit {
+interface HitBase {
   videoId: string;
   videoTitle: string;
-  kind: "frame";
   /** The best frame's time, where the player seeks. */
   timeSec: number;
   start: number;
   end: number;
+  /** Cosine similarity to the query. */
   score: number;
   frameNo: number;
   thumbnailUrl: string;
 }
 
+/** A moment: neighbouring frames that match, merged. */
+export interface FrameHit extends HitBase {
+  kind: "frame";
+}
+
+/** An object the detector found in a frame; its thumbnail is the crop. */
+export interface ObjectHit extends HitBase {
+  kind: "object";
+  objectId: string;
+  label: string;
+  detectorScore: number;
+  /** Normalised to the frame (0-1), x/y = top left. */
+  box: { x: number; y: number; w: number; h: number };
+  /** The words of the query named this object's label. */
+  labelMatch: boolean;
+}
+
+export type SearchHit = FrameHit | ObjectHit;
+
+export type HitKind = SearchHit["kind"];
+
+/** A stable key for a hit among others. */
+export const hitKey = (hit: SearchHit) => (hit.kind === "object" ? hit.objectId : `${hit.videoId}#f${hit.frameNo}`);
+
 export interface SearchFilters {
   videoId?: string;
   minScore?: number;
+  /** Moments, objects or both (the API's default). */
+  kinds?: HitKind[];
   limit?: number;
 }

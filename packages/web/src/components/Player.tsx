@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { ApiError, messageOf, type ApiClient } from "../api/client";
-import type { SearchHit, VideoView } from "../api/types";
+import { hitKey, type ObjectHit, type SearchHit, type VideoView } from "../api/types";
 import { formatBytes, formatDuration, formatRange, formatScore, formatTime, plural } from "../lib/format";
 import { BoxOverlay, type OverlayBox } from "./BoxOverlay";
 import { BackIcon } from "./Icons";
@@ -22,11 +22,19 @@ export interface PlayerProps {
   onSeek(seconds: number): void;
   onBack(): void;
   backLabel: string;
-  /** Boxes of the frame at a time (object detection, a later feature); none by default. */
+  /**
+   * Boxes to draw at a time. By default: the objects of the current search shown while their
+   * frame is on screen; a caller can give every detected object of the frame instead.
+   */
   boxesAt?(seconds: number): readonly OverlayBox[];
 }
 
-const NO_BOXES: readonly OverlayBox[] = [];
+/** The current search's objects in this video whose frame covers `seconds`. */
+export function searchBoxesAt(hits: readonly SearchHit[], seconds: number): OverlayBox[] {
+  return hits
+    .filter((hit): hit is ObjectHit => hit.kind === "object" && seconds >= hit.start && seconds < Math.max(hit.end, hit.start + 0.5))
+    .map((hit) => ({ id: hit.objectId, x: hit.box.x, y: hit.box.y, width: hit.box.w, height: hit.box.h, label: hit.label, score: hit.detectorScore }));
+}
 
 /** Plays a video from a moment, with the search's moments on a timeline and in a list. */
 export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onBack, backLabel, boxesAt }: PlayerProps) {
@@ -71,7 +79,7 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
   const byTime = useMemo(() => [...mine].sort((a, b) => a.start - b.start), [mine]);
   const previous = [...byTime].reverse().find((hit) => hit.start < current - 0.5);
   const next = byTime.find((hit) => hit.start > current + 0.05);
-  const boxes = boxesAt ? boxesAt(current) : NO_BOXES;
+  const boxes = useMemo(() => (boxesAt ? boxesAt(current) : searchBoxesAt(mine, current)), [boxesAt, mine, current]);
 
   const seek = (seconds: number) => {
     if (element && metadata) element.currentTime = seconds;
@@ -154,6 +162,7 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
                   video.width && video.height ? `${video.width}×${video.height}` : "",
                   video.fps ? `${Math.round(video.fps * 100) / 100} fps` : "",
                   video.status === "ready" ? `${plural(video.frameCount, "frame")} indexed` : video.status,
+                  video.status === "ready" && video.objectCount ? plural(video.objectCount, "object") : "",
                 ]
                   .filter(Boolean)
                   .join(" · ")}
@@ -172,12 +181,13 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
               {mine.map((hit, rank) => {
                 const active = current >= hit.start && current <= hit.end;
                 return (
-                  <li key={`${hit.videoId}#${hit.frameNo}`}>
+                  <li key={hitKey(hit)}>
                     <button type="button" className={`moment${active ? " active" : ""}`} onClick={() => seek(hit.timeSec)} aria-current={active || undefined}>
                       <img src={api.resolve(hit.thumbnailUrl)} alt="" loading="lazy" />
                       <span className="moment-text">
                         <span>
                           #{rank + 1} · {formatRange(hit.start, hit.end)}
+                          {hit.kind === "object" ? <span className="moment-label"> · {hit.label}</span> : null}
                         </span>
                         <span className="muted small">score {formatScore(hit.score)}</span>
                       </span>

@@ -1,5 +1,5 @@
 import type { KeyboardEvent, MouseEvent } from "react";
-import type { SearchHit } from "../api/types";
+import { hitKey, type SearchHit } from "../api/types";
 import { formatRange, formatScore, formatTime } from "../lib/format";
 import type { SearchState } from "../search/store";
 import { ImageIcon, RetryIcon, SearchIcon } from "./Icons";
@@ -90,8 +90,7 @@ export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered }
         {state.query.kind === "image" ? <ImageIcon width={32} height={32} /> : <SearchIcon width={32} height={32} />}
         <p>No moments match {describe(state)}.</p>
         <p className="muted small">
-          {filtered ? "Try another video or a lower minimum score, or " : "Try "}
-          other words. Only videos that finished processing can be searched.
+          {filtered ? "Try other filters, a lower minimum score, or other words." : "Try other words."} Only videos that finished processing can be searched.
         </p>
       </div>
     );
@@ -100,16 +99,18 @@ export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered }
     <ol className="results" data-state="done" aria-label="Results, best match first" onKeyDown={onGridKey}>
       {state.hits.map((hit, rank) => {
         const range = formatRange(hit.start, hit.end);
+        const what = hit.kind === "object" ? `${hit.label} in ${hit.videoTitle}` : hit.videoTitle;
         return (
-          <li key={`${hit.videoId}#${hit.frameNo}`}>
+          <li key={hitKey(hit)}>
             <a
-              className="hit"
+              className={`hit ${hit.kind}`}
               href={hrefOf(hit)}
+              data-kind={hit.kind}
               data-video-id={hit.videoId}
               data-start={hit.start}
               data-end={hit.end}
               data-score={hit.score}
-              aria-label={`${hit.videoTitle}, ${range}, score ${formatScore(hit.score)}`}
+              aria-label={`${what}, ${range}, score ${formatScore(hit.score)}`}
               onClick={(event: MouseEvent) => {
                 if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
                 event.preventDefault();
@@ -119,6 +120,11 @@ export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered }
               <span className="hit-thumb">
                 <img src={resolveUrl(hit.thumbnailUrl)} alt="" loading="lazy" decoding="async" />
                 <span className="hit-rank">#{rank + 1}</span>
+                {hit.kind === "object" ? (
+                  <span className={`hit-label${hit.labelMatch ? " named" : ""}`} title={`Detected ${hit.label} (${Math.round(hit.detectorScore * 100)} % sure)`}>
+                    {hit.label}
+                  </span>
+                ) : null}
                 <span className="hit-time">{range}</span>
               </span>
               <span className="hit-body">

@@ -1,5 +1,5 @@
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type ClipboardEvent, type DragEvent, type FormEvent } from "react";
-import type { SearchFilters, SearchHit, VideoView } from "../api/types";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type ClipboardEvent, type DragEvent, type FormEvent, type RefObject } from "react";
+import type { HitKind, SearchFilters, SearchHit, VideoView } from "../api/types";
 import type { SearchStore } from "../search/store";
 import { CloseIcon, ImageIcon, SearchIcon } from "./Icons";
 import { Results, resultsSummary } from "./Results";
@@ -17,7 +17,7 @@ export interface SearchPageProps {
   hrefOf(hit: SearchHit): string;
   onOpen(hit: SearchHit): void;
   /** Set by the page to focus the box (the "/" shortcut). */
-  inputRef?: React.RefObject<HTMLInputElement | null>;
+  inputRef?: RefObject<HTMLInputElement | null>;
 }
 
 function imageFrom(items: DataTransferItemList | FileList | null | undefined): File | undefined {
@@ -81,7 +81,8 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
     const value = minText.trim() === "" ? undefined : Number(minText);
     if (value !== undefined && (!Number.isFinite(value) || value < -1 || value > 1)) return;
     if (value === filters.minScore) return;
-    const timer = setTimeout(() => applyFilters({ ...filters, minScore: value }), 400);
+    const { minScore: _previous, ...rest } = filters;
+    const timer = setTimeout(() => applyFilters({ ...rest, ...(value !== undefined ? { minScore: value } : {}) }), 400);
     return () => clearTimeout(timer);
   }, [minText]); // Only typing re-runs it; the filters it reads are current at that time.
 
@@ -178,8 +179,8 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
             value={filters.videoId ?? ""}
             aria-label="Only search in this video"
             onChange={(event) => {
-              const videoId = event.target.value || undefined;
-              applyFilters({ ...(videoId ? { videoId } : {}), ...(filters.minScore !== undefined ? { minScore: filters.minScore } : {}) });
+              const { videoId: _previous, ...rest } = filters;
+              applyFilters({ ...rest, ...(event.target.value ? { videoId: event.target.value } : {}) });
             }}
           >
             <option value="">All videos</option>
@@ -189,6 +190,22 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
                 {video.title}
               </option>
             ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Show</span>
+          <select
+            value={filters.kinds?.length === 1 ? filters.kinds[0] : ""}
+            aria-label="Show moments, objects or both"
+            onChange={(event) => {
+              const { kinds: _previous, ...rest } = filters;
+              const kind = event.target.value as HitKind | "";
+              applyFilters({ ...rest, ...(kind ? { kinds: [kind] } : {}) });
+            }}
+          >
+            <option value="">Moments and objects</option>
+            <option value="frame">Moments</option>
+            <option value="object">Objects</option>
           </select>
         </label>
         <label className="field">
@@ -216,7 +233,7 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
         hrefOf={hrefOf}
         onOpen={onOpen}
         onRetry={() => void store.retry()}
-        filtered={Boolean(filters.videoId) || filters.minScore !== undefined}
+        filtered={Boolean(filters.videoId) || filters.minScore !== undefined || Boolean(filters.kinds?.length)}
       />
     </div>
   );

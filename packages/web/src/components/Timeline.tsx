@@ -1,5 +1,5 @@
 import type { PointerEvent } from "react";
-import type { SearchHit } from "../api/types";
+import { hitKey, type SearchHit } from "../api/types";
 import { formatRange, formatScore, formatTime } from "../lib/format";
 
 export interface TimelineProps {
@@ -29,14 +29,14 @@ export function Timeline({ duration, current, hits, onSeek }: TimelineProps) {
               const active = current >= hit.start && current <= hit.end;
               return (
                 <button
-                  key={`${hit.videoId}#${hit.frameNo}`}
+                  key={hitKey(hit)}
                   type="button"
-                  className={`marker${active ? " active" : ""}`}
+                  className={`marker ${hit.kind}${active ? " active" : ""}`}
                   style={{ left: pct(hit.start, duration), width: `max(6px, ${pct(hit.end - hit.start, duration)})`, opacity: 0.55 + 0.45 * Math.max(0, Math.min(1, hit.score)) }}
                   onPointerDown={(event) => event.stopPropagation()}
                   onClick={() => onSeek(hit.timeSec)}
-                  aria-label={`Moment ${rank + 1}: ${formatRange(hit.start, hit.end)}, score ${formatScore(hit.score)}`}
-                  title={`#${rank + 1} · ${formatRange(hit.start, hit.end)} · ${formatScore(hit.score)}`}
+                  aria-label={`${hit.kind === "object" ? `Object ${rank + 1} (${hit.label})` : `Moment ${rank + 1}`}: ${formatRange(hit.start, hit.end)}, score ${formatScore(hit.score)}`}
+                  title={`#${rank + 1}${hit.kind === "object" ? ` ${hit.label}` : ""} · ${formatRange(hit.start, hit.end)} · ${formatScore(hit.score)}`}
                 />
               );
             })

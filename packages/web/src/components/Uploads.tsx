@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type DragEvent } from "react";
+import { useEffect, useRef, useState, type DragEvent, type RefObject } from "react";
 import { formatBytes, percent } from "../lib/format";
 import type { UploadItem, UploadQueue } from "../upload/queue";
 import { CloseIcon, RetryIcon, UploadIcon } from "./Icons";
@@ -9,7 +9,7 @@ export const draggingFiles = (event: DragEvent) => Array.from(event.dataTransfer
 export interface DropzoneProps {
   onFiles(files: File[]): void;
   /** Lets other parts of the page open the same picker (e.g. "Resume…"). */
-  inputRef?: React.RefObject<HTMLInputElement | null>;
+  inputRef?: RefObject<HTMLInputElement | null>;
 }
 
 /** Drop videos here or pick them: several at once. */

@@ -55,6 +55,7 @@ function Stages({ video }: { video: VideoView }) {
       </ol>
       <p className="muted small">
         Frames: {frames.sampled.toLocaleString("en")} sampled · {frames.embedded.toLocaleString("en")} embedded · {frames.indexed.toLocaleString("en")} indexed
+        {frames.objects ? ` · ${plural(frames.objects, "object")} found` : ""}
         {video.job && video.job.attempts > 1 ? ` · attempt ${video.job.attempts} of ${video.job.maxAttempts}` : ""}
       </p>
     </div>
@@ -67,6 +68,7 @@ function meta(video: VideoView): string {
     formatDuration(video.durationSec),
     video.width && video.height ? `${video.width}×${video.height}` : "",
     video.status === "ready" ? plural(video.frameCount, "frame") + " indexed" : "",
+    video.status === "ready" && video.objectCount ? plural(video.objectCount, "object") : "",
   ]
     .filter(Boolean)
     .join(" · ");

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 
 /**
  * Everything the address bar holds, so any screen can be shared or reloaded:
- * `?view=search&q=a+red+car&video=<id>&min=0.2&v=<videoId>&t=12.5`.
+ * `?view=search&q=a+red+car&video=<id>&min=0.2&kind=object&v=<videoId>&t=12.5`.
  * `v` opens the player on that video, `t` is where it starts (seconds).
  */
 export interface Route {
@@ -13,6 +13,8 @@ export interface Route {
   video?: string;
   /** Search filter: minimum score. */
   min?: number;
+  /** Search filter: only moments or only objects (both when absent). */
+  kind?: "frame" | "object";
   /** Video open in the player. */
   v?: string;
   /** Player position, seconds. */
@@ -34,6 +36,8 @@ export function parseRoute(search: string): Route {
   if (video) route.video = video;
   const min = finite(params.get("min"));
   if (min !== undefined) route.min = Math.max(-1, Math.min(1, min));
+  const kind = params.get("kind");
+  if (kind === "frame" || kind === "object") route.kind = kind;
   const v = params.get("v");
   if (v) route.v = v;
   const t = finite(params.get("t"));
@@ -51,6 +55,7 @@ export function routeQuery(route: Route): string {
   if (route.q) params.set("q", route.q);
   if (route.video) params.set("video", route.video);
   if (route.min !== undefined) params.set("min", String(route.min));
+  if (route.kind) params.set("kind", route.kind);
   if (route.v) params.set("v", route.v);
   if (route.v && route.t !== undefined) params.set("t", String(Math.round(route.t * 100) / 100));
   const query = params.toString();

@@ -1,6 +1,6 @@
 /**
  * A real `vos serve` for the web tests: its bin script in a child process, on a free port, with a
- * temp data folder and the generated test CLIP model (VOS_CLIP_MODEL). Also builds the web app when the build is
+ * temp data folder and the generated test CLIP model. Also builds the web app when the build is
  * missing or older than its sources.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -69,7 +69,9 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     }
     await rm(dataDir, { recursive: true, force: true });
   };
-  for (let i = 0; i < 300; i++) {
+  // Start-up loads the database and the model: allow for a busy machine.
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     if (await healthy(`${url}/api/health`)) return { url, dataDir, log: () => log, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -99,14 +101,13 @@ export async function ensureWebBuild(): Promise<"built" | "fresh"> {
   const sources = await newestMtime(["src", "public", "index.html", "vite.config.ts", "package.json"].map((p) => path.join(WEB_ROOT, p)));
   if (built > sources) return "fresh";
   const vite = path.join(REPO_ROOT, "node_modules/vite/bin/vite.js");
-  const output = await new Promise<string>((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [vite, "build", "--logLevel", "warn"], { cwd: WEB_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    child.stdout.on("data", (chunk) => (text += chunk));
-    child.stderr.on("data", (chunk) => (text += chunk));
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(text) : reject(new Error(`vite build failed (${code}):\n${text}`))));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`vite build failed (${code}):\n${output}`))));
   });
-  void output;
   return "built";
 }
