@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VisibleError } from "../src/error.js";
 import { COCO_LABELS, cropBox, iou, loadObjectDetector, selectDetections } from "../src/detector/index.js";
 import type { Box, Detection, ObjectDetector, RgbImage } from "../src/detector/index.js";
-import { centerNetFiles, createCenterNetEngine } from "../src/detector/centernet.js";
+import { centerNetFiles } from "../src/detector/centernet.js";
 import { decodeCenterNet, letterbox } from "../src/detector/centernet-decode.js";
-import { reviveError, serializeError } from "../src/detector/centernet-protocol.js";
+import { startWorkerEngine } from "../src/detector/worker-engine.js";
+import { reviveError, serializeError } from "../src/detector/worker-protocol.js";
 import { DOG_BOX, DOG_SCORE, TEST_DETECTOR_LABELS } from "../scripts/test-detector-model.js";
 import { testDetectorModelDir } from "./support/test-detector-model.js";
 
@@ -67,6 +68,14 @@ const DINNER_GLASS = normalised([30, 97, 50, 120], 212, 160);
 // webcam picture top right (his arm reaches to x 480).
 const VRM_GIRL = normalised([72, 52, 250, 642], 800, 653);
 const VRM_WEBCAM_MAN = normalised([480, 42, 722, 245], 800, 653);
+// The top strip of samples.jpg (1280x160, 8:1): three women standing in the 4th, 5th and 6th
+// portraits. Boxes this far from square only land right if the letterbox is undone correctly.
+const STRIP: Region = { left: 0, top: 0, width: 1280, height: 160 };
+const STRIP_WOMEN = [
+  normalised([568, 10, 618, 153], 1280, 160),
+  normalised([708, 12, 772, 160], 1280, 160),
+  normalised([820, 15, 862, 154], 1280, 160),
+];
 // The party photo below the strip, cut to 16:9 720p.
 const PARTY_720P: Region = { left: 0, top: 400, width: 1280, height: 720 };
 
@@ -88,7 +97,7 @@ describe("CenterNet detector (offline default) on real photographs", () => {
 
   it("names itself and uses the COCO vocabulary", () => {
     expect(detector.name).toBe("centernet-coco");
-    expect(detector.labels).toBe(COCO_LABELS);
+    expect(detector.labels).toEqual(COCO_LABELS);
     expect(COCO_LABELS).toHaveLength(80);
     expect([COCO_LABELS[0], COCO_LABELS[41], COCO_LABELS[60], COCO_LABELS[79]]).toEqual(["person", "cup", "dining table", "toothbrush"]);
   });
@@ -111,6 +120,11 @@ describe("CenterNet detector (offline default) on real photographs", () => {
     expect(people).toHaveLength(2);
     expect(bestMatch(people, "person", VRM_GIRL)).toBeGreaterThan(0.5);
     expect(bestMatch(people, "person", VRM_WEBCAM_MAN)).toBeGreaterThan(0.5);
+  });
+
+  it("finds the women standing in the 8:1 strip of portraits", async () => {
+    const [found] = await detector.detect([await photo("samples.jpg", STRIP)]);
+    for (const woman of STRIP_WOMEN) expect(bestMatch(found!, "person", woman)).toBeGreaterThan(0.5);
   });
 
   it("returns well-formed detections, best first", async () => {
@@ -148,18 +162,23 @@ describe("CenterNet detector (offline default) on real photographs", () => {
       loadObjectDetector({ model: "centernet", maxObjects: 0 }),
     ]);
     try {
-      const [[all], [top], [one], [nothing], [usual]] = await Promise.all(
-        [loose, strict, single, none, detector].map((d) => d.detect([dinner])),
-      );
+      const detectOne = async (d: ObjectDetector) => (await d.detect([dinner]))[0]!;
+      const [all, top, one, nothing, usual] = await Promise.all([
+        detectOne(loose),
+        detectOne(strict),
+        detectOne(single),
+        detectOne(none),
+        detectOne(detector),
+      ]);
       // The loose list holds weaker objects (the tie scores about 0.27) the usual 0.3 drops.
-      expect(all!.some((d) => d.score < 0.3)).toBe(true);
-      expect(all!.every((d) => d.score >= 0.2)).toBe(true);
+      expect(all.some((d) => d.score < 0.3)).toBe(true);
+      expect(all.every((d) => d.score >= 0.2)).toBe(true);
       // The same model on the same frame: stricter thresholds keep exactly the stronger part.
-      expect(usual).toEqual(all!.filter((d) => d.score >= 0.3));
-      expect(top).toEqual(all!.filter((d) => d.score >= 0.5));
-      expect(top!.length).toBeGreaterThan(0);
-      expect(top!.length).toBeLessThan(usual!.length);
-      expect(one).toEqual(all!.slice(0, 1));
+      expect(usual).toEqual(all.filter((d) => d.score >= 0.3));
+      expect(top).toEqual(all.filter((d) => d.score >= 0.5));
+      expect(top.length).toBeGreaterThan(0);
+      expect(top.length).toBeLessThan(usual.length);
+      expect(one).toEqual(all.slice(0, 1));
       expect(nothing).toEqual([]);
     } finally {
       await Promise.all([loose, strict, single, none].map((d) => d.close()));
@@ -169,8 +188,9 @@ describe("CenterNet detector (offline default) on real photographs", () => {
   it("is memoised per options and rejects options out of range", async () => {
     expect(await loadObjectDetector({ model: "centernet" })).toBe(detector);
     expect(await loadObjectDetector({ model: "centernet", threshold: 0.3, maxObjects: 10 })).toBe(detector);
-    expect(() => loadObjectDetector({ model: "centernet", threshold: 1.5 })).toThrow(RangeError);
-    expect(() => loadObjectDetector({ model: "centernet", maxObjects: -1 })).toThrow(RangeError);
+    await expect(loadObjectDetector({ model: "centernet", threshold: 1.5 })).rejects.toThrow(RangeError);
+    await expect(loadObjectDetector({ model: "centernet", maxObjects: -1 })).rejects.toThrow(RangeError);
+    await expect(loadObjectDetector({ model: "centernet", maxObjects: 2.5 })).rejects.toThrow(RangeError);
   });
 
   it("answers batches and repeated calls alike, in order, without touching the caller's pixels", async () => {
@@ -208,10 +228,10 @@ describe("CenterNet detector (offline default) on real photographs", () => {
     }
     const elapsed = performance.now() - started;
     // Four 720p frames take several hundred ms of inference (about 200 ms each here): on this
-    // thread that would be one long stall; in the worker the timer keeps firing.
+    // thread the timer would fire a handful of times; with the worker it keeps its pace.
     expect(elapsed).toBeGreaterThan(300);
     expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
-    expect(longestGap).toBeLessThan(150);
+    expect(longestGap).toBeLessThan(250);
   });
 
   it("rejects malformed frames with image.invalid", async () => {
@@ -238,7 +258,7 @@ describe("CenterNet detector (offline default) on real photographs", () => {
   });
 });
 
-describe("CenterNet worker failures", () => {
+describe("detector worker failures", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "vos-centernet-"));
@@ -254,7 +274,7 @@ describe("CenterNet worker failures", () => {
     json.weightsManifest[0]!.paths = ["missing-weights.bin"];
     await writeFile(path.join(dir, "centernet.json"), JSON.stringify(json));
     let failures = 0;
-    const attempt = createCenterNetEngine({ onFailure: () => failures++ }, { ...files, modelJson: path.join(dir, "centernet.json") });
+    const attempt = startWorkerEngine({ kind: "centernet", files: { ...files, modelJson: path.join(dir, "centernet.json") } }, { onFailure: () => failures++ });
     await expect(attempt).rejects.toMatchObject({ code: "detector.model_unavailable", status: 503, permanent: false });
     await expect(attempt).rejects.toThrow(/missing-weights\.bin/);
     expect(failures).toBe(0); // a failed load is not a failure of a running engine
@@ -266,8 +286,11 @@ describe("CenterNet worker failures", () => {
     expect(revived).toBeInstanceOf(Error);
     expect(revived.name).toBe("TypeError");
     expect(revived.message).toBe("bad tensor shape");
-    expect(revived.stack).toContain("CenterNet worker thread");
+    expect(revived.stack).toContain("detector worker thread");
     expect(reviveError(serializeError("plain string")).message).toBe("plain string");
+    const visible = reviveError(structuredClone(serializeError(new VisibleError("image.invalid", "no pixels", 415))));
+    expect(visible).toBeInstanceOf(VisibleError);
+    expect(visible).toMatchObject({ code: "image.invalid", status: 415, permanent: true, message: "no pixels" });
   });
 });
 
@@ -419,8 +442,9 @@ describe("cropBox", () => {
 
   it("clamps to the frame", async () => {
     const corner = await cropBox(frame, { x: 0.9, y: 0.8, w: 0.3, h: 0.5 }, 0.2);
-    expect(origin(corner)).toEqual([84, 37]);
-    expect([corner.width, corner.height]).toEqual([16, 13]);
+    // 0.2 of a 30x25 px box: 6 px left, 5 px above; the right and bottom end at the frame.
+    expect(origin(corner)).toEqual([84, 35]);
+    expect([corner.width, corner.height]).toEqual([16, 15]);
     const whole = await cropBox(frame, { x: -0.5, y: -0.5, w: 2, h: 2 });
     expect([whole.width, whole.height]).toEqual([100, 50]);
   });

@@ -1,13 +1,12 @@
 /**
  * What the COCO CenterNet graph (MobileNetV3 backbone, shipped in `@vladmandic/human` as
- * models/centernet.json) takes and gives, and the decoding of its output. No tfjs here: the main
- * thread imports this to prepare input, the worker thread to decode output.
+ * models/centernet.json) takes and gives, and the decoding of its output (pure functions, no tfjs).
  *
  * - input `tower_0/images`: float32 [1, S, S, 3] (S = 512, read from the model's signature), RGB,
  *   values 0-255 (not rescaled: the graph normalises internally). We letterbox: the frame keeps its
  *   aspect ratio, scaled so its longer side is S, in the top-left corner, the rest black. (Stretching
  *   the frame to S x S instead scored people far lower: 0.28 vs 0.44 for the best person in a
- *   4:3 party photo, none of eight people above 0.3 in a 8:1 strip of portraits vs seven.)
+ *   4:3 party photo; no person above 0.3 in an 8:1 strip of eight portraits, against seven.)
  * - output `tower_0/detections`: float32 [1, N, 6] (N = 100), one row per heatmap peak, best
  *   first: x0, y0, x1, y1 in input pixels (may overshoot the frame), score (0-1), class index into
  *   COCO_LABELS (0 = person).

@@ -1,6 +1,6 @@
 /**
- * Loads and runs the CenterNet graph with tfjs on the WebAssembly backend. Runs in the detector's
- * worker thread (see centernet.worker.ts): wasm inference computes on the thread that calls it.
+ * Loads and runs the CenterNet graph with tfjs on the WebAssembly backend. Runs in a detector
+ * worker thread (see worker-engine.ts): wasm inference computes on the thread that calls it.
  * Files are read from disk by our own IO handler: nothing is fetched.
  */
 import { readFile } from "node:fs/promises";
@@ -8,7 +8,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { loadGraphModel } from "@tensorflow/tfjs-converter";
-import { CENTERNET_OUTPUT } from "./centernet-decode.js";
+import { CENTERNET_INPUT, CENTERNET_OUTPUT } from "./centernet-decode.js";
 
 export interface CenterNetFiles {
   /** models/centernet.json; its weight files sit beside it. */
@@ -22,6 +22,8 @@ export interface CenterNetModel {
   inputSize: number;
   /** Runs one frame already resized to inputSize x inputSize rgb24; returns the raw [N, 6] rows. */
   run(pixels: Uint8Array): Float32Array;
+  /** Frees the weights. */
+  dispose(): void;
 }
 
 export async function loadCenterNet(files: CenterNetFiles): Promise<CenterNetModel> {
@@ -30,10 +32,10 @@ export async function loadCenterNet(files: CenterNetFiles): Promise<CenterNetMod
   await tf.ready();
 
   const model = await loadGraphModel(modelFromDisk(files.modelJson));
-  const shape = model.inputs[0]?.shape;
+  const shape = model.inputs.find((input) => input.name === CENTERNET_INPUT)?.shape;
   const inputSize = shape?.[1];
   if (!shape || shape.length !== 4 || !inputSize || inputSize !== shape[2] || shape[3] !== 3) {
-    throw new Error(`${files.modelJson} takes input of shape ${JSON.stringify(shape)}, expected [1, S, S, 3]`);
+    throw new Error(`${files.modelJson} has no input ${CENTERNET_INPUT} of shape [1, S, S, 3] (found ${JSON.stringify(shape)})`);
   }
   const pixelCount = inputSize * inputSize * 3;
 
@@ -42,7 +44,7 @@ export async function loadCenterNet(files: CenterNetFiles): Promise<CenterNetMod
     const values = Float32Array.from(pixels);
     const input = tf.tensor4d(values, [1, inputSize, inputSize, 3], "float32");
     try {
-      const output = model.execute(input, CENTERNET_OUTPUT) as tf.Tensor;
+      const output = model.execute({ [CENTERNET_INPUT]: input }, CENTERNET_OUTPUT) as tf.Tensor;
       try {
         return output.dataSync() as Float32Array;
       } finally {
@@ -52,7 +54,7 @@ export async function loadCenterNet(files: CenterNetFiles): Promise<CenterNetMod
       input.dispose();
     }
   };
-  return { inputSize, run };
+  return { inputSize, run, dispose: () => model.dispose() };
 }
 
 /** An IO handler that reads a tfjs graph model (JSON + weight shards) from the file system. */

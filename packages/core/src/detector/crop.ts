@@ -13,7 +13,7 @@ export async function cropBox(image: RgbImage, box: Box, padding = 0.1): Promise
   const finite = (value: number) => (Number.isFinite(value) ? value : 0);
   const [x, y, w, h] = [finite(box.x), finite(box.y), Math.max(0, finite(box.w)), Math.max(0, finite(box.h))];
   const span = (start: number, size: number, extent: number): [number, number] => {
-    // The epsilon keeps float noise (0.65 * 100 = 65.00000000000001) from adding a pixel.
+    // The epsilon keeps float noise (0.07 * 100 = 7.000000000000001) from adding a pixel.
     const from = Math.floor((start - pad * size) * extent + 1e-6);
     const to = Math.ceil((start + size + pad * size) * extent - 1e-6);
     const first = Math.min(extent - 1, Math.max(0, from));

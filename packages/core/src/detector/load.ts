@@ -1,13 +1,13 @@
 /**
  * Picks the adapter for a configured model and shares loaded models: detectors are memoised per
  * options (like loadClipEmbedder), and detectors that differ only in threshold or cap share one
- * engine (one CenterNet worker thread, one ONNX session), closed when its last detector closes.
+ * engine (one worker thread holding the model), closed when its last detector closes.
  */
-import { createCenterNetEngine } from "./centernet.js";
 import type { DetectorEngine, EngineHooks } from "./engine.js";
 import type { Selection } from "./select.js";
-import { createTransformersEngine } from "./transformers.js";
+import { resolveDetectorSource } from "./source.js";
 import type { DetectorOptions, ObjectDetector } from "./types.js";
+import { startWorkerEngine } from "./worker-engine.js";
 
 export const DEFAULT_DETECTOR_MODEL = "centernet";
 export const DEFAULT_DETECT_THRESHOLD = 0.3;
@@ -34,7 +34,12 @@ const detectors = new Map<string, DetectorEntry>();
 export function loadObjectDetector(options: DetectorOptions): Promise<ObjectDetector> {
   const model = options.model.trim() || DEFAULT_DETECTOR_MODEL;
   const centernet = CENTERNET_NAMES.has(model.toLowerCase());
-  const selection = checkedSelection(options);
+  let selection: Selection;
+  try {
+    selection = checkedSelection(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const threads = !centernet && options.threads ? Math.max(1, Math.floor(options.threads)) : undefined;
   const engineKey = JSON.stringify(centernet ? ["centernet"] : [model, threads ?? null]);
   const key = JSON.stringify([engineKey, selection.threshold, selection.maxObjects]);
@@ -44,11 +49,15 @@ export function loadObjectDetector(options: DetectorOptions): Promise<ObjectDete
   const forget = () => {
     if (detectors.get(key) === entry) detectors.delete(key);
   };
-  const entry: DetectorEntry = {
-    promise: createDetector(engineKey, selection, forget, (hooks) =>
-      centernet ? createCenterNetEngine(hooks) : createTransformersEngine({ model, ...(threads ? { threads } : {}) }),
-    ),
+  const startEngine = async (hooks: EngineHooks): Promise<DetectorEngine> => {
+    if (centernet) return startWorkerEngine({ kind: "centernet" }, hooks);
+    // A missing or incomplete folder fails here at once, before a worker thread is started.
+    resolveDetectorSource(model);
+    // Loaded only for transformers.js models: the CenterNet path never needs it on this thread.
+    const { hubSettings } = await import("./transformers.js");
+    return startWorkerEngine({ kind: "transformers", model, hub: hubSettings(), ...(threads ? { threads } : {}) }, hooks);
   };
+  const entry: DetectorEntry = { promise: createDetector(engineKey, selection, forget, startEngine) };
   detectors.set(key, entry);
   entry.promise.catch(forget);
   return entry.promise;
@@ -93,16 +102,15 @@ async function acquireEngine(
 ): Promise<{ engine: DetectorEngine; release: () => Promise<void> }> {
   let entry = engines.get(key);
   if (!entry) {
-    const created: EngineEntry = { promise: Promise.resolve(undefined as never), users: 0, dependents: new Set() };
+    const dependents = new Set<() => void>();
     const evict = () => {
       if (engines.get(key) === created) engines.delete(key);
     };
-    created.promise = start({
-      onFailure() {
-        evict();
-        for (const forgetDetector of created.dependents) forgetDetector();
-      },
-    });
+    const onFailure = () => {
+      evict();
+      for (const forgetDetector of dependents) forgetDetector();
+    };
+    const created: EngineEntry = { promise: start({ onFailure }), users: 0, dependents };
     created.promise.catch(evict);
     engines.set(key, created);
     entry = created;

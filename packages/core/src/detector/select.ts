@@ -1,7 +1,7 @@
 /**
  * Post-processing shared by every adapter: corner boxes clamped to the image, then the score
- * threshold, per-label non-maximum suppression and the per-image cap. Pure functions: the
- * CenterNet worker thread runs them too.
+ * threshold, per-label non-maximum suppression and the per-image cap. Pure functions, run in
+ * the detector worker threads.
  */
 import type { Box, Detection } from "./types.js";
 

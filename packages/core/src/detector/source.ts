@@ -37,6 +37,9 @@ function isDirectory(folder: string): boolean {
   }
 }
 
+/** What to do when the built-in CenterNet model cannot load. */
+export const CENTERNET_FIX = "reinstall the dependencies (npm ci), or set VOS_DETECTOR=off to ingest videos without objects";
+
 export function detectorUnavailable(model: string, cause: string, fix?: string): VisibleError {
   const advice =
     fix ??

@@ -2,43 +2,49 @@
  * Object detection through transformers.js: DETR (`Xenova/detr-resnet-50`), YOLOS
  * (`Xenova/yolos-tiny`) or any export whose image processor has post_process_object_detection and
  * whose model gives `logits` [B, Q, C+1] (the last class is "no object") and `pred_boxes` [B, Q, 4]
- * (cx, cy, w, h, normalised). Hub ids and local folders go through the same from_pretrained calls;
- * inference runs in ONNX Runtime's native threads.
+ * (cx, cy, w, h, normalised). Hub ids and local folders go through the same from_pretrained calls.
+ * Inference runs in ONNX Runtime's native threads, but preprocessing is JavaScript loops over every
+ * pixel, so this engine too is only created inside a detector worker thread (see worker-engine.ts).
  */
-import { AutoImageProcessor, AutoModelForObjectDetection, RawImage } from "@huggingface/transformers";
+import { AutoImageProcessor, AutoModelForObjectDetection, RawImage, env } from "@huggingface/transformers";
 import type { Tensor } from "@huggingface/transformers";
 import { errorMessage } from "../error.js";
-import { createLogger } from "../log.js";
-import type { DetectorEngine } from "./engine.js";
+import type { DetectorEngine, HubSettings } from "./engine.js";
 import { checkImage } from "./image.js";
 import { boxFromCorners, selectDetections } from "./select.js";
 import type { Selection } from "./select.js";
 import { detectorUnavailable, resolveDetectorSource } from "./source.js";
 import type { Detection, RgbImage } from "./types.js";
 
-const log = createLogger({ module: "detector" });
-/** Frames of one size run through the model together, at most this many at once. */
-const BATCH_SIZE = 4;
-
 interface DetectionOutputs {
   logits: Tensor;
   pred_boxes: Tensor;
 }
 
+interface ProcessedDetections {
+  boxes: number[][];
+  classes: number[];
+  scores: number[];
+}
+
 /** transformers.js's own post-processing: softmax, "no object" dropped, threshold, corner boxes. */
-type PostProcess = (
-  outputs: DetectionOutputs,
-  threshold: number,
-  targetSizes: null,
-) => { boxes: number[][]; classes: number[]; scores: number[] }[];
+type PostProcess = (outputs: DetectionOutputs, threshold: number, targetSizes: null) => ProcessedDetections[];
 
 export interface TransformersDetectorOptions {
   model: string;
   threads?: number;
+  /** The main thread's hub settings, applied to this thread's transformers.js first. */
+  hub?: HubSettings;
+}
+
+/** This thread's transformers.js hub settings, for a worker thread to copy. */
+export function hubSettings(): HubSettings {
+  const { allowRemoteModels, allowLocalModels, remoteHost, remotePathTemplate, localModelPath, useFSCache, cacheDir } = env;
+  return { allowRemoteModels, allowLocalModels, remoteHost, remotePathTemplate, localModelPath, useFSCache, cacheDir };
 }
 
 export async function createTransformersEngine(options: TransformersDetectorOptions): Promise<DetectorEngine> {
-  const started = performance.now();
+  if (options.hub) Object.assign(env, options.hub);
   const source = resolveDetectorSource(options.model);
   const fileOptions = { local_files_only: source.local };
   const modelOptions = {
@@ -70,22 +76,25 @@ export async function createTransformersEngine(options: TransformersDetectorOpti
   if (!id2label || Object.keys(id2label).length === 0) throw await fail("its config.json has no id2label");
   const labels = vocabulary(id2label);
 
-  const detectSized = async (images: RgbImage[], selection: Selection): Promise<Detection[][]> => {
-    const inputs = await processor(images.map((image) => new RawImage(image.data, image.width, image.height, 3)));
+  /**
+   * One frame per model call: frames of different sizes cannot share a batch, and memory stays
+   * flat (DETR's input for one 720p frame is already 12 MB of floats at 800 x 1333).
+   */
+  const detectOne = async (image: RgbImage, selection: Selection): Promise<Detection[]> => {
+    const inputs = await processor(new RawImage(image.data, image.width, image.height, 3));
     const pixels = inputs.pixel_values as Tensor;
     const mask = (inputs as { pixel_mask?: Tensor }).pixel_mask;
     const outputs = (await model({ pixel_values: pixels, ...(mask ? { pixel_mask: mask } : {}) })) as DetectionOutputs;
     try {
-      const processed = postProcess.call(processor, outputs, selection.threshold, null);
-      return processed.map(({ boxes, classes, scores }) => {
-        const candidates: Detection[] = [];
-        boxes.forEach((corners, i) => {
-          const label = id2label[String(classes[i])];
-          const box = boxFromCorners(corners[0]!, corners[1]!, corners[2]!, corners[3]!);
-          if (label && label !== "N/A" && box) candidates.push({ label, score: scores[i]!, box });
-        });
-        return selectDetections(candidates, selection);
+      // Without target sizes, transformers.js leaves the corners normalised to the frame.
+      const [{ boxes, classes, scores }] = postProcess.call(processor, outputs, selection.threshold, null) as [ProcessedDetections];
+      const candidates: Detection[] = [];
+      boxes.forEach((corners, i) => {
+        const label = id2label[String(classes[i])];
+        const box = boxFromCorners(corners[0]!, corners[1]!, corners[2]!, corners[3]!);
+        if (label && label !== "N/A" && box) candidates.push({ label, score: scores[i]!, box });
       });
+      return selectDetections(candidates, selection);
     } finally {
       for (const tensor of [pixels, mask, outputs.logits, outputs.pred_boxes]) tensor?.dispose();
     }
@@ -93,29 +102,11 @@ export async function createTransformersEngine(options: TransformersDetectorOpti
 
   const detect = async (images: RgbImage[], selection: Selection): Promise<Detection[][]> => {
     for (const image of images) checkImage(image);
-    const results: Detection[][] = images.map(() => []);
-    // One batch needs one input size: group frames by size (a video's frames all share one).
-    const bySize = new Map<string, number[]>();
-    images.forEach((image, i) => {
-      const key = `${image.width}x${image.height}`;
-      bySize.set(key, [...(bySize.get(key) ?? []), i]);
-    });
-    for (const indices of bySize.values()) {
-      for (let start = 0; start < indices.length; start += BATCH_SIZE) {
-        const chunk = indices.slice(start, start + BATCH_SIZE);
-        const found = await detectSized(chunk.map((i) => images[i]!), selection);
-        chunk.forEach((imageIndex, k) => (results[imageIndex] = found[k] ?? []));
-      }
-    }
+    const results: Detection[][] = [];
+    for (const image of images) results.push(await detectOne(image, selection));
     return results;
   };
 
-  log.info("object detector loaded", {
-    model: options.model,
-    local: source.local,
-    labels: labels.length,
-    ms: Math.round(performance.now() - started),
-  });
   return { name: options.model, labels, detect, close: async () => void (await model.dispose()) };
 }
 
