@@ -90,7 +90,7 @@ describe("cloud mode on one machine (S3, SQS, Pinecone protocol, PostgreSQL; wor
     // The jobs queue is drained and nothing was dead-lettered.
     expect(env.fauxqs.messages(env.names.jobs)).toEqual([]);
     expect(env.fauxqs.messages(env.names.deadLetters)).toEqual([]);
-  });
+  }, 180_000);
 
   it.each([
     ["a red image", 0, 5],

@@ -12,11 +12,12 @@ import { createApi } from "./api/app.js";
 async function build() {
   const runtime = await lambdaRuntime("api");
   const app = new Hono();
-  if (runtime.config.webOrigins) {
+  const origins = runtime.config.webOrigins;
+  if (origins) {
     app.use(
       "/api/*",
       cors({
-        origin: runtime.config.webOrigins,
+        origin: origins.includes("*") ? "*" : origins,
         allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         allowHeaders: ["content-type", "content-range", "authorization"],
         maxAge: 600,

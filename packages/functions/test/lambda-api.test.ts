@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from "aws-lambda";
+import type { APIGatewayProxyResult, LambdaEvent } from "hono/aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";
 import { testModelDir } from "../../core/test/support/test-model.js";
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => env.close());
 
 /** An API Gateway HTTP API (payload 2.0) event, as the Api construct delivers it. */
-function request(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; query?: string } = {}): APIGatewayProxyEventV2 {
+function request(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; query?: string } = {}): LambdaEvent {
   return {
     version: "2.0",
     routeKey: "$default",
@@ -39,13 +39,15 @@ function request(method: string, path: string, options: { body?: unknown; header
       stage: "$default",
       time: "28/Nov/2026:00:00:00 +0000",
       timeEpoch: 0,
+      authentication: null,
+      authorizer: {},
     },
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    body: options.body !== undefined ? JSON.stringify(options.body) : null,
     isBase64Encoded: false,
   };
 }
-const call = async (event: APIGatewayProxyEventV2) => {
-  const result = (await api(event)) as APIGatewayProxyResult;
+const call = async (event: LambdaEvent) => {
+  const result: APIGatewayProxyResult = await api(event);
   return { status: result.statusCode, headers: result.headers ?? {}, json: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : undefined };
 };
 

@@ -8,7 +8,7 @@ const GiB = 1024 ** 3;
 const { integer, flag } = fields;
 
 /** What runs the cloud runtime: each function and the worker task check only what they use. */
-export const CLOUD_ROLES = ["api", "worker", "dispatch", "task-events", "reconciler", "migrate", "pinecone-index"] as const;
+export const CLOUD_ROLES = ["api", "worker", "dispatch", "task-events", "reconciler", "migrate", "pinecone-index", "bake-model"] as const;
 export type CloudRole = (typeof CLOUD_ROLES)[number];
 
 const csv = z
@@ -58,7 +58,7 @@ const schema = z.object({
   VOS_LAUNCH: z.enum(["fargate", "gpu", "auto"]).default("auto").describe("where jobs run: fargate, gpu, or auto (GPU from VOS_GPU_MIN_BYTES)"),
   VOS_GPU_MIN_BYTES: integer(0, 1024 * GiB).default(2 * GiB).describe("with VOS_LAUNCH=auto, videos at least this large run on the GPU"),
   VOS_MAX_TASKS: integer(1, 5000).default(10).describe("worker tasks running at once, at most"),
-  VOS_WEB_ORIGIN: csv.optional().describe("origins allowed to call the API from a browser (CORS), comma-separated"),
+  VOS_WEB_ORIGIN: csv.optional().describe("origins allowed to call the API from a browser (CORS), comma-separated, or *"),
   ...SHARED_SETTINGS,
 });
 
@@ -74,6 +74,8 @@ const NEEDS: Record<CloudRole, Group[]> = {
   reconciler: ["region", "database", "storage", "jobs", "deadLetters", "pinecone"],
   migrate: ["region", "database"],
   "pinecone-index": ["pinecone"],
+  /** The worker image's build step: only the model settings. */
+  "bake-model": [],
 };
 
 const GROUP_VARIABLES: Record<Group, (keyof Parsed)[]> = {

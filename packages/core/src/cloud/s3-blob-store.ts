@@ -22,7 +22,7 @@ export interface S3BlobStoreOptions {
   s3: S3Client;
   /** Uploaded videos (and upload bookkeeping). */
   uploadsBucket: string;
-  /** Everything made from a video: thumbnails. */
+  /** Everything made from a video: frame thumbnails, object crops. */
   framesBucket: string;
   /** Lifetime of URLs given to browsers (thumbnails, playback); default 1 hour. */
   urlTtlSec?: number;

@@ -58,7 +58,7 @@ export async function runCloudJob(runtime: CloudRuntime, jobId: string, options:
   if (options.signal?.aborted) onAbort();
   const heartbeatMs = (options.heartbeatSec ?? 60) * 1000;
   const deadlineMs = (options.deadlineSec ?? 300) * 1000;
-  const heartbeat = setInterval(() => {
+  const beat = () =>
     Job.heartbeat(svc.db, job.id, options.taskId, new Date(Date.now() + deadlineMs))
       .then((held) => {
         if (!held && !controller.signal.aborted) {
@@ -68,21 +68,30 @@ export async function runCloudJob(runtime: CloudRuntime, jobId: string, options:
         }
       })
       .catch((error: unknown) => log.warn("heartbeat failed", { error: errorMessage(error) }));
-  }, heartbeatMs);
+  // Beats start once the attempt is claimed: before that the job is not this task's yet.
+  let heartbeat: NodeJS.Timeout | undefined;
+  const onBegin = () => {
+    void beat();
+    heartbeat = setInterval(() => void beat(), heartbeatMs);
+  };
 
   try {
-    const outcome = await runJob(svc, message, { taskId: options.taskId, signal: controller.signal });
+    const outcome = await runJob(svc, message, { taskId: options.taskId, signal: controller.signal, onBegin });
     log.info("job attempt finished", { outcome: outcome.kind });
+    // Queue the job again only while it is still this task's: the reconciler may have re-queued
+    // it already. The message goes first, so a crash in between duplicates rather than loses it.
+    const requeue = async (delaySec: number) => {
+      const current = await Job.get(svc.db, job.id);
+      if (lost || current?.status !== "queued" || current.taskId !== options.taskId) return;
+      await queue.send(message, { delaySec });
+      await Job.detach(svc.db, job.id, { taskId: options.taskId });
+    };
     switch (outcome.kind) {
       case "retry":
-        await queue.send(message, { delaySec: outcome.delaySec });
-        await Job.detach(svc.db, job.id, { taskId: options.taskId });
+        await requeue(outcome.delaySec);
         break;
       case "interrupted":
-        if (!lost) {
-          await queue.send(message);
-          await Job.detach(svc.db, job.id, { taskId: options.taskId });
-        }
+        await requeue(0);
         break;
       case "gave-up":
         await queue.sendDeadLetter(message, outcome.reason);

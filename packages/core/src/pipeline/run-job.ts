@@ -31,6 +31,8 @@ export interface RunJobOptions {
    * other reason the runtime is shutting down and the job is handed back.
    */
   signal: AbortSignal;
+  /** Called once the attempt is claimed (the job is running and counted), before the work starts. */
+  onBegin?: (job: Job.JobRow) => void;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function runJob(svc: Services, message: JobMessage, options: RunJob
     return { kind: "skipped", reason: "no such runnable job" };
   }
   const ctx = { jobId: job.id, tenantId: job.tenantId, videoId: job.videoId };
+  options.onBegin?.(job);
   if (job.attempts > job.maxAttempts) {
     const reason = `Gave up after ${job.maxAttempts} attempts; last error: ${job.lastError ?? "the worker stopped without finishing"}`;
     await failPermanently(svc, ctx, { code: "job.gave_up", message: reason, badInput: false });

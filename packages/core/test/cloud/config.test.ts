@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { CLOUD_SETTINGS, loadCloudConfig } from "../../src/cloud/config.js";
 import { chooseLaunch } from "../../src/cloud/ecs-launcher.js";
@@ -128,5 +129,13 @@ describe("cloud configuration", () => {
     for (const name of ["AWS_REGION", "VOS_DATABASE_SECRET_ARN", "VOS_PINECONE_INDEX", "VOS_LAUNCH", "VOS_MAX_TASKS", "VOS_WEB_ORIGIN", "VOS_SAMPLE_FPS"]) expect(names).toContain(name);
     expect(CLOUD_SETTINGS.every((s) => s.description.length > 0)).toBe(true);
     expect(CLOUD_SETTINGS.find((s) => s.name === "VOS_MAX_TASKS")?.default).toBe(10);
+  });
+
+  it("is documented in docs/cloud-runtime.md, every variable with its default", async () => {
+    const doc = await readFile(new URL("../../../../docs/cloud-runtime.md", import.meta.url), "utf8");
+    for (const setting of CLOUD_SETTINGS) {
+      const shown = setting.default === undefined ? "" : `\`${String(setting.default).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\``;
+      expect(doc, setting.name).toMatch(new RegExp(`\\| \`${setting.name}\` \\| ${shown ? `${shown} ` : ""}\\|`));
+    }
   });
 });

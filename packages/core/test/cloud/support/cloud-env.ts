@@ -6,12 +6,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import postgres from "postgres";
 import { loadCloudConfig, type CloudConfig, type CloudRole } from "../../../src/cloud/config.js";
 import { migrateCloudDatabase } from "../../../src/cloud/database.js";
 import { startFauxqs, useFauxqsEnvironment, type Fauxqs } from "../../support/fauxqs.js";
 import { startPineconeServer, type PineconeServer } from "../../support/pinecone-server.js";
+import { servePglite } from "./pglite-server.js";
 
 export interface TestDatabase {
   url: string;
@@ -21,7 +21,8 @@ export interface TestDatabase {
 
 /**
  * A migrated, empty database reachable by URL (so worker processes can connect too): a fresh
- * database on the real server, dropped on close, or an in-memory PGlite served on a socket.
+ * database on the real server, dropped on close, or an in-memory PGlite served on a socket that
+ * many connections can share.
  */
 export async function openTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const real = process.env.VOS_TEST_DATABASE_URL;
@@ -42,13 +43,12 @@ export async function openTestDatabase(options: { migrate?: boolean } = {}): Pro
     };
   } else {
     const pg = await PGlite.create();
-    const server = new PGLiteSocketServer({ db: pg, host: "127.0.0.1", port: 0, maxConnections: 32 });
-    await server.start();
+    const server = await servePglite(pg);
     database = {
-      url: `postgres://postgres@${server.getServerConn()}/postgres`,
-      name: "pglite over pglite-socket",
+      url: server.url,
+      name: "pglite over a socket",
       async close() {
-        await server.stop();
+        await server.close();
         await pg.close();
       },
     };
