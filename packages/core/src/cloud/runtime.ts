@@ -71,7 +71,11 @@ export async function startCloudRuntime(config: CloudConfig, options: CloudRunti
     let value: T | undefined;
     return () => (value ??= make());
   };
-  const s3 = lazily(() => new S3Client({ ...aws, forcePathStyle: Boolean(config.endpointUrl) }));
+  // Checksums only where S3 requires them: otherwise presigned part URLs would carry the checksum
+  // of an empty body, and S3 would refuse the browser's parts.
+  const s3 = lazily(
+    () => new S3Client({ ...aws, forcePathStyle: Boolean(config.endpointUrl), requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }),
+  );
   // Queue URLs name their own host; with one local endpoint for everything, that endpoint wins.
   const sqs = lazily(() => new SQSClient({ ...aws, ...(config.endpointUrl ? { useQueueUrlAsEndpoint: false } : {}) }));
   const secrets = lazily(() => new SecretsManagerClient(aws));
