@@ -12,6 +12,8 @@ export interface WorkerPoolOptions {
   concurrency: number;
   /** How long to wait between empty receives (a send wakes the pool at once through `notify`). */
   pollMs?: number;
+  /** Caps the backoff before a failed job is tried again (tests set 0). */
+  maxRetryDelaySec?: number;
 }
 
 export interface WorkerPool {
@@ -68,7 +70,7 @@ export function startWorkerPool(svc: Services, options: WorkerPoolOptions): Work
       const outcome = await runJob(svc, body, { taskId: `local:${instance}`, signal: controller.signal });
       switch (outcome.kind) {
         case "retry":
-          await svc.queue.changeVisibility(message.receiptHandle, outcome.delaySec);
+          await svc.queue.changeVisibility(message.receiptHandle, Math.min(outcome.delaySec, options.maxRetryDelaySec ?? Infinity));
           break;
         case "interrupted":
           await svc.queue.changeVisibility(message.receiptHandle, 0);
