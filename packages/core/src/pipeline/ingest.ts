@@ -164,7 +164,9 @@ async function runStages(svc: Services, ctx: IngestContext, job: Job.JobRow, inf
           progress.stages.sample = work.fraction(frame.endSec);
           if (frame.frameNo <= job.checkpoint) continue; // committed by an earlier attempt
           batch.push(frame);
-          if (batch.length >= svc.settings.embedBatch) {
+          // Full batches when inference is the bottleneck; whatever is ready when it waits (at the
+          // start, or when decoding is slower), so it never idles while frames are decoded.
+          if (batch.length >= svc.settings.embedBatch || toInfer.starving) {
             await toInfer.push(batch);
             batch = [];
           }

@@ -23,6 +23,11 @@ export class Channel<T> implements AsyncIterable<T> {
     this.wake(this.readers);
   }
 
+  /** True while the consumer waits for an item: a producer may hand over a partial batch. */
+  get starving(): boolean {
+    return this.readers.length > 0 && this.items.length === 0;
+  }
+
   close(): void {
     this.closed = true;
     this.wake(this.readers);
