@@ -1,5 +1,6 @@
 import type { SSTConfig } from "sst";
 import { Api } from "./stacks/Api.js";
+import { functionBundling } from "./stacks/bundling.js";
 import { Database } from "./stacks/Database.js";
 import { Jobs } from "./stacks/Jobs.js";
 import { suppressPlatformFindings } from "./stacks/nag.js";
@@ -20,9 +21,9 @@ export default {
     app.setDefaultFunctionProps({
       runtime: "nodejs22.x",
       architecture: "x86_64",
-      // Source maps ship inside each bundle so stack traces point at the TypeScript sources.
-      nodejs: { format: "esm", sourcemap: true },
+      ...functionBundling(),
       environment: { NODE_OPTIONS: "--enable-source-maps" },
+      logRetention: app.stage === "prod" ? "one_month" : "one_week",
     });
     // Every stage but prod can be torn down completely with `sst remove`; prod keeps its data.
     if (app.stage !== "prod") app.setDefaultRemovalPolicy("destroy");

@@ -10,9 +10,10 @@ import { Storage } from "./Storage.js";
 export const API_ROUTE = "ANY /{proxy+}";
 
 /**
- * The HTTP API: one catch-all route to the Hono app, which owns routing, validation, CORS
- * (from VOS_WEB_ORIGIN) and the OpenAPI document under /api. The gateway adds throttling and
- * access logs only, so CORS is answered by the app, never twice.
+ * The HTTP API: one catch-all route to the Hono app, which owns routing, validation and the
+ * OpenAPI document under /api. The gateway adds throttling, access logs and CORS: it answers
+ * preflight requests itself (no Lambda invocation) for the same origins the app is given in
+ * VOS_WEB_ORIGIN, and its CORS headers take the place of the app's.
  */
 export function Api({ stack, app }: StackContext) {
   const prod = app.stage === "prod";
@@ -23,7 +24,12 @@ export function Api({ stack, app }: StackContext) {
   const { queue } = use(Jobs);
 
   const api = new HttpApi(stack, "Api", {
-    cors: false,
+    cors: {
+      allowOrigins: settings.webOrigins,
+      allowMethods: ["ANY"],
+      allowHeaders: ["content-type", "content-range", "authorization"],
+      maxAge: "10 minutes",
+    },
     accessLog: { retention: prod ? "one_month" : "one_week" },
     defaults: {
       throttle: prod ? { burst: 200, rate: 100 } : { burst: 50, rate: 25 },
@@ -32,9 +38,12 @@ export function Api({ stack, app }: StackContext) {
         vpcSubnets: network.privateSubnets,
         securityGroups: [network.functionsSecurityGroup],
         timeout: 29,
-        memorySize: 1024,
+        // Text and image search run the CLIP encoders in the function: memory buys CPU too, and
+        // the downloaded model is cached under /tmp, which needs more than the default 512 MB.
+        memorySize: "2 GB",
+        diskSize: "2 GB",
         bind: [PINECONE_API_KEY],
-        environment: { ...runtimeEnvironment(), VOS_WEB_ORIGIN: settings.webOrigin },
+        environment: { ...runtimeEnvironment(), VOS_WEB_ORIGIN: settings.webOrigins.join(",") },
       },
     },
     routes: {

@@ -71,7 +71,9 @@ export function Database({ stack, app }: StackContext) {
     timeout: 300,
     memorySize: 1024,
     environment: { VOS_DATABASE_SECRET_ARN: secret.secretArn },
-    copyFiles: [{ from: "packages/core/migrations", to: "migrations" }],
+    // The bundle keeps the handler at packages/functions/src/migrate.mjs, and @vos/core finds its
+    // migrations at ../../migrations from the bundled code: packages/migrations.
+    copyFiles: [{ from: "packages/core/migrations", to: "packages/migrations" }],
   });
   secret.grantRead(migrateFunction);
   suppress(migrateFunction, functionSuppressions());

@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { Annotations, Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -6,7 +6,6 @@ import * as kms from "aws-cdk-lib/aws-kms";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
-import { Annotations } from "aws-cdk-lib";
 import { use, type StackContext } from "sst/constructs";
 import { Secrets } from "./Secrets.js";
 
@@ -23,7 +22,6 @@ export const MAX_RECEIVE_COUNT = 4;
  * through the alerts topic.
  */
 export function Jobs({ stack, app }: StackContext) {
-  const prod = app.stage === "prod";
   const { settings } = use(Secrets);
 
   const deadLetters = new sqs.Queue(stack, "DeadLetters", {
@@ -71,7 +69,7 @@ export function Jobs({ stack, app }: StackContext) {
   }
 
   const deadLetterAlarm = new cloudwatch.Alarm(stack, "DeadLettersAlarm", {
-    alarmDescription: "Jobs reached the dead-letter queue: see the job's last error, fix the cause, then retry it from the API.",
+    alarmDescription: "Jobs reached the dead-letter queue: see the video's error, fix the cause, then redrive the dead-letter queue to the jobs queue (SQS console: Start DLQ redrive).",
     metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     threshold: 0,
@@ -79,7 +77,8 @@ export function Jobs({ stack, app }: StackContext) {
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
   deadLetterAlarm.addAlarmAction(new actions.SnsAction(alerts));
-  if (prod) deadLetterAlarm.addOkAction(new actions.SnsAction(alerts));
+  // And again when the queue is empty (the jobs were retried or dropped).
+  deadLetterAlarm.addOkAction(new actions.SnsAction(alerts));
 
   stack.addOutputs({ JobsQueueUrl: queue.queueUrl, DeadLetterQueueUrl: deadLetters.queueUrl, AlertsTopicArn: alerts.topicArn });
 

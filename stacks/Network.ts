@@ -63,5 +63,23 @@ export function Network({ stack, app }: StackContext) {
     databaseSecurityGroup.addIngressRule(client, ec2.Port.tcp(DATABASE_PORT), `PostgreSQL from the ${name}`);
   }
 
+  // `sst dev` runs the functions on the developer's machine, outside the VPC. A small bastion
+  // (no inbound rules; reached through SSM) lets them tunnel in to the private database: see
+  // docs/deploy-aws.md. Deployed stages never get one.
+  if (app.mode === "dev") {
+    const bastion = new ec2.BastionHostLinux(stack, "DevBastion", {
+      vpc,
+      subnetSelection: privateSubnets,
+      instanceType: ec2.InstanceType.of(ec2.InstanceClass.BURSTABLE4_GRAVITON, ec2.InstanceSize.NANO),
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+      requireImdsv2: true,
+      blockDevices: [{ deviceName: "/dev/xvda", volume: ec2.BlockDeviceVolume.ebs(8, { encrypted: true }) }],
+    });
+    for (const securityGroup of bastion.connections.securityGroups) {
+      databaseSecurityGroup.addIngressRule(securityGroup, ec2.Port.tcp(DATABASE_PORT), "PostgreSQL from the sst dev bastion");
+    }
+    stack.addOutputs({ DevBastionId: bastion.instanceId, VpcCidr: vpc.vpcCidrBlock });
+  }
+
   return { vpc, privateSubnets, functionsSecurityGroup, tasksSecurityGroup, databaseSecurityGroup };
 }

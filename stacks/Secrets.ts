@@ -8,6 +8,19 @@ const MODEL_DIMENSIONS: Record<string, number> = {
   "Xenova/clip-vit-large-patch14-336": 768,
 };
 
+const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+
+/** The memory sizes (MiB) Fargate accepts with each CPU size (units). */
+const FARGATE_MEMORY: Record<number, number[]> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+
 /**
  * Deploy-time settings, read once from the environment of `sst deploy` / `sst dev` (a shell
  * export or a `.env.<stage>` file, which SST loads) and validated here, so a wrong value stops
@@ -55,16 +68,33 @@ export function readSettings(stage: string, env: NodeJS.ProcessEnv = process.env
     throw new Error(`VOS_GPU_INSTANCE_TYPE=${JSON.stringify(gpuInstanceType)}: expected an EC2 instance type such as g4dn.xlarge.`);
   }
 
+  const workerCpu = integer("VOS_WORKER_CPU", 4096, 256, 16_384);
+  const workerMemory = integer("VOS_WORKER_MEMORY", 8192, 512, 122_880);
+  const memoryChoices = FARGATE_MEMORY[workerCpu];
+  if (!memoryChoices) {
+    throw new Error(`VOS_WORKER_CPU=${workerCpu}: Fargate takes ${Object.keys(FARGATE_MEMORY).join(", ")} CPU units.`);
+  }
+  if (!memoryChoices.includes(workerMemory)) {
+    throw new Error(
+      `VOS_WORKER_MEMORY=${workerMemory}: with ${workerCpu} CPU units Fargate takes ${memoryChoices[0]} to ${memoryChoices.at(-1)} MiB in steps of ${(memoryChoices[1] ?? memoryChoices[0]!) - memoryChoices[0]!}.`,
+    );
+  }
+
   return {
     clipModel,
     embedDimension,
     pineconeIndex,
     alertEmail,
     webOrigin,
+    /**
+     * Origins a browser may call the API and the buckets from: the web origin, plus the Vite dev
+     * server outside prod (`npm run dev -w @vos/web` against a deployed stage).
+     */
+    webOrigins: webOrigin === "*" ? ["*"] : [webOrigin, ...(prod ? [] : ["http://localhost:5173"])],
     gpuInstanceType,
-    /** Fargate task size (CPU units and MiB; see the Fargate table of valid pairs). */
-    workerCpu: integer("VOS_WORKER_CPU", 4096, 256, 16_384),
-    workerMemory: integer("VOS_WORKER_MEMORY", 8192, 512, 122_880),
+    /** Fargate task size: CPU units and MiB, a pair Fargate accepts. */
+    workerCpu,
+    workerMemory,
     /** Worker tasks running at once, over Fargate and GPU together. */
     maxTasks: integer("VOS_MAX_TASKS", prod ? 8 : 2, 1, 500),
   };

@@ -10,7 +10,7 @@ import { Secrets } from "./Secrets.js";
  * access, are encrypted, refuse plain HTTP, log access to a third bucket, and abort multipart
  * uploads left unfinished for a day so abandoned parts stop costing money.
  *
- * CORS admits the web origin (`VOS_WEB_ORIGIN`, default `*`): the site's CloudFront domain is
+ * CORS admits the web origins (`VOS_WEB_ORIGIN`, default `*`): the site's CloudFront domain is
  * only known after the Web stack exists, which itself needs these buckets through the API. A
  * presigned URL is the authorisation for each request; CORS only lets a browser use it.
  */
@@ -28,11 +28,10 @@ export function Storage({ stack, app }: StackContext) {
     removalPolicy,
     autoDeleteObjects: !prod,
   });
-  const corsOrigins = settings.webOrigin === "*" ? ["*"] : [settings.webOrigin, ...(prod ? [] : ["http://localhost:5173"])];
   const cors: s3.CorsRule[] = [
     {
       allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
-      allowedOrigins: corsOrigins,
+      allowedOrigins: settings.webOrigins,
       allowedHeaders: ["*"],
       // The browser reads each part's ETag to complete a multipart upload.
       exposedHeaders: ["ETag"],

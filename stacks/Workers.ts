@@ -23,26 +23,11 @@ import { Storage } from "./Storage.js";
 export const WORKER_CONTAINER = "worker";
 
 /**
- * Paths of the repository the worker images never need: keeping them out of the Docker build
- * context keeps builds fast and the asset hash stable when only other packages change.
+ * Kept out of the worker images' build context on top of the repository's .dockerignore (which
+ * CDK reads too): files of the infrastructure and the docs, so changing a stack or a README does
+ * not rebuild the images.
  */
-export const WORKER_IMAGE_EXCLUDES = [
-  "**/node_modules",
-  ".git",
-  ".sst",
-  ".sst.config.*",
-  "cdk.out",
-  ".vos",
-  ".cache",
-  "coverage",
-  "test-artifacts",
-  "bench",
-  "docs",
-  "stacks",
-  "**/*.log",
-  "**/dist",
-  "**/test",
-];
+export const WORKER_IMAGE_EXCLUDES = [".sst.config.*", "sst.config.ts", "cdk.json", "cdk.context.json", "vitest.config.ts", "**/*.md"];
 
 /**
  * The ingest fleet. Jobs arrive on the jobs queue; the dispatcher launches one ECS task per
@@ -109,8 +94,14 @@ export function Workers({ stack, app }: StackContext) {
     // Time to commit the current checkpoint after SIGTERM.
     stopTimeout: Duration.seconds(120),
   });
+  // The image bakes the model the functions are configured with, so tasks never download it.
   const image = (file: string) =>
-    ecs.ContainerImage.fromAsset(root, { file, exclude: WORKER_IMAGE_EXCLUDES, platform: Platform.LINUX_AMD64 });
+    ecs.ContainerImage.fromAsset(root, {
+      file,
+      exclude: WORKER_IMAGE_EXCLUDES,
+      platform: Platform.LINUX_AMD64,
+      buildArgs: { CLIP_MODEL: settings.clipModel },
+    });
 
   const fargateTask = new ecs.FargateTaskDefinition(stack, "FargateWorker", {
     cpu: settings.workerCpu,

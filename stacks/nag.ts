@@ -46,8 +46,8 @@ export function objectsOf(bucketLogicalIdPrefix: string): NagPackSuppressionAppl
 }
 
 /**
- * Findings on the helpers SST adds to every app: the per-stack custom-resource handler and the
- * handler behind each Script. Call once all stacks exist.
+ * Findings on the helpers SST and CDK add: the per-stack custom-resource handler, the handler
+ * behind each Script, and CDK's log-retention handler. Call once all stacks exist.
  */
 export function suppressPlatformFindings(app: App) {
   for (const stack of app.node.children) {
@@ -56,6 +56,16 @@ export function suppressPlatformFindings(app: App) {
       { ...managedExecutionPolicies, reason: "SST's custom-resource handler (site uploads, script runs) uses the AWS managed execution policy for its logs only." },
       { ...runtimeChoice, reason: "SST's own custom-resource handler: its runtime is pinned by SST 2 (nodejs22.x)." },
     ]);
+    for (const logRetention of stack.node.children.filter((c) => c.node.id.startsWith("LogRetention"))) {
+      suppress(logRetention, [
+        { ...managedExecutionPolicies, reason: "CDK's log-retention handler uses the AWS managed execution policy for its own logs only." },
+        {
+          id: "AwsSolutions-IAM5",
+          reason: "CDK's log-retention handler sets the retention of the functions' log groups, which Lambda names at run time; it may only put and delete retention policies.",
+          appliesTo: ["Resource::*"],
+        },
+      ]);
+    }
     for (const script of stack.node.findAll().filter((c): c is Script => c instanceof Script)) {
       suppress(script, [
         { ...managedExecutionPolicies, reason: "SST's Script runner uses the AWS managed execution policy for its logs only." },

@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { SSTConfig } from "sst";
 import { App } from "sst/constructs";
 import { initProject, useProject } from "sst/project.js";
+import { OFFLINE_BUNDLE_VARIABLE } from "./bundling.js";
 
 /** The repository root (where sst.config.ts lives). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -17,6 +18,8 @@ export const OFFLINE_ACCOUNT = "123456789012";
 export interface SynthesizeOptions {
   /** SST stage, e.g. dev or prod. */
   stage: string;
+  /** "deploy" (`sst deploy`, the default) or "dev" (`sst dev`: Live Lambda stubs, no site). */
+  mode?: "deploy" | "dev";
   /** Where the cloud assembly (templates and assets) is written. */
   outdir: string;
   /** Run the cdk-nag AwsSolutions checks (their findings land in each stack's messages). */
@@ -35,7 +38,8 @@ function readJson(file: string): Record<string, unknown> {
 
 /**
  * Synthesises the whole SST app without AWS credentials, Docker or network: functions are
- * bundled, the web site packaged, container images only fingerprinted. SST's own `sst build`
+ * bundled (without their native packages), the web site packaged, container images only
+ * fingerprinted. SST's own `sst build`
  * asks STS for the account first, so this drives the same steps directly. Work files (function
  * bundles, site archives) go under `<outdir>/.sst`, so two synths never share a folder.
  */
@@ -44,6 +48,8 @@ export async function synthesize(options: SynthesizeOptions): Promise<CloudAssem
   process.chdir(ROOT);
   try {
     await initProject({ stage: options.stage, root: ROOT });
+    // No registry: functions are bundled without their native packages (see bundling.ts).
+    process.env[OFFLINE_BUNDLE_VARIABLE] = "1";
     for (const [name, value] of Object.entries(options.env ?? {})) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
@@ -59,7 +65,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<CloudAssem
     const context = { ...(cdkJson.context as Record<string, unknown> | undefined), ...readJson("cdk.context.json") };
     const app = new App(
       {
-        mode: "deploy",
+        mode: options.mode ?? "deploy",
         stage: options.stage,
         region: project.config.region ?? "us-east-1",
         account: OFFLINE_ACCOUNT,

@@ -1,6 +1,9 @@
+import fs from "node:fs";
+import path from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_RECEIVE_COUNT } from "../Jobs.js";
+import { ROOT } from "../synthesize.js";
 import {
   ALERT_EMAIL,
   PLANTED_PINECONE_KEY,
@@ -36,6 +39,15 @@ describe("the app", () => {
     expect(functions.length).toBeGreaterThan(8);
     const offRuntime = functions.filter((f) => f.resource.Properties.Runtime !== "nodejs22.x").map((f) => `${f.stack.id}/${f.logicalId}: ${f.resource.Properties.Runtime}`);
     expect(offRuntime).toEqual([]);
+  });
+
+  it("keeps the functions' logs for a week outside prod", () => {
+    const retention = resourcesOf(app, "Custom::LogRetention");
+    const functions = resourcesOf(app, "AWS::Lambda::Function").filter((f) => String(f.resource.Properties.Handler).startsWith("packages/functions/src/"));
+    for (const fn of functions) {
+      const forIt = retention.filter((r) => r.stack === fn.stack && JSON.stringify(r.resource.Properties.LogGroupName).includes(`"${fn.logicalId}"`));
+      expect(forIt.map((r) => r.resource.Properties.RetentionInDays), fn.logicalId).toEqual([7]);
+    }
   });
 
   it("grants Resource * only for actions that name no resource", () => {
@@ -101,6 +113,7 @@ describe("Jobs", () => {
       EvaluationPeriods: 1,
     });
     expect(alarm.resource.Properties.AlarmActions).toEqual([ref(topic.logicalId)]);
+    expect(alarm.resource.Properties.OKActions).toEqual([ref(topic.logicalId)]);
     jobs.template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: ALERT_EMAIL, TopicArn: ref(topic.logicalId) });
   });
 
@@ -119,6 +132,8 @@ describe("Network", () => {
     network.template.resourceCountIs("AWS::EC2::NatGateway", 1);
     const isolated = Object.entries(network.json.Resources).filter(([id, r]) => r.Type === "AWS::EC2::Route" && id.startsWith("Vpcdatabase"));
     expect(isolated).toEqual([]);
+    // The sst dev bastion exists only in dev mode (dev-mode.test.ts).
+    expect(resourcesOf(app, "AWS::EC2::Instance")).toEqual([]);
   });
 });
 
@@ -196,6 +211,20 @@ describe("Database", () => {
     const instance = resourceNamed(database, "AWS::RDS::DBInstance", "Postgres");
     expect(script.resource.DependsOn).toContain(instance.logicalId);
   });
+
+  it("ships the migrations where the bundled migrate code looks for them", () => {
+    const migrate = resourceNamed(app.stack("Database"), "AWS::Lambda::Function", "MigrateFunction");
+    const key = String((migrate.resource.Properties.Code as { S3Key: string }).S3Key);
+    const bundle = path.join(app.outdir, `asset.${key.replace(/\.zip$/, "")}`);
+    const handlerDir = path.join(bundle, "packages/functions/src");
+    expect(fs.existsSync(path.join(handlerDir, "migrate.mjs"))).toBe(true);
+    // @vos/core resolves its migrations as ../../migrations from the module (see db/migrate.ts).
+    const shipped = path.resolve(handlerDir, "../../migrations");
+    const source = path.join(ROOT, "packages/core/migrations");
+    const sqlFiles = fs.readdirSync(source).filter((f) => f.endsWith(".sql"));
+    expect(sqlFiles.length).toBeGreaterThan(0);
+    for (const file of [...sqlFiles, "meta/_journal.json"]) expect(fs.existsSync(path.join(shipped, file)), file).toBe(true);
+  });
 });
 
 describe("Workers", () => {
@@ -229,6 +258,27 @@ describe("Workers", () => {
     expect(ami).toContain("/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id");
     const provider = resourceNamed(workers, "AWS::ECS::CapacityProvider", "GpuCapacity").resource.Properties;
     expect(provider.AutoScalingGroupProvider.ManagedScaling.Status).toBe("ENABLED");
+  });
+
+  it("gives each worker image the build context its Dockerfile copies from, and the functions' model", () => {
+    const workers = app.stack("Workers");
+    const manifest = JSON.parse(fs.readFileSync(path.join(app.outdir, `${workers.name}.assets.json`), "utf8")) as {
+      dockerImages: Record<string, { source: { directory: string; dockerFile: string; dockerBuildArgs?: Record<string, string> } }>;
+    };
+    const images = Object.values(manifest.dockerImages).map((image) => image.source);
+    expect(images.map((image) => image.dockerFile).sort()).toEqual(["packages/worker/Dockerfile", "packages/worker/Dockerfile.gpu"]);
+    for (const image of images) {
+      const context = path.join(app.outdir, image.directory);
+      const copies = fs
+        .readFileSync(path.join(ROOT, image.dockerFile), "utf8")
+        .split("\n")
+        .filter((line) => /^COPY\s/.test(line) && !line.includes("--from="))
+        .flatMap((line) => line.split(/\s+/).slice(1, -1).filter((word) => !word.startsWith("--")));
+      expect(copies.length).toBeGreaterThan(0);
+      for (const source of copies) expect(fs.existsSync(path.join(context, source)), `${image.dockerFile}: COPY ${source}`).toBe(true);
+      for (const left of ["node_modules", "stacks", "sst.config.ts", "packages/web/src"]) expect(fs.existsSync(path.join(context, left)), left).toBe(false);
+      expect(image.dockerBuildArgs).toEqual({ CLIP_MODEL: "Xenova/clip-vit-base-patch32" });
+    }
   });
 
   it("injects the Pinecone key into both worker containers from SSM", () => {
@@ -351,6 +401,12 @@ describe("Api", () => {
     expect(Object.keys(environmentOf(fn[0]!))).toEqual(expect.arrayContaining([...RUNTIME_ENV, "VOS_WEB_ORIGIN"]));
     // The Pinecone key is bound: SST fetches it from SSM at cold start.
     expect(environmentOf(fn[0]!).SST_Secret_value_PINECONE_API_KEY).toBe("__FETCH_FROM_SSM__");
+    // One list of browser origins: the gateway's CORS, the function's VOS_WEB_ORIGIN, the buckets'.
+    const gateway = resourcesOf(app, "AWS::ApiGatewayV2::Api")[0]?.resource.Properties;
+    expect(gateway?.CorsConfiguration).toMatchObject({ AllowOrigins: ["*"], AllowMethods: ["*"] });
+    expect(environmentOf(fn[0]!).VOS_WEB_ORIGIN).toBe("*");
+    const uploads = resourceNamed(app.stack("Storage"), "AWS::S3::Bucket", "Uploads").resource.Properties;
+    expect((uploads.CorsConfiguration as { CorsRules: Array<{ AllowedOrigins: string[] }> }).CorsRules[0]?.AllowedOrigins).toEqual(["*"]);
     // New jobs go to the queue; the API never consumes a queue.
     const role = (fn[0]!.resource.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
     const actions = statementsOfRole(api, role).flatMap((s) => asList(s.Action) as string[]);

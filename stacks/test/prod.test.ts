@@ -32,6 +32,12 @@ describe("prod", () => {
     expect(resourcesOf(app, "Custom::S3AutoDeleteObjects").filter((r) => r.stack === storage)).toEqual([]);
   });
 
+  it("keeps the functions' logs for a month", () => {
+    const retention = resourcesOf(app, "Custom::LogRetention").map((r) => r.resource.Properties.RetentionInDays);
+    expect(retention.length).toBeGreaterThan(5);
+    expect(new Set(retention)).toEqual(new Set([30]));
+  });
+
   it("has a NAT gateway per availability zone", () => {
     app.stack("Network").template.resourceCountIs("AWS::EC2::NatGateway", 2);
   });

@@ -22,6 +22,12 @@ describe("deploy-time settings", () => {
     expect(settings.pineconeIndex).toBe("vos-feature-x-768");
   });
 
+  it("admits the web origin, and the Vite dev server outside prod", () => {
+    expect(readSettings("dev", {}).webOrigins).toEqual(["*"]);
+    expect(readSettings("dev", { VOS_WEB_ORIGIN: "https://videos.example.com" }).webOrigins).toEqual(["https://videos.example.com", "http://localhost:5173"]);
+    expect(readSettings("prod", { VOS_WEB_ORIGIN: "https://videos.example.com" }).webOrigins).toEqual(["https://videos.example.com"]);
+  });
+
   it("needs the dimension of an unknown model", () => {
     expect(() => readSettings("dev", { VOS_CLIP_MODEL: "acme/clip-custom" })).toThrow(/VOS_EMBED_DIMENSION/);
     expect(readSettings("dev", { VOS_CLIP_MODEL: "acme/clip-custom", VOS_EMBED_DIMENSION: "1024" }).embedDimension).toBe(1024);
@@ -33,6 +39,12 @@ describe("deploy-time settings", () => {
     expect(() => readSettings("dev", { VOS_MAX_TASKS: "0" })).toThrow(/VOS_MAX_TASKS/);
     expect(() => readSettings("dev", { VOS_WORKER_CPU: "lots" })).toThrow(/VOS_WORKER_CPU/);
     expect(() => readSettings("dev", { VOS_PINECONE_INDEX: "Has_Capitals" })).toThrow(/VOS_PINECONE_INDEX/);
+  });
+
+  it("accepts only task sizes Fargate offers", () => {
+    expect(readSettings("dev", { VOS_WORKER_CPU: "2048", VOS_WORKER_MEMORY: "16384" })).toMatchObject({ workerCpu: 2048, workerMemory: 16384 });
+    expect(() => readSettings("dev", { VOS_WORKER_CPU: "3000" })).toThrow(/VOS_WORKER_CPU=3000/);
+    expect(() => readSettings("dev", { VOS_WORKER_CPU: "1024", VOS_WORKER_MEMORY: "512" })).toThrow(/VOS_WORKER_MEMORY=512: with 1024 CPU units Fargate takes 2048 to 8192 MiB in steps of 1024/);
   });
 
   it("builds the web UI unless told to skip it", () => {

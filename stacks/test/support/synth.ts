@@ -38,6 +38,8 @@ export interface SynthesizedStack {
 }
 
 export interface SynthesizedApp {
+  /** The cloud assembly folder: templates, staged assets (`asset.<hash>`), cdk-nag reports. */
+  outdir: string;
   stacks: SynthesizedStack[];
   stack(id: string): SynthesizedStack;
   cleanup(): void;
@@ -48,12 +50,18 @@ export interface SynthesizedApp {
  * checks on, the web build skipped and a Pinecone key planted in the environment. Each test file
  * calls it once in beforeAll and shares the result.
  */
-export async function synthesizeForTest(stage: string): Promise<SynthesizedApp> {
+export async function synthesizeForTest(stage: string, options: { mode?: "deploy" | "dev"; nag?: boolean } = {}): Promise<SynthesizedApp> {
   const env: Record<string, string | undefined> = Object.fromEntries(SETTINGS.map((name) => [name, undefined]));
   Object.assign(env, { VOS_SKIP_WEB_BUILD: "1", VOS_ALERT_EMAIL: ALERT_EMAIL, PINECONE_API_KEY: PLANTED_PINECONE_KEY });
 
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `vos-stacks-${stage}-`));
-  const assembly = await synthesize({ stage, outdir, nag: true, env });
+  let assembly;
+  try {
+    assembly = await synthesize({ stage, outdir, nag: options.nag ?? true, env, ...(options.mode ? { mode: options.mode } : {}) });
+  } catch (error) {
+    fs.rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  }
   const prefix = `${stage}-video-object-search-`;
   const stacks = assembly.stacks.map((artifact) => {
     const json = JSON.parse(fs.readFileSync(path.join(outdir, artifact.templateFile), "utf8")) as SynthesizedStack["json"];
@@ -67,6 +75,7 @@ export async function synthesizeForTest(stage: string): Promise<SynthesizedApp> 
     };
   });
   return {
+    outdir,
     stacks,
     stack(id) {
       const found = stacks.find((s) => s.id === id);
