@@ -3,15 +3,9 @@
  * ONNX export (onnx/text_model.onnx, onnx/vision_model.onnx). Hub ids and local folders go through
  * the same from_pretrained calls; only where the files come from differs.
  */
-import {
-  AutoImageProcessor,
-  AutoTokenizer,
-  CLIPTextModelWithProjection,
-  CLIPVisionModelWithProjection,
-  RawImage,
-  env,
-} from "@huggingface/transformers";
-import type { Tensor } from "@huggingface/transformers";
+// Loaded on first use: transformers.js pulls in onnxruntime's native code, which processes that
+// never embed (most Lambda functions) should not load at start-up.
+import type { RawImage, Tensor } from "@huggingface/transformers";
 import { VisibleError, errorMessage } from "../error.js";
 import { createLogger } from "../log.js";
 import { modelUnavailable, resolveModelSource } from "./source.js";
@@ -44,6 +38,7 @@ export function loadClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder
 
 async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder> {
   const started = performance.now();
+  const { AutoImageProcessor, AutoTokenizer, CLIPTextModelWithProjection, CLIPVisionModelWithProjection, RawImage, env } = await import("@huggingface/transformers");
   const source = resolveModelSource(options.model);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
   // The tokenizer's file probe reads env.cacheDir and ignores the per-call cache_dir.
@@ -88,7 +83,7 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   const embedImages = async (images: RgbImage[]): Promise<Float32Array[]> => {
     const vectors: Float32Array[] = [];
     for (let i = 0; i < images.length; i += batchSize) {
-      const raws = images.slice(i, i + batchSize).map(toRawImage);
+      const raws = images.slice(i, i + batchSize).map((image) => toRawImage(RawImage, image));
       const inputs = await processor(raws);
       const { image_embeds } = (await visionModel(inputs)) as { image_embeds: Tensor };
       vectors.push(...normalisedRows(image_embeds));
@@ -115,7 +110,7 @@ function fulfilled<T>(result: PromiseSettledResult<T>): T {
   return result.value;
 }
 
-function toRawImage(image: RgbImage): RawImage {
+function toRawImage(Raw: typeof RawImage, image: RgbImage): RawImage {
   if (image.data.length !== image.width * image.height * 3) {
     throw new VisibleError(
       "image.invalid",
@@ -123,7 +118,7 @@ function toRawImage(image: RgbImage): RawImage {
       415,
     );
   }
-  return new RawImage(image.data, image.width, image.height, 3);
+  return new Raw(image.data, image.width, image.height, 3);
 }
 
 /** Splits a [batch, dim] output into unit-length rows (cosine similarity becomes a dot product). */
