@@ -132,6 +132,8 @@ export function App({ api: given }: AppProps) {
         onSeek={(seconds) => navigate({ ...route, t: seconds }, { replace: true })}
         onBack={closePlayer}
         backLabel={route.view === "search" ? "Back to results" : "Back to library"}
+        hrefOf={hrefOf}
+        onOpen={openHit}
       />
     );
   } else if (route.view === "search") {

@@ -4,56 +4,34 @@
  * "a red image", open the best moment and check the player is inside it. Any console error in
  * the page fails the test. Screenshots land in test-artifacts/web/.
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, type Browser } from "./support/browser";
 import { testFixtures } from "./support/fixtures";
-import { ensureWebBuild, REPO_ROOT, startServer, type RunningServer } from "./support/server";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-const ARTIFACTS = path.join(REPO_ROOT, "test-artifacts", "web");
+import { ensureWebBuild, startServer, type RunningServer } from "./support/server";
 
 let server: RunningServer;
-let context: BrowserContext;
-let profile: string;
+let browser: Browser;
 let page: Page;
+let problems: string[];
 let colourVideo: string;
 let redImage: string;
-const problems: string[] = [];
 
 beforeAll(async () => {
-  const [, fixtures] = await Promise.all([ensureWebBuild(), testFixtures(), mkdir(ARTIFACTS, { recursive: true })]);
+  const [, fixtures] = await Promise.all([ensureWebBuild(), testFixtures()]);
   ({ colourVideo, redImage } = fixtures);
   server = await startServer();
-  profile = await mkdtemp(path.join(tmpdir(), "vos-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: FLAGS,
-    viewport: { width: 1280, height: 820 },
-    deviceScaleFactor: 1,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console: ${message.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("requestfailed", (request) => {
-    // The player cancels range requests it no longer needs when it seeks: not a fault.
-    if (request.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
-  });
+  browser = await launchBrowser();
+  ({ page, problems } = browser);
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.stop();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
-const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+const shot = (name: string) => browser.shot(name);
 
 /** The player's position and readiness, read from the <video>. */
 const playerState = () =>

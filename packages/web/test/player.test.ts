@@ -1,12 +1,13 @@
 // @vitest-environment happy-dom
-/** The player's parts that need no server: the box overlay, the timeline and the address bar. */
+/** The player's parts that need no server: the box overlay and its labels, the timeline and the address bar. */
 import { createElement } from "react";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ObjectHit, SearchHit } from "../src/api/types";
+import type { DetectedObject, ObjectHit, SearchHit } from "../src/api/types";
 import { BoxLayer, displayedFrameRect } from "../src/components/BoxOverlay";
 import { searchBoxesAt } from "../src/components/Player";
 import { Timeline } from "../src/components/Timeline";
 import { apiBaseFrom } from "../src/api/client";
+import { objectBoxesAt, objectsAt, shownLabel } from "../src/objects/boxes";
 import { parseRoute, routeQuery } from "../src/lib/route";
 import { click, render, type Rendered } from "./support/react";
 
@@ -77,10 +78,94 @@ describe("box overlay", () => {
     expect(first!.style.top).toBe("20%");
     expect(first!.style.width).toBe("30%");
     expect(first!.style.height).toBe("40%");
-    expect(first!.getAttribute("aria-label")).toBe("Select person 93 %");
-    expect(second!.getAttribute("aria-label")).toBe("Select object");
+    expect(first!.getAttribute("aria-label")).toBe("person 0.93");
+    expect(second!.getAttribute("aria-label")).toBe("object");
+    expect(first!.getAttribute("aria-pressed")).toBe("false");
     click(second!);
     expect(selected).toBe("o2");
+  });
+
+  it("marks the selected box, tones and names boxes, and shows the score where there is room", () => {
+    const boxes = [
+      { id: "wide", x: 0.1, y: 0.5, width: 0.5, height: 0.3, label: "guest", score: 0.48, name: "guest 0.48 at 0:06", tone: "labelled" as const, title: "labelled guest" },
+      { id: "narrow", x: 0.7, y: 0.01, width: 0.05, height: 0.2, label: "person", score: 0.3, tone: "match" as const },
+    ];
+    rendered = render(createElement(BoxLayer, { boxes, frame: { left: 0, top: 0, width: 400, height: 300 }, selectedId: "narrow", onSelect: () => {} }));
+    const [wide, narrow] = Array.from(rendered.container.querySelectorAll<HTMLButtonElement>("button.box"));
+    expect(wide!.getAttribute("aria-label")).toBe("guest 0.48 at 0:06");
+    expect(wide!.title).toBe("labelled guest");
+    expect(wide!.className).toBe("box labelled");
+    // 200 px across: room for the score; 20 px: the label alone.
+    expect(wide!.querySelector(".box-label")!.textContent).toBe("guest 0.48");
+    expect(narrow!.querySelector(".box-label")!.textContent).toBe("person");
+    // 3 px from the top of the frame: the label goes inside the box, not above the picture.
+    expect(narrow!.className).toBe("box match selected label-inside");
+    expect(narrow!.getAttribute("aria-pressed")).toBe("true");
+  });
+
+  it("leaves the bottom of the player to the video's controls", () => {
+    const boxes = [
+      { id: "low", x: 0, y: 0.5, width: 0.2, height: 0.5 },
+      { id: "high", x: 0.5, y: 0, width: 0.2, height: 0.4 },
+      { id: "bottom", x: 0.8, y: 0.9, width: 0.1, height: 0.1 },
+    ];
+    // A 4:3 frame letterboxed 20 px from the element's top and bottom; 64 px of controls.
+    rendered = render(createElement(BoxLayer, { boxes, frame: { left: 0, top: 20, width: 400, height: 300 }, reserveBottom: 64, onSelect: () => {} }));
+    const hit = (id: string) => rendered!.container.querySelector<HTMLElement>(`[data-id="${id}"] .box-hit`)!.style.bottom;
+    // Clicks end 44 px above the frame's bottom edge (64 px above the element's).
+    expect(hit("low")).toBe("44px");
+    expect(hit("high")).toBe("");
+    expect(hit("bottom")).toBe("30px");
+  });
+});
+
+const detected = (id: string, timeSec: number, endSec: number, labels: DetectedObject["labels"] = [], score = 0.48): DetectedObject => ({
+  id,
+  videoId: "vid_a",
+  frameNo: timeSec,
+  timeSec,
+  endSec,
+  label: "person",
+  score,
+  box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 },
+  cropUrl: `/api/files/${id}.jpg`,
+  labels,
+});
+
+describe("object labels", () => {
+  it("names an object by a person's label over the detector's, and marks a probable one", () => {
+    expect(shownLabel(detected("a", 0, 3))).toEqual({ text: "person", label: "person", source: "detector" });
+    expect(shownLabel(detected("a", 0, 3, [{ label: "guest", polarity: "positive", source: "probable" }]))).toEqual({ text: "guest?", label: "guest", source: "probable" });
+    expect(shownLabel(detected("a", 0, 3, [{ label: "guest", polarity: "positive", source: "propagated" }])).text).toBe("guest");
+    // A label a person set wins over one carried from a near-duplicate, and a negative names nothing.
+    const both = detected("a", 0, 3, [
+      { label: "staff", polarity: "negative", source: "explicit" },
+      { label: "guest", polarity: "positive", source: "propagated" },
+      { label: "host", polarity: "positive", source: "explicit" },
+    ]);
+    expect(shownLabel(both)).toEqual({ text: "host", label: "host", source: "explicit" });
+    expect(shownLabel(detected("a", 0, 3, [{ label: "staff", polarity: "negative", source: "explicit" }])).text).toBe("person");
+  });
+
+  it("draws every object of the frame on screen, from its time to the next sampled frame", () => {
+    const objects = [detected("a", 0, 3), detected("b", 6, 9), detected("c", 6, 9, [{ label: "guest", polarity: "positive", source: "explicit" }], 0.9), detected("d", 9, 12)];
+    expect(objectsAt(objects, 0).map((o) => o.id)).toEqual(["a"]);
+    expect(objectsAt(objects, 4.5)).toEqual([]);
+    expect(objectsAt(objects, 5.9995).map((o) => o.id)).toEqual(["b", "c"]);
+    expect(objectsAt(objects, 8.99).map((o) => o.id)).toEqual(["b", "c"]);
+    expect(objectsAt(objects, 9).map((o) => o.id)).toEqual(["d"]);
+    // The end of the video still shows the last frame's objects.
+    expect(objectsAt(objects, 12).map((o) => o.id)).toEqual(["d"]);
+
+    const boxes = objectBoxesAt(objects, 6.5, new Set(["b"]));
+    expect(boxes.map((box) => [box.id, box.name, box.label, box.tone])).toEqual([
+      ["b", "person 0.48 at 0:06", "person", "match"],
+      ["c", "guest 0.90 at 0:06", "guest", "labelled"],
+    ]);
+    expect(boxes[0]).toMatchObject({ x: 0.1, y: 0.2, width: 0.3, height: 0.4, score: 0.48 });
+    expect(boxes[0]!.title).toBe("Detected person (48 % sure) · found by the search · click for similar objects");
+    const guessed = objectBoxesAt([detected("e", 0, 3, [{ label: "guest", polarity: "positive", source: "probable" }])], 1);
+    expect(guessed[0]).toMatchObject({ label: "guest?", name: "guest? 0.48 at 0:00", tone: "probable" });
   });
 });
 

@@ -13,7 +13,7 @@ export const similarSchema = z.object({
   mode: z
     .enum(["focused", "expanded"])
     .default("focused")
-    .describe("focused: neighbours of this object; expanded: neighbours of the mean of it and its best matches, plus objects with the same label"),
+    .describe("focused: neighbours of this object; expanded: also neighbours of the mean of it and its best matches, and objects with the same label (all at or above minScore)"),
   videoId: z.string().min(1).max(100).optional().describe("only look in this video"),
 });
 export type SimilarQuery = z.input<typeof similarSchema>;
@@ -55,6 +55,7 @@ export async function similar(svc: Services, tenantId: string, objectId: string,
   const names = new Set([object.label, ...(own.get(objectId) ?? []).filter((l) => l.polarity === "positive").map((l) => l.label)]);
   const labels = await Label.forObjects(svc.db, tenantId, matches.map((match) => match.id));
   const kept = matches
+    .filter((match) => match.score >= options.minScore)
     .filter((match) => !(labels.get(match.id) ?? []).some((l) => l.polarity === "negative" && names.has(l.label)))
     .sort((a, b) => b.score - a.score)
     .slice(0, options.limit);

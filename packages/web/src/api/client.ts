@@ -1,4 +1,4 @@
-import type { SearchFilters, SearchHit, UploadedPart, UploadTarget, VideoView } from "./types";
+import type { DetectedObject, LabelInput, LabelResult, ObjectHit, SearchFilters, SearchHit, SimilarQuery, UploadedPart, UploadTarget, VideoView } from "./types";
 
 /** An answer from the API that is not a success, with the API's `{ code, message }`. */
 export class ApiError extends Error {
@@ -134,5 +134,18 @@ export function createApiClient(options: ApiClientOptions = {}) {
       if (filters.limit) form.append("limit", String(filters.limit));
       return request<{ hits: SearchHit[] }>("/search/image", { method: "POST", body: form, ...(signal ? { signal } : {}) }).then((r) => r.hits);
     },
+
+    /** A video's objects with their labels; `probable: false` skips the neighbour vote (cheaper). */
+    listObjects: (videoId: string, options: { probable?: boolean } = {}, signal?: AbortSignal) =>
+      request<{ objects: DetectedObject[] }>(
+        `/videos/${encodeURIComponent(videoId)}/objects${options.probable === false ? "?probable=false" : ""}`,
+        signal ? { signal } : {},
+      ).then((r) => r.objects),
+    similarObjects: (objectId: string, query: SimilarQuery, signal?: AbortSignal) =>
+      request<{ hits: ObjectHit[] }>(`/objects/${encodeURIComponent(objectId)}/similar`, json(query, signal ? { signal } : {})).then((r) => r.hits),
+    setLabel: (objectId: string, input: LabelInput) =>
+      request<LabelResult>(`/objects/${encodeURIComponent(objectId)}/labels`, json(input, { method: "PUT" })),
+    removeLabel: (objectId: string, label: string) =>
+      request<{ removed: boolean }>(`/objects/${encodeURIComponent(objectId)}/labels/${encodeURIComponent(label)}`, { method: "DELETE" }),
   };
 }

@@ -71,14 +71,21 @@ export interface FrameHit extends HitBase {
   kind: "frame";
 }
 
+/** A box on a frame, normalised to the frame (0-1), x/y = top left. */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 /** An object the detector found in a frame; its thumbnail is the crop. */
 export interface ObjectHit extends HitBase {
   kind: "object";
   objectId: string;
   label: string;
   detectorScore: number;
-  /** Normalised to the frame (0-1), x/y = top left. */
-  box: { x: number; y: number; w: number; h: number };
+  box: Box;
   /** The words of the query named this object's label. */
   labelMatch: boolean;
 }
@@ -96,4 +103,56 @@ export interface SearchFilters {
   /** Moments, objects or both (the API's default). */
   kinds?: HitKind[];
   limit?: number;
+}
+
+export type LabelPolarity = "positive" | "negative";
+
+/** Set by a person, carried to a near-duplicate, or voted by the nearest labelled objects. */
+export type LabelSource = "explicit" | "propagated" | "probable";
+
+export interface ObjectLabel {
+  label: string;
+  polarity: LabelPolarity;
+  source: LabelSource;
+}
+
+/** An object the detector found in a video (`GET /videos/{id}/objects`). */
+export interface DetectedObject {
+  /** `<videoId>#o<frameNo>.<k>`: URL-encode it in paths. */
+  id: string;
+  videoId: string;
+  frameNo: number;
+  /** On screen from `timeSec` until `endSec` (the next sampled frame). */
+  timeSec: number;
+  endSec: number;
+  /** The detector's label and confidence. */
+  label: string;
+  score: number;
+  box: Box;
+  cropUrl: string;
+  labels: ObjectLabel[];
+}
+
+/** "focused": neighbours of the object; "expanded": neighbours of it and its best matches, plus the same label. */
+export type SimilarMode = "focused" | "expanded";
+
+export interface SimilarQuery {
+  minScore: number;
+  mode: SimilarMode;
+  limit?: number;
+  /** Only look in this video. */
+  videoId?: string;
+}
+
+export interface LabelInput {
+  label: string;
+  polarity: LabelPolarity;
+  /** Positive labels also go to the object's near-duplicates. */
+  propagate: boolean;
+}
+
+export interface LabelResult {
+  label: ObjectLabel;
+  /** Near-duplicates the positive label was carried to. */
+  propagatedTo: string[];
 }

@@ -91,3 +91,23 @@ export const FilmIcon = (props: IconProps) => (
     <path d="M7 4v16M17 4v16M3 9h4M3 15h4M17 9h4M17 15h4" />
   </Icon>
 );
+
+export const CheckIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="m5 12.5 4.5 4.5L19 7.5" />
+  </Icon>
+);
+
+export const TagIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="M3 12V4a1 1 0 0 1 1-1h8l9 9-9 9z" />
+    <circle cx="8" cy="8" r="1.5" />
+  </Icon>
+);
+
+export const BoxesIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <rect x="3" y="5" width="9" height="12" rx="1" />
+    <rect x="14" y="9" width="7" height="8" rx="1" />
+  </Icon>
+);

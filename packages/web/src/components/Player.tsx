@@ -1,14 +1,18 @@
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { ApiError, messageOf, type ApiClient } from "../api/client";
-import { hitKey, type ObjectHit, type SearchHit, type VideoView } from "../api/types";
+import { hitKey, type DetectedObject, type ObjectHit, type SearchHit, type VideoView } from "../api/types";
 import { formatBytes, formatDuration, formatRange, formatScore, formatTime, plural } from "../lib/format";
+import { objectBoxesAt } from "../objects/boxes";
+import { createSimilarStore } from "../objects/similar-store";
+import { useVideoObjects } from "../objects/use-objects";
 import { BoxOverlay, type OverlayBox } from "./BoxOverlay";
-import { BackIcon } from "./Icons";
+import { BackIcon, BoxesIcon } from "./Icons";
+import { SimilarPanel } from "./SimilarPanel";
 import { Timeline } from "./Timeline";
 import { playable } from "./VideoList";
 
 export interface PlayerProps {
-  api: Pick<ApiClient, "getVideo" | "resolve">;
+  api: Pick<ApiClient, "getVideo" | "resolve" | "listObjects" | "similarObjects" | "setLabel" | "removeLabel">;
   videoId: string;
   /** Where to start, seconds (from `t` in the address bar). */
   t?: number;
@@ -22,12 +26,18 @@ export interface PlayerProps {
   onSeek(seconds: number): void;
   onBack(): void;
   backLabel: string;
+  /** A link to a similar object's moment (`?v=&t=`), and opening it in the player. */
+  hrefOf(hit: SearchHit): string;
+  onOpen(hit: SearchHit): void;
   /**
-   * Boxes to draw at a time. By default: the objects of the current search shown while their
-   * frame is on screen; a caller can give every detected object of the frame instead.
+   * Boxes to draw at a time, instead of the default: every object the detector found on the
+   * frame on screen, with the current search's objects highlighted.
    */
   boxesAt?(seconds: number): readonly OverlayBox[];
 }
+
+/** Pixels at the bottom of the player left to the video's own controls (boxes do not take clicks there). */
+const CONTROLS_HEIGHT = 64;
 
 /** The current search's objects in this video whose frame covers `seconds`. */
 export function searchBoxesAt(hits: readonly SearchHit[], seconds: number): OverlayBox[] {
@@ -36,8 +46,22 @@ export function searchBoxesAt(hits: readonly SearchHit[], seconds: number): Over
     .map((hit) => ({ id: hit.objectId, x: hit.box.x, y: hit.box.y, width: hit.box.w, height: hit.box.h, label: hit.label, score: hit.detectorScore }));
 }
 
+/** A search's object hit as a detected object, for a box drawn before the video's objects arrive. */
+const objectOfHit = (hit: ObjectHit): DetectedObject => ({
+  id: hit.objectId,
+  videoId: hit.videoId,
+  frameNo: hit.frameNo,
+  timeSec: hit.timeSec,
+  endSec: hit.end,
+  label: hit.label,
+  score: hit.detectorScore,
+  box: hit.box,
+  cropUrl: hit.thumbnailUrl,
+  labels: [],
+});
+
 /** Plays a video from a moment, with the search's moments on a timeline and in a list. */
-export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onBack, backLabel, boxesAt }: PlayerProps) {
+export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onBack, backLabel, hrefOf, onOpen, boxesAt }: PlayerProps) {
   const listed = videos.find((video) => video.id === videoId);
   const [fetched, setFetched] = useState<VideoView>();
   const [loadError, setLoadError] = useState<string>();
@@ -79,7 +103,50 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
   const byTime = useMemo(() => [...mine].sort((a, b) => a.start - b.start), [mine]);
   const previous = [...byTime].reverse().find((hit) => hit.start < current - 0.5);
   const next = byTime.find((hit) => hit.start > current + 0.05);
-  const boxes = useMemo(() => (boxesAt ? boxesAt(current) : searchBoxesAt(mine, current)), [boxesAt, mine, current]);
+
+  // Every detected object of the frame on screen; the search's objects stand out.
+  const objects = useVideoObjects(api, videoId, video?.status === "ready");
+  const [showBoxes, setShowBoxes] = useState(true);
+  const matches = useMemo(() => new Set(mine.flatMap((hit) => (hit.kind === "object" ? [hit.objectId] : []))), [mine]);
+  const boxes = useMemo(() => {
+    if (!showBoxes) return [];
+    if (boxesAt) return boxesAt(current);
+    const drawn = objectBoxesAt(objects.objects, current, matches);
+    const known = new Set(drawn.map((box) => box.id));
+    const searched = searchBoxesAt(mine, current).filter((box) => !known.has(box.id));
+    return [...drawn, ...searched.map((box) => ({ ...box, tone: "match" as const }))];
+  }, [showBoxes, boxesAt, objects.objects, matches, mine, current]);
+
+  // Click a box: the similar-objects panel.
+  const similar = useMemo(() => createSimilarStore(api), [api]);
+  const panel = useSyncExternalStore(similar.subscribe, similar.getSnapshot);
+  const stage = useRef<HTMLDivElement>(null);
+  const { refresh: refreshObjects } = objects;
+  useEffect(() => () => similar.close(), [similar]);
+  // Labels changed in the panel: fetch the boxes' labels again ...
+  useEffect(() => {
+    if (panel.revision > 0) refreshObjects();
+  }, [panel.revision, refreshObjects]);
+  // ... and give the panel the clicked object's new labels (probable ones come from here).
+  useEffect(() => {
+    const open = similar.getSnapshot().object;
+    const fresh = open ? objects.objects.find((object) => object.id === open.id) : undefined;
+    if (fresh) similar.update(fresh);
+  }, [objects.objects, similar]);
+  const selectBox = (box: OverlayBox) => {
+    const object = objects.objects.find((candidate) => candidate.id === box.id);
+    const hit = mine.find((candidate): candidate is ObjectHit => candidate.kind === "object" && candidate.objectId === box.id);
+    if (object ?? hit) void similar.open(object ?? objectOfHit(hit!));
+  };
+  const closePanel = useCallback(() => {
+    const id = similar.getSnapshot().object?.id;
+    similar.close();
+    // Back to the box it came from, else the player.
+    const box = id ? Array.from(stage.current?.querySelectorAll<HTMLElement>("[data-id]") ?? []).find((element) => element.dataset.id === id) : undefined;
+    (box ?? stage.current?.querySelector<HTMLElement>("video"))?.focus();
+  }, [similar]);
+  const panelVideo = panel.object ? (panel.object.videoId === video?.id ? video : videos.find((candidate) => candidate.id === panel.object!.videoId)) : undefined;
+  const labelsHere = useMemo(() => [...new Set(objects.objects.flatMap((object) => object.labels.map((label) => label.label)))], [objects.objects]);
 
   const seek = (seconds: number) => {
     if (element && metadata) element.currentTime = seconds;
@@ -95,15 +162,26 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
         <button type="button" className="button subtle" onClick={onBack}>
           <BackIcon width={18} height={18} /> {backLabel}
         </button>
+        {objects.objects.length ? (
+          <div className="player-tools">
+            <span className="muted small player-hint">
+              {plural(objects.objects.length, "object")}
+              {showBoxes ? " · click a box for similar ones" : ""}
+            </span>
+            <button type="button" className="button small" aria-pressed={showBoxes} onClick={() => setShowBoxes((on) => !on)} title="Show or hide the detected objects' boxes">
+              <BoxesIcon width={16} height={16} /> Boxes
+            </button>
+          </div>
+        ) : null}
       </div>
       {loadError ? (
         <p className="notice error" role="alert">
           {loadError}
         </p>
       ) : null}
-      <div className="player-layout">
+      <div className={`player-layout${panel.object ? " with-panel" : ""}`}>
         <div className="player-main">
-          <div className="player-stage">
+          <div className="player-stage" ref={stage}>
             {src ? (
               <video
                 key={videoId}
@@ -132,8 +210,13 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
                 {video ? (video.status === "uploading" ? "The file has not finished uploading." : video.status === "failed" ? "This video failed to process and cannot be played." : "Loading…") : loadError ? "" : "Loading…"}
               </div>
             )}
-            <BoxOverlay video={element} boxes={boxes} />
+            <BoxOverlay video={element} boxes={boxes} onSelect={selectBox} {...(panel.object ? { selectedId: panel.object.id } : {})} reserveBottom={src ? CONTROLS_HEIGHT : 0} />
           </div>
+          {objects.error ? (
+            <p className="notice error" role="alert">
+              The objects of this video could not be loaded: {objects.error}
+            </p>
+          ) : null}
           {mediaError ? (
             <p className="notice error" role="alert">
               {mediaError}
@@ -170,34 +253,46 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
             </section>
           ) : null}
         </div>
-        <aside className="card moments" aria-labelledby="moments-title">
-          <h2 id="moments-title" className="section-title">
-            Moments{searchLabel ? <span className="muted"> for {searchLabel}</span> : null}
-          </h2>
-          {mine.length === 0 ? (
-            <p className="muted small">{searchLabel ? "The search found nothing in this video." : "Search to mark moments in this video."}</p>
-          ) : (
-            <ol className="moment-list">
-              {mine.map((hit, rank) => {
-                const active = current >= hit.start && current <= hit.end;
-                return (
-                  <li key={hitKey(hit)}>
-                    <button type="button" className={`moment${active ? " active" : ""}`} onClick={() => seek(hit.timeSec)} aria-current={active || undefined}>
-                      <img src={api.resolve(hit.thumbnailUrl)} alt="" loading="lazy" />
-                      <span className="moment-text">
-                        <span>
-                          #{rank + 1} · {formatRange(hit.start, hit.end)}
-                          {hit.kind === "object" ? <span className="moment-label"> · {hit.label}</span> : null}
+        {panel.object ? (
+          <SimilarPanel
+            store={similar}
+            resolveUrl={api.resolve}
+            hrefOf={hrefOf}
+            onOpen={onOpen}
+            onClose={closePanel}
+            suggestions={labelsHere}
+            {...(panelVideo ? { videoTitle: panelVideo.title } : {})}
+          />
+        ) : (
+          <aside className="card moments" aria-labelledby="moments-title">
+            <h2 id="moments-title" className="section-title">
+              Moments{searchLabel ? <span className="muted"> for {searchLabel}</span> : null}
+            </h2>
+            {mine.length === 0 ? (
+              <p className="muted small">{searchLabel ? "The search found nothing in this video." : "Search to mark moments in this video."}</p>
+            ) : (
+              <ol className="moment-list">
+                {mine.map((hit, rank) => {
+                  const active = current >= hit.start && current <= hit.end;
+                  return (
+                    <li key={hitKey(hit)}>
+                      <button type="button" className={`moment${active ? " active" : ""}`} onClick={() => seek(hit.timeSec)} aria-current={active || undefined}>
+                        <img src={api.resolve(hit.thumbnailUrl)} alt="" loading="lazy" />
+                        <span className="moment-text">
+                          <span>
+                            #{rank + 1} · {formatRange(hit.start, hit.end)}
+                            {hit.kind === "object" ? <span className="moment-label"> · {hit.label}</span> : null}
+                          </span>
+                          <span className="muted small">score {formatScore(hit.score)}</span>
                         </span>
-                        <span className="muted small">score {formatScore(hit.score)}</span>
-                      </span>
-                    </button>
-                  </li>
-                );
-              })}
-            </ol>
-          )}
-        </aside>
+                      </button>
+                    </li>
+                  );
+                })}
+              </ol>
+            )}
+          </aside>
+        )}
       </div>
     </div>
   );

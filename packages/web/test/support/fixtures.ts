@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(HERE, "../../../..");
 const CORE_SUPPORT = path.join(REPO_ROOT, "packages/core/test/support");
+const CLI_SUPPORT = path.join(REPO_ROOT, "packages/cli/test/support");
 
 export interface Fixtures {
   /** The 20 s colour video: red 0-5 s, green 5-10 s, blue 10-15 s, a test pattern 15-20 s. */
@@ -36,4 +37,25 @@ export function testFixtures(): Promise<Fixtures> {
     });
   });
   return pending;
+}
+
+let photos: Promise<string> | undefined;
+
+/**
+ * The 12 s video of real photographs (packages/cli/test/support/photo-video.ts), 640x480: a
+ * party of people 0-3 s, dark blue 3-6 s, the party again 6-9 s, a 3D figure 9-12 s. The
+ * built-in detector finds the people in it.
+ */
+export function photoVideoFixture(): Promise<string> {
+  photos ??= new Promise<string>((resolve, reject) => {
+    const script = [
+      `const { photoVideo } = await import(${JSON.stringify(path.join(CLI_SUPPORT, "photo-video.ts"))});`,
+      "process.stdout.write(await photoVideo());",
+    ].join("\n");
+    execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: REPO_ROOT, timeout: 300_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`could not make the photo video: ${error.message}\n${stderr}`));
+      resolve(stdout.trim());
+    });
+  });
+  return photos;
 }

@@ -1,0 +1,71 @@
+import type { DetectedObject, LabelSource, ObjectLabel } from "../api/types";
+import type { OverlayBox } from "../components/BoxOverlay";
+import { formatScore, formatTime } from "../lib/format";
+
+export interface ShownLabel {
+  /** What the box says: the label, with "?" when it is only probable. */
+  text: string;
+  label: string;
+  source: LabelSource | "detector";
+}
+
+const positive = (labels: readonly ObjectLabel[], source: LabelSource) => labels.find((label) => label.polarity === "positive" && label.source === source);
+
+/**
+ * An object's name: a label a person gave it (or that was carried to it from a near-duplicate)
+ * over the detector's; a probable label, voted by its labelled neighbours, marked "guest?".
+ */
+export function shownLabel(object: { label: string; labels: readonly ObjectLabel[] }): ShownLabel {
+  const given = positive(object.labels, "explicit") ?? positive(object.labels, "propagated");
+  if (given) return { text: given.label, label: given.label, source: given.source };
+  const guess = positive(object.labels, "probable");
+  if (guess) return { text: `${guess.label}?`, label: guess.label, source: "probable" };
+  return { text: object.label, label: object.label, source: "detector" };
+}
+
+/** Seeking lands a hair before a frame's time: count that as on it. */
+const EPSILON = 0.001;
+
+/**
+ * The objects on screen at `seconds`: each from its frame's time until the next sampled frame
+ * (`endSec`). The last frame's objects stay on at the very end of the video.
+ */
+export function objectsAt<T extends Pick<DetectedObject, "timeSec" | "endSec">>(objects: readonly T[], seconds: number): T[] {
+  let last = 0;
+  for (const object of objects) last = Math.max(last, object.endSec);
+  return objects.filter((object) => seconds >= object.timeSec - EPSILON && (seconds < object.endSec || (object.endSec >= last && seconds <= last + 0.5)));
+}
+
+/** "person 0.48 at 0:06": what a box's button is called. */
+export function objectName(object: Pick<DetectedObject, "label" | "score" | "timeSec"> & { labels: readonly ObjectLabel[] }): string {
+  return `${shownLabel(object).text} ${formatScore(object.score)} at ${formatTime(object.timeSec)}`;
+}
+
+/**
+ * The boxes to draw at `seconds`: every detected object on screen, named by its label, with
+ * the current search's objects (`matches`) standing out.
+ */
+export function objectBoxesAt(objects: readonly DetectedObject[], seconds: number, matches: ReadonlySet<string> = new Set()): OverlayBox[] {
+  return objectsAt(objects, seconds).map((object) => {
+    const shown = shownLabel(object);
+    const match = matches.has(object.id);
+    const about = [
+      `Detected ${object.label} (${Math.round(object.score * 100)} % sure)`,
+      shown.source === "detector" ? "" : shown.source === "probable" ? `probably ${shown.label}` : `labelled ${shown.label}`,
+      match ? "found by the search" : "",
+      "click for similar objects",
+    ];
+    return {
+      id: object.id,
+      x: object.box.x,
+      y: object.box.y,
+      width: object.box.w,
+      height: object.box.h,
+      label: shown.text,
+      score: object.score,
+      name: objectName(object),
+      title: about.filter(Boolean).join(" · "),
+      ...(match ? { tone: "match" as const } : shown.source === "probable" ? { tone: "probable" as const } : shown.source !== "detector" ? { tone: "labelled" as const } : {}),
+    };
+  });
+}
