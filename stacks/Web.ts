@@ -9,13 +9,13 @@ import { suppress } from "./nag.js";
 import { Storage } from "./Storage.js";
 
 /**
- * How the web UI is packaged. Normally SST runs `npm run build` in packages/web with the API's
- * URL in VITE_API_URL. With VOS_SKIP_WEB_BUILD=1 (offline synth, stack tests) nothing is built:
+ * How the web UI is packaged. Normally SST runs `npm run build:site` in packages/web with the
+ * API's URL in VITE_API_URL, into dist-site/ (dist/ stays the local build `vos serve` serves). With VOS_SKIP_WEB_BUILD=1 (offline synth, stack tests) nothing is built:
  * an existing packages/web/dist is used as it is, else a one-page placeholder.
  */
 export function webSource(root: string, env: NodeJS.ProcessEnv = process.env) {
   const skip = ["1", "true", "yes"].includes((env.VOS_SKIP_WEB_BUILD ?? "").toLowerCase());
-  if (!skip) return { path: "packages/web", buildCommand: "npm run build", buildOutput: "dist" } as const;
+  if (!skip) return { path: "packages/web", buildCommand: "npm run build:site", buildOutput: "dist-site" } as const;
   const built = path.join(root, "packages/web/dist/index.html");
   return { path: fs.existsSync(built) ? "packages/web/dist" : "stacks/web-placeholder" } as const;
 }

@@ -54,7 +54,7 @@ describe("a killed ingest resumes after a restart", () => {
     const [video] = await Video.list(runtime.services, "local");
     const before = (await Job.latestForVideos(runtime.services.db, [video!.id])).get(video!.id)!;
     expect(before).toMatchObject({ status: "running", attempts: 1 });
-    expect(before.checkpoint).toBeGreaterThanOrEqual(5);
+    expect(before.checkpoint).toBeGreaterThanOrEqual(2); // three batches of one or more frames
     expect(before.checkpoint).toBeLessThan(79);
     await runtime.close();
 
