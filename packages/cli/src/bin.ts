@@ -4,6 +4,7 @@ import { errorMessage, isVisibleError } from "@vos/core";
 import { ApiError } from "./client.js";
 import { ingest } from "./commands/ingest.js";
 import { label, objects, similar } from "./commands/objects.js";
+import { retry } from "./commands/retry.js";
 import { search } from "./commands/search.js";
 import { serve } from "./commands/serve.js";
 import { remove, videos } from "./commands/videos.js";
@@ -114,6 +115,17 @@ program
   .description("list videos with their status")
   .option("--json", "print JSON", false)
   .action(async (options: { json: boolean }) => withClient(false, ({ client }) => videos(client, options)));
+
+program
+  .command("retry")
+  .description("process a failed video again from its stored upload (a new job with fresh attempts)")
+  .argument("<id>", "video id")
+  .option("--wait", "wait until it is ready or failed", false)
+  .option("--json", "print the video as JSON", false)
+  .action(async (id: string, options: { wait: boolean; json: boolean }) => {
+    const video = await withClient(options.wait, ({ client }) => retry(client, id, options));
+    if (video.status === "failed") process.exitCode = 1;
+  });
 
 program
   .command("delete")

@@ -33,13 +33,16 @@ export const contentTypeOf = (file: string) => CONTENT_TYPES[path.extname(file).
 
 /**
  * The HTTP API from the CLI's side. `fetch` is either the network (VOS_API_URL) or the Hono
- * app's own `fetch` in this process: one client, whichever runtime answers.
+ * app's own `fetch` in this process: one client, whichever runtime answers. `token` (VOS_API_TOKEN)
+ * goes with every request as a bearer token.
  */
-export function createClient(baseUrl: string, fetch: Fetch) {
+export function createClient(baseUrl: string, fetch: Fetch, token?: string) {
   const url = (p: string) => new URL(p, baseUrl).toString();
 
   async function call<T>(method: string, p: string, init: { json?: unknown; body?: RequestInit["body"]; headers?: Record<string, string> } = {}): Promise<T> {
-    const headers: Record<string, string> = { ...init.headers };
+    // The token goes to the API only, never to another origin (a presigned storage URL).
+    const ours = new URL(url(p)).origin === new URL(baseUrl).origin;
+    const headers: Record<string, string> = { ...(token && ours ? { authorization: `Bearer ${token}` } : {}), ...init.headers };
     let body = init.body;
     if (init.json !== undefined) {
       headers["content-type"] = "application/json";
@@ -71,6 +74,7 @@ export function createClient(baseUrl: string, fetch: Fetch) {
     health: () => call<{ status: string; model: string }>("GET", "/api/health"),
     listVideos: () => call<{ videos: Video.VideoView[] }>("GET", "/api/videos?limit=500").then((r) => r.videos),
     getVideo: (id: string) => call<Video.VideoView>("GET", `/api/videos/${encodeURIComponent(id)}`),
+    retryVideo: (id: string) => call<Video.VideoView>("POST", `/api/videos/${encodeURIComponent(id)}/retry`),
     deleteVideo: (id: string) => call<{ deleted: string; vectors: number; files: number }>("DELETE", `/api/videos/${encodeURIComponent(id)}`),
     objects: (videoId: string) =>
       call<{ objects: Label.LabelledObject[] }>("GET", `/api/videos/${encodeURIComponent(videoId)}/objects`).then((r) => r.objects),

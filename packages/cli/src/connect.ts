@@ -12,7 +12,12 @@ export interface Connection {
 
 /** The local API: the Hono app over the embedded runtime, with the files route for thumbnails. */
 export function localApi(runtime: EmbeddedRuntime) {
-  return createApi({ services: runtime.services, tenantOf: () => runtime.config.tenant, serveFiles: true });
+  return createApi({
+    services: runtime.services,
+    tenantOf: () => runtime.config.tenant,
+    serveFiles: true,
+    ...(runtime.config.apiToken ? { apiToken: runtime.config.apiToken } : {}),
+  });
 }
 
 /**
@@ -22,6 +27,9 @@ export function localApi(runtime: EmbeddedRuntime) {
  */
 export async function connect(options: { workers: boolean; env?: NodeJS.ProcessEnv }): Promise<Connection> {
   const env = options.env ?? process.env;
+  // Sent as a bearer token: a server started with VOS_API_TOKEN needs it, and so does the
+  // in-process API, which reads the same variable.
+  const token = env.VOS_API_TOKEN?.trim() || undefined;
   const remote = env.VOS_API_URL?.trim();
   if (remote) {
     let base: URL;
@@ -30,7 +38,7 @@ export async function connect(options: { workers: boolean; env?: NodeJS.ProcessE
     } catch {
       throw new Error(`VOS_API_URL=${JSON.stringify(remote)} is not a URL: set it like http://localhost:3000, or unset it to run without a server.`);
     }
-    return { client: createClient(base.toString(), (request) => fetch(request)), close: async () => {} };
+    return { client: createClient(base.toString(), (request) => fetch(request), token), close: async () => {} };
   }
   const config: Config = loadConfig(env);
   // Commands print results on stdout: keep routine logs quiet unless a level was asked for.
@@ -40,7 +48,7 @@ export async function connect(options: { workers: boolean; env?: NodeJS.ProcessE
   // URLs in results point where `vos serve` on this data folder answers.
   const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/`;
   return {
-    client: createClient(base, async (request) => app.fetch(request)),
+    client: createClient(base, async (request) => app.fetch(request), token),
     runtime,
     close: () => runtime.close(),
   };

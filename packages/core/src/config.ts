@@ -45,6 +45,11 @@ const schema = z.object({
   VOS_DATA_DIR: z.string().min(1).default(".vos").describe("data folder: database, uploads, thumbnails"),
   PORT: integer(1, 65535).default(3000).describe("HTTP port of `vos serve`"),
   VOS_HOST: z.string().min(1).default("127.0.0.1").describe("interface `vos serve` listens on (0.0.0.0 for all)"),
+  VOS_API_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,512}$/, "expected 16 to 512 printable characters without spaces")
+    .optional()
+    .describe("when set, the API needs `Authorization: Bearer <token>` (all but /api/health); the CLI sends it too"),
   VOS_TENANT: SHARED_SETTINGS.VOS_TENANT,
   VOS_CLIP_MODEL: SHARED_SETTINGS.VOS_CLIP_MODEL,
   VOS_DETECTOR: z.string().min(1).default("centernet").describe("object detector: centernet (built in), a transformers.js model id or folder, or off"),
@@ -71,6 +76,8 @@ export type Config = {
   dataDir: string;
   port: number;
   host: string;
+  /** Bearer token the API requires; undefined: no token (the default, for a loopback-only server). */
+  apiToken: string | undefined;
   tenant: string;
   clipModel: string;
   detector: { model: string; threshold: number; maxObjects: number } | undefined;
@@ -91,7 +98,8 @@ export type Config = {
 export const CONFIG_SETTINGS = Object.entries(schema.shape).map(([name, field]) => ({
   name,
   description: field.description ?? "",
-  default: (field as z.ZodDefault<z.ZodTypeAny>).def.defaultValue as unknown,
+  /** undefined: optional, unset by default. */
+  default: field instanceof z.ZodDefault ? (field.def.defaultValue as unknown) : undefined,
 }));
 
 /** Validates the environment; a wrong value stops start-up with a message that names it. */
@@ -101,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir: path.resolve(cwd, c.VOS_DATA_DIR),
     port: c.PORT,
     host: c.VOS_HOST,
+    apiToken: c.VOS_API_TOKEN,
     tenant: c.VOS_TENANT,
     clipModel: c.VOS_CLIP_MODEL,
     detector: c.VOS_DETECTOR === "off" || c.VOS_MAX_OBJECTS === 0 ? undefined : { model: c.VOS_DETECTOR, threshold: c.VOS_DETECT_THRESHOLD, maxObjects: c.VOS_MAX_OBJECTS },

@@ -27,6 +27,8 @@ describe("configuration", () => {
     ["VOS_DEDUP", "maybe"],
     ["VOS_WORKERS", "1.5"],
     ["VOS_LOG_LEVEL", "loud"],
+    ["VOS_API_TOKEN", "short"],
+    ["VOS_API_TOKEN", "has spaces in the middle"],
   ])("stops on %s=%s with a message naming the setting", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(expect.objectContaining({ code: "config.invalid", message: expect.stringContaining(`${name}=`) }));
   });
@@ -34,7 +36,9 @@ describe("configuration", () => {
   it("is documented in the README, every setting with its default", async () => {
     const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
     for (const setting of CONFIG_SETTINGS) {
-      expect(readme).toMatch(new RegExp(`\\| \`${setting.name}\` \\| \`${String(setting.default).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\` \\|`));
+      // An optional setting (no default) reads "(unset)" in the table.
+      const shown = setting.default === undefined ? "\\(unset\\)" : `\`${String(setting.default).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\``;
+      expect(readme).toMatch(new RegExp(`\\| \`${setting.name}\` \\| ${shown} \\|`));
     }
   });
 });

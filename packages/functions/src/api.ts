@@ -4,27 +4,14 @@
  * presigned S3 URLs, and uploads go straight to S3.
  */
 import { lambdaRuntime } from "@vos/core/cloud";
-import { Hono } from "hono";
 import { handle, type LambdaContext, type LambdaEvent } from "hono/aws-lambda";
-import { cors } from "hono/cors";
 import { createApi } from "./api/app.js";
 
 async function build() {
   const runtime = await lambdaRuntime("api");
-  const app = new Hono();
   const origins = runtime.config.webOrigins;
-  if (origins) {
-    app.use(
-      "/api/*",
-      cors({
-        origin: origins.includes("*") ? "*" : origins,
-        allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allowHeaders: ["content-type", "content-range", "authorization"],
-        maxAge: 600,
-      }),
-    );
-  }
-  app.route("/", createApi({ services: runtime.services, tenantOf: () => runtime.config.tenant }));
+  // CORS for the StaticSite's origin (VOS_WEB_ORIGIN): the web app is served from elsewhere.
+  const app = createApi({ services: runtime.services, tenantOf: () => runtime.config.tenant, ...(origins ? { corsOrigins: origins } : {}) });
   return handle(app);
 }
 

@@ -44,6 +44,7 @@ describe("HTTP API", () => {
         "/videos",
         "/videos/{id}",
         "/videos/{id}/complete",
+        "/videos/{id}/retry",
         "/videos/{id}/upload",
         "/videos/{id}/objects",
         "/objects/{objectId}/similar",

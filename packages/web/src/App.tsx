@@ -167,6 +167,7 @@ export function App({ api: given }: AppProps) {
         queue={queue}
         videos={videos}
         deleteVideo={api.deleteVideo}
+        retryVideo={api.retryVideo}
         onOpen={(video) => navigate({ ...route, v: video.id, t: undefined })}
         onSearchIn={(video) => {
           navigate({ ...route, view: "search", video: video.id, v: undefined, t: undefined });

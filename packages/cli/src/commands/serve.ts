@@ -38,7 +38,10 @@ export function mountWebApp(app: ReturnType<typeof localApi>, dist: string = WEB
   const none = async () => {};
   app.on(["GET", "HEAD"], "*", async (c, next) => {
     if (c.req.path === "/api" || c.req.path.startsWith("/api/")) return next();
-    if (!existsSync(index)) return c.html(MISSING_BUILD, 503, { "cache-control": "no-store" });
+    if (!existsSync(index)) {
+      // Its one inline style block is all this page needs.
+      return c.html(MISSING_BUILD, 503, { "cache-control": "no-store", "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" });
+    }
     handlers ??= {
       files: serveStatic({ root: dist, precompressed: true }),
       shell: serveStatic({ root: dist, path: "index.html", precompressed: true }),

@@ -12,6 +12,13 @@ export class VideoWrongState extends VisibleError {
   }
 }
 
+/** Only a failed video whose uploaded file is still stored can be processed again. */
+export class VideoNotRetryable extends VisibleError {
+  constructor(id: string, reason: string) {
+    super("video.not_retryable", `Video '${id}' cannot be retried: ${reason}`, 409);
+  }
+}
+
 export const uploadErrors = {
   empty: () => new VisibleError("upload.empty", "The file is empty (0 bytes): choose a video file.", 400),
   tooLarge: (size: number, max: number) =>

@@ -6,10 +6,10 @@ import * as Job from "../job/index.js";
 import type { Services } from "../services.js";
 import { createId } from "../util/id.js";
 import { vectorId } from "../vector/vector-index.js";
-import { uploadErrors, VideoNotFound, VideoWrongState } from "./errors.js";
+import { uploadErrors, VideoNotFound, VideoNotRetryable, VideoWrongState } from "./errors.js";
 import { VIDEO_STATUSES, videoTable, type VideoRow } from "./video.sql.js";
 
-export { VideoNotFound, VideoWrongState, uploadErrors } from "./errors.js";
+export { VideoNotFound, VideoNotRetryable, VideoWrongState, uploadErrors } from "./errors.js";
 export { videoTable, VIDEO_STATUSES, type VideoRow, type VideoStatus } from "./video.sql.js";
 
 const VIDEO_TYPE = /^(video\/[a-z0-9.+-]+|application\/octet-stream)$/i;
@@ -63,12 +63,13 @@ export const viewSchema = z.object({
     .nullable()
     .describe("the latest processing job, with per-stage progress"),
   playbackUrl: z.string().nullable().describe("URL to play the uploaded file (HTTP Range locally, presigned on AWS)"),
+  retryable: z.boolean().describe("failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again"),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type VideoView = z.infer<typeof viewSchema>;
 
-export function view(row: VideoRow, job?: Job.JobRow, playbackUrl: string | null = null): VideoView {
+export function view(row: VideoRow, job?: Job.JobRow, playbackUrl: string | null = null, retryable = false): VideoView {
   return {
     id: row.id,
     title: row.title,
@@ -87,6 +88,7 @@ export function view(row: VideoRow, job?: Job.JobRow, playbackUrl: string | null
       ? { id: job.id, status: job.status, attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, lastError: job.lastError }
       : null,
     playbackUrl,
+    retryable: row.status === "failed" && retryable,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -97,7 +99,14 @@ const playable = (row: VideoRow) => row.status === "queued" || row.status === "p
 
 async function views(svc: Services, rows: VideoRow[]): Promise<VideoView[]> {
   const jobs = await Job.latestForVideos(svc.db, rows.map((r) => r.id));
-  return Promise.all(rows.map(async (r) => view(r, jobs.get(r.id), playable(r) ? await svc.blobs.url(r.blobKey) : null)));
+  return Promise.all(
+    rows.map(async (r) => view(r, jobs.get(r.id), playable(r) ? await svc.blobs.url(r.blobKey) : null, r.status === "failed" && (await keptUpload(svc, r)))),
+  );
+}
+
+/** A failure on bad input deletes the upload; any other failure keeps it for a retry. */
+async function keptUpload(svc: Services, video: VideoRow): Promise<boolean> {
+  return (await svc.blobs.stat(video.blobKey).catch(() => undefined)) !== undefined;
 }
 
 function extensionOf(filename: string): string {
@@ -260,6 +269,48 @@ export async function complete(svc: Services, tenantId: string, id: string, part
       throw error;
     }
     svc.log.info("video queued", { videoId: id, jobId: job.id });
+  }
+  return get(svc, tenantId, id);
+}
+
+/**
+ * Processes a failed video again from its stored upload: a new job (fresh attempts, no
+ * checkpoint, since failing removed what the last one made), queued like `complete` does. A
+ * video already queued or processing is answered as it is, so a double click is harmless; a
+ * failure on bad input deleted the upload, and the same file would fail the same way.
+ */
+export async function retry(svc: Services, tenantId: string, id: string): Promise<VideoView> {
+  const video = await row(svc, tenantId, id);
+  if (video.status === "queued" || video.status === "processing") return get(svc, tenantId, id);
+  if (video.status !== "failed") throw new VideoNotRetryable(id, `it is ${video.status}; only a failed video can be processed again.`);
+  if (!(await keptUpload(svc, video))) {
+    const why = video.errorCode ? ` when it failed (${video.errorCode})` : "";
+    throw new VideoNotRetryable(id, `its uploaded file was removed${why}, and the same file would fail the same way. Upload a fixed file as a new video.`);
+  }
+  const job = await svc.db.transaction(async (tx) => {
+    const updated = await tx
+      .update(videoTable)
+      .set({ status: "queued", errorCode: null, errorMessage: null, updatedAt: new Date() })
+      .where(and(eq(videoTable.id, id), eq(videoTable.status, "failed")))
+      .returning({ id: videoTable.id });
+    if (updated.length === 0) return undefined;
+    return Job.create(tx, { tenantId, videoId: id, maxAttempts: svc.settings.maxAttempts });
+  });
+  if (job) {
+    try {
+      await svc.queue.send({ jobId: job.id, videoId: id, tenantId });
+    } catch (error) {
+      // Without its message the job would never run: put the video back as it was.
+      await svc.db.transaction(async (tx) => {
+        await tx.delete(Job.jobTable).where(eq(Job.jobTable.id, job.id));
+        await tx
+          .update(videoTable)
+          .set({ status: "failed", errorCode: video.errorCode, errorMessage: video.errorMessage, updatedAt: new Date() })
+          .where(eq(videoTable.id, id));
+      });
+      throw error;
+    }
+    svc.log.info("video queued again", { videoId: id, jobId: job.id, previousError: video.errorCode });
   }
   return get(svc, tenantId, id);
 }

@@ -1,6 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { requireToken } from "./auth.js";
 import type { ApiOptions } from "./context.js";
 import { onError, validationHook } from "./errors.js";
+import { corsFor, securityHeaders } from "./security.js";
 import { fileRoutes } from "./routes/files.js";
 import { healthRoutes } from "./routes/health.js";
 import { objectRoutes } from "./routes/objects.js";
@@ -14,8 +16,10 @@ export type { ApiOptions } from "./context.js";
  * Routes live under /api; /api/openapi.json documents them from the same zod schemas that
  * validate requests.
  */
-export function createApi(options: ApiOptions & { serveFiles?: boolean }) {
-  const api = new OpenAPIHono({ defaultHook: validationHook })
+export function createApi(options: ApiOptions & { serveFiles?: boolean; corsOrigins?: string[] }) {
+  const api = new OpenAPIHono({ defaultHook: validationHook });
+  if (options.apiToken) api.use("*", requireToken(options.apiToken));
+  api
     .route("/", healthRoutes(options))
     .route("/", videoRoutes(options))
     .route("/", searchRoutes(options))
@@ -29,6 +33,8 @@ export function createApi(options: ApiOptions & { serveFiles?: boolean }) {
   api.onError(onError);
 
   const app = new OpenAPIHono();
+  app.use("*", securityHeaders);
+  if (options.corsOrigins?.length) app.use("/api/*", corsFor(options.corsOrigins));
   app.route("/api", api);
   app.notFound((c) => c.json({ code: "route.not_found", message: `No route ${c.req.method} ${c.req.path}.` }, 404));
   app.onError(onError);

@@ -7,4 +7,6 @@ export interface ApiOptions {
   tenantOf(c: Context): string | Promise<string>;
   /** Largest image accepted for image search, in bytes. */
   maxImageBytes?: number;
+  /** When set, every route but `GET /api/health` needs `Authorization: Bearer <apiToken>`. */
+  apiToken?: string;
 }

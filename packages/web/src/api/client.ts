@@ -63,30 +63,111 @@ export function apiBaseFrom(configured: string | undefined): string {
   return value.endsWith("/api") ? value : `${value}/api`;
 }
 
+/** Where the API token (the server's VOS_API_TOKEN) is kept between visits. */
+export interface TokenStore {
+  get(): string | undefined;
+  set(token: string | undefined): void;
+}
+
+export const TOKEN_STORAGE_KEY = "vos.apiToken";
+
+/** The token in localStorage (nothing kept where storage is unavailable). */
+export function localTokenStore(storage: Storage | undefined = globalThis.localStorage): TokenStore {
+  return {
+    get: () => {
+      try {
+        return storage?.getItem(TOKEN_STORAGE_KEY) ?? undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    set: (token) => {
+      try {
+        if (token) storage?.setItem(TOKEN_STORAGE_KEY, token);
+        else storage?.removeItem(TOKEN_STORAGE_KEY);
+      } catch {
+        // Private mode: the token lasts as long as the page.
+      }
+    },
+  };
+}
+
+function promptForToken(invalid: boolean): string | undefined {
+  if (typeof globalThis.prompt !== "function") return undefined;
+  const answer = globalThis.prompt(
+    invalid ? "That access token was refused. Enter this server's access token (VOS_API_TOKEN):" : "This server needs its access token (VOS_API_TOKEN):",
+  );
+  return answer?.trim() || undefined;
+}
+
 export interface ApiClientOptions {
   /** `/api` on the same origin, or an absolute URL ending in `/api`. */
   baseUrl?: string;
   fetch?: typeof fetch;
+  /** Where the access token is kept; default: localStorage. */
+  tokens?: TokenStore;
+  /** Asks the user for the token when the API answers 401; default: the browser's prompt. */
+  askToken?: (invalid: boolean) => Promise<string | undefined> | string | undefined;
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;
 
 export function createApiClient(options: ApiClientOptions = {}) {
   const baseUrl = (options.baseUrl ?? apiBaseFrom(import.meta.env.VITE_API_URL as string | undefined)).replace(/\/+$/, "");
-  const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const rawFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const tokens = options.tokens ?? localTokenStore();
+  const askToken = options.askToken ?? promptForToken;
   const origin = () => new URL(`${baseUrl}/`, globalThis.location?.href ?? "http://localhost/");
+  const ofApi = (url: string) => new URL(url, origin()).origin === origin().origin;
 
-  /** URLs the API hands out (`/api/files/...`, upload URLs) are relative to the API's origin. */
-  const resolve = (url: string): string => new URL(url, origin()).toString();
+  /**
+   * URLs the API hands out (`/api/files/...`, upload URLs) are relative to the API's origin.
+   * Stored files carry the token as `?token=`: an <img> or <video> cannot send a header.
+   */
+  const resolve = (url: string): string => {
+    const resolved = new URL(url, origin());
+    const token = tokens.get();
+    if (token && ofApi(resolved.href) && resolved.pathname.includes("/api/files/")) resolved.searchParams.set("token", token);
+    return resolved.toString();
+  };
 
-  async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  /** fetch with the token for the API's own URLs (never for another origin, such as S3). */
+  const doFetch: typeof fetch = (input, init = {}) => {
+    const token = tokens.get();
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    if (!token || !ofApi(url)) return rawFetch(input, init);
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${token}`);
+    return rawFetch(input, { ...init, headers });
+  };
+
+  /** One question at a time, however many requests were refused together. */
+  let asking: Promise<string | undefined> | undefined;
+  function newToken(invalid: boolean): Promise<string | undefined> {
+    asking ??= Promise.resolve(askToken(invalid)).finally(() => (asking = undefined));
+    return asking;
+  }
+
+  async function request<T>(path: string, init: RequestInit = {}, asked = false): Promise<T> {
     let response: Response;
     try {
       response = await doFetch(`${baseUrl}${path}`, init);
     } catch (error) {
       throw networkError(error);
     }
-    if (!response.ok) throw await errorFrom(response);
+    if (!response.ok) {
+      const error = await errorFrom(response);
+      if (error.status === 401 && !asked && (error.code === "auth.missing" || error.code === "auth.invalid")) {
+        const sent = tokens.get();
+        const token = await newToken(error.code === "auth.invalid");
+        if (token) {
+          tokens.set(token);
+          return request<T>(path, init, true);
+        }
+        if (sent && error.code === "auth.invalid") tokens.set(undefined);
+      }
+      throw error;
+    }
     return (await response.json()) as T;
   }
 
@@ -108,6 +189,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
       request<{ video: VideoView; upload: UploadTarget }>("/videos", json(input, signal ? { signal } : {})),
     completeUpload: (id: string, parts?: UploadedPart[], signal?: AbortSignal) =>
       request<VideoView>(`/videos/${encodeURIComponent(id)}/complete`, json(parts ? { parts } : {}, signal ? { signal } : {})),
+    /** Processes a failed video again from its stored upload (a new job). */
+    retryVideo: (id: string) => request<VideoView>(`/videos/${encodeURIComponent(id)}/retry`, { method: "POST" }),
     deleteVideo: (id: string) =>
       request<{ deleted: string; vectors: number; files: number }>(`/videos/${encodeURIComponent(id)}`, { method: "DELETE" }),
 

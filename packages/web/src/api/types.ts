@@ -39,6 +39,8 @@ export interface VideoView {
     lastError: string | null;
   } | null;
   playbackUrl: string | null;
+  /** Failed, with its upload still stored: `retryVideo` processes it again (older servers do not send it). */
+  retryable?: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -9,12 +9,13 @@ export interface LibraryProps {
   queue: UploadQueue;
   videos: VideosState;
   deleteVideo(id: string): Promise<unknown>;
+  retryVideo(id: string): Promise<unknown>;
   onOpen(video: VideoView): void;
   onSearchIn(video: VideoView): void;
 }
 
 /** Upload videos and follow them: uploads, processing progress, failures, delete. */
-export function Library({ queue, videos, deleteVideo, onOpen, onSearchIn }: LibraryProps) {
+export function Library({ queue, videos, deleteVideo, retryVideo, onOpen, onSearchIn }: LibraryProps) {
   const items = useSyncExternalStore(queue.subscribe, queue.getSnapshot);
   const picker = useRef<HTMLInputElement>(null);
   const [notice, setNotice] = useState<string>();
@@ -61,6 +62,11 @@ export function Library({ queue, videos, deleteVideo, onOpen, onSearchIn }: Libr
         uploadingHere={uploadingHere}
         onOpen={onOpen}
         onSearchIn={onSearchIn}
+        onRetry={async (video) => {
+          await retryVideo(video.id);
+          setNotice(`Processing ${video.title} again.`);
+          await videos.refresh();
+        }}
         onUploadAgain={(video) => {
           const file = queue.fileOf(video.id);
           if (file) {

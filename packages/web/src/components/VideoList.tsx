@@ -25,7 +25,9 @@ export interface VideoListProps {
   uploadingHere: ReadonlySet<string>;
   onOpen(video: VideoView): void;
   onSearchIn(video: VideoView): void;
-  /** Upload the file again as a new video; false when this page no longer has the file. */
+  /** Process a failed video again from its stored upload (only offered when `retryable`). */
+  onRetry(video: VideoView): Promise<unknown>;
+  /** Upload the file again as a new video: for failures that removed the upload (bad input). */
   onUploadAgain(video: VideoView): void;
   onResume(video: VideoView): void;
   onDelete(video: VideoView): Promise<void>;
@@ -74,8 +76,10 @@ function meta(video: VideoView): string {
     .join(" · ");
 }
 
-export function VideoList({ videos, loaded, error, uploadingHere, onOpen, onSearchIn, onUploadAgain, onResume, onDelete }: VideoListProps) {
+export function VideoList({ videos, loaded, error, uploadingHere, onOpen, onSearchIn, onRetry, onUploadAgain, onResume, onDelete }: VideoListProps) {
   const [confirming, setConfirming] = useState<VideoView>();
+  const [retrying, setRetrying] = useState<ReadonlySet<string>>(new Set());
+  const [retryError, setRetryError] = useState<string>();
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string>();
 
@@ -95,6 +99,11 @@ export function VideoList({ videos, loaded, error, uploadingHere, onOpen, onSear
       {deleteError ? (
         <p className="notice error" role="alert">
           {deleteError}
+        </p>
+      ) : null}
+      {retryError ? (
+        <p className="notice error" role="alert">
+          {retryError}
         </p>
       ) : null}
       {!loaded ? (
@@ -148,15 +157,39 @@ export function VideoList({ videos, loaded, error, uploadingHere, onOpen, onSear
                       <SearchIcon width={16} height={16} /> Search in
                     </button>
                   ) : null}
-                  {video.status === "failed" ? (
+                  {video.status === "failed" && video.retryable ? (
+                    <button
+                      type="button"
+                      className="button small"
+                      disabled={retrying.has(video.id)}
+                      onClick={() => {
+                        setRetryError(undefined);
+                        setRetrying((ids) => new Set(ids).add(video.id));
+                        onRetry(video)
+                          .catch((failure: unknown) => setRetryError(failure instanceof Error ? failure.message : "The video could not be retried."))
+                          .finally(() =>
+                            setRetrying((ids) => {
+                              const next = new Set(ids);
+                              next.delete(video.id);
+                              return next;
+                            }),
+                          );
+                      }}
+                      aria-label={`Retry ${video.title}: process the uploaded file again`}
+                      title="Processes the uploaded file again, with fresh attempts."
+                    >
+                      <RetryIcon width={16} height={16} /> Retry
+                    </button>
+                  ) : null}
+                  {video.status === "failed" && !video.retryable ? (
                     <button
                       type="button"
                       className="button small"
                       onClick={() => onUploadAgain(video)}
-                      aria-label={`Retry ${video.title}: upload the file again as a new video`}
-                      title="Retrying the same job is not available yet: this uploads the file again as a new video."
+                      aria-label={`Upload ${video.title} again as a new video`}
+                      title="The failed file was removed: choose a fixed file to upload it as a new video."
                     >
-                      <RetryIcon width={16} height={16} /> Retry as new upload
+                      <UploadIcon width={16} height={16} /> Upload again…
                     </button>
                   ) : null}
                   {interrupted ? (

@@ -59,6 +59,16 @@ const complete = createRoute({
   responses: { 202: json(Video.viewSchema, "queued"), ...errors(404, 409) },
 });
 
+const retry = createRoute({
+  method: "post",
+  path: "/videos/{id}/retry",
+  summary: "Process a failed video again from its stored upload (a new job with fresh attempts)",
+  description:
+    "Only a failed video whose upload is still stored (`retryable: true`) qualifies; a failure on bad input removed the file (409 video.not_retryable). A video already queued or processing is answered as it is.",
+  request: { params: idParam },
+  responses: { 202: json(Video.viewSchema, "queued again"), ...errors(404, 409) },
+});
+
 const list = createRoute({
   method: "get",
   path: "/videos",
@@ -122,6 +132,7 @@ export function videoRoutes(options: ApiOptions) {
       const { parts } = Video.completeSchema.parse(parsed);
       return c.json(await Video.complete(svc, await options.tenantOf(c), c.req.valid("param").id, parts), 202);
     })
+    .openapi(retry, async (c) => c.json(await Video.retry(svc, await options.tenantOf(c), c.req.valid("param").id), 202))
     .openapi(list, async (c) => c.json({ videos: await Video.list(svc, await options.tenantOf(c), c.req.valid("query")) }, 200))
     .openapi(get, async (c) => c.json(await Video.get(svc, await options.tenantOf(c), c.req.valid("param").id), 200))
     .openapi(remove, async (c) => {

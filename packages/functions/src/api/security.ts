@@ -1,0 +1,46 @@
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+
+/**
+ * What the served web app may load: its own scripts, styles and API; images also from blob:
+ * (a dropped search image) and data:; media (playback) from this origin only; never framed.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob: data:",
+  "media-src 'self'",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const HEADERS: Record<string, string> = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "content-security-policy": CONTENT_SECURITY_POLICY,
+};
+
+/** Security headers on every response; a response that set its own policy keeps it. */
+export const securityHeaders: MiddlewareHandler = async (c, next) => {
+  await next();
+  for (const [name, value] of Object.entries(HEADERS)) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+};
+
+/**
+ * CORS for the configured web origins only (the StaticSite on AWS, VOS_WEB_ORIGIN); with none,
+ * no CORS headers at all, so only the same origin can read answers (the local app).
+ */
+export function corsFor(origins: string[]): MiddlewareHandler {
+  return cors({
+    origin: origins.includes("*") ? "*" : origins,
+    allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+    allowHeaders: ["content-type", "content-range", "authorization"],
+    maxAge: 600,
+  });
+}
