@@ -112,10 +112,11 @@ async function openIndex(sql: SqlClient, model: string, dimension: number): Prom
       const where = ["namespace = $2"];
       if (filter.videoId) where.push(`video_id = $${params.push(filter.videoId)}`);
       if (filter.kind) where.push(`kind = $${params.push(filter.kind)}`);
-      // HNSW returns at most ef_search rows, and filters apply after the scan: widen the search
-      // for large k and let pgvector keep scanning until enough rows pass the filter.
+      // HNSW returns at most ef_search rows, and filters apply after the scan: a wide search list
+      // (recall measured in bench/sections/search.ts), and pgvector keeps scanning until enough
+      // rows pass the filter.
       return sql.transaction(async (tx) => {
-        await tx.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, topK * 2))}`);
+        await tx.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(200, topK * 4))}`);
         await tx.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
         const rows = await tx.query<MatchRow>(
           `SELECT id, metadata, embedding <=> $1::vector AS distance FROM ${table}

@@ -1,0 +1,76 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadClipEmbedder, type Embedder, type RgbImage } from "../src/embedder/index.js";
+import { CLIP_VIT_B32_PUBLISHED, textMacs, visionMacs, writeBenchClipModel, type BenchModelInfo } from "../scripts/bench-model.js";
+
+/** Parameters one transformer layer adds to each tower of CLIP ViT-B/32. */
+const VISION_LAYER_PARAMS = 4 * (768 * 768 + 768) + 2 * 2 * 768 + (768 * 3072 + 3072) + (3072 * 768 + 768);
+const TEXT_LAYER_PARAMS = 4 * (512 * 512 + 512) + 2 * 2 * 512 + (512 * 2048 + 2048) + (2048 * 512 + 512);
+
+function pattern(seed: number, width = 320, height = 240): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * (seed * 2 + 7) + seed * 31) % 256;
+  return { data, width, height };
+}
+
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+
+describe("the ViT-B/32-sized bench model writer (one layer a tower)", () => {
+  let dir: string;
+  let info: BenchModelInfo;
+  let embedder: Embedder;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "vos-bench-model-"));
+    info = await writeBenchClipModel(dir, { seed: 3, layers: 1 });
+    embedder = await loadClipEmbedder({ model: dir, batchSize: 8 });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("has CLIP ViT-B/32's tensor shapes: with 11 more layers the counts are the published ones", () => {
+    expect(info.visionParams + 11 * VISION_LAYER_PARAMS).toBe(CLIP_VIT_B32_PUBLISHED.visionParams);
+    expect(info.textParams + 11 * TEXT_LAYER_PARAMS).toBe(CLIP_VIT_B32_PUBLISHED.textParams);
+    expect(visionMacs()).toBe(4_408_811_520);
+    expect(textMacs(77)).toBe(12 * (4 * 77 * 512 * 512 + 2 * 77 * 77 * 512 + 2 * 77 * 512 * 2048) + 512 * 512);
+  });
+
+  it("loads through loadClipEmbedder like a hub export and gives finite unit vectors of 512", async () => {
+    expect(embedder.dimension).toBe(512);
+    const images = await embedder.embedImages([pattern(1), pattern(2, 640, 360)]);
+    const texts = await embedder.embedTexts(["a red car parked on a street", "dog", "words the vocabulary lacks: xylophone"]);
+    for (const vector of [...images, ...texts]) {
+      expect(vector).toHaveLength(512);
+      expect(vector.every(Number.isFinite)).toBe(true);
+      expect(Math.sqrt(dot(vector, vector))).toBeCloseTo(1, 5);
+    }
+    expect(dot(images[0]!, images[1]!)).toBeLessThan(0.9999);
+    expect(dot(texts[0]!, texts[1]!)).toBeLessThan(0.9999);
+  });
+
+  it("pools the end-of-text token: padding a text into a longer batch does not change its vector", async () => {
+    const [alone] = await embedder.embedTexts(["dog"]);
+    const [, padded] = await embedder.embedTexts(["a photo of two people riding bicycles on a bridge at night", "dog"]);
+    expect(dot(alone!, padded!)).toBeGreaterThan(0.99999);
+    const [image] = await embedder.embedImages([pattern(4)]);
+    const [, inBatch] = await embedder.embedImages([pattern(5), pattern(4)]);
+    expect(dot(image!, inBatch!)).toBeGreaterThan(0.99999);
+  });
+
+  it("writes byte-identical files for the same seed", async () => {
+    const again = await mkdtemp(path.join(os.tmpdir(), "vos-bench-model-"));
+    const digest = async (folder: string, file: string) => createHash("sha256").update(await readFile(path.join(folder, file))).digest("hex");
+    try {
+      await writeBenchClipModel(again, { seed: 3, layers: 1 });
+      for (const file of ["onnx/vision_model.onnx", "onnx/text_model.onnx", "tokenizer.json", "config.json"]) {
+        expect(await digest(again, file), file).toBe(await digest(dir, file));
+      }
+    } finally {
+      await rm(again, { recursive: true, force: true });
+    }
+  });
+});
