@@ -248,28 +248,8 @@ export async function complete(svc: Services, tenantId: string, id: string, part
   const stored = await svc.blobs.stat(video.blobKey);
   if (!stored) throw uploadErrors.missing(id);
   if (stored.size !== video.sizeBytes) throw uploadErrors.sizeMismatch(video.sizeBytes, stored.size);
-  const job = await svc.db.transaction(async (tx) => {
-    const updated = await tx
-      .update(videoTable)
-      .set({ status: "queued", updatedAt: new Date() })
-      .where(and(eq(videoTable.id, id), eq(videoTable.status, "uploading")))
-      .returning({ id: videoTable.id });
-    if (updated.length === 0) return undefined;
-    return Job.create(tx, { tenantId, videoId: id, maxAttempts: svc.settings.maxAttempts });
-  });
-  if (job) {
-    try {
-      await svc.queue.send({ jobId: job.id, videoId: id, tenantId });
-    } catch (error) {
-      // Without its message the job would never run: undo, so the client can complete again.
-      await svc.db.transaction(async (tx) => {
-        await tx.delete(Job.jobTable).where(eq(Job.jobTable.id, job.id));
-        await tx.update(videoTable).set({ status: "uploading", updatedAt: new Date() }).where(eq(videoTable.id, id));
-      });
-      throw error;
-    }
-    svc.log.info("video queued", { videoId: id, jobId: job.id });
-  }
+  const job = await queueJob(svc, tenantId, video, { from: "uploading", undo: { status: "uploading" } });
+  if (job) svc.log.info("video queued", { videoId: id, jobId: job.id });
   return get(svc, tenantId, id);
 }
 
@@ -287,32 +267,43 @@ export async function retry(svc: Services, tenantId: string, id: string): Promis
     const why = video.errorCode ? ` when it failed (${video.errorCode})` : "";
     throw new VideoNotRetryable(id, `its uploaded file was removed${why}, and the same file would fail the same way. Upload a fixed file as a new video.`);
   }
+  // The undo puts the video back as it was.
+  const job = await queueJob(svc, tenantId, video, { from: "failed", undo: { status: "failed", errorCode: video.errorCode, errorMessage: video.errorMessage } });
+  if (job) svc.log.info("video queued again", { videoId: id, jobId: job.id, previousError: video.errorCode });
+  return get(svc, tenantId, id);
+}
+
+/**
+ * Moves a video from `from` to queued with a new job (fresh attempts) and sends the job's
+ * message. Without its message the job would never run, so a failed send undoes both and the
+ * caller can try again. Returns undefined when the video was no longer in `from` (a race).
+ */
+async function queueJob(
+  svc: Services,
+  tenantId: string,
+  video: VideoRow,
+  options: { from: VideoRow["status"]; undo: Partial<Pick<VideoRow, "status" | "errorCode" | "errorMessage">> },
+): Promise<Job.JobRow | undefined> {
   const job = await svc.db.transaction(async (tx) => {
     const updated = await tx
       .update(videoTable)
       .set({ status: "queued", errorCode: null, errorMessage: null, updatedAt: new Date() })
-      .where(and(eq(videoTable.id, id), eq(videoTable.status, "failed")))
+      .where(and(eq(videoTable.id, video.id), eq(videoTable.status, options.from)))
       .returning({ id: videoTable.id });
     if (updated.length === 0) return undefined;
-    return Job.create(tx, { tenantId, videoId: id, maxAttempts: svc.settings.maxAttempts });
+    return Job.create(tx, { tenantId, videoId: video.id, maxAttempts: svc.settings.maxAttempts });
   });
-  if (job) {
-    try {
-      await svc.queue.send({ jobId: job.id, videoId: id, tenantId });
-    } catch (error) {
-      // Without its message the job would never run: put the video back as it was.
-      await svc.db.transaction(async (tx) => {
-        await tx.delete(Job.jobTable).where(eq(Job.jobTable.id, job.id));
-        await tx
-          .update(videoTable)
-          .set({ status: "failed", errorCode: video.errorCode, errorMessage: video.errorMessage, updatedAt: new Date() })
-          .where(eq(videoTable.id, id));
-      });
-      throw error;
-    }
-    svc.log.info("video queued again", { videoId: id, jobId: job.id, previousError: video.errorCode });
+  if (!job) return undefined;
+  try {
+    await svc.queue.send({ jobId: job.id, videoId: video.id, tenantId });
+  } catch (error) {
+    await svc.db.transaction(async (tx) => {
+      await tx.delete(Job.jobTable).where(eq(Job.jobTable.id, job.id));
+      await tx.update(videoTable).set({ ...options.undo, updatedAt: new Date() }).where(eq(videoTable.id, video.id));
+    });
+    throw error;
   }
-  return get(svc, tenantId, id);
+  return job;
 }
 
 /**
