@@ -97,7 +97,7 @@ const form = (fields: Record<string, Blob | string>) => {
 };
 
 /** Each case: what to send (after any setup it needs), the status and code it must answer. */
-const cases: [string, () => Promise<Response>, number, string][] = [
+const cases: [string, () => Response | Promise<Response>, number, string][] = [
   ["POST /videos with malformed JSON", () => json("POST", "/api/videos", "{oops"), 400, "request.malformed_json"],
   ["POST /videos without filename", () => json("POST", "/api/videos", { sizeBytes: 10 }), 400, "request.invalid"],
   ["POST /videos with a negative size", () => json("POST", "/api/videos", { filename: "a.mp4", sizeBytes: -1 }), 400, "request.invalid"],
@@ -110,7 +110,7 @@ const cases: [string, () => Promise<Response>, number, string][] = [
 ];
 
 /** Cases that need an uploading video first: the setup's own rows are expected to stay. */
-const withVideo: [string, (id: string) => Promise<Response>, number, string][] = [
+const withVideo: [string, (id: string) => Response | Promise<Response>, number, string][] = [
   ["PUT upload longer than declared", (id) => app.request(`/api/videos/${id}/upload`, { method: "PUT", body: new Uint8Array(20) }), 400, "upload.size_mismatch"],
   ["PUT upload shorter than declared", (id) => app.request(`/api/videos/${id}/upload`, { method: "PUT", body: new Uint8Array(3) }), 400, "upload.size_mismatch"],
   [
@@ -141,7 +141,7 @@ const withVideo: [string, (id: string) => Promise<Response>, number, string][] =
   ["POST retry of a video still uploading", (id) => app.request(`/api/videos/${id}/retry`, { method: "POST" }), 409, "video.not_retryable"],
 ];
 
-const more: [string, () => Promise<Response>, number, string][] = [
+const more: [string, () => Response | Promise<Response>, number, string][] = [
   ["POST complete of an unknown video", () => app.request("/api/videos/vid_nope/complete", { method: "POST" }), 404, "video.not_found"],
   ["GET /videos?limit=0", () => app.request("/api/videos?limit=0"), 400, "request.invalid"],
   ["GET /videos/{unknown}", () => app.request("/api/videos/vid_nope"), 404, "video.not_found"],
