@@ -4,6 +4,9 @@
  * scene, and a little per-frame noise. Cosine similarity is then about 0.96 within a scene, 0.73
  * within a video and 0.4 between videos. Seeded: the same options give the same vectors.
  */
+import { uniformSource } from "../../packages/core/scripts/bench-model.js";
+
+export { uniformSource };
 
 export interface LibraryOptions {
   videos: number;
@@ -40,24 +43,6 @@ export const FRAME_SPACING_SEC = 1.5;
 const WEIGHTS = { common: 0.6, video: 0.55, scene: 0.45, frame: 0.2 };
 export const videoIdOf = (video: number) => `bench-video-${String(video).padStart(5, "0")}`;
 
-/** Seeded uniform numbers in [0, 1) (sfc32). */
-export function uniformSource(seed: number): () => number {
-  let a = 0x9e3779b9;
-  let b = 0x243f6a88;
-  let c = 0xb7e15162;
-  let d = seed >>> 0;
-  const next = () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) next();
-  return next;
-}
 
 /** Seeded standard normal numbers (Box-Muller over uniformSource). */
 export function gaussianSource(seed: number): () => number {

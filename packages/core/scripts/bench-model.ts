@@ -35,11 +35,8 @@
  */
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import onnxProto from "onnx-proto";
-
-const { onnx } = onnxProto;
-type TensorProto = InstanceType<typeof onnx.TensorProto>;
-type NodeProto = InstanceType<typeof onnx.NodeProto>;
+import { BOS, byteSymbols, EOS, preprocessorConfig, tokenizerConfig } from "./clip-files.js";
+import { FLOAT, INT32, INT64, onnx, valueInfo, type NodeProto, type TensorProto } from "./onnx.js";
 
 export const BENCH_MODEL_NAME = "clip-vit-b32-random-v1";
 /** The file `writeBenchClipModel` writes last, holding its BenchModelInfo: the folder is complete. */
@@ -85,13 +82,9 @@ export interface BenchModelInfo {
   ms: number;
 }
 
-const BOS = "<|startoftext|>";
-const EOS = "<|endoftext|>";
 /** CLIP's ids: end-of-text is the largest, so argmax(input_ids) finds it. */
 const BOS_ID = CLIP_VIT_B32.text.vocabSize - 2;
 const EOS_ID = CLIP_VIT_B32.text.vocabSize - 1;
-const IMAGE_MEAN = [0.48145466, 0.4578275, 0.40821073];
-const IMAGE_STD = [0.26862954, 0.26130258, 0.27577711];
 const LAYER_NORM_EPS = 1e-5;
 /** Added to attention scores of keys a token may not see (later tokens, padding). */
 const MASKED = -1e9;
@@ -137,7 +130,7 @@ export async function writeBenchClipModel(dir: string, options: BenchModelOption
     json("config.json", modelConfig(layers, seed, std)),
     json("preprocessor_config.json", preprocessorConfig()),
     json("tokenizer.json", tokenizer),
-    json("tokenizer_config.json", tokenizerConfig()),
+    json("tokenizer_config.json", tokenizerConfig(CLIP_VIT_B32.text.maxPositions)),
     json("special_tokens_map.json", { bos_token: BOS, eos_token: EOS, pad_token: EOS, unk_token: EOS }),
   ]);
   // One tower at a time keeps memory near one file's size (weights plus the encoded copy).
@@ -192,7 +185,8 @@ function hashName(seed: number, name: string): number {
   return h;
 }
 
-function fillNormal(out: Float32Array, std: number, seed: number): void {
+/** Seeded uniform numbers in [0, 1) (sfc32): byte-identical models and data for a seed. */
+export function uniformSource(seed: number): () => number {
   let a = 0x9e3779b9;
   let b = 0x243f6a88;
   let c = 0xb7e15162;
@@ -207,6 +201,11 @@ function fillNormal(out: Float32Array, std: number, seed: number): void {
     return (t >>> 0) / 4294967296;
   };
   for (let i = 0; i < 12; i++) next(); // let the state mix
+  return next;
+}
+
+function fillNormal(out: Float32Array, std: number, seed: number): void {
+  const next = uniformSource(seed);
   for (let i = 0; i < out.length; i += 2) {
     const radius = std * Math.sqrt(-2 * Math.log(1 - next()));
     const angle = 2 * Math.PI * next();
@@ -217,10 +216,6 @@ function fillNormal(out: Float32Array, std: number, seed: number): void {
 
 // ---------------------------------------------------------------------------------------------
 // A small ONNX graph builder: named weights, auto-named node outputs, a parameter count.
-
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-const INT32 = onnx.TensorProto.DataType.INT32;
 
 type Attr = number | number[] | { float: number };
 
@@ -351,18 +346,6 @@ class Graph {
   }
 }
 
-function valueInfo(name: string, elemType: number, dims: (string | number)[]) {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
-      },
-    },
-  };
-}
-
 interface TowerOptions {
   seed: number;
   layers: number;
@@ -448,18 +431,6 @@ function textModel({ seed, layers, std }: TowerOptions): { bytes: Uint8Array; pa
 // with ids 0..511 for the byte symbols, whole-word tokens for BENCH_VOCABULARY after them, and
 // CLIP's own special-token ids (49406, 49407) at the top of the 49,408-row embedding table.
 
-/** GPT-2/CLIP byte -> printable character table, in CLIP's vocab order. */
-function byteSymbols(): string[] {
-  const printable: number[] = [];
-  for (let b = 33; b <= 126; b++) printable.push(b);
-  for (let b = 161; b <= 172; b++) printable.push(b);
-  for (let b = 174; b <= 255; b++) printable.push(b);
-  const symbols = printable.map((b) => String.fromCodePoint(b));
-  let shifted = 256;
-  for (let b = 0; b < 256; b++) if (!printable.includes(b)) symbols.push(String.fromCodePoint(shifted++));
-  return symbols;
-}
-
 /**
  * BPE merges learned from the vocabulary words (the most frequent adjacent pair first, ties by
  * text): encoding a vocabulary word replays them and ends in one token.
@@ -540,40 +511,6 @@ function buildTokenizer(): unknown {
       vocab: Object.fromEntries(vocab),
       merges: merges.map(([a, b]) => `${a} ${b}`),
     },
-  };
-}
-
-function tokenizerConfig() {
-  return {
-    add_prefix_space: false,
-    bos_token: BOS,
-    clean_up_tokenization_spaces: true,
-    do_lower_case: true,
-    eos_token: EOS,
-    errors: "replace",
-    model_max_length: CLIP_VIT_B32.text.maxPositions,
-    pad_token: EOS,
-    tokenizer_class: "CLIPTokenizer",
-    unk_token: EOS,
-  };
-}
-
-/** CLIP's own image preprocessing: shortest edge to 224 (bicubic), centre crop 224, normalise. */
-function preprocessorConfig() {
-  return {
-    crop_size: { height: 224, width: 224 },
-    do_center_crop: true,
-    do_convert_rgb: true,
-    do_normalize: true,
-    do_rescale: true,
-    do_resize: true,
-    feature_extractor_type: "CLIPFeatureExtractor",
-    image_mean: IMAGE_MEAN,
-    image_processor_type: "CLIPImageProcessor",
-    image_std: IMAGE_STD,
-    resample: 3,
-    rescale_factor: 1 / 255,
-    size: { shortest_edge: 224 },
   };
 }
 

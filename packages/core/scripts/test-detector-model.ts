@@ -14,11 +14,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import onnxProto from "onnx-proto";
-
-const { onnx } = onnxProto;
-type TensorProto = InstanceType<typeof onnx.TensorProto>;
-type NodeProto = InstanceType<typeof onnx.NodeProto>;
+import { FLOAT, floats, INT64, int64s, node, onnx, valueInfo } from "./onnx.js";
 
 export const TEST_DETECTOR_MODEL_NAME = "detr-square-v1";
 export const TEST_DETECTOR_LABELS = ["person", "cup", "dog"] as const;
@@ -87,39 +83,6 @@ function preprocessorConfig() {
 
 // ---------------------------------------------------------------------------------------------
 // The ONNX graph, built with onnx-proto (no Python).
-
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-
-function floats(name: string, dims: number[], values: number[]): TensorProto {
-  if (values.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`bad size for ${name}`);
-  return onnx.TensorProto.create({ name, dims, dataType: FLOAT, floatData: values });
-}
-
-function int64s(name: string, dims: number[], values: number[]): TensorProto {
-  return onnx.TensorProto.create({ name, dims, dataType: INT64, int64Data: values });
-}
-
-function node(opType: string, input: string[], output: string, attrs: Record<string, number | number[]> = {}): NodeProto {
-  const attribute = Object.entries(attrs).map(([name, value]) =>
-    Array.isArray(value)
-      ? { name, type: onnx.AttributeProto.AttributeType.INTS, ints: value }
-      : { name, type: onnx.AttributeProto.AttributeType.INT, i: value },
-  );
-  return onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
-}
-
-function valueInfo(name: string, elemType: number, dims: (string | number)[]) {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
-      },
-    },
-  };
-}
 
 function detectionModel(): Uint8Array {
   const background = TEST_DETECTOR_LABELS.length;

@@ -15,11 +15,8 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import onnxProto from "onnx-proto";
-
-const { onnx } = onnxProto;
-type TensorProto = InstanceType<typeof onnx.TensorProto>;
-type NodeProto = InstanceType<typeof onnx.NodeProto>;
+import { BOS, byteSymbols, CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, EOS, preprocessorConfig, tokenizerConfig } from "./clip-files.js";
+import { FLOAT, floats, INT64, int64s, node, onnx, valueInfo, type NodeProto, type TensorProto } from "./onnx.js";
 
 export const TEST_MODEL_NAME = "clip-colours-v1";
 export const TEST_MODEL_PROJECTION_DIM = 16;
@@ -59,10 +56,6 @@ const TEMPERATURE = 0.004;
 /** Size of the shared neutral component added to every text and image embedding. */
 const NEUTRAL = 0.01;
 /** CLIP's own normalisation constants, so the preprocessor matches the real model's. */
-const IMAGE_MEAN = [0.48145466, 0.4578275, 0.40821073];
-const IMAGE_STD = [0.26862954, 0.26130258, 0.27577711];
-const BOS = "<|startoftext|>";
-const EOS = "<|endoftext|>";
 const OPSET = 13;
 /** Vision patch size: 224 px crops give a 7 x 7 grid, like ViT-B/32. */
 const PATCH = 32;
@@ -76,7 +69,7 @@ export async function writeTestClipModel(dir: string): Promise<void> {
     json("config.json", modelConfig(tokenizer)),
     json("preprocessor_config.json", preprocessorConfig()),
     json("tokenizer.json", tokenizer.json),
-    json("tokenizer_config.json", tokenizerConfig()),
+    json("tokenizer_config.json", tokenizerConfig(77)),
     json("special_tokens_map.json", { bos_token: BOS, eos_token: EOS, pad_token: EOS, unk_token: EOS }),
     writeFile(path.join(dir, "onnx", "text_model.onnx"), textModel(tokenizer, projection)),
     writeFile(path.join(dir, "onnx", "vision_model.onnx"), visionModel(projection)),
@@ -92,23 +85,6 @@ interface BuiltTokenizer {
   vocab: Map<string, number>;
   bosId: number;
   eosId: number;
-}
-
-/** GPT-2/CLIP byte -> printable character table, in CLIP's vocab order. */
-function byteSymbols(): string[] {
-  const bytes: number[] = [];
-  for (let b = 33; b <= 126; b++) bytes.push(b);
-  for (let b = 161; b <= 172; b++) bytes.push(b);
-  for (let b = 174; b <= 255; b++) bytes.push(b);
-  const chars = [...bytes];
-  let extra = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bytes.includes(b)) {
-      bytes.push(b);
-      chars.push(256 + extra++);
-    }
-  }
-  return chars.map((c) => String.fromCodePoint(c));
 }
 
 /**
@@ -204,39 +180,6 @@ function buildTokenizer(): BuiltTokenizer {
   return { json, vocab: new Map([...vocab, [BOS, bosId], [EOS, eosId]]), bosId, eosId };
 }
 
-function tokenizerConfig() {
-  return {
-    add_prefix_space: false,
-    bos_token: BOS,
-    clean_up_tokenization_spaces: true,
-    do_lower_case: true,
-    eos_token: EOS,
-    errors: "replace",
-    model_max_length: 77,
-    pad_token: EOS,
-    tokenizer_class: "CLIPTokenizer",
-    unk_token: EOS,
-  };
-}
-
-function preprocessorConfig() {
-  return {
-    crop_size: { height: 224, width: 224 },
-    do_center_crop: true,
-    do_convert_rgb: true,
-    do_normalize: true,
-    do_rescale: true,
-    do_resize: true,
-    feature_extractor_type: "CLIPFeatureExtractor",
-    image_mean: IMAGE_MEAN,
-    image_processor_type: "CLIPImageProcessor",
-    image_std: IMAGE_STD,
-    resample: 3,
-    rescale_factor: 1 / 255,
-    size: { shortest_edge: 224 },
-  };
-}
-
 function modelConfig(tokenizer: BuiltTokenizer) {
   const hidden = TEST_MODEL_COLOURS.length;
   return {
@@ -278,39 +221,6 @@ function modelConfig(tokenizer: BuiltTokenizer) {
 
 // ---------------------------------------------------------------------------------------------
 // ONNX graphs, built with onnx-proto (no Python).
-
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-
-function floats(name: string, dims: number[], values: ArrayLike<number>): TensorProto {
-  if (values.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`bad size for ${name}`);
-  return onnx.TensorProto.create({ name, dims, dataType: FLOAT, floatData: Array.from(values) });
-}
-
-function int64s(name: string, values: number[]): TensorProto {
-  return onnx.TensorProto.create({ name, dims: [values.length], dataType: INT64, int64Data: values });
-}
-
-function node(opType: string, input: string[], output: string, attrs: Record<string, number | number[]> = {}): NodeProto {
-  const attribute = Object.entries(attrs).map(([name, value]) =>
-    Array.isArray(value)
-      ? { name, type: onnx.AttributeProto.AttributeType.INTS, ints: value }
-      : { name, type: onnx.AttributeProto.AttributeType.INT, i: value },
-  );
-  return onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
-}
-
-function valueInfo(name: string, elemType: number, dims: (string | number)[]) {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
-      },
-    },
-  };
-}
 
 function encodeModel(
   name: string,
@@ -384,8 +294,8 @@ function textModel(tokenizer: BuiltTokenizer, projection: number[][]): Uint8Arra
   ];
   const initializer = [
     floats("token_colours", [vocabSize, k], tokenColours),
-    int64s("axis_1", [1]),
-    int64s("axis_2", [2]),
+    int64s("axis_1", [1], [1]),
+    int64s("axis_2", [1], [2]),
     ...projectionTensors(projection),
   ];
   return encodeModel(
@@ -437,16 +347,16 @@ function visionModel(projection: number[][]): Uint8Array {
     node("Add", ["image_projected", "neutral"], "image_embeds"),
   ];
   const initializer = [
-    floats("image_std", [3], IMAGE_STD),
-    floats("image_mean", [3], IMAGE_MEAN),
+    floats("image_std", [3], CLIP_IMAGE_STD),
+    floats("image_mean", [3], CLIP_IMAGE_MEAN),
     floats("zero", [], [0]),
     floats("one", [], [1]),
     floats("chroma_eps", [1], [CHROMA_EPS]),
     floats("prototypes", [k, 4], prototypes),
     floats("weights", [k, 4], weights),
-    int64s("patches_shape", [0, 3, -1]),
-    int64s("axis_2", [2]),
-    int64s("axis_3", [3]),
+    int64s("patches_shape", [3], [0, 3, -1]),
+    int64s("axis_2", [1], [2]),
+    int64s("axis_3", [1], [3]),
     ...projectionTensors(projection),
   ];
   return encodeModel(

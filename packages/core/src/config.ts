@@ -50,42 +50,20 @@ const schema = z.object({
     .regex(/^[\x21-\x7e]{16,512}$/, "expected 16 to 512 printable characters without spaces")
     .optional()
     .describe("when set, the API needs `Authorization: Bearer <token>` (all but /api/health); the CLI sends it too"),
-  VOS_TENANT: SHARED_SETTINGS.VOS_TENANT,
-  VOS_CLIP_MODEL: SHARED_SETTINGS.VOS_CLIP_MODEL,
-  VOS_DETECTOR: z.string().min(1).default("centernet").describe("object detector: centernet (built in), a transformers.js model id or folder, or off"),
-  VOS_DETECT_THRESHOLD: number(0, 1).default(0.3).describe("lowest detector score an object is kept at"),
-  VOS_MAX_OBJECTS: integer(0, 100).default(10).describe("most objects kept per frame"),
-  VOS_PROPAGATE_SCORE: number(0, 1).default(0.95).describe("similarity at which a label carries over to near-duplicate objects"),
-  VOS_PROBABLE_SCORE: number(0, 1).default(0.85).describe("similarity at which a labelled object's neighbours vote for a probable label"),
-  VOS_EMBED_BATCH: SHARED_SETTINGS.VOS_EMBED_BATCH,
-  VOS_THREADS: SHARED_SETTINGS.VOS_THREADS,
   VOS_WORKERS: integer(1, 64).default(1).describe("videos processed at once"),
-  VOS_SAMPLE_FPS: SHARED_SETTINGS.VOS_SAMPLE_FPS,
-  VOS_SCENE_THRESHOLD: SHARED_SETTINGS.VOS_SCENE_THRESHOLD,
-  VOS_DEDUP: SHARED_SETTINGS.VOS_DEDUP,
-  VOS_MAX_GAP_SEC: SHARED_SETTINGS.VOS_MAX_GAP_SEC,
-  VOS_FRAME_WIDTH: SHARED_SETTINGS.VOS_FRAME_WIDTH,
-  VOS_MAX_UPLOAD_BYTES: SHARED_SETTINGS.VOS_MAX_UPLOAD_BYTES,
-  VOS_MAX_DURATION_SEC: SHARED_SETTINGS.VOS_MAX_DURATION_SEC,
-  VOS_MAX_ATTEMPTS: SHARED_SETTINGS.VOS_MAX_ATTEMPTS,
-  VOS_VISIBILITY_TIMEOUT_SEC: SHARED_SETTINGS.VOS_VISIBILITY_TIMEOUT_SEC,
-  VOS_LOG_LEVEL: SHARED_SETTINGS.VOS_LOG_LEVEL,
+  ...SHARED_SETTINGS,
 });
 
-export type Config = {
-  dataDir: string;
-  port: number;
-  host: string;
-  /** Bearer token the API requires; undefined: no token (the default, for a loopback-only server). */
-  apiToken: string | undefined;
+/** The settings both runtimes read, as the domain and the composition roots use them. */
+export interface SharedConfig {
   tenant: string;
   clipModel: string;
+  /** Undefined when detection is off (VOS_DETECTOR=off or VOS_MAX_OBJECTS=0). */
   detector: { model: string; threshold: number; maxObjects: number } | undefined;
   embedBatch: number;
   propagateScore: number;
   probableScore: number;
   threads: number;
-  workers: number;
   sampling: { fps: number; sceneThreshold: number; dedup: boolean; maxGapSec: number };
   frameWidth: number;
   maxUploadBytes: number;
@@ -93,7 +71,36 @@ export type Config = {
   maxAttempts: number;
   visibilityTimeoutSec: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
-};
+}
+
+/** Reads SHARED_SETTINGS' values into their shape (both runtimes' loaders call it). */
+export function sharedConfig(c: z.output<z.ZodObject<typeof SHARED_SETTINGS>>): SharedConfig {
+  return {
+    tenant: c.VOS_TENANT,
+    clipModel: c.VOS_CLIP_MODEL,
+    detector: c.VOS_DETECTOR === "off" || c.VOS_MAX_OBJECTS === 0 ? undefined : { model: c.VOS_DETECTOR, threshold: c.VOS_DETECT_THRESHOLD, maxObjects: c.VOS_MAX_OBJECTS },
+    embedBatch: c.VOS_EMBED_BATCH,
+    propagateScore: c.VOS_PROPAGATE_SCORE,
+    probableScore: c.VOS_PROBABLE_SCORE,
+    threads: c.VOS_THREADS,
+    sampling: { fps: c.VOS_SAMPLE_FPS, sceneThreshold: c.VOS_SCENE_THRESHOLD, dedup: c.VOS_DEDUP, maxGapSec: c.VOS_MAX_GAP_SEC },
+    frameWidth: c.VOS_FRAME_WIDTH,
+    maxUploadBytes: c.VOS_MAX_UPLOAD_BYTES,
+    maxDurationSec: c.VOS_MAX_DURATION_SEC,
+    maxAttempts: c.VOS_MAX_ATTEMPTS,
+    visibilityTimeoutSec: c.VOS_VISIBILITY_TIMEOUT_SEC,
+    logLevel: c.VOS_LOG_LEVEL,
+  };
+}
+
+export interface Config extends SharedConfig {
+  dataDir: string;
+  port: number;
+  host: string;
+  /** Bearer token the API requires; undefined: no token (the default, for a loopback-only server). */
+  apiToken: string | undefined;
+  workers: number;
+}
 
 export const CONFIG_SETTINGS = Object.entries(schema.shape).map(([name, field]) => ({
   name,
@@ -106,25 +113,12 @@ export const CONFIG_SETTINGS = Object.entries(schema.shape).map(([name, field]) 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const c = parseEnvironment(schema, env);
   return {
+    ...sharedConfig(c),
     dataDir: path.resolve(cwd, c.VOS_DATA_DIR),
     port: c.PORT,
     host: c.VOS_HOST,
     apiToken: c.VOS_API_TOKEN,
-    tenant: c.VOS_TENANT,
-    clipModel: c.VOS_CLIP_MODEL,
-    detector: c.VOS_DETECTOR === "off" || c.VOS_MAX_OBJECTS === 0 ? undefined : { model: c.VOS_DETECTOR, threshold: c.VOS_DETECT_THRESHOLD, maxObjects: c.VOS_MAX_OBJECTS },
-    embedBatch: c.VOS_EMBED_BATCH,
-    propagateScore: c.VOS_PROPAGATE_SCORE,
-    probableScore: c.VOS_PROBABLE_SCORE,
-    threads: c.VOS_THREADS,
     workers: c.VOS_WORKERS,
-    sampling: { fps: c.VOS_SAMPLE_FPS, sceneThreshold: c.VOS_SCENE_THRESHOLD, dedup: c.VOS_DEDUP, maxGapSec: c.VOS_MAX_GAP_SEC },
-    frameWidth: c.VOS_FRAME_WIDTH,
-    maxUploadBytes: c.VOS_MAX_UPLOAD_BYTES,
-    maxDurationSec: c.VOS_MAX_DURATION_SEC,
-    maxAttempts: c.VOS_MAX_ATTEMPTS,
-    visibilityTimeoutSec: c.VOS_VISIBILITY_TIMEOUT_SEC,
-    logLevel: c.VOS_LOG_LEVEL,
   };
 }
 

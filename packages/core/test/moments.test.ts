@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mergeMoments, type FrameHit } from "../src/search/moments.js";
 import { vectorId } from "../src/vector/index.js";
+import { labelCandidates } from "../src/search/labels.js";
 
 const hit = (videoId: string, frameNo: number, timeSec: number, endSec: number, score: number): FrameHit => ({ videoId, frameNo, timeSec, endSec, score });
 
@@ -47,5 +48,18 @@ describe("vector ids", () => {
     expect(vectorId.parse("nonsense")).toBeUndefined();
     expect(vectorId.frame("vid_abc", 1).startsWith(vectorId.videoPrefix("vid_abc"))).toBe(true);
     expect(vectorId.frame("vid_abcd", 1).startsWith(vectorId.videoPrefix("vid_abc"))).toBe(false);
+  });
+});
+
+describe("labelCandidates", () => {
+  it("offers singular forms and two-word names a query may be naming", () => {
+    const candidates = labelCandidates("Two CATS on a dining tables, with buses and berries");
+    for (const label of ["cat", "dining table", "bus", "berry", "two"]) expect(candidates).toContain(label);
+    expect(candidates).not.toContain("dog");
+  });
+
+  it("keeps words that end in s but are not plurals", () => {
+    expect(labelCandidates("a glass")).toContain("glass");
+    expect(labelCandidates("a glass")).not.toContain("glas");
   });
 });

@@ -86,7 +86,8 @@ describe("web app in Chromium", () => {
     await page.keyboard.press("Enter");
     await page.locator("video").waitFor();
     const url = new URL(page.url());
-    expect(url.searchParams.get("v")).toBeTruthy();
+    const { videos } = (await (await fetch(`${server.url}/api/videos`)).json()) as { videos: { id: string }[] };
+    expect(url.searchParams.get("v")).toBe(videos[0]!.id);
     const t = Number(url.searchParams.get("t"));
     expect(t).toBeGreaterThanOrEqual(start);
     expect(t).toBeLessThanOrEqual(end);

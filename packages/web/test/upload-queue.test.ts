@@ -82,7 +82,7 @@ function settle(queue: UploadQueue, id: string, seen: UploadItem[] = []): Promis
 
 async function storedBytes(videoId: string): Promise<Uint8Array> {
   const video = await api.getVideo(videoId);
-  expect(video.playbackUrl).toBeTruthy();
+  expect(video.playbackUrl).toBe(`/api/files/local/videos/${videoId}/source.mp4`);
   const response = await fetch(api.resolve(video.playbackUrl!));
   return new Uint8Array(await response.arrayBuffer());
 }

@@ -6,7 +6,7 @@ import type { SynthesisMessage } from "aws-cdk-lib/cx-api";
 import { synthesize } from "../../synthesize.js";
 
 /** A value no template may ever contain: the Pinecone key as the deploying shell holds it. */
-export const PLANTED_PINECONE_KEY = "pcsk_planted_test_key_3f9a71c2";
+export const PLANTED_PINECONE_KEY = "planted-pinecone-key-3f9a71c2";
 export const ALERT_EMAIL = "alerts@example.com";
 
 /** Deploy-time settings the stacks read; cleared so the developer's shell cannot change a test. */

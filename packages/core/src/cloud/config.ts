@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { fields, parseEnvironment, SHARED_SETTINGS } from "../config.js";
+import { fields, parseEnvironment, SHARED_SETTINGS, sharedConfig, type SharedConfig } from "../config.js";
 import { VisibleError } from "../error.js";
-import type { LogLevel } from "../log.js";
-import type { SamplingOptions } from "../media/index.js";
 
 const GiB = 1024 ** 3;
 const { integer, flag } = fields;
@@ -103,7 +101,7 @@ export interface EcsLaunchConfig {
   maxTasks: number;
 }
 
-export interface CloudConfig {
+export interface CloudConfig extends SharedConfig {
   role: CloudRole;
   region: string;
   /** Set when AWS calls go to one local endpoint (an emulator). */
@@ -126,22 +124,7 @@ export interface CloudConfig {
   /** VOS_MAX_TASKS, also without ECS (the cloud mode on one machine runs workers as processes). */
   maxTasks: number;
   webOrigins?: string[];
-  tenant: string;
-  clipModel: string;
-  /** Undefined when detection is off (VOS_DETECTOR=off or VOS_MAX_OBJECTS=0). */
-  detector: { model: string; threshold: number; maxObjects: number } | undefined;
-  propagateScore: number;
-  probableScore: number;
   modelCacheDir?: string;
-  embedBatch: number;
-  threads: number;
-  sampling: SamplingOptions;
-  frameWidth: number;
-  maxUploadBytes: number;
-  maxDurationSec: number;
-  maxAttempts: number;
-  visibilityTimeoutSec: number;
-  logLevel: LogLevel;
 }
 
 /** The table docs/cloud-runtime.md prints: name, purpose, default. */
@@ -220,21 +203,8 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env, role: Clou
     ...(ecs ? { ecs } : {}),
     maxTasks: c.VOS_MAX_TASKS,
     ...(c.VOS_WEB_ORIGIN ? { webOrigins: c.VOS_WEB_ORIGIN } : {}),
-    tenant: c.VOS_TENANT,
-    clipModel: c.VOS_CLIP_MODEL,
-    detector: c.VOS_DETECTOR === "off" || c.VOS_MAX_OBJECTS === 0 ? undefined : { model: c.VOS_DETECTOR, threshold: c.VOS_DETECT_THRESHOLD, maxObjects: c.VOS_MAX_OBJECTS },
-    propagateScore: c.VOS_PROPAGATE_SCORE,
-    probableScore: c.VOS_PROBABLE_SCORE,
+    ...sharedConfig(c),
     ...(c.VOS_MODEL_CACHE ? { modelCacheDir: c.VOS_MODEL_CACHE } : {}),
-    embedBatch: c.VOS_EMBED_BATCH,
-    threads: c.VOS_THREADS,
-    sampling: { fps: c.VOS_SAMPLE_FPS, sceneThreshold: c.VOS_SCENE_THRESHOLD, dedup: c.VOS_DEDUP, maxGapSec: c.VOS_MAX_GAP_SEC },
-    frameWidth: c.VOS_FRAME_WIDTH,
-    maxUploadBytes: c.VOS_MAX_UPLOAD_BYTES,
-    maxDurationSec: c.VOS_MAX_DURATION_SEC,
-    maxAttempts: c.VOS_MAX_ATTEMPTS,
-    visibilityTimeoutSec: c.VOS_VISIBILITY_TIMEOUT_SEC,
-    logLevel: c.VOS_LOG_LEVEL,
   };
 }
 

@@ -1,7 +1,7 @@
 import { Pinecone, type Index, type PineconeRecord } from "@pinecone-database/pinecone";
 import { VisibleError, errorMessage } from "../error.js";
 import type { Logger } from "../log.js";
-import type { VectorIndex, VectorMatch, VectorMetadata, VectorRecord, VectorStore } from "../vector/vector-index.js";
+import { dimensionCheck, type VectorIndex, type VectorMatch, type VectorMetadata, type VectorRecord, type VectorStore } from "../vector/vector-index.js";
 
 /** Pinecone's request limits: 2 MB and 1,000 vectors an upsert; ids a page of `list`. */
 export const UPSERT_MAX_BYTES = 2_000_000;
@@ -230,9 +230,7 @@ export function createPineconeStore(options: PineconeStoreOptions): VectorStore 
         503,
       );
     }
-    const check = (values: Float32Array | number[]) => {
-      if (values.length !== dimension) throw new Error(`vector has ${values.length} dimensions; the index for ${model} has ${dimension}`);
-    };
+    const check = dimensionCheck(model, dimension);
 
     return {
       model,

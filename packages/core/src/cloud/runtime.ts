@@ -3,11 +3,10 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { loadObjectDetector } from "../detector/index.js";
-import { loadClipEmbedder } from "../embedder/index.js";
 import { VisibleError } from "../error.js";
 import { createLogger, setLogLevel, type Logger } from "../log.js";
 import type { Services } from "../services.js";
+import { modelLoaders, settingsFrom } from "../runtime/shared.js";
 import { createSnsAlerts, type Alerts } from "./alerts.js";
 import { required, type CloudConfig } from "./config.js";
 import { openCloudDatabase, POOL_SIZE } from "./database.js";
@@ -113,26 +112,8 @@ export async function startCloudRuntime(config: CloudConfig, options: CloudRunti
             log,
           })
         : unavailable("Pinecone", pinecone ? "PINECONE_API_KEY" : "VOS_PINECONE_INDEX and PINECONE_API_KEY"),
-    embedder: () =>
-      loadClipEmbedder({
-        model: config.clipModel,
-        batchSize: config.embedBatch,
-        ...(config.threads ? { threads: config.threads } : {}),
-        ...(modelCacheDir ? { cacheDir: modelCacheDir } : {}),
-      }),
-    detector: async () => (config.detector ? loadObjectDetector({ ...config.detector, ...(config.threads ? { threads: config.threads } : {}) }) : undefined),
-    settings: {
-      clipModel: config.clipModel,
-      maxUploadBytes: config.maxUploadBytes,
-      maxDurationSec: config.maxDurationSec,
-      maxAttempts: config.maxAttempts,
-      visibilityTimeoutSec: config.visibilityTimeoutSec,
-      sampling: config.sampling,
-      frameWidth: config.frameWidth,
-      embedBatch: config.embedBatch,
-      propagateScore: config.propagateScore,
-      probableScore: config.probableScore,
-    },
+    ...modelLoaders(config, modelCacheDir),
+    settings: settingsFrom(config),
     log,
   };
 

@@ -8,7 +8,7 @@
 import type { RawImage, Tensor } from "@huggingface/transformers";
 import { VisibleError, errorMessage } from "../error.js";
 import { createLogger } from "../log.js";
-import { modelUnavailable, resolveModelSource } from "./source.js";
+import { modelUnavailable, resolveClipSource } from "./source.js";
 import type { ClipEmbedderOptions, Embedder, RgbImage } from "./types.js";
 
 export const DEFAULT_CLIP_MODEL = "Xenova/clip-vit-base-patch32";
@@ -39,7 +39,7 @@ export function loadClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder
 async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder> {
   const started = performance.now();
   const { AutoImageProcessor, AutoTokenizer, CLIPTextModelWithProjection, CLIPVisionModelWithProjection, RawImage, env } = await import("@huggingface/transformers");
-  const source = resolveModelSource(options.model);
+  const source = resolveClipSource(options.model);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
   // The tokenizer's file probe reads env.cacheDir and ignores the per-call cache_dir.
   if (options.cacheDir) env.cacheDir = options.cacheDir;

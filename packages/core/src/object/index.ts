@@ -8,7 +8,7 @@ import { objectTable, type ObjectRow } from "./object.sql.js";
 
 export { objectTable, type ObjectRow } from "./object.sql.js";
 
-type Tx = Pick<Database, "insert" | "select" | "selectDistinct" | "delete">;
+type Tx = Pick<Database, "insert" | "select" | "delete">;
 
 export const boxSchema = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).describe("box normalised to the frame (0-1), x/y = top-left");
 
@@ -111,10 +111,4 @@ export async function byLabels(db: Tx, tenantId: string, labels: string[], optio
 export async function countForVideo(db: Tx, videoId: string): Promise<number> {
   const [row] = await db.select({ n: count() }).from(objectTable).where(eq(objectTable.videoId, videoId));
   return row?.n ?? 0;
-}
-
-/** Every label the detector gave this tenant's objects: the vocabulary queries are matched to. */
-export async function labelsOf(db: Tx, tenantId: string): Promise<string[]> {
-  const rows = await db.selectDistinct({ label: objectTable.label }).from(objectTable).where(eq(objectTable.tenantId, tenantId));
-  return rows.map((row) => row.label);
 }

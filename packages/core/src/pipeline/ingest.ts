@@ -348,7 +348,7 @@ export async function failPermanently(svc: Services, ctx: Omit<IngestContext, "s
 
 export function describeFailure(error: unknown): { code: string; message: string; permanent: boolean; badInput: boolean } {
   if (error instanceof VisibleError) {
-    return { code: error.code, message: error.message, permanent: error.permanent, badInput: error.permanent && error.code.startsWith("media.") };
+    return { code: error.code, message: error.message, permanent: error.permanent, badInput: error.permanent && Video.failureRemovesUpload(error.code) };
   }
   return { code: "pipeline.error", message: error instanceof Error ? error.message : String(error), permanent: false, badInput: false };
 }

@@ -4,14 +4,13 @@ import { createFileBlobStore } from "../blob/file-blob-store.js";
 import { createLocalUploadTargets } from "../blob/local-uploads.js";
 import type { Config } from "../config.js";
 import { openPglite } from "../db/pglite.js";
-import { loadObjectDetector } from "../detector/index.js";
-import { loadClipEmbedder } from "../embedder/index.js";
 import { createLogger, setLogLevel, type Logger } from "../log.js";
 import { startWorkerPool, type WorkerPool } from "../pipeline/worker-pool.js";
 import { createDbJobQueue } from "../queue/db-job-queue.js";
 import type { Services } from "../services.js";
 import { createPgvectorStore } from "../vector/pgvector-index.js";
 import { lockDataDir } from "./data-lock.js";
+import { modelLoaders, settingsFrom } from "./shared.js";
 
 export interface EmbeddedRuntime {
   services: Services;
@@ -53,20 +52,8 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
         },
       },
       vectors: await createPgvectorStore(database.sql),
-      embedder: () => loadClipEmbedder({ model: config.clipModel, batchSize: config.embedBatch, ...(config.threads ? { threads: config.threads } : {}) }),
-      detector: async () => (config.detector ? loadObjectDetector(config.detector) : undefined),
-      settings: {
-        clipModel: config.clipModel,
-        maxUploadBytes: config.maxUploadBytes,
-        maxDurationSec: config.maxDurationSec,
-        maxAttempts: config.maxAttempts,
-        visibilityTimeoutSec: config.visibilityTimeoutSec,
-        sampling: config.sampling,
-        frameWidth: config.frameWidth,
-        embedBatch: config.embedBatch,
-        propagateScore: config.propagateScore,
-        probableScore: config.probableScore,
-      },
+      ...modelLoaders(config),
+      settings: settingsFrom(config),
       log,
       cancelJob: (jobId) => pool?.cancel(jobId),
     };

@@ -6,11 +6,11 @@ import type { Services } from "../services.js";
 import type { VectorIndex } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
 import type { FrameSearchHit, ObjectSearchHit, SearchHit } from "./hits.js";
-import { labelsNamedIn } from "./labels.js";
+import { labelCandidates } from "./labels.js";
 import { mergeMoments, type FrameHit } from "./moments.js";
 
 export { frameHitSchema, hitSchema, objectHitSchema, type FrameSearchHit, type ObjectSearchHit, type SearchHit } from "./hits.js";
-export { labelsNamedIn } from "./labels.js";
+export { labelCandidates } from "./labels.js";
 export { mergeMoments, type FrameHit, type Moment } from "./moments.js";
 
 const KINDS = ["frame", "object"] as const;
@@ -130,8 +130,7 @@ async function objectHits(
     if (filters.minScore === undefined || match.score >= filters.minScore) scored.set(match.id, { id: match.id, score: match.score, labelMatch: false });
   }
   if (words) {
-    const named = labelsNamedIn(words, await Object_.labelsOf(svc.db, tenantId));
-    const labelled = await Object_.byLabels(svc.db, tenantId, named, { limit: filters.limit, ...(filters.videoId ? { videoId: filters.videoId } : {}) });
+    const labelled = await Object_.byLabels(svc.db, tenantId, labelCandidates(words), { limit: filters.limit, ...(filters.videoId ? { videoId: filters.videoId } : {}) });
     const ids = labelled.map(Object_.idOf);
     const stored = await index.fetch(tenantId, ids);
     for (const id of ids) {

@@ -1,18 +1,24 @@
-/** Word forms a person may type for a label: "cup" -> cup, cups; "bus" -> bus, buses. */
-function forms(label: string): string[] {
-  const last = label.split(" ").pop() ?? label;
-  const head = label.slice(0, label.length - last.length);
-  const plural = /(s|x|z|ch|sh)$/.test(last) ? `${last}es` : /[^aeiou]y$/.test(last) ? `${last.slice(0, -1)}ies` : `${last}s`;
-  return [label, head + plural];
+/** A word's possible singular forms: "cups" -> cups, cup; "buses" -> buses, bus; "berries" -> berry. */
+function singulars(word: string): string[] {
+  const forms = [word];
+  if (word.endsWith("ies") && word.length > 4) forms.push(`${word.slice(0, -3)}y`);
+  if (word.endsWith("es") && word.length > 3) forms.push(word.slice(0, -2));
+  if (word.endsWith("s") && !word.endsWith("ss") && word.length > 2) forms.push(word.slice(0, -1));
+  return forms;
 }
 
-const normalise = (text: string) => ` ${text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim()} `;
-
 /**
- * Labels (from a detector's vocabulary) that a query names as whole words, singular or plural:
- * "two cats on a dining table" -> cat, dining table.
+ * The labels a query could be naming, as whole words or two-word names, singular or plural:
+ * "two cats on a dining table" -> two, cat, cats, ..., dining table. Looked up as they are in the
+ * objects' label index, so no label vocabulary needs reading per query.
  */
-export function labelsNamedIn(query: string, vocabulary: readonly string[]): string[] {
-  const text = normalise(query);
-  return vocabulary.filter((label) => forms(label.toLowerCase()).some((form) => text.includes(normalise(form))));
+export function labelCandidates(query: string): string[] {
+  const words = query.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const candidates = new Set<string>();
+  words.forEach((word, i) => {
+    for (const form of singulars(word)) candidates.add(form);
+    const previous = words[i - 1];
+    if (previous) for (const form of singulars(word)) candidates.add(`${previous} ${form}`);
+  });
+  return [...candidates].slice(0, 200);
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { SqlClient } from "../db/database.js";
-import type { VectorIndex, VectorMatch, VectorMetadata, VectorRecord, VectorStore } from "./vector-index.js";
+import { dimensionCheck, type VectorIndex, type VectorMatch, type VectorMetadata, type VectorRecord, type VectorStore } from "./vector-index.js";
 
 /** The table name carries the model and dimension, so two models' vectors never share a table. */
 export function vectorTableName(model: string, dimension: number): string {
@@ -81,9 +81,7 @@ async function openIndex(sql: SqlClient, model: string, dimension: number): Prom
     [table, model, dimension],
   );
 
-  const check = (values: Float32Array | number[]) => {
-    if (values.length !== dimension) throw new Error(`vector has ${values.length} dimensions; the index for ${model} has ${dimension}`);
-  };
+  const check = dimensionCheck(model, dimension);
 
   return {
     model,

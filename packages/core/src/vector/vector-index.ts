@@ -72,3 +72,10 @@ export const vectorId = {
     return undefined;
   },
 };
+
+/** A guard every adapter applies: a vector of another length belongs to another model. */
+export function dimensionCheck(model: string, dimension: number): (values: Float32Array | number[]) => void {
+  return (values) => {
+    if (values.length !== dimension) throw new Error(`vector has ${values.length} dimensions; the index for ${model} has ${dimension}`);
+  };
+}

@@ -100,11 +100,18 @@ const playable = (row: VideoRow) => row.status === "queued" || row.status === "p
 async function views(svc: Services, rows: VideoRow[]): Promise<VideoView[]> {
   const jobs = await Job.latestForVideos(svc.db, rows.map((r) => r.id));
   return Promise.all(
-    rows.map(async (r) => view(r, jobs.get(r.id), playable(r) ? await svc.blobs.url(r.blobKey) : null, r.status === "failed" && (await keptUpload(svc, r)))),
+    rows.map(async (r) => view(r, jobs.get(r.id), playable(r) ? await svc.blobs.url(r.blobKey) : null, !(r.errorCode && failureRemovesUpload(r.errorCode)))),
   );
 }
 
 /** A failure on bad input deletes the upload; any other failure keeps it for a retry. */
+/**
+ * Bad input (a media.* error: not a video, corrupt, too long...) removes the upload when it fails
+ * the job: the same file would fail the same way. Lists read this from the error code instead of
+ * asking the blob store about every failed video on every poll.
+ */
+export const failureRemovesUpload = (code: string) => code.startsWith("media.");
+
 async function keptUpload(svc: Services, video: VideoRow): Promise<boolean> {
   return (await svc.blobs.stat(video.blobKey).catch(() => undefined)) !== undefined;
 }
