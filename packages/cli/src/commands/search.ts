@@ -34,7 +34,7 @@ export async function search(client: Client, text: string | undefined, options: 
   } else {
     process.stdout.write(
       table(
-        ["#", "video", "moment", "best", "score", "what"],
+        ["#", "video", "moment", "best", "score", "what", "title"],
         shown.map((hit, i) => [
           i + 1,
           hit.videoId,
@@ -42,6 +42,7 @@ export async function search(client: Client, text: string | undefined, options: 
           clock(hit.timeSec),
           hit.score.toFixed(3),
           hit.kind === "object" ? `${hit.label} ${hit.objectId}${hit.labelMatch ? " (label)" : ""}` : "frame",
+          hit.videoTitle.slice(0, 40),
         ]),
       ) + "\n",
     );

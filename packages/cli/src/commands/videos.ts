@@ -10,11 +10,11 @@ export async function videos(client: Client, options: { json: boolean }): Promis
   }
   process.stdout.write(
     table(
-      ["id", "title", "status", "length", "size", "frames", "note"],
+      ["id", "title", "status", "length", "size", "frames", "objects", "note"],
       list.map((v) => {
         const stage = v.job?.progress.stage;
         const note = v.error ? `${v.error.code}: ${v.error.message}` : v.status === "processing" && stage ? `stage: ${stage}` : "";
-        return [v.id, v.title.slice(0, 40), v.status, clock(v.durationSec), bytes(v.sizeBytes), v.frameCount, note];
+        return [v.id, v.title.slice(0, 40), v.status, clock(v.durationSec), bytes(v.sizeBytes), v.frameCount, v.objectCount, note];
       }),
     ) + "\n",
   );
