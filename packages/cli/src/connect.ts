@@ -17,6 +17,7 @@ export function localApi(runtime: EmbeddedRuntime) {
     tenantOf: () => runtime.config.tenant,
     serveFiles: true,
     ...(runtime.config.apiToken ? { apiToken: runtime.config.apiToken } : {}),
+    ...(runtime.config.auth ? { jwt: { auth: runtime.config.auth } } : {}),
   });
 }
 

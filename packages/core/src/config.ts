@@ -1,15 +1,32 @@
 import path from "node:path";
 import { z } from "zod";
+import { AUTH_SETTINGS, readAuth, type AuthConfig } from "./auth/index.js";
 import { VisibleError } from "./error.js";
+import type { MediaPolicy } from "./media/probe.js";
+import type { RateLimits } from "./rate-limit/index.js";
 
 const GiB = 1024 ** 3;
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const number = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const flag = z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"]).transform((v) => ["true", "1", "yes", "on"].includes(v));
+/** A comma-separated list of lower-case names, or `*` for any. */
+const names = z
+  .string()
+  .transform((value) => value.split(",").map((item) => item.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^(\*|[a-z0-9_.-]+)$/, "expected names separated by commas, or *")).min(1, "expected at least one name, or *"))
+  .transform((list): string[] | "*" => (list.includes("*") ? "*" : list));
+/** `WIDTHxHEIGHT`: the longer and the shorter side, whatever the orientation. */
+const resolution = z
+  .string()
+  .regex(/^\d{2,5}x\d{2,5}$/, "expected WIDTHxHEIGHT, e.g. 3840x2160")
+  .transform((value) => {
+    const [a, b] = value.split("x").map(Number) as [number, number];
+    return { longSide: Math.max(a, b), shortSide: Math.min(a, b) };
+  });
 
 /** Field builders shared by the embedded and the cloud configuration. */
-export const fields = { integer, number, flag };
+export const fields = { integer, number, flag, names, resolution };
 
 /**
  * Settings both runtimes read (tenant, model, sampling, limits, logging): one definition, so the
@@ -33,6 +50,15 @@ export const SHARED_SETTINGS = {
   VOS_FRAME_WIDTH: integer(64, 3840).default(640).describe("width frames are decoded at (scaled inside ffmpeg)"),
   VOS_MAX_UPLOAD_BYTES: integer(1, 1024 * GiB).default(5 * GiB).describe("largest accepted upload, in bytes"),
   VOS_MAX_DURATION_SEC: number(1, 7 * 24 * 3600).default(3 * 3600).describe("longest accepted video, in seconds"),
+  VOS_MAX_RESOLUTION: resolution.prefault("8192x4320").describe("largest accepted picture (either orientation), WIDTHxHEIGHT"),
+  VOS_CONTAINERS: names
+    .prefault("mp4,mov,matroska,avi,mpegts,mpeg,flv,ogg,asf,mxf,h264,hevc")
+    .describe("accepted containers (ffprobe demuxer names), comma-separated, or *"),
+  VOS_CODECS: names
+    .prefault("h264,hevc,av1,vp8,vp9,mpeg4,mpeg2video,mpeg1video,mjpeg,prores,dnxhd,theora,vc1,wmv3,h263,msmpeg4v3")
+    .describe("accepted video codecs (ffprobe codec names), comma-separated, or *"),
+  VOS_RATE_SEARCH: integer(0, 1_000_000).default(120).describe("searches per minute per tenant, with bursts up to the same number (0 = no limit)"),
+  VOS_RATE_UPLOADS: integer(0, 1_000_000).default(60).describe("new uploads per minute per tenant, with bursts up to the same number (0 = no limit)"),
   VOS_MAX_ATTEMPTS: integer(1, 20).default(3).describe("attempts per job before it is marked failed"),
   VOS_VISIBILITY_TIMEOUT_SEC: integer(5, 43200).default(60).describe("how long a received job stays invisible without a heartbeat"),
   VOS_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info").describe("log level"),
@@ -51,6 +77,7 @@ const schema = z.object({
     .optional()
     .describe("when set, the API needs `Authorization: Bearer <token>` (all but /api/health); the CLI sends it too"),
   VOS_WORKERS: integer(1, 64).default(1).describe("videos processed at once"),
+  ...AUTH_SETTINGS,
   ...SHARED_SETTINGS,
 });
 
@@ -68,6 +95,8 @@ export interface SharedConfig {
   frameWidth: number;
   maxUploadBytes: number;
   maxDurationSec: number;
+  media: MediaPolicy;
+  rateLimits: RateLimits;
   maxAttempts: number;
   visibilityTimeoutSec: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -87,6 +116,8 @@ export function sharedConfig(c: z.output<z.ZodObject<typeof SHARED_SETTINGS>>): 
     frameWidth: c.VOS_FRAME_WIDTH,
     maxUploadBytes: c.VOS_MAX_UPLOAD_BYTES,
     maxDurationSec: c.VOS_MAX_DURATION_SEC,
+    media: { maxResolution: c.VOS_MAX_RESOLUTION, containers: c.VOS_CONTAINERS, codecs: c.VOS_CODECS },
+    rateLimits: { searchPerMinute: c.VOS_RATE_SEARCH, uploadsPerMinute: c.VOS_RATE_UPLOADS },
     maxAttempts: c.VOS_MAX_ATTEMPTS,
     visibilityTimeoutSec: c.VOS_VISIBILITY_TIMEOUT_SEC,
     logLevel: c.VOS_LOG_LEVEL,
@@ -99,25 +130,38 @@ export interface Config extends SharedConfig {
   host: string;
   /** Bearer token the API requires; undefined: no token (the default, for a loopback-only server). */
   apiToken: string | undefined;
+  /** Sign-in with a Cognito user pool (VOS_AUTH_ISSUER): a tenant per user instead of one. */
+  auth?: AuthConfig;
   workers: number;
+}
+
+/** A field's default as written (`prefault` keeps the text form of parsed values such as lists). */
+export function defaultOf(field: z.ZodType): unknown {
+  return field instanceof z.ZodDefault || field instanceof z.ZodPrefault ? (field.def.defaultValue as unknown) : undefined;
 }
 
 export const CONFIG_SETTINGS = Object.entries(schema.shape).map(([name, field]) => ({
   name,
   description: field.description ?? "",
   /** undefined: optional, unset by default. */
-  default: field instanceof z.ZodDefault ? (field.def.defaultValue as unknown) : undefined,
+  default: defaultOf(field),
 }));
 
 /** Validates the environment; a wrong value stops start-up with a message that names it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const c = parseEnvironment(schema, env);
+  // Off unless an issuer is given: the local server stays a one-user tool by default.
+  const { auth, missing } = readAuth(c, c.VOS_AUTH_ISSUER ? "cognito" : "off");
+  const conflicts = auth && c.VOS_API_TOKEN ? ["VOS_API_TOKEN and VOS_AUTH_ISSUER are both set: choose the token or Cognito sign-in"] : [];
+  const problems = [...missing.map((name) => `${name} is not set: ${AUTH_SETTINGS[name].description ?? ""} (or VOS_AUTH=off)`), ...conflicts];
+  if (problems.length > 0) throw new VisibleError("config.invalid", `Invalid configuration:\n  ${problems.join("\n  ")}`);
   return {
     ...sharedConfig(c),
     dataDir: path.resolve(cwd, c.VOS_DATA_DIR),
     port: c.PORT,
     host: c.VOS_HOST,
     apiToken: c.VOS_API_TOKEN,
+    ...(auth ? { auth } : {}),
     workers: c.VOS_WORKERS,
   };
 }

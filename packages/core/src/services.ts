@@ -3,7 +3,8 @@ import type { Database } from "./db/database.js";
 import type { ObjectDetector } from "./detector/index.js";
 import type { Embedder } from "./embedder/index.js";
 import type { Logger } from "./log.js";
-import type { SamplingOptions } from "./media/index.js";
+import type { MediaPolicy, SamplingOptions } from "./media/index.js";
+import type { RateLimits } from "./rate-limit/index.js";
 import type { JobQueue } from "./queue/job-queue.js";
 import type { VectorStore } from "./vector/vector-index.js";
 
@@ -12,6 +13,10 @@ export interface Settings {
   clipModel: string;
   maxUploadBytes: number;
   maxDurationSec: number;
+  /** Accepted containers, codecs and picture size; absent: whatever ffmpeg reads. */
+  media?: MediaPolicy;
+  /** Per-tenant request rates of the API; absent: no limits. */
+  rateLimits?: RateLimits;
   maxAttempts: number;
   visibilityTimeoutSec: number;
   sampling: SamplingOptions;

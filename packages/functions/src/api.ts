@@ -11,7 +11,15 @@ async function build() {
   const runtime = await lambdaRuntime("api");
   const origins = runtime.config.webOrigins;
   // CORS for the StaticSite's origin (VOS_WEB_ORIGIN): the web app is served from elsewhere.
-  const app = createApi({ services: runtime.services, tenantOf: () => runtime.config.tenant, ...(origins ? { corsOrigins: origins } : {}) });
+  const auth = runtime.config.auth;
+  const app = createApi({
+    services: runtime.services,
+    // With sign-in (the default on AWS) each caller's token names their tenant; VOS_AUTH=off
+    // leaves one tenant for every caller.
+    tenantOf: () => runtime.config.tenant,
+    ...(auth ? { jwt: { auth } } : {}),
+    ...(origins ? { corsOrigins: origins } : {}),
+  });
   return handle(app);
 }
 

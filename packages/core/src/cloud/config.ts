@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { fields, parseEnvironment, SHARED_SETTINGS, sharedConfig, type SharedConfig } from "../config.js";
+import { defaultOf, fields, parseEnvironment, SHARED_SETTINGS, sharedConfig, type SharedConfig } from "../config.js";
 import { VisibleError } from "../error.js";
+import { AUTH_SETTINGS, readAuth, type AuthConfig } from "../auth/index.js";
 
 const GiB = 1024 ** 3;
 const { integer, flag } = fields;
@@ -57,6 +58,7 @@ const schema = z.object({
   VOS_GPU_MIN_BYTES: integer(0, 1024 * GiB).default(2 * GiB).describe("with VOS_LAUNCH=auto, videos at least this large run on the GPU"),
   VOS_MAX_TASKS: integer(1, 5000).default(10).describe("worker tasks running at once, at most"),
   VOS_WEB_ORIGIN: csv.optional().describe("origins allowed to call the API from a browser (CORS), comma-separated, or *"),
+  ...AUTH_SETTINGS,
   ...SHARED_SETTINGS,
 });
 
@@ -125,13 +127,15 @@ export interface CloudConfig extends SharedConfig {
   maxTasks: number;
   webOrigins?: string[];
   modelCacheDir?: string;
+  /** Sign-in for the api role; absent with VOS_AUTH=off (every caller is `tenant`). */
+  auth?: AuthConfig;
 }
 
 /** The table docs/cloud-runtime.md prints: name, purpose, default. */
 export const CLOUD_SETTINGS = Object.entries(schema.shape).map(([name, field]) => ({
   name,
   description: field.description ?? "",
-  default: "def" in field && "defaultValue" in field.def ? (field.def.defaultValue as unknown) : undefined,
+  default: defaultOf(field),
 }));
 
 /**
@@ -147,10 +151,14 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env, role: Clou
   if (c.VOS_LAUNCH === "gpu" && needs.includes("ecs")) {
     for (const name of ["VOS_GPU_TASK_DEFINITION", "VOS_GPU_CAPACITY_PROVIDER"] as const) if (!c[name]) missing.push(name);
   }
+  // The API refuses to start open to anyone unless that is asked for by name.
+  const { auth, missing: authMissing } = role === "api" ? readAuth(c, "cognito") : { missing: [] };
+  missing.push(...authMissing);
   if (missing.length > 0) {
     const lines = missing.map((name) => {
       const description = schema.shape[name].description ?? "";
-      const alternative = name === "VOS_DATABASE_SECRET_ARN" ? " (or VOS_DATABASE_URL)" : "";
+      const alternative =
+        name === "VOS_DATABASE_SECRET_ARN" ? " (or VOS_DATABASE_URL)" : name.startsWith("VOS_AUTH_") ? " (or VOS_AUTH=off for an API without sign-in)" : "";
       return `${name}${alternative} is not set: ${description}`;
     });
     throw new VisibleError("config.invalid", `Invalid configuration for the ${role} function:\n  ${lines.join("\n  ")}`);
@@ -205,6 +213,7 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env, role: Clou
     ...(c.VOS_WEB_ORIGIN ? { webOrigins: c.VOS_WEB_ORIGIN } : {}),
     ...sharedConfig(c),
     ...(c.VOS_MODEL_CACHE ? { modelCacheDir: c.VOS_MODEL_CACHE } : {}),
+    ...(auth ? { auth } : {}),
   };
 }
 

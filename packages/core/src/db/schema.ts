@@ -4,3 +4,4 @@ export { jobTable } from "../job/job.sql.js";
 export { frameTable } from "../frame/frame.sql.js";
 export { objectTable } from "../object/object.sql.js";
 export { labelTable } from "../label/label.sql.js";
+export { rateLimitTable } from "../rate-limit/rate-limit.sql.js";

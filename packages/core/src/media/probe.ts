@@ -13,6 +13,9 @@
  * |                       |        | its moov atom), or a video stream with no codec, no size,   |
  * |                       |        | no frames or no usable duration                             |
  * | media.too_long        | 422    | duration over `maxDurationSec`                              |
+ * | media.unsupported_container | 422 | a container outside `policy.containers`                    |
+ * | media.unsupported_codec | 422  | a video codec outside `policy.codecs`                         |
+ * | media.resolution_too_large | 422 | a picture larger than `policy.maxResolution`                |
  *
  * How ffprobe reports these: a truncated mp4 and a text file named .mp4 fail the same way
  * ("moov atom not found", "Invalid data found when processing input", exit 1, `{}`), because the
@@ -46,7 +49,21 @@ export interface MediaInfo {
 export interface ProbeLimits {
   maxBytes: number;
   maxDurationSec: number;
+  /** What else is accepted; absent: any container, codec and size ffmpeg can read. */
+  policy?: MediaPolicy;
 }
+
+/** The videos a deployment accepts beyond size and length (VOS_CONTAINERS, VOS_CODECS, VOS_MAX_RESOLUTION). */
+export interface MediaPolicy {
+  /** ffprobe demuxer names as `MediaInfo.container` gives them ("mp4", "mov", "matroska"...), or "*". */
+  containers: readonly string[] | "*";
+  /** ffprobe codec names ("h264", "hevc", "vp9"...), or "*". */
+  codecs: readonly string[] | "*";
+  /** The picture's longer and shorter side, in either orientation. */
+  maxResolution: { longSide: number; shortSide: number };
+}
+
+const allows = (list: readonly string[] | "*", name: string) => list === "*" || list.includes(name);
 
 export interface ProbeOptions {
   /** Kill ffprobe after this long (a transient, retryable failure). Default 120 s. */
@@ -97,6 +114,11 @@ export async function probe(file: string, limits: ProbeLimits, options: ProbeOpt
   if (isImageFormat(formatName)) {
     throw fail("media.not_a_video", `The file is a still image (${formatName.replace(/_pipe$/, "")}), not a video.`);
   }
+  const container = containerName(formatName, format.tags);
+  const policy = limits.policy;
+  if (policy && !allows(policy.containers, container)) {
+    throw fail("media.unsupported_container", `The file's container (${container}) is not accepted here; accepted: ${(policy.containers as readonly string[]).join(", ")}.`);
+  }
   const video = streams.find((s) => s.codec_type === "video" && s.disposition?.attached_pic !== 1 && s.disposition?.timed_thumbnails !== 1);
   if (!video) {
     const kinds = [...new Set(streams.map((s) => (s.disposition?.attached_pic === 1 ? "cover art" : (str(s.codec_type) ?? "unknown"))))];
@@ -108,6 +130,9 @@ export async function probe(file: string, limits: ProbeLimits, options: ProbeOpt
   if (!codec || codec === "none" || codec === "ansi") {
     const tag = str(video.codec_tag_string);
     throw fail("media.corrupt", `The video stream's codec${tag && !/^\[/.test(tag) ? ` (${tag})` : ""} is not recognised: the file is damaged or uses an unsupported codec.`);
+  }
+  if (policy && !allows(policy.codecs, codec)) {
+    throw fail("media.unsupported_codec", `The video codec (${codec}) is not accepted here; accepted: ${(policy.codecs as readonly string[]).join(", ")}.`);
   }
   const codedWidth = int(video.width);
   const codedHeight = int(video.height);
@@ -131,6 +156,12 @@ export async function probe(file: string, limits: ProbeLimits, options: ProbeOpt
   }
 
   const { width, height } = displaySize(codedWidth, codedHeight, video);
+  if (policy) {
+    const { longSide, shortSide } = policy.maxResolution;
+    if (Math.max(width, height) > longSide || Math.min(width, height) > shortSide) {
+      throw fail("media.resolution_too_large", `The video is ${width}x${height}, larger than the accepted ${longSide}x${shortSide} (either orientation).`);
+    }
+  }
   return {
     sizeBytes,
     durationSec: round(durationSec, 6),
@@ -138,7 +169,7 @@ export async function probe(file: string, limits: ProbeLimits, options: ProbeOpt
     height,
     fps: round(fps, 3),
     codec,
-    container: containerName(formatName, format.tags),
+    container,
   };
 }
 

@@ -60,7 +60,8 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
   const progress = job.progress;
   const source = await svc.blobs.source(video.blobKey);
   const started = performance.now();
-  const info = await probe(source, { maxBytes: svc.settings.maxUploadBytes, maxDurationSec: svc.settings.maxDurationSec });
+  const { maxUploadBytes, maxDurationSec, media } = svc.settings;
+  const info = await probe(source, { maxBytes: maxUploadBytes, maxDurationSec, ...(media ? { policy: media } : {}) });
   await Video.setStatus(svc.db, video.id, { durationSec: info.durationSec, width: info.width, height: info.height, fps: info.fps, codec: info.codec });
   progress.stages.probe = 1;
   progress.stage = "sample";

@@ -9,6 +9,8 @@ export function settingsFrom(config: SharedConfig): Settings {
     clipModel: config.clipModel,
     maxUploadBytes: config.maxUploadBytes,
     maxDurationSec: config.maxDurationSec,
+    media: config.media,
+    rateLimits: config.rateLimits,
     maxAttempts: config.maxAttempts,
     visibilityTimeoutSec: config.visibilityTimeoutSec,
     sampling: config.sampling,

@@ -19,6 +19,8 @@ const full = {
   VOS_GPU_CAPACITY_PROVIDER: "vos-gpu",
   VOS_TASK_SUBNETS: "subnet-1, subnet-2",
   VOS_TASK_SECURITY_GROUPS: "sg-1",
+  VOS_AUTH_ISSUER: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+  VOS_AUTH_CLIENT_ID: "4tq0example0client0id0abc",
 };
 
 describe("cloud configuration", () => {
@@ -78,6 +80,8 @@ describe("cloud configuration", () => {
     ["dispatch", "VOS_TASK_SUBNETS"],
     ["migrate", "VOS_DATABASE_SECRET_ARN"],
     ["task-events", "VOS_JOBS_QUEUE_URL"],
+    ["api", "VOS_AUTH_ISSUER"],
+    ["api", "VOS_AUTH_CLIENT_ID"],
   ] as const)("stops the %s function when %s is missing, naming it", (role, name) => {
     const env: Record<string, string> = { ...full };
     delete env[name];
@@ -94,7 +98,26 @@ describe("cloud configuration", () => {
     expect(loadCloudConfig(withoutKey, "api").pinecone?.apiKey).toBeUndefined();
   });
 
+  it("gives the api sign-in with the user pool's keys and Cognito endpoint, unless VOS_AUTH=off", () => {
+    expect(loadCloudConfig(full, "api").auth).toEqual({
+      issuer: full.VOS_AUTH_ISSUER,
+      clientId: full.VOS_AUTH_CLIENT_ID,
+      jwksUrl: `${full.VOS_AUTH_ISSUER}/.well-known/jwks.json`,
+      endpoint: "https://cognito-idp.eu-west-1.amazonaws.com/",
+      region: "eu-west-1",
+    });
+    const { VOS_AUTH_ISSUER: _, VOS_AUTH_CLIENT_ID: __, ...withoutAuth } = full;
+    expect(() => loadCloudConfig(withoutAuth, "api")).toThrow(/VOS_AUTH_ISSUER \(or VOS_AUTH=off for an API without sign-in\) is not set/);
+    expect(loadCloudConfig({ ...withoutAuth, VOS_AUTH: "off" }, "api").auth).toBeUndefined();
+    // Only the api signs callers in.
+    expect(loadCloudConfig(withoutAuth, "worker").auth).toBeUndefined();
+    const emulator = loadCloudConfig({ ...full, VOS_AUTH_ISSUER: "http://127.0.0.1:9229/local_x1", VOS_AUTH_ENDPOINT: "http://127.0.0.1:9229/" }, "api").auth;
+    expect(emulator).toMatchObject({ jwksUrl: "http://127.0.0.1:9229/local_x1/.well-known/jwks.json", endpoint: "http://127.0.0.1:9229/", region: "local" });
+  });
+
   it.each([
+    ["VOS_AUTH", "maybe"],
+    ["VOS_AUTH_ISSUER", "not a url"],
     ["VOS_LAUNCH", "cuda"],
     ["VOS_MAX_TASKS", "0"],
     ["VOS_JOBS_QUEUE_URL", "not a url"],

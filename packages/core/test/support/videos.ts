@@ -159,6 +159,20 @@ export function unknownCodecMp4(options: OutputOptions = {}): Promise<string> {
   });
 }
 
+/** colourVideo re-encoded as MPEG-4 Part 2 in an AVI container. */
+export function mpeg4Avi(options: OutputOptions = {}): Promise<string> {
+  return generate(`mpeg4-${VERSION}.avi`, options.dir, async (out) =>
+    ffmpeg(["-i", await colourVideo({ dir: options.dir }), "-map", "0:v", "-c:v", "mpeg4", "-q:v", "5", "-f", "avi", out]),
+  );
+}
+
+/** Two seconds of colourVideo as an animated GIF (a container and codec of its own). */
+export function animatedGif(options: OutputOptions = {}): Promise<string> {
+  return generate(`animated-${VERSION}.gif`, options.dir, async (out) =>
+    ffmpeg(["-i", await colourVideo({ dir: options.dir }), "-t", "2", "-vf", "fps=5,scale=160:-1", "-f", "gif", out]),
+  );
+}
+
 /** A text file named .mp4. */
 export function textAsMp4(options: OutputOptions = {}): Promise<string> {
   return generate(`text-${VERSION}.mp4`, options.dir, (out) => writeFile(out, "This is not a video.\nJust some text in a file named .mp4.\n"));

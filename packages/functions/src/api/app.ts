@@ -1,8 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { requireToken } from "./auth.js";
+import { callerTenant, requireJwt, requireToken } from "./auth.js";
 import type { ApiOptions } from "./context.js";
 import { onError, validationHook } from "./errors.js";
+import { createJwtVerifier } from "./jwt.js";
 import { corsFor, securityHeaders } from "./security.js";
+import { authRoutes } from "./routes/auth.js";
 import { fileRoutes } from "./routes/files.js";
 import { healthRoutes } from "./routes/health.js";
 import { objectRoutes } from "./routes/objects.js";
@@ -16,11 +18,16 @@ export type { ApiOptions } from "./context.js";
  * Routes live under /api; /api/openapi.json documents them from the same zod schemas that
  * validate requests.
  */
-export function createApi(options: ApiOptions & { serveFiles?: boolean; corsOrigins?: string[] }) {
+export function createApi(given: ApiOptions & { serveFiles?: boolean; corsOrigins?: string[] }) {
+  if (given.jwt && given.apiToken) throw new Error("Choose one way to sign in: an API token or user pool JWTs.");
+  // Signed-in callers each work in the tenant their token names.
+  const options = given.jwt ? { ...given, tenantOf: callerTenant } : given;
   const api = new OpenAPIHono({ defaultHook: validationHook });
-  if (options.apiToken) api.use("*", requireToken(options.apiToken));
+  if (options.jwt) api.use("*", requireJwt(options.jwt.verify ?? createJwtVerifier(options.jwt.auth)));
+  else if (options.apiToken) api.use("*", requireToken(options.apiToken));
   api
     .route("/", healthRoutes(options))
+    .route("/", authRoutes(options))
     .route("/", videoRoutes(options))
     .route("/", searchRoutes(options))
     .route("/", objectRoutes(options));
@@ -33,7 +40,8 @@ export function createApi(options: ApiOptions & { serveFiles?: boolean; corsOrig
   api.onError(onError);
 
   const app = new OpenAPIHono();
-  app.use("*", securityHeaders);
+  // The served web app signs in straight to Cognito: let it reach that endpoint too.
+  app.use("*", securityHeaders(options.jwt ? [new URL(options.jwt.auth.endpoint).origin] : []));
   if (options.corsOrigins?.length) app.use("/api/*", corsFor(options.corsOrigins));
   app.route("/api", api);
   app.notFound((c) => c.json({ code: "route.not_found", message: `No route ${c.req.method} ${c.req.path}.` }, 404));

@@ -1,5 +1,5 @@
 import type { Hook } from "@hono/zod-openapi";
-import { createLogger, isVisibleError } from "@vos/core";
+import { createLogger, isVisibleError, RateLimit } from "@vos/core";
 import type { Context, Env } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -27,6 +27,7 @@ export const validationHook: Hook<unknown, Env, string, unknown> = (result, c) =
 
 /** Every error leaves as `{ code, message }`: visible errors with their status, others as 500. */
 export function onError(error: Error, c: Context): Response {
+  if (error instanceof RateLimit.RateLimited) c.header("retry-after", String(error.retryAfterSec));
   if (isVisibleError(error)) return c.json({ code: error.code, message: error.message }, error.status);
   if (error instanceof ZodError) return c.json({ code: "request.invalid", message: describeIssues(error) }, 400);
   if (error instanceof HTTPException) {

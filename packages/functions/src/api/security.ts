@@ -5,32 +5,40 @@ import { cors } from "hono/cors";
  * What the served web app may load: its own scripts, styles and API; images also from blob:
  * (a dropped search image) and data:; media (playback) from this origin only; never framed.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' blob: data:",
-  "media-src 'self'",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
+export function contentSecurityPolicy(connectOrigins: string[] = []): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' blob: data:",
+    "media-src 'self'",
+    ["connect-src 'self'", ...connectOrigins].join(" "),
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
 
-const HEADERS: Record<string, string> = {
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  "x-frame-options": "DENY",
-  "content-security-policy": CONTENT_SECURITY_POLICY,
-};
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
-/** Security headers on every response; a response that set its own policy keeps it. */
-export const securityHeaders: MiddlewareHandler = async (c, next) => {
-  await next();
-  for (const [name, value] of Object.entries(HEADERS)) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
-};
+/**
+ * Security headers on every response; a response that set its own policy keeps it. `connectOrigins`
+ * are other origins the web app may call (the Cognito endpoint it signs in with).
+ */
+export function securityHeaders(connectOrigins: string[] = []): MiddlewareHandler {
+  const headers: Record<string, string> = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "content-security-policy": contentSecurityPolicy(connectOrigins),
+  };
+  return async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(headers)) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+  };
+}
 
 /**
  * CORS for the configured web origins only (the StaticSite on AWS, VOS_WEB_ORIGIN); with none,

@@ -106,6 +106,8 @@ export async function startCloudTestEnvironment(options: { dimension?: number; e
     VOS_TASK_SUBNETS: "subnet-a,subnet-b",
     VOS_TASK_SECURITY_GROUPS: "sg-worker",
     VOS_LOG_LEVEL: process.env.VOS_LOG_LEVEL ?? "warn",
+    // One tenant, no sign-in: the JWT path has its own tests against a Cognito emulator.
+    VOS_AUTH: "off",
     ...options.env,
   };
   return {

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { Label, Objects, Search } from "@vos/core";
+import { Label, Objects, RateLimit, Search } from "@vos/core";
 import type { ApiOptions } from "../context.js";
 import { errorSchema, validationHook } from "../errors.js";
 
@@ -21,7 +21,7 @@ const similar = createRoute({
   path: "/objects/{objectId}/similar",
   summary: "Objects that look like this one, from its stored vector",
   request: { params: objectParam, body: { required: false, content: { "application/json": { schema: Search.similarSchema } } } },
-  responses: { 200: json(z.object({ hits: z.array(Search.objectHitSchema) }), "similar objects, best first"), ...errors(400, 404) },
+  responses: { 200: json(z.object({ hits: z.array(Search.objectHitSchema) }), "similar objects, best first"), ...errors(400, 404, 429) },
 });
 
 const setLabel = createRoute({
@@ -48,6 +48,7 @@ export function objectRoutes(options: ApiOptions) {
     )
     .openapi(similar, async (c) => {
       const tenant = await options.tenantOf(c);
+      await RateLimit.take(svc.db, tenant, "search", svc.settings.rateLimits);
       const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
       return c.json({ hits: await Search.similar(svc, tenant, c.req.valid("param").objectId, body ?? {}) }, 200);
     })

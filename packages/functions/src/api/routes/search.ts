@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { Search, VisibleError } from "@vos/core";
+import { RateLimit, Search, VisibleError } from "@vos/core";
 import type { ApiOptions } from "../context.js";
 import { errorSchema, validationHook } from "../errors.js";
 
@@ -12,7 +12,7 @@ const text = createRoute({
   path: "/search",
   summary: "Find moments by words",
   request: { body: { required: true, content: { "application/json": { schema: Search.textSchema } } } },
-  responses: { 200: results, ...errors(400, 503) },
+  responses: { 200: results, ...errors(400, 429, 503) },
 });
 
 const imageForm = z.object({
@@ -29,22 +29,28 @@ const image = createRoute({
   path: "/search/image",
   summary: "Find moments that look like a picture",
   request: { body: { required: true, content: { "multipart/form-data": { schema: imageForm } } } },
-  responses: { 200: results, ...errors(400, 413, 415, 503) },
+  responses: { 200: results, ...errors(400, 413, 415, 429, 503) },
 });
 
 export function searchRoutes(options: ApiOptions) {
   const svc = options.services;
   const maxImageBytes = options.maxImageBytes ?? 20 * 1024 * 1024;
   return new OpenAPIHono({ defaultHook: validationHook })
-    .openapi(text, async (c) => c.json({ hits: await Search.text(svc, await options.tenantOf(c), c.req.valid("json")) }, 200))
+    .openapi(text, async (c) => {
+      const tenant = await options.tenantOf(c);
+      await RateLimit.take(svc.db, tenant, "search", svc.settings.rateLimits);
+      return c.json({ hits: await Search.text(svc, tenant, c.req.valid("json")) }, 200);
+    })
     .openapi(image, async (c) => {
+      const tenant = await options.tenantOf(c);
+      await RateLimit.take(svc.db, tenant, "search", svc.settings.rateLimits);
       const form = c.req.valid("form");
       const file: unknown = form.image;
       if (!(file instanceof Blob)) throw new VisibleError("search.image_missing", "Send the picture as the multipart field 'image'.", 400);
       if (file.size === 0) throw new VisibleError("image.empty", "The picture is empty (0 bytes).", 400);
       if (file.size > maxImageBytes) throw new VisibleError("image.too_large", `The picture is ${file.size} bytes; the limit is ${maxImageBytes}.`, 413);
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const hits = await Search.image(svc, await options.tenantOf(c), bytes, {
+      const hits = await Search.image(svc, tenant, bytes, {
         limit: form.limit,
         ...(form.videoId ? { videoId: form.videoId } : {}),
         ...(form.minScore !== undefined ? { minScore: form.minScore } : {}),

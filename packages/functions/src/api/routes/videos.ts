@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { Video, VisibleError } from "@vos/core";
+import { RateLimit, Video, VisibleError } from "@vos/core";
 import type { ApiOptions } from "../context.js";
 import { errorSchema, validationHook } from "../errors.js";
 
@@ -32,7 +32,7 @@ const create = createRoute({
   path: "/videos",
   summary: "Register a video and get where to upload it",
   request: { body: { required: true, content: { "application/json": { schema: Video.createSchema } } } },
-  responses: { 201: json(z.object({ video: Video.viewSchema, upload: uploadTargetSchema }), "created"), ...errors(400, 413, 415) },
+  responses: { 201: json(z.object({ video: Video.viewSchema, upload: uploadTargetSchema }), "created"), ...errors(400, 413, 415, 429) },
 });
 
 const upload = createRoute({
@@ -103,6 +103,7 @@ export function videoRoutes(options: ApiOptions) {
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(create, async (c) => {
       const tenant = await options.tenantOf(c);
+      await RateLimit.take(svc.db, tenant, "upload", svc.settings.rateLimits);
       const video = await Video.create(svc, tenant, c.req.valid("json"));
       return c.json({ video: Video.view(video), upload: await svc.uploads.start(video) }, 201);
     })
