@@ -2,6 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import { AUTH_SETTINGS, readAuth, type AuthConfig } from "./auth/index.js";
 import { VisibleError } from "./error.js";
+import { redactSecret } from "./log.js";
 import type { MediaPolicy } from "./media/probe.js";
 import type { RateLimits } from "./rate-limit/index.js";
 
@@ -150,6 +151,7 @@ export const CONFIG_SETTINGS = Object.entries(schema.shape).map(([name, field]) 
 /** Validates the environment; a wrong value stops start-up with a message that names it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const c = parseEnvironment(schema, env);
+  redactSecret(c.VOS_API_TOKEN);
   // Off unless an issuer is given: the local server stays a one-user tool by default.
   const { auth, missing } = readAuth(c, c.VOS_AUTH_ISSUER ? "cognito" : "off");
   const conflicts = auth && c.VOS_API_TOKEN ? ["VOS_API_TOKEN and VOS_AUTH_ISSUER are both set: choose the token or Cognito sign-in"] : [];

@@ -1,5 +1,5 @@
 export { VisibleError, isVisibleError, errorMessage } from "./error.js";
-export { createLogger, log, setLogLevel, setLogSink, type Logger, type LogLevel } from "./log.js";
+export { createLogger, log, redactSecret, redactText, setLogLevel, setLogSink, type Logger, type LogLevel } from "./log.js";
 export { loadConfig, CONFIG_SETTINGS, type Config } from "./config.js";
 export type { Services, Settings, UploadTargets } from "./services.js";
 export * as Video from "./video/index.js";

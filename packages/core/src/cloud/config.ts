@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defaultOf, fields, parseEnvironment, SHARED_SETTINGS, sharedConfig, type SharedConfig } from "../config.js";
 import { VisibleError } from "../error.js";
+import { redactSecret } from "../log.js";
 import { AUTH_SETTINGS, readAuth, type AuthConfig } from "../auth/index.js";
 
 const GiB = 1024 ** 3;
@@ -145,6 +146,8 @@ export const CLOUD_SETTINGS = Object.entries(schema.shape).map(([name, field]) =
  */
 export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env, role: CloudRole = "worker"): CloudConfig {
   const c = parseEnvironment(schema, env);
+  redactSecret(c.PINECONE_API_KEY);
+  if (c.VOS_DATABASE_URL && URL.canParse(c.VOS_DATABASE_URL)) redactSecret(decodeURIComponent(new URL(c.VOS_DATABASE_URL).password));
   const needs = NEEDS[role];
   const missing = needs.flatMap((group) => GROUP_VARIABLES[group].filter((name) => c[name] === undefined));
   if (needs.includes("database") && !c.VOS_DATABASE_SECRET_ARN && !c.VOS_DATABASE_URL) missing.push("VOS_DATABASE_SECRET_ARN");

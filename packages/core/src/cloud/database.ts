@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { DatabaseHandle } from "../db/database.js";
 import { openPostgres } from "../db/postgres.js";
 import { VisibleError } from "../error.js";
+import { redactSecret } from "../log.js";
 import type { DatabaseSource } from "./config.js";
 
 /** The JSON RDS writes into the secret it generates for a database. */
@@ -46,6 +47,7 @@ export async function databaseUrl(source: DatabaseSource, secrets: () => Secrets
       false,
     );
   }
+  redactSecret(secret.password);
   const url = new URL("postgres://placeholder");
   url.hostname = secret.host;
   url.port = String(secret.port);
