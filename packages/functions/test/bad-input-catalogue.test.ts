@@ -36,14 +36,23 @@
  *   PUT /objects/{unknown}/labels                      -> 404     object.not_found
  *   PUT /objects/{id}/labels with a blank label        -> 400     request.invalid
  *   GET /videos/{unknown}/objects                      -> 404     video.not_found
+ *   POST /videos over the tenant's upload rate         -> 429     rate.limited (+ Retry-After)
+ *   POST /search over the tenant's search rate         -> 429     rate.limited (+ Retry-After)
  *   queue: a message for an unknown job                -> skipped, message deleted
  *   queue: a replayed message for a finished job       -> skipped, job unchanged
  *   configuration: VOS_MAX_ATTEMPTS=0                  -> start-up stops: config.invalid naming it
+ *   configuration: a worker task without its Pinecone key -> start-up stops: names PINECONE_API_KEY
+ *
+ * Elsewhere: a malformed queue message is dead-lettered with its reason (dispatch.test.ts); bad
+ * files (empty, not a video, damaged, no video stream, too long, a container, codec or size not
+ * accepted) fail their job once with a media.* code (media.test.ts, media-policy.test.ts, the CLI's
+ * bad-input.e2e.test.ts); bad CLI arguments are in bad-input.e2e.test.ts.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Job, loadConfig, Pipeline, Video } from "@vos/core";
+import { Job, loadConfig, Pipeline, RateLimit, Video } from "@vos/core";
+import { loadCloudConfig } from "@vos/core/cloud";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -167,7 +176,7 @@ async function expectAnswer(response: Response, status: number, code: string) {
 
 describe("bad inputs: a specific answer and nothing stored", () => {
   it("has at least 25 cases", () => {
-    expect(cases.length + withVideo.length + more.length + 3).toBeGreaterThanOrEqual(25);
+    expect(cases.length + withVideo.length + more.length + 6).toBeGreaterThanOrEqual(25);
   });
 
   it.each([...cases, ...more])("%s", async (_name, send, status, code) => {
@@ -182,6 +191,25 @@ describe("bad inputs: a specific answer and nothing stored", () => {
     await expectAnswer(await send(id), status, code);
     expect(await stored()).toEqual(before);
     expect((await Video.get(runtime.services, "local", id)).status).toBe("uploading");
+  });
+
+  it.each([
+    ["POST /videos over the tenant's upload rate", "upload", () => json("POST", "/api/videos", { filename: "a.mp4", sizeBytes: 10 })],
+    ["POST /search over the tenant's search rate", "search", () => json("POST", "/api/search", { text: "cat" })],
+  ] as const)("%s", async (_name, bucket, send) => {
+    // Spend what is left of this tenant's burst first, as a flood of requests would.
+    const limits = runtime.services.settings.rateLimits!;
+    const spend = () => RateLimit.take(runtime.services.db, "local", bucket, limits).then(() => true, (e: unknown) => !(e instanceof RateLimit.RateLimited));
+    try {
+      for (let i = 0; i < 1000 && (await spend()); i++);
+      const before = await stored();
+      const response = await send();
+      expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+      await expectAnswer(response, 429, "rate.limited");
+      expect(await stored()).toEqual(before);
+    } finally {
+      await runtime.services.db.execute(sql`delete from rate_limit where tenant_id = 'local'`);
+    }
   });
 
   it("queue: a message for an unknown job is skipped and changes nothing", async () => {
@@ -204,5 +232,21 @@ describe("bad inputs: a specific answer and nothing stored", () => {
 
   it("configuration: a wrong setting stops start-up with a message naming it", () => {
     expect(() => loadConfig({ VOS_MAX_ATTEMPTS: "0" })).toThrow(expect.objectContaining({ code: "config.invalid", message: expect.stringContaining("VOS_MAX_ATTEMPTS=") }));
+  });
+
+  it("configuration: a worker task without its Pinecone key stops at start-up, naming the secret", () => {
+    const env = {
+      AWS_REGION: "us-east-1",
+      VOS_DATABASE_URL: "postgres://vos@db.internal:5432/vos",
+      VOS_UPLOADS_BUCKET: "vos-uploads",
+      VOS_FRAMES_BUCKET: "vos-frames",
+      VOS_JOBS_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+      VOS_DEAD_LETTER_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/dead",
+      VOS_PINECONE_INDEX: "vos",
+    };
+    expect(() => loadCloudConfig(env, "worker")).toThrow(
+      expect.objectContaining({ code: "config.invalid", message: expect.stringContaining("PINECONE_API_KEY (the task definition injects it from SSM) is not set") }),
+    );
+    expect(loadCloudConfig({ ...env, PINECONE_API_KEY: "a-key-from-ssm" }, "worker").pinecone?.index).toBe("vos");
   });
 });

@@ -154,6 +154,8 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env, role: Clou
   if (c.VOS_LAUNCH === "gpu" && needs.includes("ecs")) {
     for (const name of ["VOS_GPU_TASK_DEFINITION", "VOS_GPU_CAPACITY_PROVIDER"] as const) if (!c[name]) missing.push(name);
   }
+  // A task has no SST binding to fall back on: its key arrives as a secret in its environment.
+  if (role === "worker" && !c.PINECONE_API_KEY) missing.push("PINECONE_API_KEY");
   // The API refuses to start open to anyone unless that is asked for by name.
   const { auth, missing: authMissing } = role === "api" ? readAuth(c, "cognito") : { missing: [] };
   missing.push(...authMissing);
@@ -161,7 +163,11 @@ export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env, role: Clou
     const lines = missing.map((name) => {
       const description = schema.shape[name].description ?? "";
       const alternative =
-        name === "VOS_DATABASE_SECRET_ARN" ? " (or VOS_DATABASE_URL)" : name.startsWith("VOS_AUTH_") ? " (or VOS_AUTH=off for an API without sign-in)" : "";
+        name === "VOS_DATABASE_SECRET_ARN"
+          ? " (or VOS_DATABASE_URL)"
+          : name === "PINECONE_API_KEY"
+            ? " (the task definition injects it from SSM)"
+            : name.startsWith("VOS_AUTH_") ? " (or VOS_AUTH=off for an API without sign-in)" : "";
       return `${name}${alternative} is not set: ${description}`;
     });
     throw new VisibleError("config.invalid", `Invalid configuration for the ${role} function:\n  ${lines.join("\n  ")}`);
