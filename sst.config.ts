@@ -1,5 +1,6 @@
 import type { SSTConfig } from "sst";
 import { Api } from "./stacks/Api.js";
+import { Auth } from "./stacks/Auth.js";
 import { functionBundling } from "./stacks/bundling.js";
 import { Database } from "./stacks/Database.js";
 import { Jobs } from "./stacks/Jobs.js";
@@ -35,6 +36,7 @@ export default {
       .stack(Storage)
       .stack(Jobs)
       .stack(Workers)
+      .stack(Auth)
       .stack(Api)
       .stack(Web);
     suppressPlatformFindings(app);

@@ -1,4 +1,5 @@
-import { Api as HttpApi, use, type StackContext } from "sst/constructs";
+import { Function, Api as HttpApi, use, type StackContext } from "sst/constructs";
+import { Auth } from "./Auth.js";
 import { Database } from "./Database.js";
 import { Jobs } from "./Jobs.js";
 import { functionSuppressions, objectsOf, suppress } from "./nag.js";
@@ -8,12 +9,17 @@ import { Secrets } from "./Secrets.js";
 import { Storage } from "./Storage.js";
 
 export const API_ROUTE = "ANY /{proxy+}";
+/** Routes anyone may call: liveness probes, and how the web app should sign in. */
+export const OPEN_ROUTES = ["GET /api/health", "GET /api/auth"] as const;
 
 /**
  * The HTTP API: one catch-all route to the Hono app, which owns routing, validation and the
  * OpenAPI document under /api. The gateway adds throttling, access logs and CORS: it answers
  * preflight requests itself (no Lambda invocation) for the same origins the app is given in
  * VOS_WEB_ORIGIN, and its CORS headers take the place of the app's.
+ *
+ * Every route but the open ones needs a token of the user pool (the gateway's authorizer); the
+ * app verifies the same token again and takes the caller's tenant from it.
  */
 export function Api({ stack, app }: StackContext) {
   const prod = app.stage === "prod";
@@ -22,8 +28,35 @@ export function Api({ stack, app }: StackContext) {
   const { secret } = use(Database);
   const storage = use(Storage);
   const { queue } = use(Jobs);
+  const auth = use(Auth);
+
+  // One function behind every route: the catch-all needs a token, the open routes do not.
+  const handler = new Function(stack, "Handler", {
+    handler: "packages/functions/src/api.handler",
+    vpc: network.vpc,
+    vpcSubnets: network.privateSubnets,
+    securityGroups: [network.functionsSecurityGroup],
+    timeout: 29,
+    // Text and image search run the CLIP encoders in the function: memory buys CPU too, and
+    // the downloaded model is cached under /tmp, which needs more than the default 512 MB.
+    memorySize: "2 GB",
+    diskSize: "2 GB",
+    bind: [PINECONE_API_KEY],
+    environment: {
+      ...runtimeEnvironment(),
+      VOS_WEB_ORIGIN: settings.webOrigins.join(","),
+      VOS_AUTH_ISSUER: auth.issuer,
+      VOS_AUTH_CLIENT_ID: auth.webClient.userPoolClientId,
+    },
+  });
 
   const api = new HttpApi(stack, "Api", {
+    authorizers: {
+      users: {
+        type: "user_pool",
+        userPool: { id: auth.userPool.userPoolId, clientIds: [auth.webClient.userPoolClientId] },
+      },
+    },
     cors: {
       allowOrigins: settings.webOrigins,
       allowMethods: ["ANY"],
@@ -32,27 +65,26 @@ export function Api({ stack, app }: StackContext) {
     },
     accessLog: { retention: prod ? "one_month" : "one_week" },
     defaults: {
+      authorizer: "users",
       throttle: prod ? { burst: 200, rate: 100 } : { burst: 50, rate: 25 },
-      function: {
-        vpc: network.vpc,
-        vpcSubnets: network.privateSubnets,
-        securityGroups: [network.functionsSecurityGroup],
-        timeout: 29,
-        // Text and image search run the CLIP encoders in the function: memory buys CPU too, and
-        // the downloaded model is cached under /tmp, which needs more than the default 512 MB.
-        memorySize: "2 GB",
-        diskSize: "2 GB",
-        bind: [PINECONE_API_KEY],
-        environment: { ...runtimeEnvironment(), VOS_WEB_ORIGIN: settings.webOrigins.join(",") },
-      },
     },
     routes: {
-      [API_ROUTE]: "packages/functions/src/api.handler",
+      [API_ROUTE]: handler,
+      ...Object.fromEntries(OPEN_ROUTES.map((route) => [route, { function: handler, authorizer: "none" as const }])),
     },
   });
 
-  const handler = api.getFunction(API_ROUTE);
-  if (!handler) throw new Error(`The API has no ${API_ROUTE} route.`);
+  // The open routes on purpose: a load balancer's probe and a signed-out browser call them.
+  for (const key of OPEN_ROUTES) {
+    const route = api.node.tryFindChild(`Route_${key.replace(" ", "_").replace(/\//g, "--")}`);
+    if (!route) throw new Error(`The API has no ${key} route.`);
+    suppress(route, [
+      {
+        id: "AwsSolutions-APIG4",
+        reason: "Open on purpose: health answers liveness probes and /api/auth tells a signed-out browser how to sign in; neither reads or writes user data.",
+      },
+    ]);
+  }
   // Presigned multipart uploads, playback and thumbnails (presigned GET), cascade delete.
   storage.allow(handler, {
     uploads: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
@@ -66,12 +98,6 @@ export function Api({ stack, app }: StackContext) {
       id: "AwsSolutions-IAM5",
       reason: "Object keys are made per video at run time; the API reaches only the objects of the uploads and frames buckets.",
       appliesTo: [...objectsOf("Uploads"), ...objectsOf("Frames")],
-    },
-  ]);
-  suppress(api, [
-    {
-      id: "AwsSolutions-APIG4",
-      reason: "No gateway authorizer: the web UI calls this API anonymously in this release, and the Hono app resolves the caller's tenant itself (tenantOf), where an authorizer belongs.",
     },
   ]);
 

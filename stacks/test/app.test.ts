@@ -31,7 +31,7 @@ const arnOf = (logicalId: string) => ({ "Fn::GetAtt": [logicalId, "Arn"] });
 
 describe("the app", () => {
   it("has one stack per concern, in dependency order", () => {
-    expect(app.stacks.map((s) => s.id).sort()).toEqual(["Api", "Database", "Jobs", "Network", "Secrets", "Storage", "Web", "Workers"]);
+    expect(app.stacks.map((s) => s.id).sort()).toEqual(["Api", "Auth", "Database", "Jobs", "Network", "Secrets", "Storage", "Web", "Workers"]);
   });
 
   it("runs every Lambda function on nodejs22.x", () => {
@@ -394,11 +394,11 @@ describe("Api", () => {
   it("routes everything to the Hono handler", () => {
     const api = app.stack("Api");
     const routes = resourcesOf(app, "AWS::ApiGatewayV2::Route");
-    expect(routes.map((r) => r.resource.Properties.RouteKey)).toEqual(["ANY /{proxy+}"]);
+    expect(routes.map((r) => r.resource.Properties.RouteKey).sort()).toEqual(["ANY /{proxy+}", "GET /api/auth", "GET /api/health"]);
     const fn = resourcesOf(app, "AWS::Lambda::Function").filter((f) => f.stack === api && f.resource.Properties.Handler?.includes("api.handler"));
     expect(fn).toHaveLength(1);
     expect(fn[0]?.resource.Properties.Handler).toBe("packages/functions/src/api.handler");
-    expect(Object.keys(environmentOf(fn[0]!))).toEqual(expect.arrayContaining([...RUNTIME_ENV, "VOS_WEB_ORIGIN"]));
+    expect(Object.keys(environmentOf(fn[0]!))).toEqual(expect.arrayContaining([...RUNTIME_ENV, "VOS_WEB_ORIGIN", "VOS_AUTH_ISSUER", "VOS_AUTH_CLIENT_ID"]));
     // The Pinecone key is bound: SST fetches it from SSM at cold start.
     expect(environmentOf(fn[0]!).SST_Secret_value_PINECONE_API_KEY).toBe("__FETCH_FROM_SSM__");
     // One list of browser origins: the gateway's CORS, the function's VOS_WEB_ORIGIN, the buckets'.

@@ -32,6 +32,13 @@ describe("prod", () => {
     expect(resourcesOf(app, "Custom::S3AutoDeleteObjects").filter((r) => r.stack === storage)).toEqual([]);
   });
 
+  it("protects the user pool from deletion and keeps it when the stack goes", () => {
+    const pool = resourceNamed(app.stack("Auth"), "AWS::Cognito::UserPool", "Users").resource;
+    expect(pool.Properties.DeletionProtection).toBe("ACTIVE");
+    expect(pool.DeletionPolicy).toBe("Retain");
+    expect(pool.UpdateReplacePolicy).toBe("Retain");
+  });
+
   it("keeps the functions' logs for a month", () => {
     const retention = resourcesOf(app, "Custom::LogRetention").map((r) => r.resource.Properties.RetentionInDays);
     expect(retention.length).toBeGreaterThan(5);

@@ -10,14 +10,18 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-/** The local API: the Hono app over the embedded runtime, with the files route for thumbnails. */
-export function localApi(runtime: EmbeddedRuntime) {
+/**
+ * The local API: the Hono app over the embedded runtime, with the files route for thumbnails.
+ * `inProcess`: the caller is this process's own CLI, which holds the data folder (and its lock)
+ * and so acts as VOS_TENANT without signing in; only `vos serve` checks sign-in.
+ */
+export function localApi(runtime: EmbeddedRuntime, options: { inProcess?: boolean } = {}) {
   return createApi({
     services: runtime.services,
     tenantOf: () => runtime.config.tenant,
     serveFiles: true,
     ...(runtime.config.apiToken ? { apiToken: runtime.config.apiToken } : {}),
-    ...(runtime.config.auth ? { jwt: { auth: runtime.config.auth } } : {}),
+    ...(runtime.config.auth && !options.inProcess ? { jwt: { auth: runtime.config.auth } } : {}),
   });
 }
 
@@ -45,7 +49,7 @@ export async function connect(options: { workers: boolean; env?: NodeJS.ProcessE
   // Commands print results on stdout: keep routine logs quiet unless a level was asked for.
   if (!env.VOS_LOG_LEVEL) config.logLevel = "warn";
   const runtime = await startEmbeddedRuntime(config, { workers: options.workers });
-  const app = localApi(runtime);
+  const app = localApi(runtime, { inProcess: true });
   // URLs in results point where `vos serve` on this data folder answers.
   const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/`;
   return {

@@ -41,3 +41,21 @@ describe("the CLI and VOS_API_TOKEN", () => {
     await expect(wrong.listVideos()).rejects.toEqual(expect.objectContaining({ code: "auth.invalid" }));
   });
 });
+
+describe("the CLI on a data folder whose server signs people in", () => {
+  it("works in process as VOS_TENANT, while the served API still asks for a sign-in", async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), "vos-cli-signin-"));
+    // The issuer is never contacted: the in-process API has no sign-in to check.
+    const env = { VOS_DATA_DIR: folder, VOS_AUTH_ISSUER: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example1", VOS_AUTH_CLIENT_ID: "exampleclient", VOS_LOG_LEVEL: "silent" };
+    const own = await connect({ workers: false, env });
+    try {
+      expect(await own.client.listVideos()).toEqual([]);
+      const { localApi } = await import("../src/connect.js");
+      const served = createClient("http://localhost:3000/", async (request) => localApi(own.runtime!).fetch(request));
+      await expect(served.listVideos()).rejects.toEqual(expect.objectContaining({ code: "auth.missing", status: 401 }));
+    } finally {
+      await own.close();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});

@@ -38,6 +38,7 @@ describe("HTTP API", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        "/auth",
         "/health",
         "/search",
         "/search/image",

@@ -31,9 +31,11 @@ const inPage = (event: MouseEvent) => event.button === 0 && !event.metaKey && !e
 export interface AppProps {
   /** The API client; by default `/api` on this origin, or VITE_API_URL. */
   api?: ApiClient;
+  /** The signed-in user, on servers with sign-in. */
+  user?: { email: string; signOut(): void };
 }
 
-export function App({ api: given }: AppProps) {
+export function App({ api: given, user }: AppProps) {
   const api = useMemo(() => given ?? createApiClient(), [given]);
   const queue = useMemo(() => new UploadQueue({ api, resume: localResumeStore() }), [api]);
   const search = useMemo(() => createSearchStore(api), [api]);
@@ -196,6 +198,16 @@ export function App({ api: given }: AppProps) {
               Search
             </a>
           </nav>
+          {user && (
+            <div className="signed-in">
+              <span className="muted small" title="Signed in">
+                {user.email}
+              </span>
+              <button type="button" className="button small" onClick={user.signOut}>
+                Sign out
+              </button>
+            </div>
+          )}
         </div>
       </header>
       <main id="main" className="main" tabIndex={-1}>

@@ -44,7 +44,7 @@ export interface AuthConfig {
  */
 export function regionOfIssuer(issuer: string): string | undefined {
   const poolId = new URL(issuer).pathname.split("/").filter(Boolean).at(-1) ?? "";
-  const match = /^([a-z0-9-]+)_[\w]+$/.exec(poolId);
+  const match = /^([a-z0-9-]+)_.+$/.exec(poolId);
   return match?.[1];
 }
 

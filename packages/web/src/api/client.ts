@@ -106,7 +106,10 @@ export interface ApiClientOptions {
   fetch?: typeof fetch;
   /** Where the access token is kept; default: localStorage. */
   tokens?: TokenStore;
-  /** Asks the user for the token when the API answers 401; default: the browser's prompt. */
+  /**
+   * A new token when the API answers 401: by default the browser's prompt asks for the server's
+   * token; a signed-in session refreshes its access token instead.
+   */
   askToken?: (invalid: boolean) => Promise<string | undefined> | string | undefined;
 }
 
@@ -157,7 +160,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     }
     if (!response.ok) {
       const error = await errorFrom(response);
-      if (error.status === 401 && !asked && (error.code === "auth.missing" || error.code === "auth.invalid")) {
+      if (error.status === 401 && !asked && (error.code === "auth.missing" || error.code === "auth.invalid" || error.code === "auth.expired")) {
         const sent = tokens.get();
         const token = await newToken(error.code === "auth.invalid");
         if (token) {
