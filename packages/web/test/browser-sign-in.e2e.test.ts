@@ -51,6 +51,7 @@ describe("sign-in with Cognito", () => {
   it("answers an unknown user with the same message as a wrong password", async () => {
     await signIn("nobody@example.com", "Whatever-Passw0rd!");
     await expect(page.getByRole("alert").textContent()).resolves.toBe("Wrong email or password.");
+    await browser.shot("sign-in-refused");
   });
 
   it("makes an admin-created user choose a password, then loads their library", async () => {
