@@ -137,6 +137,48 @@ describe("least privilege", () => {
   });
 });
 
+/** Statements of resource policies (buckets, queues, topics, keys), with where they are. */
+function resourceStatements() {
+  const kinds: Record<string, string> = {
+    "AWS::S3::BucketPolicy": "PolicyDocument",
+    "AWS::SQS::QueuePolicy": "PolicyDocument",
+    "AWS::SNS::TopicPolicy": "PolicyDocument",
+    "AWS::KMS::Key": "KeyPolicy",
+  };
+  return Object.entries(kinds).flatMap(([type, field]) =>
+    resourcesOf(app, type).flatMap((r) =>
+      asList(r.resource.Properties[field]?.Statement as Array<Record<string, any>>).map((statement) => ({ where: `${r.stack}/${r.logicalId}`, type, statement })),
+    ),
+  );
+}
+
+const isPublic = (principal: unknown) => principal === "*" || asList((principal as { AWS?: unknown })?.AWS).includes("*");
+
+describe("resource policies", () => {
+  it("open nothing to the public: an Allow to every principal is held to this account or a service by condition", () => {
+    const statements = resourceStatements();
+    expect(statements.length).toBeGreaterThan(3);
+    const open = statements
+      .filter(({ statement }) => statement.Effect === "Allow" && isPublic(statement.Principal))
+      .filter(({ statement }) => !/aws:(SourceAccount|SourceArn|PrincipalAccount|SourceOwner)|kms:(CallerAccount|ViaService)/.test(JSON.stringify(statement.Condition ?? {})))
+      .map(({ where, statement }) => `${where}: ${JSON.stringify(statement.Action)}`);
+    expect(open).toEqual([]);
+  });
+
+  it("make every bucket refuse requests that are not over TLS", () => {
+    const buckets = resourcesOf(app, "AWS::S3::Bucket").map((r) => r.logicalId);
+    expect(buckets.length).toBeGreaterThanOrEqual(3);
+    const policies = resourceStatements().filter(({ type }) => type === "AWS::S3::BucketPolicy");
+    const tlsOnly = policies.filter(
+      ({ statement }) => statement.Effect === "Deny" && statement.Condition?.Bool?.["aws:SecureTransport"] === "false" && isPublic(statement.Principal),
+    );
+    const covered = new Set(tlsOnly.map(({ statement }) => JSON.stringify(statement.Resource)));
+    const policyCount = resourcesOf(app, "AWS::S3::BucketPolicy").length;
+    expect(policyCount).toBe(buckets.length);
+    expect(covered.size).toBe(buckets.length);
+  });
+});
+
 /** Property names that would hold a secret value. */
 const SECRET_NAME = /passw(or)?d|passphrase|secret|token|api_?key|credential/i;
 
