@@ -95,6 +95,22 @@ export function retryingFetch(base: typeof fetch, options: RetryOptions & { log?
   };
 }
 
+/** SDK errors for answers retryingFetch retried and still got: 429, 5xx, no connection. */
+const TRANSIENT_ERRORS = new Set(["PineconeInternalServerError", "PineconeUnavailableError", "PineconeConnectionError", "PineconeMaxRetriesExceededError"]);
+
+/**
+ * Pinecone still failing after the retries is an outage the caller may wait out: a 503 with a
+ * code of its own (and a transient failure for a job), not an internal error.
+ */
+function vectorStoreUnavailable(error: unknown): unknown {
+  const name = (error as { name?: string } | undefined)?.name ?? "";
+  const message = errorMessage(error);
+  // 429 (and 502, 504) reach the caller as "unmapped", with the status in the message.
+  const transient = TRANSIENT_ERRORS.has(name) || (name === "PineconeUnmappedHttpError" && /Status: (429|5\d\d)\./.test(message));
+  if (!transient) return error;
+  return new VisibleError("vector.unavailable", `The vector index (Pinecone) is not answering: try again in a minute. (${message})`, 503, false);
+}
+
 /**
  * Float32 values printed with 9 significant digits: enough to give back the same float32, and
  * about 40% fewer bytes than the shortest double repr, so more vectors fit in an upsert.
@@ -248,7 +264,9 @@ export function createPineconeStore(options: PineconeStoreOptions): VectorStore 
         const batches = packUpserts(rows, { namespace });
         const concurrency = Math.max(1, options.upsertConcurrency ?? 4);
         for (let i = 0; i < batches.length; i += concurrency) {
-          await Promise.all(batches.slice(i, i + concurrency).map((batch) => index.upsert({ namespace, records: batch })));
+          await Promise.all(batches.slice(i, i + concurrency).map((batch) => index.upsert({ namespace, records: batch }))).catch((error: unknown) => {
+            throw vectorStoreUnavailable(error);
+          });
         }
         log.debug("vectors upserted", { namespace, vectors: rows.length, requests: batches.length });
       },
@@ -258,7 +276,9 @@ export function createPineconeStore(options: PineconeStoreOptions): VectorStore 
         const index = await data();
         const where: Record<string, { $eq: unknown }> = { model: { $eq: model } };
         for (const [key, value] of Object.entries(filter)) if (value !== undefined) where[key] = { $eq: value };
-        const result = await index.query({ namespace, vector: compact(vector), topK, filter: where, includeMetadata: true, includeValues: false });
+        const result = await index.query({ namespace, vector: compact(vector), topK, filter: where, includeMetadata: true, includeValues: false }).catch((error: unknown) => {
+          throw vectorStoreUnavailable(error);
+        });
         return result.matches
           .map((match): VectorMatch => ({ id: match.id, score: match.score ?? 0, metadata: fromPinecone(match.metadata) }))
           .sort((a, b) => b.score - a.score);
@@ -268,7 +288,9 @@ export function createPineconeStore(options: PineconeStoreOptions): VectorStore 
         const found = new Map<string, VectorRecord>();
         const index = await data();
         for (let i = 0; i < ids.length; i += FETCH_BATCH) {
-          const result = await index.fetch({ namespace, ids: ids.slice(i, i + FETCH_BATCH) });
+          const result = await index.fetch({ namespace, ids: ids.slice(i, i + FETCH_BATCH) }).catch((error: unknown) => {
+            throw vectorStoreUnavailable(error);
+          });
           for (const [id, record] of Object.entries(result.records ?? {})) {
             if (record.metadata?.model !== undefined && record.metadata.model !== model) continue;
             found.set(id, { id, values: record.values ?? [], metadata: fromPinecone(record.metadata) });

@@ -81,6 +81,11 @@ export function createSqsJobQueue(sqs: SQSClient, options: { queueUrl: string; d
       );
     },
 
+    // SQS cannot take a delivery back; the job's own attempt count is what limits retries.
+    async handBack(receiptHandle) {
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }));
+    },
+
     // Send first, then delete: a crash in between leaves a duplicate, never a lost job.
     async deadLetter(receiptHandle, reason) {
       const body = bodies.get(receiptHandle);

@@ -80,6 +80,22 @@ export async function release(db: Database, id: string, reason: string): Promise
     .where(and(eq(jobTable.id, id), eq(jobTable.status, "running")));
 }
 
+/**
+ * Hands a running job back untouched (the runtime is shutting down): queued again, and the
+ * attempt it had begun is not counted, since nothing failed.
+ */
+export async function handBack(db: Database, id: string, reason: string): Promise<void> {
+  await db
+    .update(jobTable)
+    .set({ status: "queued", attempts: sql`greatest(${jobTable.attempts} - 1, 0)`, lastError: reason, updatedAt: new Date() })
+    .where(and(eq(jobTable.id, id), eq(jobTable.status, "running")));
+}
+
+/** Jobs not finished yet (queued or running), oldest first. */
+export async function unfinished(db: Database, limit = 1000): Promise<JobRow[]> {
+  return db.select().from(jobTable).where(inArray(jobTable.status, ["queued", "running"])).orderBy(jobTable.createdAt).limit(limit);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Jobs run by separate tasks (the cloud runtime): which task holds a job, and until when.
 

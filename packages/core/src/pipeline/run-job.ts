@@ -62,8 +62,9 @@ export async function runJob(svc: Services, message: JobMessage, options: RunJob
     return { kind: "succeeded", frames };
   } catch (error) {
     if (signal.aborted && !(signal.reason instanceof IngestCancelled)) {
-      // Shutting down: hand the job back untouched; the next start resumes it.
-      await Job.release(svc.db, job.id, "interrupted by shutdown");
+      // Shutting down: hand the job back untouched, the attempt not counted; the next start
+      // resumes it from its checkpoint.
+      await Job.handBack(svc.db, job.id, "interrupted by shutdown");
       return { kind: "interrupted" };
     }
     if (error instanceof IngestCancelled || signal.reason instanceof IngestCancelled) {

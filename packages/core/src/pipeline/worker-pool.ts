@@ -73,7 +73,7 @@ export function startWorkerPool(svc: Services, options: WorkerPoolOptions): Work
           await svc.queue.changeVisibility(message.receiptHandle, Math.min(outcome.delaySec, options.maxRetryDelaySec ?? Infinity));
           break;
         case "interrupted":
-          await svc.queue.changeVisibility(message.receiptHandle, 0);
+          await svc.queue.handBack(message.receiptHandle);
           break;
         case "gave-up":
           await svc.queue.deadLetter(message.receiptHandle, outcome.reason);

@@ -1,7 +1,15 @@
 import { randomBytes } from "node:crypto";
 import type { SqlClient } from "../db/database.js";
 import { createId } from "../util/id.js";
-import type { JobMessage, JobQueue, ReceivedMessage } from "./job-queue.js";
+import { JobMessage, type JobQueue, type ReceivedMessage } from "./job-queue.js";
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 
 /** The queue's own table, created by the adapter: only the embedded runtime needs it. */
 const DDL = [
@@ -38,10 +46,17 @@ interface Row {
  * become visible again after their timeout (or at once through `releaseAll`, when the data
  * folder lock proves their previous holder is gone).
  */
-export async function createDbJobQueue(sql: SqlClient, options: DbJobQueueOptions): Promise<JobQueue & {
+export interface DbJobQueue extends JobQueue {
   releaseAll(): Promise<number>;
+  /**
+   * Each job with a message here: "live" if one can still be delivered, else "dead". Call it
+   * while nothing is in flight (at start-up, after `releaseAll`).
+   */
+  messageStates(): Promise<Map<string, "live" | "dead">>;
   stats(): Promise<{ ready: number; inFlight: number; dead: number }>;
-}> {
+}
+
+export async function createDbJobQueue(sql: SqlClient, options: DbJobQueueOptions): Promise<DbJobQueue> {
   for (const statement of DDL) await sql.query(statement);
   const queue = options.queue ?? "jobs";
   const now = options.now ?? (() => new Date());
@@ -93,6 +108,14 @@ export async function createDbJobQueue(sql: SqlClient, options: DbJobQueueOption
       ]);
     },
 
+    async handBack(receiptHandle) {
+      await sql.query(
+        `UPDATE queue_message SET visible_at = $2, receive_count = greatest(receive_count - 1, 0), receipt_handle = NULL
+         WHERE receipt_handle = $1 AND dead_at IS NULL`,
+        [receiptHandle, at()],
+      );
+    },
+
     async deadLetter(receiptHandle, reason) {
       await sql.query(`UPDATE queue_message SET dead_at = $2, dead_reason = $3 WHERE receipt_handle = $1`, [
         receiptHandle,
@@ -108,6 +131,24 @@ export async function createDbJobQueue(sql: SqlClient, options: DbJobQueueOption
         [queue, at()],
       );
       return rows.length;
+    },
+
+    async messageStates() {
+      // Apply the redrive first, so a message that would die on its next receive counts as dead.
+      await sql.query(
+        `UPDATE queue_message SET dead_at = $2, dead_reason = 'max receive count exceeded'
+         WHERE queue = $1 AND dead_at IS NULL AND receive_count >= $3`,
+        [queue, at(), options.maxReceiveCount],
+      );
+      const rows = await sql.query<{ body: string; dead: boolean }>(`SELECT body, dead_at IS NOT NULL AS dead FROM queue_message WHERE queue = $1`, [queue]);
+      const states = new Map<string, "live" | "dead">();
+      for (const row of rows) {
+        const parsed = JobMessage.safeParse(safeJson(row.body));
+        if (!parsed.success) continue;
+        // One live message is enough for the job to be run.
+        if (!row.dead || !states.has(parsed.data.jobId)) states.set(parsed.data.jobId, row.dead ? "dead" : "live");
+      }
+      return states;
     },
 
     async stats() {

@@ -27,6 +27,11 @@ export interface JobQueue {
   receive(options: { max: number; visibilityTimeoutSec: number }): Promise<ReceivedMessage[]>;
   delete(receiptHandle: string): Promise<void>;
   changeVisibility(receiptHandle: string, timeoutSec: number): Promise<void>;
+  /**
+   * Makes a received message visible again at once because its work was handed back untouched (a
+   * shutdown): where the queue can, the delivery is not counted toward the dead-letter limit.
+   */
+  handBack(receiptHandle: string): Promise<void>;
   /** Moves a message to the dead-letter queue at once (a job that gave up). */
   deadLetter(receiptHandle: string, reason: string): Promise<void>;
 }

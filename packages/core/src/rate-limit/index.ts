@@ -29,20 +29,23 @@ export class RateLimited extends VisibleError {
  * Takes one request from the tenant's token bucket or throws `RateLimited`. The bucket holds up
  * to `perMinute` tokens and refills at `perMinute` a minute, so bursts up to the limit pass and a
  * steady rate above it does not. It lives in the database, so every API process (each Lambda
- * instance) draws on the same bucket; one upsert decides atomically under the row lock, with the
- * database's clock.
+ * instance) draws on the same bucket; one upsert decides atomically under the row lock. Time is
+ * the caller's clock (`now`); a clock behind the last refill adds nothing rather than taking
+ * tokens away.
  */
-export async function take(db: Database, tenantId: string, bucket: Bucket, limits: RateLimits | undefined): Promise<void> {
+export async function take(db: Database, tenantId: string, bucket: Bucket, limits: RateLimits | undefined, now = new Date()): Promise<void> {
   const perMinute = limits?.[PER_MINUTE[bucket]] ?? 0;
   if (perMinute <= 0) return;
   const perSecond = perMinute / 60;
-  const refilled = sql`least(${perMinute}::float8, ${rateLimitTable.tokens} + extract(epoch from (now() - ${rateLimitTable.refilledAt})) * ${perSecond}::float8)`;
+  const at = sql`${now.toISOString()}::timestamptz`;
+  const elapsed = sql`greatest(0, extract(epoch from (${at} - ${rateLimitTable.refilledAt})))`;
+  const refilled = sql`least(${perMinute}::float8, ${rateLimitTable.tokens} + ${elapsed} * ${perSecond}::float8)`;
   const taken = await db
     .insert(rateLimitTable)
-    .values({ tenantId, bucket, tokens: perMinute - 1, refilledAt: sql`now()` })
+    .values({ tenantId, bucket, tokens: perMinute - 1, refilledAt: now })
     .onConflictDoUpdate({
       target: [rateLimitTable.tenantId, rateLimitTable.bucket],
-      set: { tokens: sql`${refilled} - 1`, refilledAt: sql`now()` },
+      set: { tokens: sql`${refilled} - 1`, refilledAt: sql`greatest(${rateLimitTable.refilledAt}, ${at})` },
       setWhere: sql`${refilled} >= 1`,
     })
     .returning({ tokens: rateLimitTable.tokens });

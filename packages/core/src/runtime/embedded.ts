@@ -11,6 +11,7 @@ import type { Services } from "../services.js";
 import { createPgvectorStore } from "../vector/pgvector-index.js";
 import { lockDataDir } from "./data-lock.js";
 import { modelLoaders, settingsFrom } from "./shared.js";
+import { recoverJobs } from "./recover-jobs.js";
 
 export interface EmbeddedRuntime {
   services: Services;
@@ -57,6 +58,7 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
       log,
       cancelJob: (jobId) => pool?.cancel(jobId),
     };
+    await recoverJobs(services, queue);
     if (options.workers ?? true) pool = startWorkerPool(services, { concurrency: config.workers });
     return {
       services,

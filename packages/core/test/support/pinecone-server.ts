@@ -42,6 +42,8 @@ export interface LoggedRequest {
   /** Vectors in an upsert. */
   records?: number;
   apiKey?: string;
+  /** When the request arrived (Date.now()), so tests can see retry backoff. */
+  at: number;
 }
 
 interface Fault {
@@ -65,6 +67,11 @@ export interface PineconeServer {
   failNext(count: number, status: number, options?: { path?: RegExp; retryAfterSec?: number }): void;
   /** New indexes report ready only after this many describe calls (the SDK's wait-until-ready). */
   setReadyAfterPolls(polls: number): void;
+  /**
+   * Called after an upsert is stored and before it is answered, so a test can act in between
+   * (kill the caller once its vectors are written but before it hears so).
+   */
+  onUpserted?: (ids: string[], namespace: string) => void | Promise<void>;
   close(): Promise<void>;
 }
 
@@ -290,6 +297,7 @@ export async function startPineconeServer(options: { apiKey?: string } = {}): Pr
     const method = request.method ?? "GET";
     const dataPath = /^\/data\/([^/]+)(\/.*)$/.exec(url.pathname);
     const log: LoggedRequest = {
+      at: Date.now(),
       method,
       path: dataPath ? dataPath[2]! : url.pathname,
       ...(dataPath ? { index: decodeURIComponent(dataPath[1]!) } : {}),
@@ -324,6 +332,9 @@ export async function startPineconeServer(options: { apiKey?: string } = {}): Pr
         const index = indexes.get(log.index!);
         if (!index) throw dataError(404, `index ${log.index} not found`);
         const [status, payload] = data(index, method, log.path, body, url.searchParams, raw.length, log);
+        if (log.path === "/vectors/upsert" && status === 200 && handle.onUpserted) {
+          await handle.onUpserted(((body.vectors ?? []) as StoredVector[]).map((v) => v.id), String(body.namespace ?? ""));
+        }
         reply(status, payload);
       } else {
         const [status, payload] = control(method, log.path, body);
@@ -337,7 +348,7 @@ export async function startPineconeServer(options: { apiKey?: string } = {}): Pr
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const handle: PineconeServer = {
     url: base,
     apiKey,
     hostOf: (index) => `${base}/data/${index}`,
@@ -361,4 +372,5 @@ export async function startPineconeServer(options: { apiKey?: string } = {}): Pr
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+  return handle;
 }
