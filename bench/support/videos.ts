@@ -12,6 +12,7 @@ import { access, mkdir, rename, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { ffmpegPath } from "@vos/core/media";
+import { mulberry32 } from "../../packages/core/scripts/seeded-random.js";
 
 export const FPS = 30;
 export const WIDTH = 640;
@@ -112,16 +113,6 @@ const LOOKS = [
   `cellauto=s=160x90:r=${FPS}:rule=110,scale=${WIDTH}:${HEIGHT}:flags=neighbor`,
 ];
 
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * (b) 60 s that cuts every 0.7-3 s (seeded, in 0.1 s steps) between solid colours and test

@@ -17,6 +17,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BOS, byteSymbols, CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, EOS, preprocessorConfig, tokenizerConfig } from "./clip-files.js";
 import { FLOAT, floats, INT64, int64s, node, onnx, valueInfo, type NodeProto, type TensorProto } from "./onnx.js";
+import { mulberry32 } from "./seeded-random.js";
 
 export const TEST_MODEL_NAME = "clip-colours-v1";
 export const TEST_MODEL_PROJECTION_DIM = 16;
@@ -240,14 +241,7 @@ function encodeModel(
 
 /** Seeded so every run writes byte-identical files. */
 function orthonormalRows(rows: number, cols: number, seed: number): number[][] {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   const result: number[][] = [];
   while (result.length < rows) {

@@ -3,17 +3,7 @@
  * replays a run that failed (same kill delays, same choices).
  */
 
-/** mulberry32: small, fast, and the same sequence on every machine for one seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../scripts/seeded-random.js";
 
 export interface FaultRandom {
   seed: number;
@@ -29,6 +19,6 @@ export function faultRandom(name: string, env: NodeJS.ProcessEnv = process.env):
   const seed = given ? Number(given) >>> 0 : Math.floor(Math.random() * 2 ** 32);
   if (given && !/^\d+$/.test(given)) throw new Error(`VOS_FAULT_SEED=${given} is not a non-negative integer`);
   console.info(`${name}: VOS_FAULT_SEED=${seed}${given ? " (replayed)" : ""}`);
-  const next = seededRandom(seed);
+  const next = mulberry32(seed);
   return { seed, next, int: (min, max) => min + Math.floor(next() * (max - min + 1)) };
 }

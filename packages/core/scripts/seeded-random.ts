@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a small, fast generator giving the same sequence on every machine for one seed.
+ * Generated models, bench videos and fault-injection runs all draw from it, so each is
+ * reproducible from its seed.
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
