@@ -92,6 +92,21 @@ describe("bad inputs get specific errors and leave nothing half-written", () => 
     expect(image.stderr).toContain("[image.invalid]");
   });
 
+  it.each([
+    ["search cat --bogus", 1, "error: unknown option '--bogus'"],
+    ["ingest", 1, "error: missing required argument 'file'"],
+    ["label vid_x#o1.0", 1, "error: missing required argument 'label'"],
+    ["videos --limit 5", 1, "error: unknown option '--limit'"],
+    ["frobnicate", 1, "error: unknown command 'frobnicate'"],
+    ["similar nonsense", 1, "error [object.not_found]: No object with id 'nonsense'."],
+    ["retry vid_nope", 1, "error [video.not_found]: No video with id 'vid_nope'."],
+  ])("answers `vos %s` with its own message and stores nothing", async (command, code, message) => {
+    const before = { files: await storedFiles(), videos: (await runVos(["videos", "--json"], env)).stdout };
+    const result = await runVos(command.split(" "), env);
+    expect({ code: result.code, first: result.stderr.split("\n")[0] }).toEqual({ code, first: message });
+    expect({ files: await storedFiles(), videos: (await runVos(["videos", "--json"], env)).stdout }).toEqual(before);
+  });
+
   it("stops on a wrong setting with a message that names it", async () => {
     const result = await runVos(["videos"], { ...env, VOS_SAMPLE_FPS: "fast" });
     expect(result.code).toBe(1);
