@@ -4,6 +4,7 @@ import path from "node:path";
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keepEndToken } from "../src/embedder/clip.js";
 import { decodeImage, loadClipEmbedder } from "../src/embedder/index.js";
 import type { Embedder, RgbImage } from "../src/embedder/index.js";
 import { writeTestClipModel } from "../scripts/test-model.js";
@@ -78,6 +79,22 @@ describe("CLIP embedder on the generated colour model", () => {
   it("tokenises colour words to whole CLIP-style tokens", async () => {
     const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
     expect(tokenizer.tokenize("A Green   image")).toEqual(["a</w>", "green</w>", "image</w>"]);
+  });
+
+  it("keeps the end-of-text token CLIP pools at when a long text is cut to 77 tokens", async () => {
+    const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+    const eos = BigInt(tokenizer.eos_token_id!);
+    const long = `a red image of ${"a very long description ".repeat(40)}`;
+    const inputs = tokenizer([long, "a red image"], { padding: true, truncation: true });
+    const row = (r: number) => Array.from((inputs.input_ids.data as BigInt64Array).subarray(r * 77, (r + 1) * 77));
+    expect(inputs.input_ids.dims).toEqual([2, 77]);
+    expect(row(0)[76]).not.toBe(eos); // transformers.js cut it off
+    const short = row(1);
+    keepEndToken(inputs, tokenizer.eos_token_id, tokenizer.model_max_length);
+    expect(row(0)[76]).toBe(eos);
+    expect(row(0).slice(0, 76)).not.toContain(eos);
+    expect(row(1)).toEqual(short); // a text that fits is left as it is (it ends with its own)
+    expect(short[4]).toBe(eos); // <start> a red image <end>
   });
 
   for (const colour of COLOURS) {

@@ -74,6 +74,7 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
     const vectors: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += batchSize) {
       const inputs = tokenizer(texts.slice(i, i + batchSize), { padding: true, truncation: true });
+      keepEndToken(inputs, tokenizer.eos_token_id, tokenizer.model_max_length);
       const { text_embeds } = (await textModel(inputs)) as { text_embeds: Tensor };
       vectors.push(...normalisedRows(text_embeds));
     }
@@ -103,6 +104,25 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
     ms: Math.round(performance.now() - started),
   });
   return { model: options.model, dimension, embedImages, embedTexts };
+}
+
+/**
+ * transformers.js truncates a long text after adding the special tokens, so a text longer than
+ * the model's 77 tokens loses its end-of-text token, the one CLIP's text encoder pools at: the
+ * embedding would then stand for an arbitrary word. Put the end token back in the last place.
+ */
+export function keepEndToken(inputs: { input_ids: Tensor; attention_mask: Tensor }, eosId: number | undefined, maxLength: number): void {
+  const [rows, cols] = inputs.input_ids.dims as [number, number];
+  if (eosId === undefined || !Number.isFinite(maxLength) || cols < maxLength) return;
+  const ids = inputs.input_ids.data as BigInt64Array;
+  const mask = inputs.attention_mask.data as BigInt64Array;
+  const eos = BigInt(eosId);
+  for (let row = 0; row < rows; row++) {
+    let length = 0;
+    for (let col = 0; col < cols; col++) length += Number(mask[row * cols + col]);
+    const last = row * cols + length - 1;
+    if (length === maxLength && ids[last] !== eos) ids[last] = eos;
+  }
 }
 
 function fulfilled<T>(result: PromiseSettledResult<T>): T {
