@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { VisibleError } from "../src/error.js";
-import { probe, type MediaPolicy } from "../src/media/index.js";
+import { containerOfFilename, probe, type MediaPolicy } from "../src/media/index.js";
 import { animatedGif, colourVideo, mpeg4Avi, rawH264, rotatedVideo } from "./support/videos.js";
 
 const LIMITS = { maxBytes: 1024 ** 3, maxDurationSec: 3600 };
@@ -56,6 +56,14 @@ describe("accepted videos", () => {
     const fits = policyOf({ VOS_MAX_RESOLUTION: "240x320" }); // written portrait, still fits landscape
     await expect(probe(await colourVideo(), { ...LIMITS, policy: fits })).resolves.toMatchObject({ width: 320, height: 240 });
     await expect(probe(await rotatedVideo(), { ...LIMITS, policy: fits })).resolves.toMatchObject({ width: 240, height: 320 });
+  });
+
+  it("reads the container a file name promises, in ffprobe's names, so uploads can be refused before they start", () => {
+    expect(["a.mp4", "b.M4V", "c.webm", "d.mkv", "e.mov", "f.ts", "g.gif", "h.wmv", "i.h265"].map(containerOfFilename)).toEqual([
+      "mp4", "mp4", "matroska", "matroska", "mov", "mpegts", "gif", "asf", "hevc",
+    ]);
+    // No extension, or one that names no container: nothing promised, probe decides.
+    expect(["clip", "clip.bin", "clip.mp4.part", ".mp4x"].map(containerOfFilename)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it("stops start-up on a malformed list or size, naming the variable", () => {

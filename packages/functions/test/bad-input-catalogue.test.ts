@@ -12,6 +12,7 @@
  *   POST /videos with a zero-byte file                 -> 400     upload.empty
  *   POST /videos over the size limit                   -> 413     upload.too_large
  *   POST /videos with a text/plain type                -> 415     upload.unsupported_type
+ *   POST /videos of an animated GIF (container refused)  -> 415     upload.unsupported_container
  *   PUT upload of an unknown video                     -> 404     video.not_found
  *   PUT upload longer than declared                    -> 400     upload.size_mismatch
  *   PUT upload shorter than declared                   -> 400     upload.size_mismatch
@@ -115,6 +116,12 @@ const cases: [string, () => Response | Promise<Response>, number, string][] = [
   ["POST /videos with a zero-byte file", () => json("POST", "/api/videos", { filename: "a.mp4", sizeBytes: 0 }), 400, "upload.empty"],
   ["POST /videos over the size limit", () => json("POST", "/api/videos", { filename: "a.mp4", sizeBytes: 1001 }), 413, "upload.too_large"],
   ["POST /videos with a text/plain type", () => json("POST", "/api/videos", { filename: "a.txt", sizeBytes: 10, contentType: "text/plain" }), 415, "upload.unsupported_type"],
+  [
+    "POST /videos of an animated GIF (container refused)",
+    () => json("POST", "/api/videos", { filename: "party.GIF", sizeBytes: 10, contentType: "application/octet-stream" }),
+    415,
+    "upload.unsupported_container",
+  ],
   ["PUT upload of an unknown video", () => app.request("/api/videos/vid_nope/upload", { method: "PUT", body: new Uint8Array(4) }), 404, "video.not_found"],
 ];
 

@@ -5,6 +5,7 @@
  *   encodeJpeg(frame, { width })     -> JPEG Buffer
  */
 export { ffmpegPath, ffprobePath, resolveBinary, resetBinaryCache, ffmpegCapabilities, type FfmpegCapabilities, type ResolvedBinary } from "./binaries.js";
+export { containerOfFilename } from "./containers.js";
 export { probe, type MediaInfo, type MediaPolicy, type ProbeLimits, type ProbeOptions } from "./probe.js";
 export { sampleFrames, sampleArgs, outputSize, type SampledFrame, type SampleFramesOptions } from "./frames.js";
 export {

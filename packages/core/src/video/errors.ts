@@ -31,5 +31,11 @@ export const uploadErrors = {
     new VisibleError("upload.invalid_range", `Content-Range '${range}' is not 'bytes start-end/total' within the file.`, 400),
   offsetMismatch: (start: number, expected: number) =>
     new VisibleError("upload.offset_mismatch", `This chunk starts at byte ${start} but ${expected} bytes have arrived: resume from byte ${expected}.`, 409),
+  unsupportedContainer: (filename: string, container: string, accepted: readonly string[]) =>
+    new VisibleError(
+      "upload.unsupported_container",
+      `'${filename}' is a ${container} file, which is not accepted here; accepted containers: ${accepted.join(", ")}.`,
+      415,
+    ),
   missing: (id: string) => new VisibleError("upload.missing", `Video '${id}' has no uploaded file yet: upload it before completing.`, 409),
 };

@@ -3,6 +3,7 @@ import { and, desc, eq, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
 import { BlobTooLarge, type UploadedPart } from "../blob/blob-store.js";
 import * as Job from "../job/index.js";
+import { containerOfFilename } from "../media/containers.js";
 import type { Services } from "../services.js";
 import { createId } from "../util/id.js";
 import { vectorId } from "../vector/vector-index.js";
@@ -130,6 +131,9 @@ export async function create(svc: Services, tenantId: string, input: CreateInput
   if (parsed.sizeBytes === 0) throw uploadErrors.empty();
   if (parsed.sizeBytes > svc.settings.maxUploadBytes) throw uploadErrors.tooLarge(parsed.sizeBytes, svc.settings.maxUploadBytes);
   if (!VIDEO_TYPE.test(parsed.contentType)) throw uploadErrors.unsupportedType(parsed.contentType);
+  const accepted = svc.settings.media?.containers;
+  const container = containerOfFilename(parsed.filename);
+  if (container && accepted && accepted !== "*" && !accepted.includes(container)) throw uploadErrors.unsupportedContainer(parsed.filename, container, accepted);
   const id = createId("vid");
   const [row] = await svc.db
     .insert(videoTable)
