@@ -78,34 +78,42 @@ export async function remove(svc: Services, tenantId: string, objectId: string, 
 }
 
 /**
- * "Probable" labels for a video's unlabelled objects by nearest-neighbour vote: each labelled
- * object of the tenant (a few, compared with all objects) asks the index once for its
- * neighbours in the video; each neighbour collects the similarity as a vote for that label
- * (negative labels vote against). One query per labelled object, never per box.
+ * "Probable" labels for a video's unlabelled objects by nearest-neighbour vote: every object of
+ * the video within `minScore` of a labelled object of the tenant (its 50 nearest at most) takes
+ * the similarity as a vote for that label (negative labels vote against). Exact and cheap: the
+ * labelled objects and the video's objects come in one vector fetch and are compared in memory,
+ * instead of one filtered index query per labelled object.
  */
 export async function probable(svc: Services, tenantId: string, videoId: string, options: { minScore?: number; perLabel?: number } = {}): Promise<Map<string, { label: string; votes: number }>> {
-  const labelled = await svc.db.select().from(labelTable).where(eq(labelTable.tenantId, tenantId)).limit(500);
   const result = new Map<string, { label: string; votes: number }>();
+  const labelled = await svc.db.select().from(labelTable).where(eq(labelTable.tenantId, tenantId)).limit(500);
   if (labelled.length === 0) return result;
+  const objectIds = (await Object_.listForVideo(svc.db, tenantId, videoId)).map(Object_.idOf);
+  if (objectIds.length === 0) return result;
   const index = await objectIndex(svc);
-  const vectors = await index.fetch(tenantId, [...new Set(labelled.map((row) => row.objectId))]);
-  const tally = new Map<string, Map<string, number>>();
+  const vectors = await index.fetch(tenantId, [...new Set([...labelled.map((row) => row.objectId), ...objectIds])]);
+  const candidates = objectIds.flatMap((id) => {
+    const values = vectors.get(id)?.values;
+    return values ? [{ id, unit: unit(values) }] : [];
+  });
   const minScore = options.minScore ?? svc.settings.probableScore ?? DEFAULT_PROBABLE_SCORE;
-  let next = 0;
-  const work = async () => {
-    while (next < labelled.length) {
-      const row = labelled[next++]!;
-      const vector = vectors.get(row.objectId)?.values;
-      if (!vector) continue;
-      const near = await nearestObjects(index, tenantId, vector, { topK: options.perLabel ?? 50, minScore, videoId });
-      for (const match of near) {
-        const votes = tally.get(match.id) ?? new Map<string, number>();
-        votes.set(row.label, (votes.get(row.label) ?? 0) + (row.polarity === "positive" ? match.score : -match.score));
-        tally.set(match.id, votes);
-      }
+  const perLabel = options.perLabel ?? 50;
+  const tally = new Map<string, Map<string, number>>();
+  for (const row of labelled) {
+    const values = vectors.get(row.objectId)?.values;
+    if (!values) continue;
+    const query = unit(values);
+    const near = candidates
+      .map((candidate) => ({ id: candidate.id, score: dot(query, candidate.unit) }))
+      .filter((match) => match.score >= minScore)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, perLabel);
+    for (const match of near) {
+      const votes = tally.get(match.id) ?? new Map<string, number>();
+      votes.set(row.label, (votes.get(row.label) ?? 0) + (row.polarity === "positive" ? match.score : -match.score));
+      tally.set(match.id, votes);
     }
-  };
-  await Promise.all(Array.from({ length: 4 }, work));
+  }
   const explicit = new Set(labelled.filter((row) => row.videoId === videoId).map((row) => row.objectId));
   for (const [objectId, votes] of tally) {
     if (explicit.has(objectId)) continue;
@@ -113,6 +121,21 @@ export async function probable(svc: Services, tenantId: string, videoId: string,
     if (score > 0) result.set(objectId, { label, votes: score });
   }
   return result;
+}
+
+function unit(values: ArrayLike<number>): Float64Array {
+  const out = Float64Array.from(values);
+  let sum = 0;
+  for (const value of out) sum += value * value;
+  const length = Math.sqrt(sum) || 1;
+  for (let i = 0; i < out.length; i++) out[i]! /= length;
+  return out;
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
 }
 
 export const labelledObjectSchema = Object_.viewSchema.extend({ labels: z.array(labelSchema) });
