@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keepEndToken } from "../src/embedder/clip.js";
+import { setLogLevel, setLogSink } from "../src/log.js";
 import { decodeImage, loadClipEmbedder } from "../src/embedder/index.js";
 import type { Embedder, RgbImage } from "../src/embedder/index.js";
 import { writeTestClipModel } from "../scripts/test-model.js";
@@ -202,6 +203,32 @@ describe("model that cannot be loaded", () => {
     const second = loadClipEmbedder({ model });
     expect(second).not.toBe(first);
     expect((await second).dimension).toBeGreaterThan(0);
+  });
+
+  it("loads each half of the model on its first use, and tries a half that failed again", async () => {
+    const model = await mkdtemp(path.join(os.tmpdir(), "vos-clip-halves-"));
+    temps.push(model);
+    await writeTestClipModel(model);
+    const textFile = path.join(model, "onnx", "text_model.onnx");
+    const lines: string[] = [];
+    setLogLevel("info");
+    setLogSink((line) => lines.push(line));
+    try {
+      const embedder = await loadClipEmbedder({ model });
+      expect(lines.filter((line) => /encoder loaded/.test(line))).toEqual([]);
+      // The text half's file goes missing after start-up (a damaged cache, say)...
+      await rename(textFile, `${textFile}.away`);
+      // ...and a worker, which embeds images only, never loads that half, so it is no matter.
+      expect(await embedder.embedImages([await solid("#ff0000")])).toHaveLength(1);
+      expect(lines.filter((line) => /encoder loaded/.test(line)).map((line) => JSON.parse(line).msg)).toEqual(["clip vision encoder loaded"]);
+      const error = await embedder.embedTexts(["a red image"]).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "embedder.model_unavailable", permanent: false });
+      await rename(`${textFile}.away`, textFile);
+      expect(await embedder.embedTexts(["a red image"])).toHaveLength(1);
+      expect(lines.filter((line) => /encoder loaded/.test(line)).map((line) => JSON.parse(line).msg)).toEqual(["clip vision encoder loaded", "clip text encoder loaded"]);
+    } finally {
+      setLogSink((line) => process.stderr.write(line + "\n"));
+    }
   });
 
   it("fails fast with model_unavailable when the hub cannot be reached", async () => {

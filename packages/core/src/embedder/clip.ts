@@ -36,9 +36,15 @@ export function loadClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder
   return load;
 }
 
+/**
+ * The configuration is read at once (it proves the model is there and gives the dimension); each
+ * half of the model loads on its first use. A worker only embeds images and the API mostly texts,
+ * so neither pays for the half it does not use: the download on a cold start, the load time and
+ * the memory. A half that fails to load is tried again on the next call.
+ */
 async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder> {
   const started = performance.now();
-  const { AutoImageProcessor, AutoTokenizer, CLIPTextModelWithProjection, CLIPVisionModelWithProjection, RawImage, env } = await import("@huggingface/transformers");
+  const { AutoConfig, AutoImageProcessor, AutoTokenizer, CLIPTextModelWithProjection, CLIPVisionModelWithProjection, RawImage, env } = await import("@huggingface/transformers");
   const source = resolveClipSource(options.model);
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
   // The tokenizer's file probe reads env.cacheDir and ignores the per-call cache_dir.
@@ -51,26 +57,33 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
     session_options: options.threads ? { intraOpNumThreads: options.threads } : {},
   };
 
-  const settled = await Promise.allSettled([
-    AutoTokenizer.from_pretrained(source.location, fileOptions),
-    AutoImageProcessor.from_pretrained(source.location, fileOptions),
-    CLIPTextModelWithProjection.from_pretrained(source.location, modelOptions),
-    CLIPVisionModelWithProjection.from_pretrained(source.location, modelOptions),
-  ]);
-  const failed = settled.find((result) => result.status === "rejected");
-  if (failed) {
-    // Release ONNX sessions that did load before reporting the part that did not.
-    await Promise.all(settled.map((r) => (r.status === "fulfilled" && "dispose" in r.value ? r.value.dispose() : null)));
-    throw modelUnavailable(options.model, errorMessage(failed.reason));
-  }
-  const [tokenizer, processor, textModel, visionModel] = [
-    fulfilled(settled[0]),
-    fulfilled(settled[1]),
-    fulfilled(settled[2]),
-    fulfilled(settled[3]),
-  ];
+  const config = (await AutoConfig.from_pretrained(source.location, fileOptions).catch((error: unknown) => {
+    throw modelUnavailable(options.model, errorMessage(error));
+  })) as { projection_dim?: number; text_config?: { projection_dim?: number } };
+
+  /** Loads the parts of one half together, once; a failure is reported and forgotten. */
+  const half = <A, B>(name: string, parts: () => [Promise<A>, Promise<B>]) => {
+    let loading: Promise<[A, B]> | undefined;
+    return () =>
+      (loading ??= (async () => {
+        const halfStarted = performance.now();
+        const settled = await Promise.allSettled(parts());
+        const failed = settled.find((result) => result.status === "rejected");
+        if (failed) {
+          loading = undefined;
+          // Release an ONNX session that did load before reporting the part that did not.
+          await Promise.all(settled.map((r) => (r.status === "fulfilled" && r.value && typeof r.value === "object" && "dispose" in r.value ? (r.value as { dispose(): unknown }).dispose() : null)));
+          throw modelUnavailable(options.model, errorMessage(failed.reason));
+        }
+        log.info(`clip ${name} encoder loaded`, { model: options.model, local: source.local, ms: Math.round(performance.now() - halfStarted) });
+        return [fulfilled(settled[0]!), fulfilled(settled[1]!)] as [A, B];
+      })());
+  };
+  const textHalf = half("text", () => [AutoTokenizer.from_pretrained(source.location, fileOptions), CLIPTextModelWithProjection.from_pretrained(source.location, modelOptions)]);
+  const visionHalf = half("vision", () => [AutoImageProcessor.from_pretrained(source.location, fileOptions), CLIPVisionModelWithProjection.from_pretrained(source.location, modelOptions)]);
 
   const embedTexts = async (texts: string[]): Promise<Float32Array[]> => {
+    const [tokenizer, textModel] = await textHalf();
     const vectors: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += batchSize) {
       const inputs = tokenizer(texts.slice(i, i + batchSize), { padding: true, truncation: true });
@@ -82,6 +95,7 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   };
 
   const embedImages = async (images: RgbImage[]): Promise<Float32Array[]> => {
+    const [processor, visionModel] = await visionHalf();
     const vectors: Float32Array[] = [];
     for (let i = 0; i < images.length; i += batchSize) {
       const raws = images.slice(i, i + batchSize).map((image) => toRawImage(RawImage, image));
@@ -92,17 +106,11 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
     return vectors;
   };
 
-  const config = textModel.config as { projection_dim?: number; text_config?: { projection_dim?: number } };
   const configured = Number(config.projection_dim ?? config.text_config?.projection_dim);
   // Exports that leave projection_dim at its default omit it from config.json: measure instead.
   const dimension = configured > 0 ? configured : (await embedTexts([""]))[0]!.length;
 
-  log.info("clip model loaded", {
-    model: options.model,
-    local: source.local,
-    dimension,
-    ms: Math.round(performance.now() - started),
-  });
+  log.info("clip model ready", { model: options.model, local: source.local, dimension, ms: Math.round(performance.now() - started) });
   return { model: options.model, dimension, embedImages, embedTexts };
 }
 
