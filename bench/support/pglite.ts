@@ -3,11 +3,8 @@
  * migrations), opened in memory or from a dump, with the SqlClient and drizzle handles the
  * project's code takes, and a binary COPY writer for bulk loads.
  */
-import { PGlite, type Transaction } from "@electric-sql/pglite";
-import { vector } from "@electric-sql/pglite-pgvector";
-import { drizzle } from "drizzle-orm/pglite";
-import { migrate } from "drizzle-orm/pglite/migrator";
-import { MIGRATIONS_FOLDER, schema, type Database, type SqlClient } from "@vos/core/db";
+import type { PGlite } from "@electric-sql/pglite";
+import { openPglite, type Database, type SqlClient } from "@vos/core/db";
 
 export interface BenchDatabase {
   pg: PGlite;
@@ -16,24 +13,9 @@ export interface BenchDatabase {
   close(): Promise<void>;
 }
 
-function clientOf(pg: PGlite | Transaction): SqlClient {
-  return {
-    async query<T>(text: string, params?: unknown[]) {
-      return (await pg.query<T>(text, params)).rows;
-    },
-    async transaction<T>(work: (sql: SqlClient) => Promise<T>) {
-      if (!("transaction" in pg)) return work(clientOf(pg));
-      return pg.transaction((tx) => work(clientOf(tx)));
-    },
-  };
-}
-
-/** An in-memory PGlite with pgvector and the migrations applied; from a dump when given. */
+/** An in-memory PGlite with pgvector and the migrations applied (the embedded runtime's); from a dump when given. */
 export async function openBenchDatabase(dump?: Blob): Promise<BenchDatabase> {
-  const pg = await PGlite.create({ extensions: { vector }, ...(dump ? { loadDataDir: dump } : {}) });
-  const db = drizzle({ client: pg, schema });
-  await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return { pg, sql: clientOf(pg), db: db as unknown as Database, close: () => pg.close() };
+  return openPglite(undefined, dump ? { loadDataDir: dump } : {});
 }
 
 /** A column value for COPY ... (FORMAT binary). */

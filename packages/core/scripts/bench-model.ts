@@ -35,7 +35,7 @@
  */
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { BOS, byteSymbols, EOS, preprocessorConfig, tokenizerConfig } from "./clip-files.js";
+import { BOS, bpeVocab, EOS, learnMerges, preprocessorConfig, tokenizerConfig, tokenizerJson } from "./clip-files.js";
 import { FLOAT, INT32, INT64, onnx, valueInfo, type NodeProto, type TensorProto } from "./onnx.js";
 
 export const BENCH_MODEL_NAME = "clip-vit-b32-random-v1";
@@ -431,87 +431,11 @@ function textModel({ seed, layers, std }: TowerOptions): { bytes: Uint8Array; pa
 // with ids 0..511 for the byte symbols, whole-word tokens for BENCH_VOCABULARY after them, and
 // CLIP's own special-token ids (49406, 49407) at the top of the 49,408-row embedding table.
 
-/**
- * BPE merges learned from the vocabulary words (the most frequent adjacent pair first, ties by
- * text): encoding a vocabulary word replays them and ends in one token.
- */
-function mergesFor(words: readonly string[]): [string, string][] {
-  const split = words.map((word) => {
-    const pieces = Array.from(word);
-    pieces[pieces.length - 1] += "</w>";
-    return pieces;
-  });
-  const merges: [string, string][] = [];
-  for (;;) {
-    const counts = new Map<string, { pair: [string, string]; count: number }>();
-    for (const pieces of split) {
-      for (let i = 0; i + 1 < pieces.length; i++) {
-        const key = `${pieces[i]} ${pieces[i + 1]}`;
-        const entry = counts.get(key);
-        if (entry) entry.count++;
-        else counts.set(key, { pair: [pieces[i]!, pieces[i + 1]!], count: 1 });
-      }
-    }
-    let best: { key: string; pair: [string, string]; count: number } | undefined;
-    for (const [key, entry] of counts) {
-      if (!best || entry.count > best.count || (entry.count === best.count && key < best.key)) best = { key, ...entry };
-    }
-    if (!best) return merges;
-    const [left, right] = best.pair;
-    merges.push([left, right]);
-    for (const pieces of split) {
-      for (let i = 0; i + 1 < pieces.length; i++) {
-        if (pieces[i] === left && pieces[i + 1] === right) pieces.splice(i, 2, left + right);
-      }
-    }
-  }
-}
-
 function buildTokenizer(): unknown {
-  const words = [...new Set(BENCH_VOCABULARY)].sort();
-  const symbols = byteSymbols();
-  const merges = mergesFor(words);
-  const vocab = new Map<string, number>();
-  for (const token of [...symbols, ...symbols.map((s) => `${s}</w>`), ...merges.map(([a, b]) => a + b)]) {
-    if (!vocab.has(token)) vocab.set(token, vocab.size);
-  }
+  const merges = learnMerges([...new Set(BENCH_VOCABULARY)].sort());
+  const vocab = bpeVocab(merges);
   if (vocab.size > BOS_ID) throw new Error(`bench tokenizer has ${vocab.size} tokens, more than fit below ${BOS_ID}`);
-  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true });
-  return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: [special(BOS_ID, BOS), special(EOS_ID, EOS)],
-    normalizer: {
-      type: "Sequence",
-      normalizers: [{ type: "NFC" }, { type: "Replace", pattern: { Regex: "\\s+" }, content: " " }, { type: "Lowercase" }],
-    },
-    pre_tokenizer: {
-      type: "Sequence",
-      pretokenizers: [
-        {
-          type: "Split",
-          pattern: { Regex: "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+" },
-          behavior: "Removed",
-          invert: true,
-        },
-        { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
-      ],
-    },
-    post_processor: { type: "RobertaProcessing", sep: [EOS, EOS_ID], cls: [BOS, BOS_ID], trim_offsets: false, add_prefix_space: false },
-    decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: EOS,
-      continuing_subword_prefix: "",
-      end_of_word_suffix: "</w>",
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab: Object.fromEntries(vocab),
-      merges: merges.map(([a, b]) => `${a} ${b}`),
-    },
-  };
+  return tokenizerJson(vocab, merges, BOS_ID, EOS_ID);
 }
 
 function modelConfig(layers: number, seed: number, std: number) {

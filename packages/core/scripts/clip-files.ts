@@ -51,3 +51,89 @@ export function byteSymbols(): string[] {
   for (let b = 0; b < 256; b++) if (!printable.includes(b)) symbols.push(String.fromCodePoint(shifted++));
   return symbols;
 }
+
+/**
+ * Byte-pair merges learnt from whole words (the last character of each carries `</w>`): the most
+ * frequent adjacent pair first, ties broken by name, so the same words give the same merges.
+ */
+export function learnMerges(words: readonly string[]): [string, string][] {
+  const split = words.map((word) => {
+    const pieces = Array.from(word);
+    pieces[pieces.length - 1] += "</w>";
+    return pieces;
+  });
+  const merges: [string, string][] = [];
+  for (;;) {
+    const counts = new Map<string, { pair: [string, string]; count: number }>();
+    for (const pieces of split) {
+      for (let i = 0; i + 1 < pieces.length; i++) {
+        const key = `${pieces[i]} ${pieces[i + 1]}`;
+        const entry = counts.get(key);
+        if (entry) entry.count++;
+        else counts.set(key, { pair: [pieces[i]!, pieces[i + 1]!], count: 1 });
+      }
+    }
+    let best: { key: string; pair: [string, string]; count: number } | undefined;
+    for (const [key, entry] of counts) {
+      if (!best || entry.count > best.count || (entry.count === best.count && key < best.key)) best = { key, ...entry };
+    }
+    if (!best) return merges;
+    const [left, right] = best.pair;
+    merges.push([left, right]);
+    for (const pieces of split) {
+      for (let i = 0; i + 1 < pieces.length; i++) {
+        if (pieces[i] === left && pieces[i + 1] === right) pieces.splice(i, 2, left + right);
+      }
+    }
+  }
+}
+
+/** The BPE vocabulary: every byte symbol, alone and word-final, then what each merge makes. */
+export function bpeVocab(merges: readonly [string, string][]): Map<string, number> {
+  const symbols = byteSymbols();
+  const vocab = new Map<string, number>();
+  for (const token of [...symbols, ...symbols.map((s) => `${s}</w>`), ...merges.map(([a, b]) => a + b)]) {
+    if (!vocab.has(token)) vocab.set(token, vocab.size);
+  }
+  return vocab;
+}
+
+/** tokenizer.json of CLIP's BPE tokenizer (normaliser, splitter, start/end tokens) over a vocabulary. */
+export function tokenizerJson(vocab: Map<string, number>, merges: readonly [string, string][], bosId: number, eosId: number) {
+  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true });
+  return {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: [special(bosId, BOS), special(eosId, EOS)],
+    normalizer: {
+      type: "Sequence",
+      normalizers: [{ type: "NFC" }, { type: "Replace", pattern: { Regex: "\\s+" }, content: " " }, { type: "Lowercase" }],
+    },
+    pre_tokenizer: {
+      type: "Sequence",
+      pretokenizers: [
+        {
+          type: "Split",
+          pattern: { Regex: "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+" },
+          behavior: "Removed",
+          invert: true,
+        },
+        { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
+      ],
+    },
+    post_processor: { type: "RobertaProcessing", sep: [EOS, eosId], cls: [BOS, bosId], trim_offsets: false, add_prefix_space: false },
+    decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: "BPE",
+      dropout: null,
+      unk_token: EOS,
+      continuing_subword_prefix: "",
+      end_of_word_suffix: "</w>",
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab: Object.fromEntries(vocab),
+      merges: merges.map(([a, b]) => `${a} ${b}`),
+    },
+  };
+}

@@ -15,7 +15,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { BOS, byteSymbols, CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, EOS, preprocessorConfig, tokenizerConfig } from "./clip-files.js";
+import { BOS, bpeVocab, CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, EOS, learnMerges, preprocessorConfig, tokenizerConfig, tokenizerJson } from "./clip-files.js";
 import { FLOAT, floats, INT64, int64s, node, onnx, valueInfo, type NodeProto, type TensorProto } from "./onnx.js";
 import { mulberry32 } from "./seeded-random.js";
 
@@ -88,97 +88,14 @@ interface BuiltTokenizer {
   eosId: number;
 }
 
-/**
- * Learns merges the way BPE training does (most frequent pair first), so encoding any of the
- * words replays the same merges and ends in one token.
- */
-function learnMerges(words: string[]): string[][] {
-  const pieces = words.map((word) => {
-    const chars = Array.from(word);
-    chars[chars.length - 1] += "</w>";
-    return chars;
-  });
-  const merges: string[][] = [];
-  for (;;) {
-    const counts = new Map<string, number>();
-    for (const word of pieces) {
-      for (let i = 0; i + 1 < word.length; i++) {
-        const key = `${word[i]} ${word[i + 1]}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-    }
-    if (counts.size === 0) return merges;
-    const best = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
-    const pair = best[0].split(" ") as [string, string];
-    merges.push(pair);
-    for (const word of pieces) {
-      for (let i = 0; i + 1 < word.length; i++) {
-        if (word[i] === pair[0] && word[i + 1] === pair[1]) word.splice(i, 2, pair[0] + pair[1]);
-      }
-    }
-  }
-}
-
 function buildTokenizer(): BuiltTokenizer {
   const words = [...new Set([...TEST_MODEL_COLOURS.flatMap((c) => c.words), ...FILLER_WORDS])].sort();
-  const symbols = byteSymbols();
+  // Every word is learnt whole, so encoding one replays the merges and ends in one token.
   const merges = learnMerges(words);
-  const tokens = [...symbols, ...symbols.map((s) => s + "</w>"), ...merges.map((m) => m.join(""))];
-  const vocab = new Map<string, number>();
-  for (const token of tokens) if (!vocab.has(token)) vocab.set(token, vocab.size);
+  const vocab = bpeVocab(merges);
   const bosId = vocab.size;
   const eosId = bosId + 1;
-  const special = (id: number, content: string) => ({
-    id, content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true,
-  });
-  const json = {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: [special(bosId, BOS), special(eosId, EOS)],
-    normalizer: {
-      type: "Sequence",
-      normalizers: [
-        { type: "NFC" },
-        { type: "Replace", pattern: { Regex: "\\s+" }, content: " " },
-        { type: "Lowercase" },
-      ],
-    },
-    pre_tokenizer: {
-      type: "Sequence",
-      pretokenizers: [
-        {
-          type: "Split",
-          pattern: {
-            Regex: "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
-          },
-          behavior: "Removed",
-          invert: true,
-        },
-        { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
-      ],
-    },
-    post_processor: {
-      type: "RobertaProcessing",
-      sep: [EOS, eosId],
-      cls: [BOS, bosId],
-      trim_offsets: false,
-      add_prefix_space: false,
-    },
-    decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: EOS,
-      continuing_subword_prefix: "",
-      end_of_word_suffix: "</w>",
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab: Object.fromEntries(vocab),
-      merges: merges.map((m) => m.join(" ")),
-    },
-  };
-  return { json, vocab: new Map([...vocab, [BOS, bosId], [EOS, eosId]]), bosId, eosId };
+  return { json: tokenizerJson(vocab, merges, bosId, eosId), vocab: new Map([...vocab, [BOS, bosId], [EOS, eosId]]), bosId, eosId };
 }
 
 function modelConfig(tokenizer: BuiltTokenizer) {

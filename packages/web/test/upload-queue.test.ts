@@ -173,6 +173,7 @@ describe("upload queue (local chunked target, real server)", () => {
 
     expect(failed.status).toBe("failed");
     expect(failed.error).toMatch(/failed 2 times: Cannot reach the server/);
+    expect(failed.retryable).toBe(true);
     expect(failed.sentBytes).toBe(2 * CHUNK);
     const progress = await (await fetch(`${server.url}/api/videos/${failed.videoId}/upload`)).json();
     expect(progress).toEqual({ received: 2 * CHUNK, sizeBytes: bytes.length });
@@ -273,5 +274,7 @@ describe("upload queue (local chunked target, real server)", () => {
     expect(failed.error).toMatch(/is not a video/);
     expect(failed.videoId).toBeUndefined();
     expect(calls).toEqual([{ method: "POST", url: `${server.url}/api/videos` }]);
+    // The same file would be refused again: the list offers no Retry for it.
+    expect(failed.retryable).toBe(false);
   });
 });

@@ -21,10 +21,11 @@ function clientOf(pg: PGlite | Transaction): SqlClient {
 /**
  * PGlite (Postgres in WebAssembly) with pgvector, persisted in `dataDir` (in memory when
  * omitted). Migrations are applied before it is returned. Only one process may open a data
- * folder at a time: callers hold the data-folder lock.
+ * folder at a time: callers hold the data-folder lock. `loadDataDir` starts from a dump (the
+ * benchmarks' cached databases).
  */
-export async function openPglite(dataDir?: string): Promise<DatabaseHandle & { pg: PGlite }> {
-  const pg = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } });
+export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob } = {}): Promise<DatabaseHandle & { pg: PGlite }> {
+  const pg = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}), extensions: { vector } });
   const db = drizzle({ client: pg, schema });
   await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return {

@@ -149,7 +149,7 @@ export function UploadList({ items, queue }: { items: readonly UploadItem[]; que
                   {statusText(item)}
                 </span>
                 <span className="row-actions">
-                  {item.status === "failed" ? (
+                  {item.status === "failed" && item.retryable !== false ? (
                     <button type="button" className="button small" onClick={() => queue.retry(item.id)} aria-label={`Retry the upload of ${item.name}`}>
                       <RetryIcon width={16} height={16} /> Retry
                     </button>

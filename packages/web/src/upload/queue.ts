@@ -18,6 +18,8 @@ export interface UploadItem {
   /** Set while waiting to try a failed request again. */
   readonly retry?: { attempt: number; maxAttempts: number; delayMs: number; reason: string };
   readonly error?: string;
+  /** False when the server refused the file itself (wrong type, too large...): trying again cannot help. */
+  readonly retryable?: boolean;
   /** The video as the server answered when the upload completed. */
   readonly video?: VideoView;
 }
@@ -220,7 +222,7 @@ export class UploadQueue {
   retry(id: string): void {
     const item = this.get(id);
     if (!item || item.status !== "failed") return;
-    this.#set(id, { status: "queued", error: undefined, retry: undefined });
+    this.#set(id, { status: "queued", error: undefined, retryable: undefined, retry: undefined });
     this.#pump();
   }
 
@@ -285,7 +287,7 @@ export class UploadQueue {
     entry.running = this.#run(id, entry, controller.signal)
       .catch((error: unknown) => {
         if (controller.signal.aborted) return;
-        this.#set(id, { status: "failed", error: messageOf(error), retry: undefined });
+        this.#set(id, { status: "failed", error: messageOf(error), retryable: !(error instanceof ApiError) || retryable(error), retry: undefined });
       })
       .finally(() => {
         this.#active--;
