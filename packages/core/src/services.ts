@@ -41,6 +41,11 @@ export interface UploadSubject {
  */
 export interface UploadTargets {
   start(video: UploadSubject): Promise<UploadTarget>;
+  /**
+   * The same unfinished upload with fresh URLs (S3: the same upload id, every part presigned
+   * again), for a client resuming after its URLs expired; throws when no upload was started.
+   */
+  renew(video: UploadSubject): Promise<UploadTarget>;
   /** Assembles the upload (S3: CompleteMultipartUpload with the parts' ETags); then the blob exists. */
   complete(video: UploadSubject, parts: UploadedPart[] | undefined): Promise<void>;
   /** Drops an unfinished upload (the video was deleted before completing). */

@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { z } from "zod";
+import type { UploadTarget } from "../blob/blob-store.js";
 import { VisibleError } from "../error.js";
 import type { UploadSubject, UploadTargets } from "../services.js";
 
@@ -43,7 +44,8 @@ export interface S3UploadTargetsOptions {
  * Uploads straight from the browser to S3: `start` opens a multipart upload and presigns a PUT
  * for every part; the client sends the parts (any order, retrying any that fail) and completes
  * with their ETags; `complete` assembles the object. The bytes never pass through the API. The
- * upload id is kept beside the video's file, so no table needs to know about S3.
+ * upload id is kept beside the video's file, so no table needs to know about S3, and `renew`
+ * can presign the same upload's parts again for a client whose URLs expired.
  */
 export function createS3UploadTargets(options: S3UploadTargetsOptions): UploadTargets {
   const { s3, bucket } = options;
@@ -60,6 +62,19 @@ export function createS3UploadTargets(options: S3UploadTargetsOptions): UploadTa
     }
   }
 
+  /** A PUT URL for every part of the upload (signing is local: no request to S3). */
+  async function presigned(video: UploadSubject, state: z.infer<typeof UploadState>): Promise<UploadTarget> {
+    const parts = await Promise.all(
+      Array.from({ length: state.partCount }, async (_, i) => ({
+        partNumber: i + 1,
+        url: await getSignedUrl(s3, new UploadPartCommand({ Bucket: bucket, Key: video.blobKey, UploadId: state.uploadId, PartNumber: i + 1 }), {
+          expiresIn: ttl,
+        }),
+      })),
+    );
+    return { kind: "multipart", uploadId: state.uploadId, partBytes: state.partBytes, parts };
+  }
+
   return {
     async start(video) {
       const partBytes = partSize(video.sizeBytes, options.preferredPartBytes);
@@ -74,13 +89,15 @@ export function createS3UploadTargets(options: S3UploadTargetsOptions): UploadTa
           ContentType: "application/json",
         }),
       );
-      const parts = await Promise.all(
-        Array.from({ length: partCount }, async (_, i) => ({
-          partNumber: i + 1,
-          url: await getSignedUrl(s3, new UploadPartCommand({ Bucket: bucket, Key: video.blobKey, UploadId: uploadId, PartNumber: i + 1 }), { expiresIn: ttl }),
-        })),
-      );
-      return { kind: "multipart", uploadId, partBytes, parts };
+      return presigned(video, { uploadId, partBytes, partCount });
+    },
+
+    async renew(video) {
+      const state = await readState(video);
+      if (!state) {
+        throw new VisibleError("upload.not_started", `Video '${video.id}' has no unfinished upload to send parts to: register the file again.`, 409);
+      }
+      return presigned(video, state);
     },
 
     async complete(video, parts) {

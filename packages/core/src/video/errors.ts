@@ -38,4 +38,6 @@ export const uploadErrors = {
       415,
     ),
   missing: (id: string) => new VisibleError("upload.missing", `Video '${id}' has no uploaded file yet: upload it before completing.`, 409),
+  stored: (id: string) =>
+    new VisibleError("upload.stored", `Video '${id}' has its whole file already: complete the upload (POST /api/videos/${id}/complete).`, 409),
 };

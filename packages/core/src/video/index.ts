@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { and, desc, eq, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
-import { BlobTooLarge, type UploadedPart } from "../blob/blob-store.js";
+import { BlobTooLarge, type UploadedPart, type UploadTarget } from "../blob/blob-store.js";
 import * as Job from "../job/index.js";
 import { containerOfFilename } from "../media/containers.js";
 import type { Services } from "../services.js";
@@ -243,6 +243,18 @@ async function putExactly(svc: Services, video: VideoRow, key: string, body: Rea
     await svc.blobs.delete(key);
     throw stored === 0 ? uploadErrors.empty() : uploadErrors.sizeMismatch(size, stored);
   }
+}
+
+/**
+ * Where to send the rest of an unfinished upload, with fresh URLs (S3 presigned URLs expire; the
+ * multipart upload and the parts already sent stay). Only a video still uploading has one; a file
+ * already whole only needs completing.
+ */
+export async function renewUpload(svc: Services, tenantId: string, id: string): Promise<UploadTarget> {
+  const video = await row(svc, tenantId, id);
+  if (video.status !== "uploading") throw new VideoWrongState(id, video.status, "send more of its upload");
+  if (await svc.blobs.stat(video.blobKey)) throw uploadErrors.stored(id);
+  return svc.uploads.renew(video);
 }
 
 /**

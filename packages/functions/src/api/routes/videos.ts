@@ -51,6 +51,16 @@ const uploadStatus = createRoute({
   responses: { 200: json(progressSchema, "received"), ...errors(404) },
 });
 
+const renewUpload = createRoute({
+  method: "post",
+  path: "/videos/{id}/upload/parts",
+  summary: "Fresh URLs for the rest of an unfinished upload (S3: the same multipart upload, every part presigned again)",
+  description:
+    "For a client resuming after its part URLs expired: the upload id and the parts already sent stay. Only a video still uploading qualifies (409 video.invalid_state); a file already whole needs only completing (409 upload.stored). The local runtime answers its `put` target.",
+  request: { params: idParam },
+  responses: { 200: json(z.object({ upload: uploadTargetSchema }), "where to send the rest"), ...errors(404, 409) },
+});
+
 const complete = createRoute({
   method: "post",
   path: "/videos/{id}/complete",
@@ -119,6 +129,7 @@ export function videoRoutes(options: ApiOptions) {
       );
     })
     .openapi(uploadStatus, async (c) => c.json(await Video.received(svc, await options.tenantOf(c), c.req.valid("param").id), 200))
+    .openapi(renewUpload, async (c) => c.json({ upload: await Video.renewUpload(svc, await options.tenantOf(c), c.req.valid("param").id) }, 200))
     .openapi(complete, async (c) => {
       // The body is optional (only S3 multipart uploads send parts).
       const text = await c.req.text();
