@@ -1,4 +1,4 @@
-import { bigint, doublePrecision, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, doublePrecision, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { tenantId, timestamps } from "../db/columns.js";
 
 export const VIDEO_STATUSES = ["uploading", "queued", "processing", "ready", "failed", "deleting"] as const;
@@ -24,9 +24,18 @@ export const videoTable = pgTable(
     objectCount: integer("object_count").notNull().default(0),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
+    /**
+     * The S3 ETag of a file put in the drop folder (drop.ts), whose key is `blobKey`; null for
+     * uploads through the API. One video per (tenant, key, ETag), however often S3 reports it.
+     */
+    sourceEtag: text("source_etag"),
     ...timestamps,
   },
-  (table) => [index("video_tenant_created_idx").on(table.tenantId, table.createdAt)],
+  (table) => [
+    index("video_tenant_created_idx").on(table.tenantId, table.createdAt),
+    // Nulls are distinct: API uploads never collide here.
+    uniqueIndex("video_drop_idx").on(table.tenantId, table.blobKey, table.sourceEtag),
+  ],
 );
 
 export type VideoRow = typeof videoTable.$inferSelect;
