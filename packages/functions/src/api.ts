@@ -6,6 +6,7 @@
 import { lambdaRuntime } from "@vos/core/cloud";
 import { handle, type LambdaContext, type LambdaEvent } from "hono/aws-lambda";
 import { createApi } from "./api/app.js";
+import { LAMBDA_MAX_IMAGE_BYTES } from "./api/context.js";
 
 async function build() {
   const runtime = await lambdaRuntime("api");
@@ -17,6 +18,8 @@ async function build() {
     // With sign-in (the default on AWS) each caller's token names their tenant; VOS_AUTH=off
     // leaves one tenant for every caller.
     tenantOf: () => runtime.config.tenant,
+    // The gateway's 6 MB event limit, after base64, caps what a picture search can carry.
+    maxImageBytes: LAMBDA_MAX_IMAGE_BYTES,
     ...(auth ? { jwt: { auth } } : {}),
     ...(origins ? { corsOrigins: origins } : {}),
   });

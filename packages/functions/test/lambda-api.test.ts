@@ -6,6 +6,8 @@ import { testModelDir } from "../../core/test/support/test-model.js";
 import { handler as api } from "../src/api.js";
 import { handler as migrate } from "../src/migrate.js";
 import { handler as pineconeIndex } from "../src/pinecone-index.js";
+import { LAMBDA_MAX_IMAGE_BYTES, LAMBDA_PAYLOAD_BYTES } from "../src/api/context.js";
+import { multipart, noiseJpeg, searchForm } from "./support/pictures.js";
 
 const ORIGIN = "https://app.example.com";
 const SST_KEY = "key-from-the-sst-secret";
@@ -20,9 +22,16 @@ beforeAll(async () => {
 });
 afterAll(async () => env.close());
 
-/** An API Gateway HTTP API (payload 2.0) event, as the Api construct delivers it. */
-function request(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; query?: string } = {}): LambdaEvent {
-  return {
+/**
+ * An API Gateway HTTP API (payload 2.0) event, as the Api construct delivers it. `binary` is
+ * sent as the gateway sends a multipart body: base64-encoded.
+ */
+function request(
+  method: string,
+  path: string,
+  options: { body?: unknown; binary?: Buffer; headers?: Record<string, string>; query?: string } = {},
+): LambdaEvent {
+  const event: LambdaEvent = {
     version: "2.0",
     routeKey: "$default",
     rawPath: path,
@@ -45,7 +54,22 @@ function request(method: string, path: string, options: { body?: unknown; header
     body: options.body !== undefined ? JSON.stringify(options.body) : null,
     isBase64Encoded: false,
   };
+  return options.binary ? { ...event, body: options.binary.toString("base64"), isBase64Encoded: true } : event;
 }
+
+/** A picture search as the gateway delivers it, with or without the Content-Length the client sent. */
+async function pictureSearch(picture: Uint8Array, options: { contentLength: boolean; authorization?: string }): Promise<LambdaEvent> {
+  const { bytes, contentType } = await multipart(searchForm(picture));
+  return request("POST", "/api/search/image", {
+    binary: bytes,
+    headers: {
+      "content-type": contentType,
+      ...(options.contentLength ? { "content-length": String(bytes.length) } : {}),
+      ...(options.authorization ? { authorization: options.authorization } : {}),
+    },
+  });
+}
+const eventBytes = (event: LambdaEvent) => Buffer.byteLength(JSON.stringify(event));
 const call = async (event: LambdaEvent) => {
   const result: APIGatewayProxyResult = await api(event);
   return { status: result.statusCode, headers: result.headers ?? {}, json: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : undefined };
@@ -93,6 +117,39 @@ describe("API on Lambda (hono/aws-lambda over the cloud runtime)", () => {
     expect(search).toMatchObject({ status: 200, json: { hits: [] } });
     expect(env.pinecone.requests.map((r) => r.path)).toContain("/query");
     expect(env.pinecone.requests.every((r) => r.apiKey === SST_KEY)).toBe(true);
+  });
+});
+
+describe("picture search on Lambda (6 MB events, base64 bodies)", () => {
+  const MiB = 1024 * 1024;
+
+  it("the largest picture the limit lets through fits in one Lambda event, with room for a long token", async () => {
+    const token = `Bearer ${"x".repeat(4096)}`;
+    const largest = await pictureSearch(new Uint8Array(LAMBDA_MAX_IMAGE_BYTES), { contentLength: true, authorization: token });
+    expect(eventBytes(largest)).toBeLessThan(LAMBDA_PAYLOAD_BYTES);
+    // Half a megabyte more and the event no longer fits: the gateway would answer, not the app.
+    const over = await pictureSearch(new Uint8Array(LAMBDA_MAX_IMAGE_BYTES + MiB / 2), { contentLength: true, authorization: token });
+    expect(eventBytes(over)).toBeGreaterThan(LAMBDA_PAYLOAD_BYTES);
+  });
+
+  it.each([true, false])("refuses a picture over the limit with 413 image.too_large naming it (Content-Length sent: %s)", async (contentLength) => {
+    const event = await pictureSearch(new Uint8Array(LAMBDA_MAX_IMAGE_BYTES + MiB / 5), { contentLength });
+    expect(eventBytes(event)).toBeLessThan(LAMBDA_PAYLOAD_BYTES); // it does reach the function
+    const answer = await call(event);
+    expect(answer.status).toBe(413);
+    expect(answer.json).toEqual({
+      code: "image.too_large",
+      message: "The picture is 4.2 MB; the limit here is 4 MB. Send a smaller picture (the web app shrinks pictures to 1024 px before sending).",
+    });
+  });
+
+  it("searches with a real picture under the limit", async () => {
+    const picture = await noiseJpeg(2000, 2000);
+    expect(picture.length).toBeGreaterThan(3.5 * MiB);
+    env.pinecone.requests.length = 0;
+    const answer = await call(await pictureSearch(picture, { contentLength: true }));
+    expect(answer).toMatchObject({ status: 200, json: { hits: [] } });
+    expect(env.pinecone.requests.map((r) => r.path)).toContain("/query");
   });
 });
 

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { RateLimit, Search, VisibleError } from "@vos/core";
-import type { ApiOptions } from "../context.js";
+import { bodyLimit } from "hono/body-limit";
+import { DEFAULT_MAX_IMAGE_BYTES, FORM_OVERHEAD_BYTES, type ApiOptions } from "../context.js";
 import { errorSchema, validationHook } from "../errors.js";
 
 const results = { description: "moments, best first", content: { "application/json": { schema: z.object({ hits: z.array(Search.hitSchema) }) } } };
@@ -24,31 +25,65 @@ const imageForm = z.object({
   kinds: z.string().regex(/^(frame|object)(,(frame|object))?$/).optional().describe("comma-separated: frame, object (default both)"),
 });
 
-const image = createRoute({
-  method: "post",
-  path: "/search/image",
-  summary: "Find moments that look like a picture",
-  request: { body: { required: true, content: { "multipart/form-data": { schema: imageForm } } } },
-  responses: { 200: results, ...errors(400, 413, 415, 429, 503) },
-});
+/** 4 MB, 5.2 MB, 900 KB (binary units, as the media limits are written). */
+function readableBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MB`;
+}
+
+/** `size` is the picture's (or the whole request's, read from Content-Length); unknown for a body sent in chunks. */
+function imageTooLarge(maxImageBytes: number, size?: number): VisibleError {
+  const limit = readableBytes(maxImageBytes);
+  const shown = size === undefined ? `over ${limit}` : readableBytes(size) === limit ? `just over ${limit}` : readableBytes(size);
+  return new VisibleError(
+    "image.too_large",
+    `The picture is ${shown}; the limit here is ${limit}. Send a smaller picture (the web app shrinks pictures to 1024 px before sending).`,
+    413,
+  );
+}
+
+/**
+ * Refuses a body that cannot hold a picture within the limit before it is parsed: from
+ * Content-Length without reading a byte, else by counting a chunked body as it streams in.
+ */
+function imageBodyLimit(maxImageBytes: number) {
+  return bodyLimit({
+    maxSize: maxImageBytes + FORM_OVERHEAD_BYTES,
+    onError: (c) => {
+      const declared = Number(c.req.header("content-length"));
+      throw imageTooLarge(maxImageBytes, Number.isFinite(declared) && declared > 0 ? declared : undefined);
+    },
+  });
+}
+
+const imageRoute = (maxImageBytes: number) =>
+  createRoute({
+    method: "post",
+    path: "/search/image",
+    summary: "Find moments that look like a picture",
+    description: `The picture may be up to ${readableBytes(maxImageBytes)} on this server; a larger one answers 413 image.too_large.`,
+    middleware: [imageBodyLimit(maxImageBytes)] as const,
+    request: { body: { required: true, content: { "multipart/form-data": { schema: imageForm } } } },
+    responses: { 200: results, ...errors(400, 413, 415, 429, 503) },
+  });
 
 export function searchRoutes(options: ApiOptions) {
   const svc = options.services;
-  const maxImageBytes = options.maxImageBytes ?? 20 * 1024 * 1024;
+  const maxImageBytes = options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(text, async (c) => {
       const tenant = await options.tenantOf(c);
       await RateLimit.take(svc.db, tenant, "search", svc.settings.rateLimits);
       return c.json({ hits: await Search.text(svc, tenant, c.req.valid("json")) }, 200);
     })
-    .openapi(image, async (c) => {
+    .openapi(imageRoute(maxImageBytes), async (c) => {
       const tenant = await options.tenantOf(c);
       await RateLimit.take(svc.db, tenant, "search", svc.settings.rateLimits);
       const form = c.req.valid("form");
       const file: unknown = form.image;
       if (!(file instanceof Blob)) throw new VisibleError("search.image_missing", "Send the picture as the multipart field 'image'.", 400);
       if (file.size === 0) throw new VisibleError("image.empty", "The picture is empty (0 bytes).", 400);
-      if (file.size > maxImageBytes) throw new VisibleError("image.too_large", `The picture is ${file.size} bytes; the limit is ${maxImageBytes}.`, 413);
+      if (file.size > maxImageBytes) throw imageTooLarge(maxImageBytes, file.size);
       const bytes = new Uint8Array(await file.arrayBuffer());
       const hits = await Search.image(svc, tenant, bytes, {
         limit: form.limit,
