@@ -8,7 +8,7 @@ const GiB = 1024 ** 3;
 const { integer, flag } = fields;
 
 /** What runs the cloud runtime: each function and the worker task check only what they use. */
-export const CLOUD_ROLES = ["api", "worker", "dispatch", "task-events", "reconciler", "migrate", "pinecone-index", "bake-model"] as const;
+export const CLOUD_ROLES = ["api", "worker", "dispatch", "task-events", "reconciler", "migrate", "pinecone-index", "bake-model", "intake"] as const;
 export type CloudRole = (typeof CLOUD_ROLES)[number];
 
 const csv = z
@@ -77,6 +77,8 @@ const NEEDS: Record<CloudRole, Group[]> = {
   "pinecone-index": ["pinecone"],
   /** The worker image's build step: only the model settings. */
   "bake-model": [],
+  /** The drop folder: registers files put under incoming/; replacing a file removes the older video's vectors. */
+  intake: ["region", "database", "storage", "jobs", "pinecone"],
 };
 
 const GROUP_VARIABLES: Record<Group, (keyof Parsed)[]> = {

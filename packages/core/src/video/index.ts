@@ -7,11 +7,13 @@ import { containerOfFilename } from "../media/containers.js";
 import type { Services } from "../services.js";
 import { createId } from "../util/id.js";
 import { vectorId } from "../vector/vector-index.js";
+import { releaseDroppedFile } from "./drop.js";
 import { uploadErrors, VideoNotFound, VideoNotRetryable, VideoWrongState } from "./errors.js";
 import { VIDEO_STATUSES, videoTable, type VideoRow } from "./video.sql.js";
 
 export { VideoNotFound, VideoNotRetryable, VideoWrongState, uploadErrors } from "./errors.js";
 export { videoTable, VIDEO_STATUSES, type VideoRow, type VideoStatus } from "./video.sql.js";
+export { DROP_PREFIX, forgetDrop, parseDropKey, registerDrop, type DropKey, type DroppedObject, type DropOutcome, type DropSkipped } from "./drop.js";
 
 const VIDEO_TYPE = /^(video\/[a-z0-9.+-]+|application\/octet-stream)$/i;
 
@@ -339,9 +341,10 @@ export async function remove(svc: Services, tenantId: string, id: string): Promi
   await svc.db.update(videoTable).set({ status: "deleting", updatedAt: new Date() }).where(eq(videoTable.id, id));
   const job = (await Job.latestForVideos(svc.db, [id])).get(id);
   if (job && svc.cancelJob) svc.cancelJob(job.id);
-  if (video.status === "uploading") await svc.uploads.abort(video);
+  // A dropped file (drop.ts) was never an API upload: nothing to abort.
+  if (video.status === "uploading" && !video.sourceEtag) await svc.uploads.abort(video);
   const vectors = await svc.vectors.deleteByPrefix(tenantId, vectorId.videoPrefix(id));
-  const blobs = await svc.blobs.deletePrefix(videoPrefix(tenantId, video.id));
+  const blobs = (await svc.blobs.deletePrefix(videoPrefix(tenantId, video.id))) + (await releaseDroppedFile(svc, video));
   await svc.db.delete(videoTable).where(eq(videoTable.id, id));
   svc.log.info("video deleted", { videoId: id, vectors, blobs });
   return { vectors, blobs };
