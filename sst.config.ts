@@ -22,8 +22,7 @@ export default {
     app.setDefaultFunctionProps({
       runtime: "nodejs22.x",
       architecture: "x86_64",
-      ...functionBundling(),
-      environment: { NODE_OPTIONS: "--enable-source-maps" },
+      ...functionBundling(app.mode),
       logRetention: app.stage === "prod" ? "one_month" : "one_week",
     });
     // Every stage but prod can be torn down completely with `sst remove`; prod keeps its data.

@@ -1,5 +1,6 @@
 import { Function, Api as HttpApi, use, type StackContext } from "sst/constructs";
 import { Auth } from "./Auth.js";
+import { modelFunctionBundling } from "./bundling.js";
 import { Database } from "./Database.js";
 import { Jobs } from "./Jobs.js";
 import { functionSuppressions, objectsOf, suppress } from "./nag.js";
@@ -33,6 +34,8 @@ export function Api({ stack, app }: StackContext) {
   // One function behind every route: the catch-all needs a token, the open routes do not.
   const handler = new Function(stack, "Handler", {
     handler: "packages/functions/src/api.handler",
+    // Text and image search run CLIP here: transformers.js and the native packages ship with it.
+    ...modelFunctionBundling(app.mode),
     vpc: network.vpc,
     vpcSubnets: network.privateSubnets,
     securityGroups: [network.functionsSecurityGroup],

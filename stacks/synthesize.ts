@@ -25,6 +25,11 @@ export interface SynthesizeOptions {
   /** Run the cdk-nag AwsSolutions checks (their findings land in each stack's messages). */
   nag?: boolean;
   /**
+   * Build the functions as `sst deploy` does, native packages (and the packaged model) included:
+   * needs the npm registry. Default: offline, without them (templates are the same).
+   */
+  deployBundles?: boolean;
+  /**
    * Deploy-time settings applied after SST has loaded the `.env` files (undefined removes one),
    * so a caller such as a test decides them regardless of the files.
    */
@@ -48,8 +53,9 @@ export async function synthesize(options: SynthesizeOptions): Promise<CloudAssem
   process.chdir(ROOT);
   try {
     await initProject({ stage: options.stage, root: ROOT });
-    // No registry: functions are bundled without their native packages (see bundling.ts).
-    process.env[OFFLINE_BUNDLE_VARIABLE] = "1";
+    // Without the registry, functions are bundled without their native packages (see bundling.ts).
+    if (options.deployBundles) delete process.env[OFFLINE_BUNDLE_VARIABLE];
+    else process.env[OFFLINE_BUNDLE_VARIABLE] = "1";
     for (const [name, value] of Object.entries(options.env ?? {})) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;

@@ -1,4 +1,11 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { useFunctions } from "sst/constructs/Function.js";
+import { useProject } from "sst/project.js";
+import { useRuntimeHandlers } from "sst/runtime/handlers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../synthesize.js";
 import { resourceNamed, resourcesOf, synthesizeForTest, type SynthesizedApp } from "./support/synth.js";
 
 // `sst dev`: the functions are Live Lambda stubs that run the handlers on the developer's machine.
@@ -6,7 +13,11 @@ let app: SynthesizedApp;
 beforeAll(async () => {
   app = await synthesizeForTest("alice", { mode: "dev", nag: false });
 }, 300_000);
-afterAll(() => app?.cleanup());
+let liveArtifacts: string | undefined;
+afterAll(() => {
+  app?.cleanup();
+  if (liveArtifacts) fs.rmSync(liveArtifacts, { recursive: true, force: true });
+});
 
 describe("sst dev", () => {
   it("adds a bastion the local functions can tunnel through to the private database", () => {
@@ -30,4 +41,29 @@ describe("sst dev", () => {
     expect(Object.keys(dispatch.resource.Properties.Environment.Variables)).toEqual(expect.arrayContaining(["VOS_ECS_CLUSTER", "VOS_DATABASE_SECRET_ARN"]));
     expect(resourcesOf(app, "AWS::CloudFront::Distribution")).toEqual([]);
   });
+
+  it("builds every live function with the host's own packages, and each handler loads", async () => {
+    // Where `sst dev` puts its builds: under the repository, so packages resolve from its node_modules.
+    liveArtifacts = fs.mkdtempSync(path.join(ROOT, ".sst", "live-test-"));
+    useProject().paths.artifacts = liveArtifacts;
+    const handlers = useRuntimeHandlers();
+    const live = Object.entries(useFunctions().all).filter(([, props]) => props.enableLiveDev !== false && String(props.handler).startsWith("packages/functions/src/"));
+    expect(live.map(([, props]) => props.handler).sort()).toEqual(
+      ["api", "dispatch", "reconciler", "task-events"].map((name) => `packages/functions/src/${name}.handler`),
+    );
+    const built: string[] = [];
+    for (const [id, props] of live) {
+      const result = await handlers.build(id, "start");
+      expect(result?.type, String(props.handler)).toBe("success");
+      const out = path.join(liveArtifacts, id);
+      // SST links the project's node_modules; nothing replaced it with another platform's copies.
+      expect(fs.lstatSync(path.join(out, "node_modules")).isSymbolicLink(), String(props.handler)).toBe(true);
+      built.push(path.join(out, String(props.handler).replace(/\.handler$/, ".mjs")));
+    }
+    // A fresh Node process imports each bundle as Live Lambda does: sharp and onnxruntime come from the host.
+    const probe = `for (const file of process.argv.slice(1)) { const m = await import(file); if (typeof m.handler !== "function") throw new Error(file + " has no handler"); } console.log("loaded", process.argv.length - 1);`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", probe, ...built], { encoding: "utf8", cwd: ROOT });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.stdout.trim()).toBe(`loaded ${built.length}`);
+  }, 180_000);
 });

@@ -4,8 +4,9 @@
  * start are reported as batch item failures, so SQS retries them (the event source mapping needs
  * ReportBatchItemFailures).
  */
-import { dispatchJobs, lambdaRuntime, type DispatchRecord } from "@vos/core/cloud";
+import { dispatchJobs, type DispatchRecord } from "@vos/core/cloud";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { functionRuntime } from "./runtime.js";
 
 /** A message that came back from the dead-letter queue carries the reason it was sent there. */
 export function toDispatchRecords(event: SQSEvent): DispatchRecord[] {
@@ -17,7 +18,7 @@ export function toDispatchRecords(event: SQSEvent): DispatchRecord[] {
 }
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const runtime = await lambdaRuntime("dispatch");
+  const runtime = await functionRuntime("dispatch");
   const result = await dispatchJobs(runtime.control(), toDispatchRecords(event));
   runtime.services.log.info("dispatched", { messages: event.Records.length, ...result, failed: result.failed.length });
   return { batchItemFailures: result.failed.map((itemIdentifier) => ({ itemIdentifier })) };

@@ -4,12 +4,13 @@
  * job re-queued with backoff while attempts remain, else failed with the reason and sent to the
  * dead-letter queue.
  */
-import { handleTaskStopped, lambdaRuntime, parseEcsTaskStopped, type Settlement } from "@vos/core/cloud";
+import { handleTaskStopped, parseEcsTaskStopped, type Settlement } from "@vos/core/cloud";
 import type { EventBridgeEvent } from "aws-lambda";
+import { functionRuntime } from "./runtime.js";
 
 export async function handler(event: EventBridgeEvent<string, unknown>): Promise<{ settlement: Settlement }> {
   const stopped = parseEcsTaskStopped(event);
   if (!stopped) return { settlement: "ignored" };
-  const runtime = await lambdaRuntime("task-events");
+  const runtime = await functionRuntime("task-events");
   return { settlement: await handleTaskStopped(runtime.control(), stopped) };
 }

@@ -35,6 +35,6 @@ export {
 } from "./jobs.js";
 export { currentTaskId, runCloudJob, type CloudJobOptions } from "./worker.js";
 export { startCloudRuntime, type CloudRuntime, type CloudRuntimeOptions } from "./runtime.js";
-export { lambdaRuntime, pineconeKeyFromSst } from "./lambda.js";
+export { lambdaRuntime } from "./lambda.js";
 export { startOneMachineCloud, type OneMachineCloud, type OneMachineOptions } from "./one-machine.js";
 export { handleIntake, intakeOf, intakeSqsEvent, objectCreatedEvent, type EventObject, type Intake, type IntakeOutcome, type IntakeRecord, type IntakeResult, type IntakeSqsRecord, type ObjectCreatedEvent } from "./intake.js";

@@ -5,7 +5,7 @@
  */
 import { createRequire } from "node:module";
 import path from "node:path";
-import sharp from "sharp";
+import { loadSharp } from "../util/sharp.js";
 import { CENTERNET_NAME, decodeCenterNet, letterbox } from "./centernet-decode.js";
 import type { Letterbox } from "./centernet-decode.js";
 import { loadCenterNet } from "./centernet-model.js";
@@ -44,6 +44,7 @@ export async function createCenterNetEngine(files: CenterNetFiles = centerNetFil
 /** Letterboxes a frame into the model's square input (see centernet-decode.ts), sharp's linear kernel. */
 async function toInput(image: RgbImage, size: number): Promise<{ pixels: Uint8Array; frame: Letterbox }> {
   const frame = letterbox(image.width, image.height, size);
+  const sharp = await loadSharp();
   const pixels = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .resize(frame.width, frame.height, { fit: "fill", kernel: "linear" })
     .extend({ right: size - frame.width, bottom: size - frame.height, background: { r: 0, g: 0, b: 0 } })

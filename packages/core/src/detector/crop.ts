@@ -1,4 +1,4 @@
-import sharp from "sharp";
+import { loadSharp } from "../util/sharp.js";
 import { checkImage } from "./image.js";
 import type { Box, RgbImage } from "./types.js";
 
@@ -22,6 +22,7 @@ export async function cropBox(image: RgbImage, box: Box, padding = 0.1): Promise
   };
   const [left, width] = span(x, w, image.width);
   const [top, height] = span(y, h, image.height);
+  const sharp = await loadSharp();
   const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .extract({ left, top, width, height })
     .raw()

@@ -55,7 +55,7 @@ export function loadObjectDetector(options: DetectorOptions): Promise<ObjectDete
     resolveDetectorSource(model);
     // Loaded only for transformers.js models: the CenterNet path never needs it on this thread.
     const { hubSettings } = await import("./transformers.js");
-    return startWorkerEngine({ kind: "transformers", model, hub: hubSettings(), ...(threads ? { threads } : {}) }, hooks);
+    return startWorkerEngine({ kind: "transformers", model, hub: await hubSettings(), ...(threads ? { threads } : {}) }, hooks);
   };
   const entry: DetectorEntry = { promise: createDetector(engineKey, selection, forget, startEngine) };
   detectors.set(key, entry);

@@ -6,7 +6,7 @@
  * Inference runs in ONNX Runtime's native threads, but preprocessing is JavaScript loops over every
  * pixel, so this engine too is only created inside a detector worker thread (see worker-engine.ts).
  */
-import { AutoImageProcessor, AutoModelForObjectDetection, RawImage, env } from "@huggingface/transformers";
+// Loaded on use: a function that never detects ships without transformers.js (see stacks/bundling.ts).
 import type { Tensor } from "@huggingface/transformers";
 import { errorMessage } from "../error.js";
 import type { DetectorEngine, HubSettings } from "./engine.js";
@@ -38,12 +38,14 @@ export interface TransformersDetectorOptions {
 }
 
 /** This thread's transformers.js hub settings, for a worker thread to copy. */
-export function hubSettings(): HubSettings {
+export async function hubSettings(): Promise<HubSettings> {
+  const { env } = await import("@huggingface/transformers");
   const { allowRemoteModels, allowLocalModels, remoteHost, remotePathTemplate, localModelPath, useFSCache, cacheDir } = env;
   return { allowRemoteModels, allowLocalModels, remoteHost, remotePathTemplate, localModelPath, useFSCache, cacheDir };
 }
 
 export async function createTransformersEngine(options: TransformersDetectorOptions): Promise<DetectorEngine> {
+  const { AutoImageProcessor, AutoModelForObjectDetection, RawImage, env } = await import("@huggingface/transformers");
   if (options.hub) Object.assign(env, options.hub);
   const source = resolveDetectorSource(options.model);
   const fileOptions = { local_files_only: source.local };

@@ -1,9 +1,10 @@
-import sharp from "sharp";
+import { loadSharp } from "../util/sharp.js";
 import { VisibleError, errorMessage } from "../error.js";
 import type { RgbImage } from "./types.js";
 
 /** Decodes any image sharp reads (JPEG, PNG, WebP, GIF, AVIF, TIFF...) to packed rgb24. */
 export async function decodeImage(bytes: Uint8Array): Promise<RgbImage> {
+  const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(bytes)
       .rotate() // honour EXIF orientation: phone photos are often stored sideways

@@ -1,5 +1,5 @@
 /** JPEG thumbnails of sampled frames, with sharp (raw rgb input, no temp files). */
-import sharp from "sharp";
+import { loadSharp } from "../util/sharp.js";
 
 export interface JpegOptions {
   /** Output width in pixels (default 320); the height keeps the aspect ratio. */
@@ -17,6 +17,7 @@ export async function encodeJpeg(frame: { rgb: Buffer; width: number; height: nu
   if (frame.rgb.length !== frame.width * frame.height * 3) {
     throw new RangeError(`encodeJpeg: ${frame.rgb.length} bytes is not a ${frame.width}x${frame.height} rgb24 frame`);
   }
+  const sharp = await loadSharp();
   const image = sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } });
   if (width !== frame.width) image.resize({ width, kernel: "lanczos3" });
   return image.jpeg({ quality, mozjpeg: false }).toBuffer();

@@ -1,0 +1,19 @@
+/**
+ * sharp, loaded on first use. It is a native package: a Lambda function that never touches an
+ * image (dispatch, task events, the reconciler, the deploy scripts) ships without it, so no
+ * module may import it at load time. A failed load is forgotten, so the next call tries again.
+ */
+import type Sharp from "sharp";
+
+let loading: Promise<typeof Sharp> | undefined;
+
+export function loadSharp(): Promise<typeof Sharp> {
+  loading ??= import("sharp").then(
+    (module) => module.default,
+    (error: unknown) => {
+      loading = undefined;
+      throw error;
+    },
+  );
+  return loading;
+}
