@@ -3,12 +3,16 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { errorMessage, isVisibleError } from "@vos/core";
 import { ApiError } from "./client.js";
 import { ingest } from "./commands/ingest.js";
+import { login, logout } from "./commands/login.js";
 import { label, objects, similar } from "./commands/objects.js";
 import { retry } from "./commands/retry.js";
 import { search } from "./commands/search.js";
 import { serve } from "./commands/serve.js";
 import { remove, videos } from "./commands/videos.js";
 import { connect, type Connection } from "./connect.js";
+import { pictureForSearch } from "./image-query.js";
+import { ingestInputs } from "./ingest-inputs.js";
+import { createResumeStore } from "./upload/resume-store.js";
 
 const integerIn = (min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -42,7 +46,7 @@ const program = new Command("vos")
   .showHelpAfterError()
   .addHelpText(
     "after",
-    "\nWithout VOS_API_URL the commands open the data folder (VOS_DATA_DIR, default .vos) themselves;\nwith VOS_API_URL=http://localhost:3000 they talk to a running `vos serve`.",
+    "\nWithout VOS_API_URL the commands open the data folder (VOS_DATA_DIR, default .vos) themselves;\nwith VOS_API_URL=http://localhost:3000 they talk to a running `vos serve`, or to the API on AWS\n(after `vos login`). Sign-ins and unfinished uploads are kept in VOS_CONFIG_DIR (default ~/.config/vos).",
   );
 
 program
@@ -52,13 +56,15 @@ program
 
 program
   .command("ingest")
-  .description("upload videos and queue them for processing")
-  .argument("<file...>", "video files")
+  .description("upload videos (files, or folders searched for videos) and queue them for processing; an interrupted upload resumes when run again")
+  .argument("<file-or-folder...>", "video files, or folders to search (recursively) for video files")
   .option("--title <title>", "title (default: the file name)")
+  .addOption(new Option("--concurrency <n>", "files uploaded at once, and requests in flight across them").argParser(integerIn(1, 32)).default(4))
   .option("--wait", "wait until each video is ready or failed, with progress", false)
-  .option("--json", "print JSON: [{ videoId, status, frames, error? }]", false)
-  .action(async (files: string[], options: { title?: string; wait: boolean; json: boolean }) => {
-    const results = await withClient(options.wait, ({ client }) => ingest(client, files, options));
+  .option("--json", "print JSON: [{ videoId, status, frames, file, error? }]", false)
+  .action(async (paths: string[], options: { title?: string; concurrency: number; wait: boolean; json: boolean }) => {
+    const inputs = await ingestInputs(paths);
+    const results = await withClient(options.wait, ({ client, identity }) => ingest(client, inputs, { ...options, resume: createResumeStore(), apiIdentity: identity }));
     if (results.some((result) => result.status === "failed")) process.exitCode = 1;
   });
 
@@ -66,7 +72,7 @@ program
   .command("search")
   .description("find moments by words (or by a picture with --image)")
   .argument("[text]", "what to look for, e.g. \"a dog on a beach\"")
-  .option("--image <file>", "search with a picture instead of words")
+  .option("--image <file>", "search with a picture instead of words (sent shrunk to 1024 px)")
   .option("--video <id>", "only search this video")
   .addOption(new Option("--limit <n>", "most moments to show").argParser(integerIn(1, 100)).default(10))
   .addOption(new Option("--min-score <s>", "drop hits below this similarity (-1 to 1)").argParser(numberIn(-1, 1)))
@@ -74,8 +80,23 @@ program
   .option("--json", "print JSON: [{ videoId, kind, timeSec, start, end, score, thumbnailUrl }] (objects add objectId, label, box)", false)
   .action(async (text: string | undefined, options: { image?: string; video?: string; limit: number; minScore?: number; kinds?: ("frame" | "object")[]; json: boolean }) => {
     if (!options.image && !text?.trim()) throw new InvalidArgumentError("give words to search for, or --image <file>");
-    await withClient(false, ({ client }) => search(client, text, options));
+    // Read and shrink the picture first: an unreadable one fails before anything is opened or sent.
+    const picture = options.image ? await pictureForSearch(options.image) : undefined;
+    const { image: _image, ...rest } = options;
+    await withClient(false, ({ client }) => search(client, text, { ...rest, ...(picture ? { picture } : {}) }));
   });
+
+program
+  .command("login")
+  .description("sign in to the API at VOS_API_URL (Cognito); later commands use the stored tokens")
+  .option("--email <email>", "the email address you sign in with (else asked)")
+  .option("--password-stdin", "read the password (and any further answers) from stdin, one line each; VOS_PASSWORD also works", false)
+  .action(async (options: { email?: string; passwordStdin: boolean }) => login(process.env, options));
+
+program
+  .command("logout")
+  .description("delete the stored sign-in for the API at VOS_API_URL")
+  .action(async () => logout(process.env));
 
 program
   .command("objects")

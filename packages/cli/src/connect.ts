@@ -1,10 +1,27 @@
+import path from "node:path";
 import { createApi } from "@vos/functions/api/app";
 import { loadConfig, type Config } from "@vos/core";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime";
+import { ApiError } from "./api-error.js";
+import { credentialsFor } from "./auth/credentials.js";
+import { createTokenStore } from "./auth/token-store.js";
 import { createClient, type Client } from "./client.js";
+
+/** VOS_API_URL as a normalised URL (the key of stored sign-ins), or undefined when unset. */
+export function apiUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const remote = env.VOS_API_URL?.trim();
+  if (!remote) return undefined;
+  try {
+    return new URL(remote).toString();
+  } catch {
+    throw new ApiError("cli.bad_api_url", `VOS_API_URL=${JSON.stringify(remote)} is not a URL: set it like http://localhost:3000, or unset it to run without a server.`, 0);
+  }
+}
 
 export interface Connection {
   client: Client;
+  /** Who answers: the API's URL, or the data folder this process opened (resume records name it). */
+  identity: string;
   /** Set when this process runs the embedded runtime itself (no VOS_API_URL). */
   runtime?: EmbeddedRuntime;
   close(): Promise<void>;
@@ -32,19 +49,14 @@ export function localApi(runtime: EmbeddedRuntime, options: { inProcess?: boolea
  */
 export async function connect(options: { workers: boolean; env?: NodeJS.ProcessEnv }): Promise<Connection> {
   const env = options.env ?? process.env;
-  // Sent as a bearer token: a server started with VOS_API_TOKEN needs it, and so does the
-  // in-process API, which reads the same variable.
-  const token = env.VOS_API_TOKEN?.trim() || undefined;
-  const remote = env.VOS_API_URL?.trim();
+  const remote = apiUrl(env);
   if (remote) {
-    let base: URL;
-    try {
-      base = new URL(remote);
-    } catch {
-      throw new Error(`VOS_API_URL=${JSON.stringify(remote)} is not a URL: set it like http://localhost:3000, or unset it to run without a server.`);
-    }
-    return { client: createClient(base.toString(), (request) => fetch(request), token), close: async () => {} };
+    // VOS_API_TOKEN, else the `vos login` stored for this API (refreshed as it nears expiry).
+    const credentials = await credentialsFor(remote, env, createTokenStore(env));
+    return { client: createClient(remote, (request) => fetch(request), credentials), identity: remote, close: async () => {} };
   }
+  // The in-process API reads VOS_API_TOKEN too, and so wants it sent.
+  const token = env.VOS_API_TOKEN?.trim() || undefined;
   const config: Config = loadConfig(env);
   // Commands print results on stdout: keep routine logs quiet unless a level was asked for.
   if (!env.VOS_LOG_LEVEL) config.logLevel = "warn";
@@ -54,6 +66,7 @@ export async function connect(options: { workers: boolean; env?: NodeJS.ProcessE
   const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/`;
   return {
     client: createClient(base, async (request) => app.fetch(request), token),
+    identity: `data:${path.resolve(config.dataDir)}`,
     runtime,
     close: () => runtime.close(),
   };

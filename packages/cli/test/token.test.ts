@@ -52,7 +52,8 @@ describe("the CLI on a data folder whose server signs people in", () => {
       expect(await own.client.listVideos()).toEqual([]);
       const { localApi } = await import("../src/connect.js");
       const served = createClient("http://localhost:3000/", async (request) => localApi(own.runtime!).fetch(request));
-      await expect(served.listVideos()).rejects.toEqual(expect.objectContaining({ code: "auth.missing", status: 401 }));
+      // Refused without a token; the client asks the API how it signs in and says what to run.
+      await expect(served.listVideos()).rejects.toEqual(expect.objectContaining({ code: "auth.login_required", status: 401, message: expect.stringContaining("vos login") }));
     } finally {
       await own.close();
       await rm(folder, { recursive: true, force: true });

@@ -1,9 +1,12 @@
-import { access } from "node:fs/promises";
 import path from "node:path";
 import { MultiBar, Presets } from "cli-progress";
 import type { Video } from "@vos/core";
 import { ApiError, type Client } from "../client.js";
-import { printJson, table } from "../output.js";
+import type { IngestInput } from "../ingest-inputs.js";
+import { bytes, printJson, table } from "../output.js";
+import { createLimiter } from "../upload/limiter.js";
+import type { ResumeStore } from "../upload/resume-store.js";
+import { uploadFile } from "../upload/upload-file.js";
 
 export interface IngestResult {
   file: string;
@@ -23,34 +26,57 @@ function fraction(video: Video.VideoView): number {
   return 0.05 * stages.probe + 0.35 * stages.sample + 0.35 * stages.embed + 0.25 * stages.index;
 }
 
+export interface IngestOptions {
+  title?: string;
+  wait: boolean;
+  json: boolean;
+  /** Files uploaded at once, and requests in flight across them (default 4). */
+  concurrency?: number;
+  /** Where unfinished uploads are remembered, so a run after a kill resumes them. */
+  resume?: ResumeStore;
+  /** Who receives the uploads (API URL or data folder), for the resume records. */
+  apiIdentity?: string;
+  pollMs?: number;
+}
+
 /**
- * Uploads each file and, with `wait`, follows processing until every video is ready or failed.
+ * Uploads the files (folders walked for videos), `concurrency` at a time and at most that many
+ * requests in flight, and with `wait` follows processing until every video is ready or failed.
  * A file the API refuses up front (empty, too large) is reported failed without a video.
  */
-export async function ingest(client: Client, files: string[], options: { title?: string; wait: boolean; json: boolean; pollMs?: number }): Promise<IngestResult[]> {
+export async function ingest(client: Client, inputs: IngestInput[], options: IngestOptions): Promise<IngestResult[]> {
   const bars = options.json || !process.stderr.isTTY ? undefined : new MultiBar({ format: "{name} |{bar}| {percentage}% {stage}", hideCursor: true, stream: process.stderr }, Presets.shades_classic);
-  const results: IngestResult[] = [];
-  const progressBars: (ReturnType<MultiBar["create"]> | undefined)[] = [];
-  for (const file of files) {
-    const name = path.basename(file).slice(0, 28).padEnd(28);
-    const bar = bars?.create(100, 0, { name, stage: "uploading" });
-    progressBars.push(bar);
-    try {
-      await access(file).catch(() => {
-        throw new ApiError("cli.file_not_found", `No such file: ${file}`, 0);
-      });
-      const video = await client.uploadFile(file, {
-        ...(options.title ? { title: files.length > 1 ? `${options.title} (${path.basename(file)})` : options.title } : {}),
-        onProgress: (sent, total) => bar?.update(Math.round((sent / Math.max(1, total)) * 100), { stage: "uploading" }),
-      });
-      results.push({ file, videoId: video.id, status: video.status, frames: video.frameCount });
-      bar?.update(0, { stage: "queued" });
-    } catch (error) {
-      const problem = error instanceof ApiError ? { code: error.code, message: error.message } : { code: "cli.error", message: String(error) };
-      results.push({ file, videoId: null, status: "failed", frames: 0, error: problem });
-      bar?.update(0, { stage: `failed: ${problem.code}` });
-    }
-  }
+  const note = (message: string) => (bars ? bars.log(`${message}\n`) : process.stderr.write(`${message}\n`));
+  const concurrency = options.concurrency ?? 4;
+  const requests = createLimiter(concurrency);
+  const files = createLimiter(concurrency);
+  const uploads = inputs.filter((input) => !("error" in input)).length;
+  const progressBars = inputs.map((input) => bars?.create(100, 0, { name: path.basename(input.file).slice(0, 28).padEnd(28), stage: "waiting" }));
+  const results: IngestResult[] = await Promise.all(
+    inputs.map((input, i) =>
+      files.run(async (): Promise<IngestResult> => {
+        const bar = progressBars[i];
+        const { file } = input;
+        try {
+          if ("error" in input) throw input.error;
+          const uploaded = await uploadFile(client, file, {
+            ...(options.title ? { title: uploads > 1 ? `${options.title} (${path.basename(file)})` : options.title } : {}),
+            limiter: requests,
+            ...(options.resume ? { resume: options.resume } : {}),
+            ...(options.apiIdentity ? { apiIdentity: options.apiIdentity } : {}),
+            onNote: note,
+            onProgress: (sent, total) => bar?.update(Math.floor((sent / Math.max(1, total)) * 100), { stage: `uploading ${bytes(sent)} of ${bytes(total)}` }),
+          });
+          bar?.update(0, { stage: uploaded.video.status });
+          return { file, videoId: uploaded.video.id, status: uploaded.video.status, frames: uploaded.video.frameCount };
+        } catch (error) {
+          const problem = error instanceof ApiError ? { code: error.code, message: error.message } : { code: "cli.error", message: String(error) };
+          bar?.update(0, { stage: `failed: ${problem.code}` });
+          return { file, videoId: null, status: "failed", frames: 0, error: problem };
+        }
+      }),
+    ),
+  );
 
   if (options.wait) {
     const bySlot = results.map((result, i) => ({ result, bar: progressBars[i] }));

@@ -3,7 +3,8 @@ import type { Client } from "../client.js";
 import { clock, printJson, table } from "../output.js";
 
 export interface SearchOptions {
-  image?: string;
+  /** A picture to search with, already made small (pictureForSearch). */
+  picture?: { bytes: Uint8Array; name: string; type: string };
   video?: string;
   limit?: number;
   minScore?: number;
@@ -19,7 +20,7 @@ export async function search(client: Client, text: string | undefined, options: 
     ...(options.minScore !== undefined ? { minScore: options.minScore } : {}),
     ...(options.kinds ? { kinds: options.kinds } : {}),
   };
-  const hits = options.image ? await client.searchImage(options.image, filters) : await client.search({ text: text ?? "", ...filters });
+  const hits = options.picture ? await client.searchImage(options.picture, filters) : await client.search({ text: text ?? "", ...filters });
   const shown = hits.map((hit) => ({ ...hit, thumbnailUrl: client.absolute(hit.thumbnailUrl) }));
   if (options.json) {
     printJson(
