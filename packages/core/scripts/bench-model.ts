@@ -32,11 +32,16 @@
  * variant (`layers`) shares the full model's first layers. Tensors are plain initializers
  * (raw little-endian float32): each file is one protobuf under 2 GB (vision ~351 MB, text
  * ~254 MB), which onnxruntime-node loads from a buffer as transformers.js passes it.
+ *
+ * Variants: by default the q8 files a hub export ships (`onnx/<half>_model_quantized.onnx`,
+ * ~64 MB text and ~89 MB vision, made by quantize.ts from the same graphs) are written too;
+ * `dtypes` chooses (fp32 is always written).
  */
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BOS, bpeVocab, EOS, learnMerges, preprocessorConfig, tokenizerConfig, tokenizerJson } from "./clip-files.js";
 import { FLOAT, INT32, INT64, onnx, valueInfo, type NodeProto, type TensorProto } from "./onnx.js";
+import { encodeAt, onnxFileName, type GeneratedDtype } from "./quantize.js";
 
 export const BENCH_MODEL_NAME = "clip-vit-b32-random-v1";
 /** The file `writeBenchClipModel` writes last, holding its BenchModelInfo: the folder is complete. */
@@ -64,6 +69,8 @@ export interface BenchModelOptions {
   layers?: number;
   /** Standard deviation of the random weights; default 0.02. */
   std?: number;
+  /** Reduced-precision files written beside the fp32 ones; default ["q8"]. */
+  dtypes?: Exclude<GeneratedDtype, "fp32">[];
 }
 
 export interface BenchModelInfo {
@@ -78,6 +85,8 @@ export interface BenchModelInfo {
   /** Bytes of onnx/vision_model.onnx and onnx/text_model.onnx. */
   visionBytes: number;
   textBytes: number;
+  /** Bytes of every ONNX file written, by path (`onnx/text_model_quantized.onnx`...). */
+  onnxBytes: Record<string, number>;
   /** How long writing the folder took. */
   ms: number;
 }
@@ -133,23 +142,29 @@ export async function writeBenchClipModel(dir: string, options: BenchModelOption
     json("tokenizer_config.json", tokenizerConfig(CLIP_VIT_B32.text.maxPositions)),
     json("special_tokens_map.json", { bos_token: BOS, eos_token: EOS, pad_token: EOS, unk_token: EOS }),
   ]);
-  // One tower at a time keeps memory near one file's size (weights plus the encoded copy).
-  const visionFile = path.join(dir, "onnx", "vision_model.onnx");
-  const vision = visionModel({ seed, layers, std });
-  await writeFile(visionFile, vision.bytes);
-  const textFile = path.join(dir, "onnx", "text_model.onnx");
-  const text = textModel({ seed, layers, std });
-  await writeFile(textFile, text.bytes);
+  // One tower at a time keeps memory near one file's size (weights plus the encoded copies).
+  const onnxBytes: Record<string, number> = {};
+  const params = { vision: 0, text: 0 };
+  for (const half of ["vision", "text"] as const) {
+    const tower = half === "vision" ? visionModel({ seed, layers, std }) : textModel({ seed, layers, std });
+    params[half] = tower.params;
+    for (const dtype of ["fp32", ...(options.dtypes ?? ["q8"])] as GeneratedDtype[]) {
+      const file = onnxFileName(half, dtype);
+      await writeFile(path.join(dir, file), encodeAt(tower.model, dtype));
+      onnxBytes[file] = (await stat(path.join(dir, file))).size;
+    }
+  }
   const info: BenchModelInfo = {
     name: BENCH_MODEL_NAME,
     seed,
     layers,
     std,
-    visionParams: vision.params,
-    textParams: text.params,
+    visionParams: params.vision,
+    textParams: params.text,
     visionMacsPerImage: visionMacs(layers),
-    visionBytes: (await stat(visionFile)).size,
-    textBytes: (await stat(textFile)).size,
+    visionBytes: onnxBytes[onnxFileName("vision", "fp32")]!,
+    textBytes: onnxBytes[onnxFileName("text", "fp32")]!,
+    onnxBytes,
     ms: Math.round(performance.now() - started),
   };
   // Written last: its presence says the folder is complete.
@@ -335,14 +350,13 @@ class Graph {
     return this.op("Add", [afterAttention, projected], {}, `${name}_residual2`);
   }
 
-  encode(name: string, inputs: ReturnType<typeof valueInfo>[], outputs: ReturnType<typeof valueInfo>[]): Uint8Array {
-    const model = onnx.ModelProto.create({
+  model(name: string, inputs: ReturnType<typeof valueInfo>[], outputs: ReturnType<typeof valueInfo>[]): InstanceType<typeof onnx.ModelProto> {
+    return onnx.ModelProto.create({
       irVersion: 8,
       producerName: "vos bench-model",
       opsetImport: [{ domain: "", version: OPSET }],
       graph: { name, node: this.nodes, initializer: this.initializers, input: inputs, output: outputs },
     });
-    return onnx.ModelProto.encode(model).finish();
   }
 }
 
@@ -352,7 +366,12 @@ interface TowerOptions {
   std: number;
 }
 
-function visionModel({ seed, layers, std }: TowerOptions): { bytes: Uint8Array; params: number } {
+interface Tower {
+  model: InstanceType<typeof onnx.ModelProto>;
+  params: number;
+}
+
+function visionModel({ seed, layers, std }: TowerOptions): Tower {
   const { imageSize, patchSize, channels, hidden, intermediate, heads } = CLIP_VIT_B32.vision;
   const patches = (imageSize / patchSize) ** 2;
   const g = new Graph(seed, std);
@@ -378,15 +397,15 @@ function visionModel({ seed, layers, std }: TowerOptions): { bytes: Uint8Array; 
   const normed = g.layerNorm(pooled, "vision.post_layernorm", hidden);
   const projected = g.op("MatMul", [normed, g.weight("visual_projection.weight", [hidden, CLIP_VIT_B32.projectionDim], "normal")], {}, "image_projected");
   g.output("Identity", [projected], "image_embeds");
-  const bytes = g.encode(
+  const model = g.model(
     "clip_vit_b32_random_vision",
     [valueInfo("pixel_values", FLOAT, ["batch_size", channels, imageSize, imageSize])],
     [valueInfo("image_embeds", FLOAT, ["batch_size", CLIP_VIT_B32.projectionDim])],
   );
-  return { bytes, params: g.params };
+  return { model, params: g.params };
 }
 
-function textModel({ seed, layers, std }: TowerOptions): { bytes: Uint8Array; params: number } {
+function textModel({ seed, layers, std }: TowerOptions): Tower {
   const { vocabSize, maxPositions, hidden, intermediate, heads } = CLIP_VIT_B32.text;
   const g = new Graph(seed, std);
   const shape = g.op("Shape", ["input_ids"], {}, "input_ids_shape");
@@ -418,12 +437,12 @@ function textModel({ seed, layers, std }: TowerOptions): { bytes: Uint8Array; pa
   const pooled = g.op("GatherND", [normed, eos], { batch_dims: 1 }, "pooled"); // [B, 512]
   const projected = g.op("MatMul", [pooled, g.weight("text_projection.weight", [hidden, CLIP_VIT_B32.projectionDim], "normal")], {}, "text_projected");
   g.output("Identity", [projected], "text_embeds");
-  const bytes = g.encode(
+  const model = g.model(
     "clip_vit_b32_random_text",
     [valueInfo("input_ids", INT64, ["batch_size", "sequence_length"]), valueInfo("attention_mask", INT64, ["batch_size", "sequence_length"])],
     [valueInfo("text_embeds", FLOAT, ["batch_size", CLIP_VIT_B32.projectionDim])],
   );
-  return { bytes, params: g.params };
+  return { model, params: g.params };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /**
  * Writes "clip-colours", a tiny model with the CLIP layout (config.json, preprocessor_config.json,
- * tokenizer.json, onnx/text_model.onnx, onnx/vision_model.onnx). Model weights cannot be downloaded
+ * tokenizer.json, onnx/text_model.onnx, onnx/vision_model.onnx, and the q8 and fp16 variants
+ * `onnx/<half>_model_quantized.onnx` and `_fp16.onnx` made by quantize.ts). Model weights cannot be downloaded
  * on the project's machines, so tests load this folder through the same `loadClipEmbedder` code as
  * a hub export. Its weights are set by hand so colour words line up with colour images:
  *
@@ -17,9 +18,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { BOS, bpeVocab, CLIP_IMAGE_MEAN, CLIP_IMAGE_STD, EOS, learnMerges, preprocessorConfig, tokenizerConfig, tokenizerJson } from "./clip-files.js";
 import { FLOAT, floats, INT64, int64s, node, onnx, valueInfo, type NodeProto, type TensorProto } from "./onnx.js";
+import { encodeAt, onnxFileName, type GeneratedDtype } from "./quantize.js";
 import { mulberry32 } from "./seeded-random.js";
 
-export const TEST_MODEL_NAME = "clip-colours-v1";
+export const TEST_MODEL_NAME = "clip-colours-v2";
 export const TEST_MODEL_PROJECTION_DIM = 16;
 
 interface Colour {
@@ -61,6 +63,15 @@ const OPSET = 13;
 /** Vision patch size: 224 px crops give a 7 x 7 grid, like ViT-B/32. */
 const PATCH = 32;
 
+/** Every file writeTestClipModel writes that the embedder may read. */
+export const TEST_MODEL_FILES: readonly string[] = [
+  "config.json",
+  "preprocessor_config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  ...(["fp32", "q8", "fp16"] as const).flatMap((dtype) => [onnxFileName("text", dtype), onnxFileName("vision", dtype)]),
+];
+
 export async function writeTestClipModel(dir: string): Promise<void> {
   const tokenizer = buildTokenizer();
   const projection = orthonormalRows(TEST_MODEL_COLOURS.length + 1, TEST_MODEL_PROJECTION_DIM, 20240601);
@@ -72,9 +83,12 @@ export async function writeTestClipModel(dir: string): Promise<void> {
     json("tokenizer.json", tokenizer.json),
     json("tokenizer_config.json", tokenizerConfig(77)),
     json("special_tokens_map.json", { bos_token: BOS, eos_token: EOS, pad_token: EOS, unk_token: EOS }),
-    writeFile(path.join(dir, "onnx", "text_model.onnx"), textModel(tokenizer, projection)),
-    writeFile(path.join(dir, "onnx", "vision_model.onnx"), visionModel(projection)),
   ]);
+  const halves = { text: textModel(tokenizer, projection), vision: visionModel(projection) };
+  const dtypes: GeneratedDtype[] = ["fp32", "q8", "fp16"];
+  for (const [half, model] of Object.entries(halves) as [keyof typeof halves, ModelProto][]) {
+    await Promise.all(dtypes.map((dtype) => writeFile(path.join(dir, onnxFileName(half, dtype)), encodeAt(model, dtype))));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,20 +154,21 @@ function modelConfig(tokenizer: BuiltTokenizer) {
 // ---------------------------------------------------------------------------------------------
 // ONNX graphs, built with onnx-proto (no Python).
 
-function encodeModel(
+type ModelProto = InstanceType<typeof onnx.ModelProto>;
+
+function buildModel(
   name: string,
   nodes: NodeProto[],
   initializer: TensorProto[],
   inputs: ReturnType<typeof valueInfo>[],
   outputs: ReturnType<typeof valueInfo>[],
-): Uint8Array {
-  const model = onnx.ModelProto.create({
+): ModelProto {
+  return onnx.ModelProto.create({
     irVersion: 8,
     producerName: "vos test-model",
     opsetImport: [{ domain: "", version: OPSET }],
     graph: { name, node: nodes, initializer, input: inputs, output: outputs },
   });
-  return onnx.ModelProto.encode(model).finish();
 }
 
 /** Seeded so every run writes byte-identical files. */
@@ -183,7 +198,7 @@ function projectionTensors(projection: number[][]): TensorProto[] {
   ];
 }
 
-function textModel(tokenizer: BuiltTokenizer, projection: number[][]): Uint8Array {
+function textModel(tokenizer: BuiltTokenizer, projection: number[][]): ModelProto {
   const k = TEST_MODEL_COLOURS.length;
   const vocabSize = tokenizer.eosId + 1;
   const tokenColours = new Float32Array(vocabSize * k);
@@ -209,7 +224,7 @@ function textModel(tokenizer: BuiltTokenizer, projection: number[][]): Uint8Arra
     int64s("axis_2", [1], [2]),
     ...projectionTensors(projection),
   ];
-  return encodeModel(
+  return buildModel(
     "clip_colours_text",
     nodes,
     initializer,
@@ -228,7 +243,7 @@ function colourFeatures([r, g, b]: number[]): number[] {
   return [...rgb.map((x) => (x + CHROMA_EPS) / sum), Math.max(...rgb)];
 }
 
-function visionModel(projection: number[][]): Uint8Array {
+function visionModel(projection: number[][]): ModelProto {
   const k = TEST_MODEL_COLOURS.length;
   const prototypes = TEST_MODEL_COLOURS.flatMap((c) => colourFeatures(c.rgb.map((x) => x / 255)));
   // Weights are pre-scaled by -1/TEMPERATURE so the weighted sum is already the softmax logit.
@@ -270,7 +285,7 @@ function visionModel(projection: number[][]): Uint8Array {
     int64s("axis_3", [1], [3]),
     ...projectionTensors(projection),
   ];
-  return encodeModel(
+  return buildModel(
     "clip_colours_vision",
     nodes,
     initializer,

@@ -1,17 +1,23 @@
 /**
  * CLIP through transformers.js: tokenizer + image processor + the text and vision halves of a CLIP
- * ONNX export (onnx/text_model.onnx, onnx/vision_model.onnx). Hub ids and local folders go through
- * the same from_pretrained calls; only where the files come from differs.
+ * ONNX export (onnx/text_model.onnx, onnx/vision_model.onnx, or their fp16 and q8 variants). Hub
+ * ids and local folders go through the same from_pretrained calls on a local folder; only where
+ * the files come from differs (see locate.ts).
  */
 // Loaded on first use: transformers.js pulls in onnxruntime's native code, which processes that
 // never embed (most Lambda functions) should not load at start-up.
+import os from "node:os";
+import path from "node:path";
 import type { RawImage, Tensor } from "@huggingface/transformers";
 import { VisibleError, errorMessage } from "../error.js";
 import { createLogger } from "../log.js";
-import { modelUnavailable, resolveClipSource } from "./source.js";
+import { firstDevice } from "./device.js";
+import { clipFiles, DEFAULT_CLIP_MODEL, type ClipDtype, type ClipHalf } from "./files.js";
+import { locateClip } from "./locate.js";
+import { modelUnavailable } from "./source.js";
 import type { ClipEmbedderOptions, Embedder, RgbImage } from "./types.js";
 
-export const DEFAULT_CLIP_MODEL = "Xenova/clip-vit-base-patch32";
+export { DEFAULT_CLIP_MODEL };
 const DEFAULT_BATCH_SIZE = 16;
 const log = createLogger({ module: "embedder" });
 
@@ -21,6 +27,12 @@ const loads = new Map<string, Promise<Embedder>>();
 export function loadClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder> {
   const key = JSON.stringify([
     options.model,
+    options.revision ?? null,
+    options.textDtype ?? options.dtype ?? "fp32",
+    options.visionDtype ?? options.dtype ?? "fp32",
+    options.allowDownload ?? true,
+    options.endpoint ?? null,
+    options.device ?? "auto",
     options.batchSize ?? DEFAULT_BATCH_SIZE,
     options.threads ?? null,
     options.cacheDir ?? null,
@@ -36,6 +48,12 @@ export function loadClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder
   return load;
 }
 
+/** Stops transformers.js from fetching any model from the hub in this process (VOS_MODEL_DOWNLOAD=off; the detector's too). */
+export async function disableModelDownloads(): Promise<void> {
+  const { env } = await import("@huggingface/transformers");
+  env.allowRemoteModels = false;
+}
+
 /**
  * The configuration is read at once (it proves the model is there and gives the dimension); each
  * half of the model loads on its first use. A worker only embeds images and the API mostly texts,
@@ -45,42 +63,71 @@ export function loadClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder
 async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder> {
   const started = performance.now();
   const { AutoConfig, AutoImageProcessor, AutoTokenizer, CLIPTextModelWithProjection, CLIPVisionModelWithProjection, RawImage, env } = await import("@huggingface/transformers");
-  const source = resolveClipSource(options.model);
+  const place = locateClip({ ...options, cacheDir: options.cacheDir ?? env.cacheDir ?? path.join(os.tmpdir(), "vos-models") });
+  const dtypes: Record<ClipHalf, ClipDtype> = { text: options.textDtype ?? options.dtype ?? "fp32", vision: options.visionDtype ?? options.dtype ?? "fp32" };
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
-  // The tokenizer's file probe reads env.cacheDir and ignores the per-call cache_dir.
-  if (options.cacheDir) env.cacheDir = options.cacheDir;
-  const fileOptions = { local_files_only: source.local, cache_dir: options.cacheDir };
-  const modelOptions = {
-    ...fileOptions,
-    // fp32 loads onnx/text_model.onnx and onnx/vision_model.onnx (what every CLIP export ships).
-    dtype: "fp32" as const,
-    session_options: options.threads ? { intraOpNumThreads: options.threads } : {},
-  };
+  const fileOptions = { local_files_only: true };
+  const sessionOptions = options.threads ? { intraOpNumThreads: options.threads } : {};
+  const where = { model: options.model, ...(place.revision ? { revision: place.revision } : {}) };
 
-  const config = (await AutoConfig.from_pretrained(source.location, fileOptions).catch((error: unknown) => {
+  await place.ensure(["config.json"], "config.json");
+  const config = (await AutoConfig.from_pretrained(place.folder, fileOptions).catch((error: unknown) => {
     throw modelUnavailable(options.model, errorMessage(error));
   })) as { projection_dim?: number; text_config?: { projection_dim?: number } };
 
+  // CUDA that cannot start is tried once per embedder; the halves then load on the CPU.
+  let cudaFailure: string | undefined;
+  const onDevice = async <T>(load: (device: "cpu" | "cuda") => Promise<T>): Promise<[T, "cpu" | "cuda"]> => {
+    if (firstDevice(options.device ?? "auto") === "cpu" || cudaFailure !== undefined) return [await load("cpu"), "cpu"];
+    try {
+      return [await load("cuda"), "cuda"];
+    } catch (cudaError) {
+      // A model the CPU cannot load either is broken, not the GPU: that error is the one to report.
+      const model = await load("cpu");
+      if (cudaFailure === undefined) {
+        cudaFailure = errorMessage(cudaError).replace(/\x1b\[[0-9;]*m/g, "").trim();
+        log.warn("CUDA could not start: CLIP runs on the CPU", { ...where, error: cudaFailure });
+      }
+      return [model, "cpu"];
+    }
+  };
+
   /** Loads the parts of one half together, once; a failure is reported and forgotten. */
-  const half = <A, B>(name: string, parts: () => [Promise<A>, Promise<B>]) => {
+  const half = <A, B>(name: ClipHalf, parts: () => [Promise<A>, Promise<[B, "cpu" | "cuda"]>]) => {
     let loading: Promise<[A, B]> | undefined;
     return () =>
       (loading ??= (async () => {
         const halfStarted = performance.now();
+        const what = `${name} ${dtypes[name]}`;
+        try {
+          await place.ensure(clipFiles({ halves: [name], textDtype: dtypes.text, visionDtype: dtypes.vision }), what);
+        } catch (error) {
+          loading = undefined;
+          throw error;
+        }
         const settled = await Promise.allSettled(parts());
         const failed = settled.find((result) => result.status === "rejected");
         if (failed) {
           loading = undefined;
           // Release an ONNX session that did load before reporting the part that did not.
-          await Promise.all(settled.map((r) => (r.status === "fulfilled" && r.value && typeof r.value === "object" && "dispose" in r.value ? (r.value as { dispose(): unknown }).dispose() : null)));
-          throw modelUnavailable(options.model, errorMessage(failed.reason));
+          const session = settled[1]?.status === "fulfilled" ? settled[1].value[0] : undefined;
+          if (session && typeof session === "object" && "dispose" in session) await (session as { dispose(): unknown }).dispose();
+          throw modelUnavailable(options.model, `${what}: ${errorMessage(failed.reason)}`);
         }
-        log.info(`clip ${name} encoder loaded`, { model: options.model, local: source.local, ms: Math.round(performance.now() - halfStarted) });
-        return [fulfilled(settled[0]!), fulfilled(settled[1]!)] as [A, B];
+        const [processor, [model, device]] = [fulfilled(settled[0]!), fulfilled(settled[1]!)];
+        log.info(`clip ${name} encoder loaded`, { ...where, local: !place.revision, dtype: dtypes[name], device, ms: Math.round(performance.now() - halfStarted) });
+        return [processor, model] as [A, B];
       })());
   };
-  const textHalf = half("text", () => [AutoTokenizer.from_pretrained(source.location, fileOptions), CLIPTextModelWithProjection.from_pretrained(source.location, modelOptions)]);
-  const visionHalf = half("vision", () => [AutoImageProcessor.from_pretrained(source.location, fileOptions), CLIPVisionModelWithProjection.from_pretrained(source.location, modelOptions)]);
+  const modelOptions = (name: ClipHalf, device: "cpu" | "cuda") => ({ ...fileOptions, dtype: dtypes[name], device, session_options: sessionOptions });
+  const textHalf = half("text", () => [
+    AutoTokenizer.from_pretrained(place.folder, fileOptions),
+    onDevice((device) => CLIPTextModelWithProjection.from_pretrained(place.folder, modelOptions("text", device))),
+  ]);
+  const visionHalf = half("vision", () => [
+    AutoImageProcessor.from_pretrained(place.folder, fileOptions),
+    onDevice((device) => CLIPVisionModelWithProjection.from_pretrained(place.folder, modelOptions("vision", device))),
+  ]);
 
   const embedTexts = async (texts: string[]): Promise<Float32Array[]> => {
     const [tokenizer, textModel] = await textHalf();
@@ -110,7 +157,7 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   // Exports that leave projection_dim at its default omit it from config.json: measure instead.
   const dimension = configured > 0 ? configured : (await embedTexts([""]))[0]!.length;
 
-  log.info("clip model ready", { model: options.model, local: source.local, dimension, ms: Math.round(performance.now() - started) });
+  log.info("clip model ready", { ...where, local: !place.revision, dimension, ms: Math.round(performance.now() - started) });
   return { model: options.model, dimension, embedImages, embedTexts };
 }
 
@@ -150,7 +197,9 @@ function toRawImage(Raw: typeof RawImage, image: RgbImage): RawImage {
 }
 
 /** Splits a [batch, dim] output into unit-length rows (cosine similarity becomes a dot product). */
-function normalisedRows(tensor: Tensor): Float32Array[] {
+function normalisedRows(output: Tensor): Float32Array[] {
+  // An fp16 export may answer in float16.
+  const tensor = output.type === "float32" ? output : output.to("float32");
   const [rows, dim] = tensor.dims as [number, number];
   const data = tensor.data as Float32Array;
   const result: Float32Array[] = [];

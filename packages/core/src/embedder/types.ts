@@ -1,3 +1,6 @@
+import type { ClipDevice } from "./device.js";
+import type { ClipDtype } from "./files.js";
+
 /** Packed rgb24 pixels (3 bytes a pixel, row-major, no alpha). */
 export interface RgbImage {
   data: Uint8Array;
@@ -20,10 +23,24 @@ export interface Embedder {
 export interface ClipEmbedderOptions {
   /** Hub id (downloaded into the cache on first use) or a local folder with a CLIP ONNX export. */
   model: string;
+  /** Hub revision (branch, tag or commit); default: defaultClipRevision(model). Unused for a folder. */
+  revision?: string;
+  /** ONNX files of both halves (fp32, fp16 or q8); default fp32. */
+  dtype?: ClipDtype;
+  /** The text half's; default `dtype`. */
+  textDtype?: ClipDtype;
+  /** The vision half's; default `dtype`. */
+  visionDtype?: ClipDtype;
+  /** Whether missing hub files may be downloaded; default true. False: they must be in the cache. */
+  allowDownload?: boolean;
+  /** The hub's address for downloads; default VOS_HF_ENDPOINT, else https://huggingface.co. */
+  endpoint?: string;
+  /** Where ONNX Runtime runs; default auto (see ClipDevice). */
+  device?: ClipDevice;
   /** Images or texts per model call; default 16. */
   batchSize?: number;
   /** ONNX Runtime intra-op threads; default: ONNX Runtime's choice. */
   threads?: number;
-  /** Where downloaded hub models are cached; default: transformers.js's cache folder. */
+  /** Where hub models are cached; default: transformers.js's cache folder. */
   cacheDir?: string;
 }

@@ -10,7 +10,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
  * each writes a private sibling and renames it into place, and a loser keeps the winner's copy.
  * A failed generation is not remembered, so the next call tries again.
  */
-export function cachedModel(name: string, requiredFiles: string[], write: (dir: string) => Promise<void>): () => Promise<string> {
+export function cachedModel(name: string, requiredFiles: readonly string[], write: (dir: string) => Promise<void>): () => Promise<string> {
   let pending: Promise<string> | undefined;
   const isComplete = async (dir: string) => {
     try {
