@@ -1,7 +1,7 @@
-import { PGlite, type Transaction } from "@electric-sql/pglite";
-import { vector } from "@electric-sql/pglite-pgvector";
-import { drizzle } from "drizzle-orm/pglite";
-import { migrate } from "drizzle-orm/pglite/migrator";
+// PGlite belongs to the embedded runtime (@vos/cli installs it); cloud processes never open it,
+// so it loads on first use and `@vos/core/db` imports without it (the worker image ships none).
+import type { PGlite, Transaction } from "@electric-sql/pglite";
+import { VisibleError, errorMessage } from "../error.js";
 import type { Database, DatabaseHandle, SqlClient } from "./database.js";
 import { MIGRATIONS_FOLDER } from "./migrate.js";
 import * as schema from "./schema.js";
@@ -25,6 +25,7 @@ function clientOf(pg: PGlite | Transaction): SqlClient {
  * benchmarks' cached databases).
  */
 export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob } = {}): Promise<DatabaseHandle & { pg: PGlite }> {
+  const { PGlite, vector, drizzle, migrate } = await loadPglite();
   const pg = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}), extensions: { vector } });
   const db = drizzle({ client: pg, schema });
   await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
@@ -35,4 +36,23 @@ export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob
     sql: clientOf(pg),
     close: () => pg.close(),
   };
+}
+
+async function loadPglite() {
+  try {
+    const [{ PGlite }, { vector }, { drizzle }, { migrate }] = await Promise.all([
+      import("@electric-sql/pglite"),
+      import("@electric-sql/pglite-pgvector"),
+      import("drizzle-orm/pglite"),
+      import("drizzle-orm/pglite/migrator"),
+    ]);
+    return { PGlite, vector, drizzle, migrate };
+  } catch (error) {
+    throw new VisibleError(
+      "db.pglite_missing",
+      `PGlite could not be loaded (${errorMessage(error)}): the embedded database comes with @vos/cli's dependencies (@electric-sql/pglite, @electric-sql/pglite-pgvector); run npm install.`,
+      503,
+      false,
+    );
+  }
 }

@@ -4,7 +4,8 @@
  *   2. `ffmpeg` / `ffprobe` on PATH (searched here, no shell),
  *   3. the static binaries shipped by `@ffmpeg-installer/ffmpeg` / `@ffprobe-installer/ffprobe`.
  * A system ffmpeg (5.x-7.x) is preferred because it is newer and faster; the npm one (4.1) is
- * the fallback that works on a fresh machine and in CI.
+ * the fallback that works on a fresh machine and in CI. The npm packages come with @vos/cli (the
+ * embedded runtime) and are looked up only here, so the worker images leave them out.
  */
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
