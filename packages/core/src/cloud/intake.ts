@@ -163,20 +163,35 @@ async function intakeOne(intake: Intake, record: IntakeRecord): Promise<Omit<Int
   };
 }
 
+/** What went wrong, first: a database driver's cause before the query text that wraps it. */
+function transientReason(error: unknown): string {
+  const cause = (error as { cause?: unknown })?.cause;
+  const message = errorMessage(error).split("\n")[0]!.slice(0, 160);
+  return cause ? `${errorMessage(cause)} (${message})` : message;
+}
+
 /**
  * Handles a batch of intake messages one by one. Each ends registered, skipped with its reason
  * (logged; retrying would not change it), or failed for SQS to deliver again: a transient error
  * (database, queue) or a malformed message, which the dead-letter queue and its alarm catch
- * after a few deliveries.
+ * after a few deliveries. After a transient error the rest of the batch is handed back untried:
+ * the database or queue is likely down for them too, and each try could wait out a connection
+ * timeout (every step is idempotent, so trying again later is safe).
  */
 export async function handleIntake(intake: Intake, records: IntakeRecord[]): Promise<IntakeResult> {
   const result: IntakeResult = { failed: [], outcomes: [] };
+  let transient: string | undefined;
   for (const record of records) {
     let outcome: IntakeOutcome;
-    try {
-      outcome = { messageId: record.messageId, ...(await intakeOne(intake, record)) };
-    } catch (error) {
-      outcome = { messageId: record.messageId, outcome: "retry", reason: errorMessage(error) };
+    if (transient) {
+      outcome = { messageId: record.messageId, outcome: "retry", reason: `not tried: an earlier file of the batch failed (${transient.slice(0, 200)})` };
+    } else {
+      try {
+        outcome = { messageId: record.messageId, ...(await intakeOne(intake, record)) };
+      } catch (error) {
+        transient = transientReason(error);
+        outcome = { messageId: record.messageId, outcome: "retry", reason: transient };
+      }
     }
     result.outcomes.push(outcome);
     if (outcome.outcome === "malformed" || outcome.outcome === "retry") result.failed.push(record.messageId);
