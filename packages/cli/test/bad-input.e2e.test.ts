@@ -94,7 +94,7 @@ describe("bad inputs get specific errors and leave nothing half-written", () => 
 
   it.each([
     ["search cat --bogus", 1, "error: unknown option '--bogus'"],
-    ["ingest", 1, "error: missing required argument 'file'"],
+    ["ingest", 1, "error: missing required argument 'file-or-folder'"],
     ["label vid_x#o1.0", 1, "error: missing required argument 'label'"],
     ["videos --limit 5", 1, "error: unknown option '--limit'"],
     ["frobnicate", 1, "error: unknown command 'frobnicate'"],

@@ -10,17 +10,19 @@ export interface RunResult {
 }
 
 /** Starts `vos` as a user would (its bin script) in its own process. */
-export function spawnVos(args: string[], env: Record<string, string>, cwd?: string): ChildProcess {
+export function spawnVos(args: string[], env: Record<string, string>, cwd?: string, options: { stdin?: boolean } = {}): ChildProcess {
   return spawn(process.execPath, [VOS_BIN, ...args], {
     cwd,
     env: { ...process.env, VOS_LOG_LEVEL: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
   });
 }
 
-export function runVos(args: string[], env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+/** Runs `vos` to its end; `input` is written to its stdin (a pipe, as in a script), then closed. */
+export function runVos(args: string[], env: Record<string, string>, options: { cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnVos(args, env, options.cwd);
+    const child = spawnVos(args, env, options.cwd, { stdin: options.input !== undefined });
+    if (options.input !== undefined) child.stdin!.end(options.input);
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (chunk) => (stdout += chunk));
