@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as logs from "aws-cdk-lib/aws-logs";
 import * as rds from "aws-cdk-lib/aws-rds";
 import { Function, Script, use, type StackContext } from "sst/constructs";
 import { DATABASE_PORT, Network } from "./Network.js";
@@ -39,6 +40,8 @@ export function Database({ stack, app }: StackContext) {
     removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     enablePerformanceInsights: prod,
     cloudwatchLogsExports: ["postgresql"],
+    // Without a retention the exported log group keeps every line forever.
+    cloudwatchLogsRetention: prod ? logs.RetentionDays.ONE_MONTH : logs.RetentionDays.ONE_WEEK,
     autoMinorVersionUpgrade: true,
   });
   const secret = database.secret;

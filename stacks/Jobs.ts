@@ -80,7 +80,17 @@ export function Jobs({ stack, app }: StackContext) {
   // And again when the queue is empty (the jobs were retried or dropped).
   deadLetterAlarm.addOkAction(new actions.SnsAction(alerts));
 
+  /**
+   * Lets a function or task publish to the alerts topic. The topic is encrypted with the key
+   * above, so publishing needs that key too (named actions: cdk-nag refuses a wildcard).
+   */
+  function allowAlerts(grantee: iam.IGrantable) {
+    const principal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({ sid: "PublishAlerts", actions: ["sns:Publish"], resources: [alerts.topicArn] }));
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({ sid: "EncryptAlerts", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [alertsKey.keyArn] }));
+  }
+
   stack.addOutputs({ JobsQueueUrl: queue.queueUrl, DeadLetterQueueUrl: deadLetters.queueUrl, AlertsTopicArn: alerts.topicArn });
 
-  return { queue, deadLetters, alerts, deadLetterAlarm };
+  return { queue, deadLetters, alerts, deadLetterAlarm, allowAlerts };
 }

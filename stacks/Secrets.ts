@@ -80,6 +80,11 @@ export function readSettings(stage: string, env: NodeJS.ProcessEnv = process.env
     );
   }
 
+  const devWorkers = text("VOS_DEV_WORKERS", "local");
+  if (devWorkers !== "local" && devWorkers !== "ecs") {
+    throw new Error(`VOS_DEV_WORKERS=${JSON.stringify(devWorkers)}: expected local (sst dev runs jobs as processes on your machine) or ecs (in ECS tasks).`);
+  }
+
   return {
     clipModel,
     embedDimension,
@@ -97,6 +102,8 @@ export function readSettings(stage: string, env: NodeJS.ProcessEnv = process.env
     workerMemory,
     /** Worker tasks running at once, over Fargate and GPU together. */
     maxTasks: integer("VOS_MAX_TASKS", prod ? 8 : 2, 1, 500),
+    /** Where `sst dev` runs jobs: worker processes on the developer's machine, or ECS tasks. */
+    devWorkers: devWorkers as "local" | "ecs",
   };
 }
 

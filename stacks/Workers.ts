@@ -22,6 +22,9 @@ import { Storage } from "./Storage.js";
 /** Name of the container in both worker task definitions (the dispatcher overrides it). */
 export const WORKER_CONTAINER = "worker";
 
+/** What the unused task definitions of an `sst dev` stage with local workers point at. */
+export const UNUSED_DEV_IMAGE = "public.ecr.aws/docker/library/node:22-bookworm-slim";
+
 /**
  * Kept out of the worker images' build context on top of the repository's .dockerignore (which
  * CDK reads too): files of the infrastructure and the docs, so changing a stack or a README does
@@ -43,8 +46,11 @@ export function Workers({ stack, app }: StackContext) {
   const network = use(Network);
   const { secret } = use(Database);
   const storage = use(Storage);
-  const { queue, deadLetters } = use(Jobs);
+  const { queue, deadLetters, alerts, allowAlerts } = use(Jobs);
   const environment = runtimeEnvironment();
+  // Whoever gives up on a job (the worker's last attempt, task events, the reconciler) also says
+  // which job and why on the alerts topic; the dead-letter alarm alone only says that one did.
+  const givesUpJobs = { ...environment, VOS_ALERTS_TOPIC_ARN: alerts.topicArn };
   const root = useProject().paths.root;
 
   const cluster = new ecs.Cluster(stack, "Cluster", {
@@ -63,10 +69,11 @@ export function Workers({ stack, app }: StackContext) {
   });
   // Reads the video, writes thumbnails; on a permanent failure removes what it made (and a bad
   // upload); hands its job back to the queue or dead-letters it.
-  storage.allow(taskRole, { uploads: ["s3:GetObject", "s3:DeleteObject"], frames: ["s3:PutObject", "s3:DeleteObject"] });
+  storage.allow(taskRole, { uploads: ["s3:GetObject", "s3:DeleteObject"], frames: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"] });
   secret.grantRead(taskRole);
   queue.grantSendMessages(taskRole);
   deadLetters.grantSendMessages(taskRole);
+  allowAlerts(taskRole);
   suppress(taskRole, [
     {
       id: "AwsSolutions-IAM5",
@@ -88,15 +95,19 @@ export function Workers({ stack, app }: StackContext) {
     containerName: WORKER_CONTAINER,
     image,
     // ECS sets no region inside EC2 tasks; the runtime needs it everywhere.
-    environment: { ...environment, AWS_REGION: stack.region },
+    environment: { ...givesUpJobs, AWS_REGION: stack.region },
     secrets: { PINECONE_API_KEY: ecs.Secret.fromSsmParameter(pineconeKeyParameter) },
     logging: ecs.LogDrivers.awsLogs({ logGroup: workerLogs, streamPrefix: WORKER_CONTAINER }),
     // Time to commit the current checkpoint after SIGTERM.
     stopTimeout: Duration.seconds(120),
   });
+  // `sst dev` runs jobs as processes on the developer's machine unless VOS_DEV_WORKERS=ecs: the
+  // task definitions then stay unused, and point at a public Node image instead of images built
+  // from the working tree, so `sst dev` needs no Docker.
+  const localWorkers = app.mode === "dev" && settings.devWorkers === "local";
   // The image bakes the model the functions are configured with, so tasks never download it.
   const image = (file: string) =>
-    ecs.ContainerImage.fromAsset(root, {
+    localWorkers ? ecs.ContainerImage.fromRegistry(UNUSED_DEV_IMAGE) : ecs.ContainerImage.fromAsset(root, {
       file,
       exclude: WORKER_IMAGE_EXCLUDES,
       platform: Platform.LINUX_AMD64,
@@ -248,6 +259,15 @@ export function Workers({ stack, app }: StackContext) {
   // Counting running workers against VOS_MAX_TASKS. ListTasks has no resource to name; the
   // condition keeps it to this cluster.
   dispatch.addToRolePolicy(new iam.PolicyStatement({ sid: "CountWorkerTasks", actions: ["ecs:ListTasks"], resources: ["*"], conditions: onClusterTasks }));
+  if (localWorkers) {
+    // The local dispatcher starts worker processes with its own credentials and settles their
+    // exits as task-events would: it needs what both of them may do, and the Pinecone key.
+    dispatch.addEnvironment("VOS_DEV_WORKERS", "local");
+    dispatch.addEnvironment("VOS_ALERTS_TOPIC_ARN", alerts.topicArn);
+    dispatch.bind([PINECONE_API_KEY]);
+    storage.allow(dispatch, { uploads: ["s3:GetObject", "s3:DeleteObject"], frames: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"] });
+    allowAlerts(dispatch);
+  }
   const dispatchJobs = dispatch.addEventSourceMapping("JobsQueue", {
     eventSourceArn: queue.queueArn,
     batchSize: 5,
@@ -264,6 +284,7 @@ export function Workers({ stack, app }: StackContext) {
     secret.grantRead(fn);
     queue.grantSendMessages(fn);
     deadLetters.grantSendMessages(fn);
+    allowAlerts(fn);
     storage.allow(fn, { uploads: ["s3:DeleteObject"], frames: ["s3:DeleteObject"] });
   };
 
@@ -273,7 +294,7 @@ export function Workers({ stack, app }: StackContext) {
     ...inVpc,
     timeout: 60,
     bind: [PINECONE_API_KEY],
-    environment,
+    environment: givesUpJobs,
   });
   settles(taskEvents);
   const taskStopped = new events.Rule(stack, "TaskStopped", {
@@ -295,7 +316,8 @@ export function Workers({ stack, app }: StackContext) {
         ...inVpc,
         timeout: 120,
         bind: [PINECONE_API_KEY],
-        environment: { ...environment, ...launchEnvironment },
+        // With local workers the reconciler stops stuck worker processes on the developer's machine.
+        environment: { ...givesUpJobs, ...launchEnvironment, ...(localWorkers ? { VOS_DEV_WORKERS: "local" } : {}) },
       },
     },
   });
@@ -316,6 +338,7 @@ export function Workers({ stack, app }: StackContext) {
       reason: "Resource * is needed by X-Ray (PutTraceSegments, PutTelemetryRecords) and ecs:ListTasks, which name no resource; ListTasks is held to this cluster by its ecs:cluster condition.",
       appliesTo: ["Resource::*"],
     },
+    ...(localWorkers ? [{ ...bucketObjects, reason: "sst dev with local workers: the dispatcher runs the worker processes, which read uploads and write and remove frame images, in these two buckets only." }] : []),
   ]);
   suppress(taskEvents, [...functionSuppressions(), bucketObjects]);
   suppress(reconciler.jobFunction, [

@@ -201,6 +201,14 @@ describe("Database", () => {
     expect(instance.DeletionPolicy).toBe("Delete");
   });
 
+  it("keeps the exported PostgreSQL log for a week outside prod", () => {
+    const database = app.stack("Database");
+    const instance = resourceNamed(database, "AWS::RDS::DBInstance", "Postgres");
+    expect(instance.resource.Properties.EnableCloudwatchLogsExports).toEqual(["postgresql"]);
+    const retention = resourcesOf(app, "Custom::LogRetention").filter((r) => r.stack === database && JSON.stringify(r.resource.Properties.LogGroupName).includes("postgresql"));
+    expect(retention.map((r) => r.resource.Properties.RetentionInDays)).toEqual([7]);
+  });
+
   it("applies the migrations on deploy, from the migrate handler, after the instance exists", () => {
     const database = app.stack("Database");
     const migrate = resourceNamed(database, "AWS::Lambda::Function", "MigrateFunction");
@@ -293,18 +301,47 @@ describe("Workers", () => {
     }
   });
 
-  it("lets a worker read uploads, write frames and queue its job, and nothing else in AWS", () => {
+  it("lets a worker read uploads, write frames, queue its job and raise alerts, and nothing else in AWS", () => {
     const workers = app.stack("Workers");
     const role = resourceNamed(workers, "AWS::IAM::Role", "WorkerTaskRole").logicalId;
     const actions = statementsOfRole(workers, role).flatMap((s) => asList(s.Action) as string[]);
-    expect(new Set(actions.filter((a) => a.startsWith("s3:")))).toEqual(new Set(["s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:ListBucket"]));
+    expect(new Set(actions.filter((a) => a.startsWith("s3:")))).toEqual(new Set(["s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListBucket"]));
     const services = new Set(actions.map((a) => a.split(":")[0]));
-    expect(services).toEqual(new Set(["s3", "sqs", "secretsmanager"]));
+    expect(services).toEqual(new Set(["s3", "sqs", "secretsmanager", "sns", "kms"]));
     const statements = statementsOfRole(workers, role);
     const onUploads = statements.find((s) => s.Sid === "UploadsObjects");
     expect(asList(onUploads?.Action)).toEqual(["s3:GetObject", "s3:DeleteObject"]);
     const onFrames = statements.find((s) => s.Sid === "FramesObjects");
-    expect(asList(onFrames?.Action)).toEqual(["s3:PutObject", "s3:DeleteObject"]);
+    // A frame upload that fails part-way is aborted, so no parts are left to pay for.
+    expect(asList(onFrames?.Action)).toEqual(["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]);
+  });
+
+  it("lets whoever gives up on a job publish which job and why to the alerts topic", () => {
+    const workers = app.stack("Workers");
+    const taskRole = resourceNamed(workers, "AWS::IAM::Role", "WorkerTaskRole").logicalId;
+    const roleOf = (prefix: string) => (resourceNamed(workers, "AWS::Lambda::Function", prefix).resource.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+    const publishers = [taskRole, roleOf("TaskEvents"), roleOf("ReconcilerJob")];
+    for (const role of publishers) {
+      const statements = statementsOfRole(workers, role);
+      const publish = statements.filter((s) => asList(s.Action).includes("sns:Publish"));
+      expect(publish, role).toHaveLength(1);
+      expect(JSON.stringify(publish[0]!.Resource), role).toMatch(/Alerts/);
+      // The topic is encrypted with a customer managed key: publishing needs that key too.
+      const kms = statements.filter((s) => asList(s.Action).includes("kms:GenerateDataKey"));
+      expect(kms.map((s) => JSON.stringify(s.Resource)).join(), role).toMatch(/AlertsKey/);
+    }
+    const tasks = resourcesOf(app, "AWS::ECS::TaskDefinition").filter((t) => t.stack === workers);
+    for (const task of tasks) {
+      const container = (task.resource.Properties.ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: unknown }> }>)[0]!;
+      expect(JSON.stringify(container.Environment.find((e) => e.Name === "VOS_ALERTS_TOPIC_ARN")?.Value), task.logicalId).toMatch(/Alerts/);
+    }
+    for (const prefix of ["TaskEvents", "ReconcilerJob"]) {
+      expect(JSON.stringify(environmentOf(resourceNamed(workers, "AWS::Lambda::Function", prefix)).VOS_ALERTS_TOPIC_ARN), prefix).toMatch(/Alerts/);
+    }
+    // The dispatcher never gives up on a job: it is told nothing about the topic.
+    const dispatch = resourceNamed(workers, "AWS::Lambda::Function", "Dispatch");
+    expect(environmentOf(dispatch)).not.toHaveProperty("VOS_ALERTS_TOPIC_ARN");
+    expect(statementsOfRole(workers, roleOf("Dispatch")).flatMap((s) => asList(s.Action))).not.toContain("sns:Publish");
   });
 
   it("lets the dispatcher run only the two worker task definitions and pass only their roles", () => {

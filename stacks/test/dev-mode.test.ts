@@ -6,7 +6,8 @@ import { useProject } from "sst/project.js";
 import { useRuntimeHandlers } from "sst/runtime/handlers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../synthesize.js";
-import { resourceNamed, resourcesOf, synthesizeForTest, type SynthesizedApp } from "./support/synth.js";
+import { UNUSED_DEV_IMAGE } from "../Workers.js";
+import { asList, resourceNamed, resourcesOf, statementsOfRole, synthesizeForTest, type SynthesizedApp } from "./support/synth.js";
 
 // `sst dev`: the functions are Live Lambda stubs that run the handlers on the developer's machine.
 let app: SynthesizedApp;
@@ -40,6 +41,29 @@ describe("sst dev", () => {
     const dispatch = resourceNamed(app.stack("Workers"), "AWS::Lambda::Function", "Dispatch");
     expect(Object.keys(dispatch.resource.Properties.Environment.Variables)).toEqual(expect.arrayContaining(["VOS_ECS_CLUSTER", "VOS_DATABASE_SECRET_ARN"]));
     expect(resourcesOf(app, "AWS::CloudFront::Distribution")).toEqual([]);
+  });
+
+  it("runs jobs as worker processes on the developer's machine, with the worker's permissions and no image build", () => {
+    const workers = app.stack("Workers");
+    const dispatch = resourceNamed(workers, "AWS::Lambda::Function", "Dispatch");
+    const variables = dispatch.resource.Properties.Environment.Variables as Record<string, unknown>;
+    expect(variables.VOS_DEV_WORKERS).toBe("local");
+    // Bound to the Pinecone key as task-events is (SST names the variable).
+    const bound = Object.keys(resourceNamed(workers, "AWS::Lambda::Function", "TaskEvents").resource.Properties.Environment.Variables).filter((name) => name.includes("PINECONE_API_KEY"));
+    expect(bound.length).toBeGreaterThan(0);
+    expect(Object.keys(variables)).toEqual(expect.arrayContaining(["VOS_ALERTS_TOPIC_ARN", ...bound]));
+    const role = (dispatch.resource.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+    const statements = statementsOfRole(workers, role);
+    expect(asList(statements.find((s) => s.Sid === "UploadsObjects")?.Action)).toEqual(["s3:GetObject", "s3:DeleteObject"]);
+    expect(asList(statements.find((s) => s.Sid === "FramesObjects")?.Action)).toEqual(["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]);
+    expect(statements.flatMap((s) => asList(s.Action))).toContain("sns:Publish");
+    const reconciler = resourceNamed(workers, "AWS::Lambda::Function", "ReconcilerJob");
+    expect((reconciler.resource.Properties.Environment.Variables as Record<string, unknown>).VOS_DEV_WORKERS).toBe("local");
+    // The task definitions are not used: no image is built from the working tree (no Docker).
+    for (const task of resourcesOf(app, "AWS::ECS::TaskDefinition")) {
+      const [container] = task.resource.Properties.ContainerDefinitions as Array<{ Image: unknown }>;
+      expect(container!.Image, task.logicalId).toBe(UNUSED_DEV_IMAGE);
+    }
   });
 
   it("builds every live function with the host's own packages, and each handler loads", async () => {

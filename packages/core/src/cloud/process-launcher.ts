@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
-import type { LaunchedTask, TaskLauncher, TaskRequest, TaskStopped } from "./task-launcher.js";
+import { TaskLaunchFailed, type LaunchedTask, type TaskLauncher, type TaskRequest, type TaskStopped } from "./task-launcher.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 /** The worker entry, run as the container runs it. */
@@ -18,14 +18,20 @@ export interface ProcessLauncherOptions {
   output?: (line: string) => void;
 }
 
+/** The id of a worker process: its pid, so any launcher on the machine can stop it. */
+export const processTaskId = (pid: number) => `process:${pid}`;
+/** VOS_TASK_ID of a worker process: "my own pid" (it is only known once the process exists). */
+export const OWN_PROCESS_TASK_ID = "process:self";
+const pidOf = (taskId: string) => (/^process:(\d+)$/.exec(taskId) ? Number(taskId.slice("process:".length)) : undefined);
+
 /**
  * Worker tasks as child processes: the cloud runtime on one machine (local emulators in place of
- * AWS). Each job runs the real worker entry with VOS_JOB_ID, exactly as an ECS task would; its
- * exit is reported like a stopped task, with the last lines it printed as the reason.
+ * AWS), and `sst dev`'s local workers. Each job runs the real worker entry with VOS_JOB_ID,
+ * exactly as an ECS task would; its exit is reported like a stopped task, with the last lines it
+ * printed as the reason.
  */
 export function createProcessLauncher(options: ProcessLauncherOptions): TaskLauncher & { settled(): Promise<void> } {
   const running = new Map<string, { child: ChildProcess; exited: Promise<void> }>();
-  let sequence = 0;
   const output = options.output ?? ((line: string) => process.stderr.write(line + "\n"));
   const [command, ...args] = options.command ?? WORKER_COMMAND;
 
@@ -35,12 +41,16 @@ export function createProcessLauncher(options: ProcessLauncherOptions): TaskLaun
     },
 
     async launch(request: TaskRequest): Promise<LaunchedTask> {
-      const taskId = `process:${process.pid}:${++sequence}`;
       const child = spawn(command!, args, {
         cwd: options.cwd ?? REPO_ROOT,
-        env: { ...options.env, VOS_JOB_ID: request.jobId, VOS_TASK_ID: taskId },
+        env: { ...options.env, VOS_JOB_ID: request.jobId, VOS_TASK_ID: OWN_PROCESS_TASK_ID },
         stdio: ["ignore", "pipe", "pipe"],
       });
+      if (child.pid === undefined) {
+        const failure = await new Promise<Error>((resolve) => child.once("error", resolve));
+        throw new TaskLaunchFailed(`could not start the worker process (${command}): ${failure.message}`);
+      }
+      const taskId = processTaskId(child.pid);
       const tail: string[] = [];
       for (const stream of [child.stdout!, child.stderr!]) {
         createInterface({ input: stream }).on("line", (line) => {
@@ -65,7 +75,19 @@ export function createProcessLauncher(options: ProcessLauncherOptions): TaskLaun
     },
 
     async stop(taskId) {
-      running.get(taskId)?.child.kill("SIGTERM");
+      const own = running.get(taskId);
+      if (own) {
+        own.child.kill("SIGTERM");
+        return;
+      }
+      // Started by another launcher on this machine (sst dev runs each function in its own thread).
+      const pid = pidOf(taskId);
+      if (pid === undefined) return;
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
     },
 
     /** Waits until every started worker has exited and been reported. */

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { errorMessage } from "../error.js";
 import * as Job from "../job/index.js";
 import { runJob, type JobOutcome } from "../pipeline/run-job.js";
+import { OWN_PROCESS_TASK_ID, processTaskId } from "./process-launcher.js";
 import type { CloudRuntime } from "./runtime.js";
 
 export interface CloudJobOptions {
@@ -20,6 +21,7 @@ export interface CloudJobOptions {
  * metadata endpoint, else the host and process.
  */
 export async function currentTaskId(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (env.VOS_TASK_ID === OWN_PROCESS_TASK_ID) return processTaskId(process.pid);
   if (env.VOS_TASK_ID) return env.VOS_TASK_ID;
   const metadata = env.ECS_CONTAINER_METADATA_URI_V4;
   if (metadata) {
