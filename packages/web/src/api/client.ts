@@ -1,3 +1,4 @@
+import { formatBytes } from "../lib/format";
 import type { DetectedObject, LabelInput, LabelResult, ObjectHit, SearchFilters, SearchHit, SimilarQuery, UploadedPart, UploadTarget, VideoView } from "./types";
 
 /** An answer from the API that is not a success, with the API's `{ code, message }`. */
@@ -218,7 +219,17 @@ export function createApiClient(options: ApiClientOptions = {}) {
       if (filters.minScore !== undefined) form.append("minScore", String(filters.minScore));
       if (filters.kinds?.length) form.append("kinds", filters.kinds.join(","));
       if (filters.limit) form.append("limit", String(filters.limit));
-      return request<{ hits: SearchHit[] }>("/search/image", { method: "POST", body: form, ...(signal ? { signal } : {}) }).then((r) => r.hits);
+      return request<{ hits: SearchHit[] }>("/search/image", { method: "POST", body: form, ...(signal ? { signal } : {}) }).then(
+        (r) => r.hits,
+        (error: unknown) => {
+          // A body too large for the gateway in front of the API never reaches it, so no API
+          // message names the limit: say what happened in the API's words.
+          if (error instanceof ApiError && error.code === "http.413") {
+            throw new ApiError(413, "image.too_large", `The picture is ${formatBytes(image.size)}, too large for the server to receive. Send a smaller picture.`);
+          }
+          throw error;
+        },
+      );
     },
 
     /** A video's objects with their labels; `probable: false` skips the neighbour vote (cheaper). */

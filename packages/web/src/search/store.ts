@@ -1,5 +1,6 @@
 import { isAbort, messageOf, type ApiClient } from "../api/client";
 import type { SearchFilters, SearchHit } from "../api/types";
+import { shrinkPicture } from "./shrink";
 
 export type SearchQuery = { kind: "text"; text: string } | { kind: "image"; image: Blob; name: string };
 
@@ -14,14 +15,28 @@ export const RESULT_LIMIT = 30;
 
 export type SearchStore = ReturnType<typeof createSearchStore>;
 
+export interface SearchStoreOptions {
+  limit?: number;
+  /** Turns a picture into what is sent (default: shrunk to 1024 px JPEG, see ./shrink). */
+  prepareImage?: (image: Blob, name: string) => Promise<Blob>;
+}
+
 /**
  * The search's state machine: idle -> loading -> done | error. A newer search aborts the one in
  * flight, so a slow answer never overwrites a newer one. Hits stay in the order the API ranked
  * them (best first): the store never sorts.
  */
-export function createSearchStore(api: Pick<ApiClient, "searchText" | "searchImage">, options: { limit?: number } = {}) {
+export function createSearchStore(api: Pick<ApiClient, "searchText" | "searchImage">, options: SearchStoreOptions = {}) {
   let state: SearchState = { status: "idle" };
   let controller: AbortController | undefined;
+  const prepareImage = options.prepareImage ?? shrinkPicture;
+  // A retry or a new filter sends the same shrunk picture again rather than shrinking it again.
+  const prepared = new WeakMap<Blob, Promise<Blob>>();
+  const toSend = (image: Blob, name: string) => {
+    let pending = prepared.get(image);
+    if (!pending) prepared.set(image, (pending = prepareImage(image, name)));
+    return pending;
+  };
   const listeners = new Set<() => void>();
   const set = (next: SearchState) => {
     state = next;
@@ -40,7 +55,7 @@ export function createSearchStore(api: Pick<ApiClient, "searchText" | "searchIma
       const hits =
         query.kind === "text"
           ? await api.searchText(query.text.trim(), wanted, mine.signal)
-          : await api.searchImage(query.image, wanted, mine.signal);
+          : await api.searchImage(await toSend(query.image, query.name), wanted, mine.signal);
       if (controller === mine) set({ status: "done", query, filters, hits });
     } catch (error) {
       if (controller !== mine || isAbort(error)) return;
