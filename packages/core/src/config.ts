@@ -1,6 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
 import { AUTH_SETTINGS, readAuth, type AuthConfig } from "./auth/index.js";
+import { CLIP_DEVICES, type ClipDevice } from "./embedder/device.js";
+import { CLIP_DTYPES, defaultClipRevision, isValidRevision, type ClipDtype } from "./embedder/files.js";
 import { VisibleError } from "./error.js";
 import { redactSecret } from "./log.js";
 import type { MediaPolicy } from "./media/probe.js";
@@ -37,6 +39,15 @@ export const fields = { integer, number, flag, names, resolution };
 export const SHARED_SETTINGS = {
   VOS_TENANT: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default("local").describe("tenant of the single local user"),
   VOS_CLIP_MODEL: z.string().min(1).default("Xenova/clip-vit-base-patch32").describe("CLIP model: Hugging Face hub id or local folder"),
+  VOS_CLIP_REVISION: z
+    .string()
+    .refine(isValidRevision, "expected a hub branch, tag or commit")
+    .optional()
+    .describe("hub revision (branch, tag or commit) of a hub-id CLIP model; default: a pinned commit for Xenova/clip-vit-base-patch32, main for other ids; unused for a folder"),
+  VOS_CLIP_DTYPE: z.enum(CLIP_DTYPES).default("fp32").describe("ONNX files both CLIP halves load: fp32, fp16 or q8 (8-bit weights)"),
+  VOS_CLIP_TEXT_DTYPE: z.enum(CLIP_DTYPES).optional().describe("ONNX files of the text half (default: VOS_CLIP_DTYPE)"),
+  VOS_CLIP_DEVICE: z.enum(CLIP_DEVICES).default("auto").describe("where CLIP runs: cpu, cuda (the CPU when CUDA cannot start, with a warning), or auto (cuda where onnxruntime-node's CUDA provider is installed)"),
+  VOS_MODEL_DOWNLOAD: z.enum(["on", "off"]).default("on").describe("on: missing hub model files are downloaded on first use; off: never contact the hub, a missing file fails at once"),
   VOS_DETECTOR: z.string().min(1).default("centernet").describe("object detector: centernet (built in), a transformers.js model id or folder, or off"),
   VOS_DETECT_THRESHOLD: number(0, 1).default(0.3).describe("lowest detector score an object is kept at"),
   VOS_MAX_OBJECTS: integer(0, 100).default(10).describe("most objects kept per frame"),
@@ -86,6 +97,10 @@ const schema = z.object({
 export interface SharedConfig {
   tenant: string;
   clipModel: string;
+  /** How the CLIP model's files are chosen and where it runs (see ClipEmbedderOptions). */
+  clip: { revision: string; textDtype: ClipDtype; visionDtype: ClipDtype; device: ClipDevice };
+  /** False: never contact the model hub (VOS_MODEL_DOWNLOAD=off). */
+  modelDownload: boolean;
   /** Undefined when detection is off (VOS_DETECTOR=off or VOS_MAX_OBJECTS=0). */
   detector: { model: string; threshold: number; maxObjects: number } | undefined;
   embedBatch: number;
@@ -108,6 +123,13 @@ export function sharedConfig(c: z.output<z.ZodObject<typeof SHARED_SETTINGS>>): 
   return {
     tenant: c.VOS_TENANT,
     clipModel: c.VOS_CLIP_MODEL,
+    clip: {
+      revision: c.VOS_CLIP_REVISION ?? defaultClipRevision(c.VOS_CLIP_MODEL),
+      textDtype: c.VOS_CLIP_TEXT_DTYPE ?? c.VOS_CLIP_DTYPE,
+      visionDtype: c.VOS_CLIP_DTYPE,
+      device: c.VOS_CLIP_DEVICE,
+    },
+    modelDownload: c.VOS_MODEL_DOWNLOAD === "on",
     detector: c.VOS_DETECTOR === "off" || c.VOS_MAX_OBJECTS === 0 ? undefined : { model: c.VOS_DETECTOR, threshold: c.VOS_DETECT_THRESHOLD, maxObjects: c.VOS_MAX_OBJECTS },
     embedBatch: c.VOS_EMBED_BATCH,
     propagateScore: c.VOS_PROPAGATE_SCORE,

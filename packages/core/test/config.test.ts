@@ -15,6 +15,16 @@ describe("configuration", () => {
     });
   });
 
+  it("pins the default CLIP model's revision, and reads the dtype, device and download settings", () => {
+    expect(loadConfig({})).toMatchObject({
+      clip: { revision: "d15189d7028b43f1d3e65039190477f6af591c2a", textDtype: "fp32", visionDtype: "fp32", device: "auto" },
+      modelDownload: true,
+    });
+    expect(loadConfig({ VOS_CLIP_MODEL: "someone/clip" }).clip.revision).toBe("main");
+    const config = loadConfig({ VOS_CLIP_MODEL: "someone/clip", VOS_CLIP_REVISION: "v1.2", VOS_CLIP_DTYPE: "fp16", VOS_CLIP_TEXT_DTYPE: "q8", VOS_CLIP_DEVICE: "cuda", VOS_MODEL_DOWNLOAD: "off" });
+    expect(config).toMatchObject({ clip: { revision: "v1.2", textDtype: "q8", visionDtype: "fp16", device: "cuda" }, modelDownload: false });
+  });
+
   it("reads and converts values", () => {
     const config = loadConfig({ PORT: "8080", VOS_DEDUP: "off", VOS_SAMPLE_FPS: "0.5", VOS_DATA_DIR: "/data" });
     expect(config).toMatchObject({ port: 8080, dataDir: "/data", sampling: { dedup: false, fps: 0.5 } });
@@ -29,6 +39,10 @@ describe("configuration", () => {
     ["VOS_LOG_LEVEL", "loud"],
     ["VOS_API_TOKEN", "short"],
     ["VOS_API_TOKEN", "has spaces in the middle"],
+    ["VOS_CLIP_REVISION", "../../etc"],
+    ["VOS_CLIP_DTYPE", "int4"],
+    ["VOS_CLIP_DEVICE", "gpu"],
+    ["VOS_MODEL_DOWNLOAD", "maybe"],
   ])("stops on %s=%s with a message naming the setting", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(expect.objectContaining({ code: "config.invalid", message: expect.stringContaining(`${name}=`) }));
   });

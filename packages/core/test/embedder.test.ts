@@ -1,13 +1,14 @@
 import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { AutoTokenizer, env } from "@huggingface/transformers";
+import { createServer, type AddressInfo } from "node:net";
+import { AutoTokenizer } from "@huggingface/transformers";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keepEndToken } from "../src/embedder/clip.js";
 import { setLogLevel, setLogSink } from "../src/log.js";
-import { decodeImage, loadClipEmbedder } from "../src/embedder/index.js";
-import type { Embedder, RgbImage } from "../src/embedder/index.js";
+import { cudaProviderInstalled, decodeImage, loadClipEmbedder } from "../src/embedder/index.js";
+import type { ClipEmbedderOptions, Embedder, RgbImage } from "../src/embedder/index.js";
 import { writeTestClipModel } from "../scripts/test-model.js";
 import { testModelDir } from "./support/test-model.js";
 
@@ -47,14 +48,25 @@ function colourBars(width = 320, height = 240): RgbImage {
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
 const norm = (a: Float32Array) => Math.sqrt(dot(a, a));
 
-describe("CLIP embedder on the generated colour model", () => {
+/**
+ * The same expectations for each set of ONNX files: fp32, q8 text against fp32 images (what the
+ * API on AWS runs against the workers' vectors), and fp16 and q8 throughout.
+ */
+const VARIANTS: { name: string; options: Pick<ClipEmbedderOptions, "dtype" | "textDtype">; quantised: boolean }[] = [
+  { name: "fp32", options: {}, quantised: false },
+  { name: "q8 text, fp32 images", options: { textDtype: "q8" }, quantised: true },
+  { name: "fp16", options: { dtype: "fp16" }, quantised: false },
+  { name: "q8", options: { dtype: "q8" }, quantised: true },
+];
+
+for (const variant of VARIANTS) describe(`CLIP embedder on the generated colour model (${variant.name})`, () => {
   let dir: string;
   let embedder: Embedder;
   const frames: { label: string; colour: string; vector: Float32Array }[] = [];
 
   beforeAll(async () => {
     dir = await testModelDir();
-    embedder = await loadClipEmbedder({ model: dir });
+    embedder = await loadClipEmbedder({ model: dir, ...variant.options });
     const labelled: { label: string; colour: string; image: RgbImage }[] = [];
     for (const [colour, values] of Object.entries(FRAMES)) {
       for (const value of values) labelled.push({ label: value, colour, image: await solid(value) });
@@ -131,25 +143,28 @@ describe("CLIP embedder on the generated colour model", () => {
     expect(dot(query!, ranked[0]!.vector)).toBeGreaterThan(0.99);
   });
 
-  it("gives the same vectors in batches as one at a time", async () => {
+  // q8 quantises each call's activations with one scale, so batch-mates move a vector a little.
+  it(`gives the same vectors in batches as one at a time${variant.quantised ? ", within quantisation noise" : ""}`, async () => {
     const images = await Promise.all(["#ff0000", "#008000", "#0000ff", "#ffff00", "#ffffff"].map((c) => solid(c, 100, 60)));
     images.push(colourBars());
     const texts = ["a red image", "green", "a very very long caption about a blue image", "white", "x"];
-    const batched = await loadClipEmbedder({ model: dir, batchSize: 2 });
+    const batched = await loadClipEmbedder({ model: dir, batchSize: 2, ...variant.options });
     expect(batched).not.toBe(embedder);
     const [imagesBatched, textsBatched] = await Promise.all([batched.embedImages(images), batched.embedTexts(texts)]);
     const imagesSingly = await Promise.all(images.map(async (image) => (await embedder.embedImages([image]))[0]!));
     const textsSingly = await Promise.all(texts.map(async (text) => (await embedder.embedTexts([text]))[0]!));
     expect(imagesBatched).toHaveLength(images.length);
     expect(textsBatched).toHaveLength(texts.length);
-    imagesBatched.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(imagesSingly[i]!).map((x) => expect.closeTo(x, 6))));
-    textsBatched.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(textsSingly[i]!).map((x) => expect.closeTo(x, 6))));
+    const same = (a: Float32Array, b: Float32Array) =>
+      variant.quantised ? expect(dot(a, b)).toBeGreaterThan(0.999) : expect(Array.from(a)).toEqual(Array.from(b).map((x) => expect.closeTo(x, 6)));
+    imagesBatched.forEach((v, i) => same(v, imagesSingly[i]!));
+    textsBatched.forEach((v, i) => same(v, textsSingly[i]!));
     expect(await batched.embedTexts([])).toEqual([]);
   });
 
   it("loads a model once per process and options", async () => {
-    const again = loadClipEmbedder({ model: dir });
-    expect(again).toBe(loadClipEmbedder({ model: dir }));
+    const again = loadClipEmbedder({ model: dir, ...variant.options });
+    expect(again).toBe(loadClipEmbedder({ model: dir, ...variant.options }));
     expect(await again).toBe(embedder);
   });
 });
@@ -232,14 +247,65 @@ describe("model that cannot be loaded", () => {
   });
 
   it("fails fast with model_unavailable when the hub cannot be reached", async () => {
-    const remoteHost = env.remoteHost;
-    env.remoteHost = "http://127.0.0.1:9/"; // nothing listens on the discard port: refused at once
-    try {
-      const error = await loadClipEmbedder({ model: "vos-test/no-such-clip-model" }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: "embedder.model_unavailable" });
-      expect((error as Error).message).toContain("'vos-test/no-such-clip-model'");
-    } finally {
-      env.remoteHost = remoteHost;
-    }
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve)); // nothing listens there now: refused at once
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), "vos-clip-cache-"));
+    temps.push(cacheDir);
+    const started = performance.now();
+    const error = await loadClipEmbedder({ model: "vos-test/no-such-clip-model", cacheDir, endpoint: `http://127.0.0.1:${port}` }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "embedder.model_unavailable" });
+    expect((error as Error).message).toContain("'vos-test/no-such-clip-model'");
+    expect((error as Error).message).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
+    expect(performance.now() - started).toBeLessThan(10_000); // two short retries, not the build's patience
+  });
+
+  it("checks only the files of the half being loaded, at its dtype", async () => {
+    const model = await mkdtemp(path.join(os.tmpdir(), "vos-clip-dtypes-"));
+    temps.push(model);
+    await writeTestClipModel(model);
+    await rm(path.join(model, "onnx", "vision_model_quantized.onnx"));
+    const embedder = await loadClipEmbedder({ model, dtype: "q8" });
+    expect(await embedder.embedTexts(["a red image"])).toHaveLength(1);
+    const error = await embedder.embedImages([await solid("#ff0000")]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "embedder.model_unavailable" });
+    expect((error as Error).message).toContain(`(vision q8): ${model} lacks onnx/vision_model_quantized.onnx`);
+    expect((error as Error).message).toContain("VOS_CLIP_DTYPE");
+    // The fp32 vision file is there: that choice loads.
+    expect(await (await loadClipEmbedder({ model, textDtype: "q8", visionDtype: "fp32" })).embedImages([await solid("#ff0000")])).toHaveLength(1);
+  });
+});
+
+describe("device", () => {
+  const capture = () => {
+    const lines: { level: string; msg: string; device?: string; error?: string }[] = [];
+    setLogLevel("info");
+    setLogSink((line) => lines.push(JSON.parse(line)));
+    return lines;
+  };
+  afterAll(() => setLogSink((line) => process.stderr.write(line + "\n")));
+
+  it("falls back to the CPU when CUDA cannot start, saying why once, and still embeds", async () => {
+    // This machine has no GPU and no CUDA provider library: asking for CUDA fails here.
+    const lines = capture();
+    const embedder = await loadClipEmbedder({ model: await testModelDir(), device: "cuda" });
+    const [texts, images] = await Promise.all([embedder.embedTexts(["a red image"]), embedder.embedImages([await solid("#ff0000")])]);
+    expect(dot(texts[0]!, images[0]!)).toBeGreaterThan(0.5);
+    const warnings = lines.filter((l) => l.level === "warn");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ msg: "CUDA could not start: CLIP runs on the CPU" });
+    expect(warnings[0]!.error).toMatch(/cuda/i); // onnxruntime says which provider failed
+    expect(warnings[0]!.error).not.toContain("\x1b");
+    expect(lines.filter((l) => /encoder loaded/.test(l.msg)).map((l) => l.device)).toEqual(["cpu", "cpu"]);
+  });
+
+  it("auto tries CUDA only where its provider library is installed", async () => {
+    const lines = capture();
+    const embedder = await loadClipEmbedder({ model: await testModelDir(), device: "auto", batchSize: 3 });
+    expect(await embedder.embedTexts(["a blue image"])).toHaveLength(1);
+    const loaded = lines.find((l) => l.msg === "clip text encoder loaded");
+    if (cudaProviderInstalled()) expect(loaded?.device === "cuda" || lines.some((l) => l.level === "warn")).toBe(true);
+    else expect([loaded?.device, lines.filter((l) => l.level === "warn")]).toEqual(["cpu", []]);
   });
 });

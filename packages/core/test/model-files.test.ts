@@ -2,8 +2,10 @@ import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/pro
 import { createServer, type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { AutoConfig, CLIPTextModelWithProjection, Tensor } from "@huggingface/transformers";
+import { AutoConfig, CLIPTextModelWithProjection, env, Tensor } from "@huggingface/transformers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+import { modelLoaders } from "../src/runtime/shared.js";
 import { clipFiles, fetchModelFiles, hubCacheFolder, loadClipEmbedder, type FetchEvent } from "../src/embedder/index.js";
 import { startHubServer, type HubServer } from "./support/hub-server.js";
 import { testModelDir } from "./support/test-model.js";
@@ -150,7 +152,10 @@ describe("fetchModelFiles from a hub", () => {
   it("names an unknown revision, model or file (404), without retrying or writing anything", async () => {
     const cacheDir = await tempDir();
     const attempt = (model: string, revision: string, files: string[]) =>
-      fetchModelFiles({ model, revision, files, cacheDir, endpoint: hub.endpoint, retryDelaysMs: [60_000] }).catch((e: unknown) => e as Error & { code: string });
+      fetchModelFiles({ model, revision, files, cacheDir, endpoint: hub.endpoint, retryDelaysMs: [60_000] }).then(
+        () => new Error("fetched"),
+        (e: unknown) => e as Error,
+      );
     const revision = await attempt(MODEL, "feedface", TEXT_Q8);
     expect(revision).toMatchObject({ code: "model.not_found", status: 404 });
     expect(revision.message).toContain(`revision 'feedface' of '${MODEL}'`);
@@ -182,6 +187,19 @@ describe("fetchModelFiles from a hub", () => {
     const embedder = await loadClipEmbedder({ model: MODEL, revision: PINNED, textDtype: "q8", cacheDir, endpoint: hub.endpoint });
     expect(await embedder.embedTexts(["a blue image"])).toHaveLength(1);
     expect(hub.requests.slice(before).map((r) => `${r.method} ${r.revision} ${r.file}`)).toEqual(TEXT_Q8.map((f) => `GET ${PINNED} ${f}`));
+  });
+
+  // Last: it turns transformers.js's downloads off for the rest of this file's process.
+  it("runs from the settings with VOS_MODEL_DOWNLOAD=off on files a build fetched", async () => {
+    const cacheDir = await tempDir();
+    const fetched = await fetchModelFiles({ model: MODEL, revision: PINNED, files: TEXT_Q8, cacheDir, endpoint: hub.endpoint });
+    const config = loadConfig({ ...fetched.settings(), VOS_CLIP_TEXT_DTYPE: "q8", VOS_DETECTOR: "off" });
+    const before = hub.requests.length;
+    const embedder = await modelLoaders(config, cacheDir).embedder();
+    expect(env.allowRemoteModels).toBe(false);
+    const [vector] = await embedder.embedTexts(["a yellow image"]);
+    expect(vector).toHaveLength(embedder.dimension);
+    expect(hub.requests.length).toBe(before);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { SharedConfig } from "../config.js";
 import { loadObjectDetector } from "../detector/index.js";
-import { loadClipEmbedder } from "../embedder/index.js";
+import { disableModelDownloads, loadClipEmbedder } from "../embedder/index.js";
 import type { Services, Settings } from "../services.js";
 
 /** What every composition root hands the domain from the shared settings. */
@@ -21,11 +21,34 @@ export function settingsFrom(config: SharedConfig): Settings {
   };
 }
 
-/** The models, each loaded on first use (once per process), the same way in every runtime. */
+/**
+ * The models, each loaded on first use (once per process), the same way in every runtime. With
+ * downloads off, transformers.js is told never to fetch (the detector's models too) and the
+ * embedder reads only what is already in `cacheDir` or the model folder.
+ */
 export function modelLoaders(config: SharedConfig, cacheDir?: string): Pick<Services, "embedder" | "detector"> {
   const threads = config.threads ? { threads: config.threads } : {};
+  const offline = async () => {
+    if (!config.modelDownload) await disableModelDownloads();
+  };
   return {
-    embedder: () => loadClipEmbedder({ model: config.clipModel, batchSize: config.embedBatch, ...threads, ...(cacheDir ? { cacheDir } : {}) }),
-    detector: async () => (config.detector ? loadObjectDetector({ ...config.detector, ...threads }) : undefined),
+    embedder: async () => {
+      await offline();
+      return loadClipEmbedder({
+        model: config.clipModel,
+        revision: config.clip.revision,
+        textDtype: config.clip.textDtype,
+        visionDtype: config.clip.visionDtype,
+        device: config.clip.device,
+        allowDownload: config.modelDownload,
+        batchSize: config.embedBatch,
+        ...threads,
+        ...(cacheDir ? { cacheDir } : {}),
+      });
+    },
+    detector: async () => {
+      await offline();
+      return config.detector ? loadObjectDetector({ ...config.detector, ...threads }) : undefined;
+    },
   };
 }
