@@ -48,10 +48,14 @@ export function loadClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder
   return load;
 }
 
-/** Stops transformers.js from fetching any model from the hub in this process (VOS_MODEL_DOWNLOAD=off; the detector's too). */
-export async function disableModelDownloads(): Promise<void> {
+/**
+ * Process-wide transformers.js settings for the models it loads itself (a transformers.js
+ * detector): their file cache, and, with downloads off, no hub at all. The embedder needs neither.
+ */
+export async function configureModelHub(options: { cacheDir?: string; allowDownload: boolean }): Promise<void> {
   const { env } = await import("@huggingface/transformers");
-  env.allowRemoteModels = false;
+  if (options.cacheDir) env.cacheDir = options.cacheDir;
+  if (!options.allowDownload) env.allowRemoteModels = false;
 }
 
 /**

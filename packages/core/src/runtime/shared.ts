@@ -1,6 +1,6 @@
 import type { SharedConfig } from "../config.js";
 import { loadObjectDetector } from "../detector/index.js";
-import { disableModelDownloads, loadClipEmbedder } from "../embedder/index.js";
+import { configureModelHub, loadClipEmbedder } from "../embedder/index.js";
 import type { Services, Settings } from "../services.js";
 
 /** What every composition root hands the domain from the shared settings. */
@@ -22,18 +22,16 @@ export function settingsFrom(config: SharedConfig): Settings {
 }
 
 /**
- * The models, each loaded on first use (once per process), the same way in every runtime. With
- * downloads off, transformers.js is told never to fetch (the detector's models too) and the
- * embedder reads only what is already in `cacheDir` or the model folder.
+ * The models, each loaded on first use (once per process), the same way in every runtime. Both
+ * use `cacheDir` for hub models; with downloads off, transformers.js is told never to fetch (the
+ * detector's models) and the embedder reads only what is already in `cacheDir` or the folder.
  */
 export function modelLoaders(config: SharedConfig, cacheDir?: string): Pick<Services, "embedder" | "detector"> {
   const threads = config.threads ? { threads: config.threads } : {};
-  const offline = async () => {
-    if (!config.modelDownload) await disableModelDownloads();
-  };
+  const hub = () => configureModelHub({ ...(cacheDir ? { cacheDir } : {}), allowDownload: config.modelDownload });
   return {
     embedder: async () => {
-      await offline();
+      await hub();
       return loadClipEmbedder({
         model: config.clipModel,
         revision: config.clip.revision,
@@ -47,7 +45,7 @@ export function modelLoaders(config: SharedConfig, cacheDir?: string): Pick<Serv
       });
     },
     detector: async () => {
-      await offline();
+      await hub();
       return config.detector ? loadObjectDetector({ ...config.detector, ...threads }) : undefined;
     },
   };
