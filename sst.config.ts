@@ -3,6 +3,7 @@ import { Api } from "./stacks/Api.js";
 import { Auth } from "./stacks/Auth.js";
 import { functionBundling } from "./stacks/bundling.js";
 import { Database } from "./stacks/Database.js";
+import { Intake } from "./stacks/Intake.js";
 import { Jobs } from "./stacks/Jobs.js";
 import { suppressPlatformFindings } from "./stacks/nag.js";
 import { Network } from "./stacks/Network.js";
@@ -35,6 +36,7 @@ export default {
       .stack(Storage)
       .stack(Jobs)
       .stack(Workers)
+      .stack(Intake)
       .stack(Auth)
       .stack(Api)
       .stack(Web);

@@ -54,6 +54,10 @@ export function Storage({ stack, app }: StackContext) {
     });
 
   const uploads = bucket("Uploads", "uploads/");
+  // Object events go to EventBridge, where the Intake stack's rule picks the drop folder's (an S3
+  // notification to its queue would make each stack depend on the other). Set on the resource:
+  // CDK's `eventBridgeEnabled` does the same through a custom-resource Lambda.
+  (uploads.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
   const frames = bucket("Frames", "frames/");
 
   /**

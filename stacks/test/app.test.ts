@@ -31,7 +31,7 @@ const arnOf = (logicalId: string) => ({ "Fn::GetAtt": [logicalId, "Arn"] });
 
 describe("the app", () => {
   it("has one stack per concern, in dependency order", () => {
-    expect(app.stacks.map((s) => s.id).sort()).toEqual(["Api", "Auth", "Database", "Jobs", "Network", "Secrets", "Storage", "Web", "Workers"]);
+    expect(app.stacks.map((s) => s.id).sort()).toEqual(["Api", "Auth", "Database", "Intake", "Jobs", "Network", "Secrets", "Storage", "Web", "Workers"]);
   });
 
   it("runs every Lambda function on nodejs22.x", () => {
@@ -54,7 +54,7 @@ describe("the app", () => {
     const allowedOnAnything = new Set(["xray:PutTraceSegments", "xray:PutTelemetryRecords", "ecs:ListTasks"]);
     const functions = resourcesOf(app, "AWS::Lambda::Function").filter((f) => String(f.resource.Properties.Handler).startsWith("packages/functions/src/"));
     expect(functions.map((f) => f.resource.Properties.Handler).sort()).toEqual(
-      ["api", "dispatch", "migrate", "pinecone-index", "reconciler", "task-events"].map((h) => `packages/functions/src/${h}.handler`),
+      ["api", "dispatch", "intake", "migrate", "pinecone-index", "reconciler", "task-events"].map((h) => `packages/functions/src/${h}.handler`),
     );
     const roles = [
       ...functions.map((f) => ({ stack: f.stack, role: (f.resource.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0] })),
