@@ -19,7 +19,7 @@ export default {
       region: input.region ?? "us-east-1",
     };
   },
-  stacks(app) {
+  async stacks(app) {
     app.setDefaultFunctionProps({
       runtime: "nodejs22.x",
       architecture: "x86_64",
@@ -29,17 +29,10 @@ export default {
     // Every stage but prod can be torn down completely with `sst remove`; prod keeps its data.
     if (app.stage !== "prod") app.setDefaultRemovalPolicy("destroy");
 
-    app
-      .stack(Secrets)
-      .stack(Network)
-      .stack(Database)
-      .stack(Storage)
-      .stack(Jobs)
-      .stack(Workers)
-      .stack(Intake)
-      .stack(Auth)
-      .stack(Api)
-      .stack(Web);
+    app.stack(Secrets).stack(Network).stack(Database).stack(Storage).stack(Jobs).stack(Workers).stack(Intake).stack(Auth);
+    // Async: a deploy fetches the API's model (see stacks/model-layer.ts) before the function exists.
+    await app.stack(Api);
+    app.stack(Web);
     suppressPlatformFindings(app);
   },
 } satisfies SSTConfig;

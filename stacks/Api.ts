@@ -1,7 +1,9 @@
 import { Function, Api as HttpApi, use, type StackContext } from "sst/constructs";
+import { useProject } from "sst/project.js";
 import { Auth } from "./Auth.js";
-import { modelFunctionBundling } from "./bundling.js";
+import { modelFunctionBundling, OFFLINE_BUNDLE_VARIABLE, refuseOversizedFunction } from "./bundling.js";
 import { Database } from "./Database.js";
+import { buildClipLayer, clipLayerVersion } from "./model-layer.js";
 import { Jobs } from "./Jobs.js";
 import { functionSuppressions, objectsOf, suppress } from "./nag.js";
 import { Network } from "./Network.js";
@@ -22,7 +24,7 @@ export const OPEN_ROUTES = ["GET /api/health", "GET /api/auth"] as const;
  * Every route but the open ones needs a token of the user pool (the gateway's authorizer); the
  * app verifies the same token again and takes the caller's tenant from it.
  */
-export function Api({ stack, app }: StackContext) {
+export async function Api({ stack, app }: StackContext) {
   const prod = app.stage === "prod";
   const { settings, PINECONE_API_KEY } = use(Secrets);
   const network = use(Network);
@@ -31,22 +33,38 @@ export function Api({ stack, app }: StackContext) {
   const { queue } = use(Jobs);
   const auth = use(Auth);
 
+  // Text and picture search run CLIP in the function. A deploy ships the model (both halves, at
+  // the pinned revision the worker images bake) in a layer, so no instance ever downloads it;
+  // under sst dev the function runs on the developer's machine and uses its model cache.
+  const model =
+    app.mode === "deploy"
+      ? await buildClipLayer({
+          model: settings.clipModel,
+          revision: settings.clipRevision,
+          dtype: settings.apiClipDtype,
+          root: useProject().paths.root,
+          offline: process.env[OFFLINE_BUNDLE_VARIABLE] === "1",
+          log: (line) => console.log(line),
+        })
+      : undefined;
+
   // One function behind every route: the catch-all needs a token, the open routes do not.
   const handler = new Function(stack, "Handler", {
     handler: "packages/functions/src/api.handler",
-    // Text and image search run CLIP here: transformers.js and the native packages ship with it.
-    ...modelFunctionBundling(app.mode),
+    // transformers.js and the native packages ship with it; the model comes with the layer.
+    ...modelFunctionBundling(app.mode, model ? [(out) => refuseOversizedFunction(out, model.dir)] : []),
+    ...(model ? { layers: [clipLayerVersion(stack, model, `CLIP ${settings.clipModel}@${settings.clipRevision} (${settings.apiClipDtype}) for text and picture search`)] } : {}),
     vpc: network.vpc,
     vpcSubnets: network.privateSubnets,
     securityGroups: [network.functionsSecurityGroup],
     timeout: 29,
-    // Text and image search run the CLIP encoders in the function: memory buys CPU too, and
-    // the downloaded model is cached under /tmp, which needs more than the default 512 MB.
+    // Memory buys CPU too, which CLIP's encoders use.
     memorySize: "2 GB",
-    diskSize: "2 GB",
     bind: [PINECONE_API_KEY],
     environment: {
       ...runtimeEnvironment(),
+      VOS_CLIP_DTYPE: settings.apiClipDtype,
+      ...model?.environment,
       VOS_WEB_ORIGIN: settings.webOrigins.join(","),
       VOS_AUTH_ISSUER: auth.issuer,
       VOS_AUTH_CLIENT_ID: auth.webClient.userPoolClientId,

@@ -1,4 +1,5 @@
 import { Config, type StackContext } from "sst/constructs";
+import { CLIP_DTYPES, defaultClipRevision, isValidRevision, type ClipDtype } from "../packages/core/src/embedder/files.js";
 
 /** Embedding width of the CLIP models the worker image knows how to run. */
 const MODEL_DIMENSIONS: Record<string, number> = {
@@ -47,6 +48,12 @@ export function readSettings(stage: string, env: NodeJS.ProcessEnv = process.env
     throw new Error(`VOS_CLIP_MODEL=${JSON.stringify(clipModel)} has no known embedding width: set VOS_EMBED_DIMENSION too.`);
   }
   const embedDimension = integer("VOS_EMBED_DIMENSION", knownDimension ?? 0, 2, 20_000);
+  const clipRevision = text("VOS_CLIP_REVISION", defaultClipRevision(clipModel));
+  if (!isValidRevision(clipRevision)) throw new Error(`VOS_CLIP_REVISION=${JSON.stringify(clipRevision)}: expected a hub revision (a commit, branch or tag).`);
+  const apiClipDtype = text("VOS_API_CLIP_DTYPE", "q8");
+  if (!(CLIP_DTYPES as readonly string[]).includes(apiClipDtype)) {
+    throw new Error(`VOS_API_CLIP_DTYPE=${JSON.stringify(apiClipDtype)}: expected ${CLIP_DTYPES.join(", ")} (the API's model files; q8 keeps it within Lambda's size limit).`);
+  }
 
   const pineconeIndex = text("VOS_PINECONE_INDEX", `vos-${stage}-${embedDimension}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"));
   if (!/^[a-z0-9][a-z0-9-]{0,44}$/.test(pineconeIndex)) {
@@ -87,6 +94,10 @@ export function readSettings(stage: string, env: NodeJS.ProcessEnv = process.env
 
   return {
     clipModel,
+    /** The model revision the API's layer and the worker images both load (one setting for both). */
+    clipRevision,
+    /** The ONNX files of the API's CLIP (both halves): q8 by default, see docs/deploy-aws.md. */
+    apiClipDtype: apiClipDtype as ClipDtype,
     embedDimension,
     pineconeIndex,
     alertEmail,

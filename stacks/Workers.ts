@@ -111,7 +111,7 @@ export function Workers({ stack, app }: StackContext) {
       file,
       exclude: WORKER_IMAGE_EXCLUDES,
       platform: Platform.LINUX_AMD64,
-      buildArgs: { CLIP_MODEL: settings.clipModel },
+      buildArgs: { CLIP_MODEL: settings.clipModel, CLIP_REVISION: settings.clipRevision },
     });
 
   const fargateTask = new ecs.FargateTaskDefinition(stack, "FargateWorker", {

@@ -28,7 +28,7 @@ export const MODEL_PACKAGES = [...NATIVE_PACKAGES, "@huggingface/transformers"] 
 export const OFFLINE_BUNDLE_VARIABLE = "VOS_OFFLINE_BUNDLE";
 
 /** What a function's deploy build adds after esbuild: see `modelFunctionBundling`. */
-type AfterBuild = (out: string) => Promise<void>;
+type AfterBuild = (out: string) => void | Promise<void>;
 
 /**
  * Bundling settings every function shares (sst.config.ts). `mode` is the app's: in `sst dev`
@@ -64,6 +64,31 @@ export function modelFunctionBundling(mode: string, extra: AfterBuild[] = []): P
         }
       : {}),
   };
+}
+
+/** Lambda's limit on a function's unzipped code, its layers included. */
+export const LAMBDA_UNZIPPED_LIMIT = 262_144_000;
+
+export function folderBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += fs.statSync(path.join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
+/** Fails a deploy build that Lambda would refuse: the function and its layers over 250 MB unzipped. */
+export function refuseOversizedFunction(out: string, ...layers: string[]): void {
+  if (process.env[OFFLINE_BUNDLE_VARIABLE] === "1") return;
+  const parts = [out, ...layers].map((dir) => ({ dir, bytes: folderBytes(dir) }));
+  const total = parts.reduce((sum, part) => sum + part.bytes, 0);
+  if (total > LAMBDA_UNZIPPED_LIMIT) {
+    const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+    throw new Error(
+      `The function and its layers come to ${mb(total)} unzipped (${parts.map((p) => `${path.basename(p.dir)} ${mb(p.bytes)}`).join(", ")}); ` +
+        `Lambda takes at most ${mb(LAMBDA_UNZIPPED_LIMIT)}. Choose smaller model files (VOS_API_CLIP_DTYPE=q8) or a smaller model.`,
+    );
+  }
 }
 
 const BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));

@@ -22,6 +22,7 @@ export function runtimeEnvironment(): Record<string, string> {
     VOS_DEAD_LETTER_QUEUE_URL: deadLetters.queueUrl,
     VOS_PINECONE_INDEX: settings.pineconeIndex,
     VOS_CLIP_MODEL: settings.clipModel,
+    VOS_CLIP_REVISION: settings.clipRevision,
     VOS_EMBED_DIMENSION: String(settings.embedDimension),
   };
 }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CLIP_REVISION } from "../../packages/core/src/embedder/files.js";
 import { MAX_RECEIVE_COUNT } from "../Jobs.js";
 import { ROOT } from "../synthesize.js";
 import {
@@ -285,7 +286,8 @@ describe("Workers", () => {
       expect(copies.length).toBeGreaterThan(0);
       for (const source of copies) expect(fs.existsSync(path.join(context, source)), `${image.dockerFile}: COPY ${source}`).toBe(true);
       for (const left of ["node_modules", "stacks", "sst.config.ts", "packages/web/src"]) expect(fs.existsSync(path.join(context, left)), left).toBe(false);
-      expect(image.dockerBuildArgs).toEqual({ CLIP_MODEL: "Xenova/clip-vit-base-patch32" });
+      // The same pinned revision as the API's layer: one setting decides both.
+      expect(image.dockerBuildArgs).toEqual({ CLIP_MODEL: "Xenova/clip-vit-base-patch32", CLIP_REVISION: DEFAULT_CLIP_REVISION });
     }
   });
 
@@ -428,6 +430,26 @@ describe("Workers", () => {
 });
 
 describe("Api", () => {
+  it("ships its CLIP model in a layer at the workers' pinned revision, and never downloads one", () => {
+    const api = app.stack("Api");
+    const fn = resourceNamed(api, "AWS::Lambda::Function", "Handler");
+    const layers = resourcesOf(app, "AWS::Lambda::LayerVersion").filter((l) => l.stack === api);
+    expect(layers).toHaveLength(1);
+    expect(fn.resource.Properties.Layers).toEqual([ref(layers[0]!.logicalId)]);
+    expect(environmentOf(fn)).toMatchObject({
+      VOS_CLIP_MODEL: "Xenova/clip-vit-base-patch32",
+      VOS_CLIP_REVISION: DEFAULT_CLIP_REVISION,
+      VOS_MODEL_CACHE: "/opt/models",
+      VOS_MODEL_DOWNLOAD: "off",
+      VOS_CLIP_DTYPE: "q8",
+    });
+    // No model cache under /tmp any more: Lambda's default ephemeral storage is enough.
+    expect(fn.resource.Properties.EphemeralStorage).toEqual({ Size: 512 });
+    const task = resourceNamed(app.stack("Workers"), "AWS::ECS::TaskDefinition", "FargateWorker");
+    const [container] = task.resource.Properties.ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: unknown }> }>;
+    expect(container!.Environment.find((e) => e.Name === "VOS_CLIP_REVISION")?.Value).toBe(DEFAULT_CLIP_REVISION);
+  });
+
   it("routes everything to the Hono handler", () => {
     const api = app.stack("Api");
     const routes = resourcesOf(app, "AWS::ApiGatewayV2::Route");
@@ -500,5 +522,6 @@ const RUNTIME_ENV = [
   "VOS_DEAD_LETTER_QUEUE_URL",
   "VOS_PINECONE_INDEX",
   "VOS_CLIP_MODEL",
+  "VOS_CLIP_REVISION",
   "VOS_EMBED_DIMENSION",
 ];
