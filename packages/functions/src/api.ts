@@ -3,13 +3,13 @@
  * SQS, Pinecone), behind API Gateway. Files are not served here: thumbnails and playback are
  * presigned S3 URLs, and uploads go straight to S3.
  */
-import { lambdaRuntime } from "@vos/core/cloud";
 import { handle, type LambdaContext, type LambdaEvent } from "hono/aws-lambda";
 import { createApi } from "./api/app.js";
 import { LAMBDA_MAX_IMAGE_BYTES } from "./api/context.js";
+import { functionRuntime } from "./runtime.js";
 
 async function build() {
-  const runtime = await lambdaRuntime("api");
+  const runtime = await functionRuntime("api");
   const origins = runtime.config.webOrigins;
   // CORS for the StaticSite's origin (VOS_WEB_ORIGIN): the web app is served from elsewhere.
   const auth = runtime.config.auth;
