@@ -1,2 +1,3 @@
 export { startEmbeddedRuntime, fileUrl, type EmbeddedRuntime } from "./embedded.js";
 export { lockDataDir } from "./data-lock.js";
+export { modelLoaders } from "./shared.js";
