@@ -4,6 +4,7 @@
  * challenge, tokens stored owner-only, every command sending them, refresh shortly before expiry
  * and once on a 401, and each way signing in can fail.
  */
+import { createHmac } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -59,6 +60,19 @@ async function editStored(change: Partial<Stored>) {
   const file = (await storedFile())!;
   await writeFile(file, JSON.stringify({ ...(await readStored()), ...change }));
 }
+/** The current code of an authenticator app (RFC 6238: HMAC-SHA1, 30 s, 6 digits) for a base32 secret. */
+function totp(secret: string, at = Date.now()): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const char of secret.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(char).toString(2).padStart(5, "0");
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
 const login = (input: string, extra: Record<string, string> = {}) => runVos(["login", "--email", CAROL.email, "--password-stdin"], { ...cli, ...extra }, { input });
 
 describe("vos login against a Cognito user pool", () => {
@@ -146,6 +160,24 @@ describe("vos login against a Cognito user pool", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("error [auth.login_required]: Your sign-in has expired: run `vos login` again.");
     expect(await storedFile()).toBeUndefined();
+  });
+
+  it("asks for the authenticator code when the account has one (SOFTWARE_TOKEN_MFA), and refuses a wrong code", async () => {
+    const dave = { email: "dave@example.com", password: "Dave-Passw0rd!" };
+    const { tokens } = await cognito.createUser({ ...dave, tenant: "acme" });
+    await cognito.call("SetUserPoolMfaConfig", { UserPoolId: cognito.poolId, SoftwareTokenMfaConfiguration: { Enabled: true }, MfaConfiguration: "OPTIONAL" });
+    const { SecretCode } = await cognito.call<{ SecretCode: string }>("AssociateSoftwareToken", { AccessToken: tokens!.AccessToken });
+    await cognito.call("VerifySoftwareToken", { AccessToken: tokens!.AccessToken, UserCode: totp(SecretCode) });
+    await cognito.call("SetUserMFAPreference", { AccessToken: tokens!.AccessToken, SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } });
+    const as = (input: string) => runVos(["login", "--email", dave.email, "--password-stdin"], { ...cli, VOS_CONFIG_DIR: path.join(dir, "dave") }, { input });
+
+    const wrong = await as(`${dave.password}\n000000\n`);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("Code from your authenticator app:");
+    expect(wrong.stderr).toContain("error [auth.wrong_code]:");
+    const right = await as(`${dave.password}\n${totp(SecretCode)}\n`);
+    expect(right.code, right.stderr).toBe(0);
+    expect(right.stdout).toBe(`Signed in to ${api.url}/ as ${dave.email}.\n`);
   });
 
   it("signs in with VOS_PASSWORD, and vos logout deletes the tokens (and says so)", async () => {
