@@ -73,7 +73,7 @@ describe("sst dev", () => {
     const handlers = useRuntimeHandlers();
     const live = Object.entries(useFunctions().all).filter(([, props]) => props.enableLiveDev !== false && String(props.handler).startsWith("packages/functions/src/"));
     expect(live.map(([, props]) => props.handler).sort()).toEqual(
-      ["api", "dispatch", "reconciler", "task-events"].map((name) => `packages/functions/src/${name}.handler`),
+      ["api", "dispatch", "intake", "reconciler", "task-events"].map((name) => `packages/functions/src/${name}.handler`),
     );
     const built: string[] = [];
     for (const [id, props] of live) {
