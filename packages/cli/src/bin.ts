@@ -82,8 +82,7 @@ program
     if (!options.image && !text?.trim()) throw new InvalidArgumentError("give words to search for, or --image <file>");
     // Read and shrink the picture first: an unreadable one fails before anything is opened or sent.
     const picture = options.image ? await pictureForSearch(options.image) : undefined;
-    const { image: _image, ...rest } = options;
-    await withClient(false, ({ client }) => search(client, text, { ...rest, ...(picture ? { picture } : {}) }));
+    await withClient(false, ({ client }) => search(client, text, { ...options, ...(picture ? { picture } : {}) }));
   });
 
 program

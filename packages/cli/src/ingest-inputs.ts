@@ -27,8 +27,9 @@ async function videosUnder(dir: string, isVideo: (name: string) => boolean): Pro
 
 /**
  * The files `vos ingest` was given: files as they are (the API judges them), folders walked
- * recursively for video files. A missing path, or a folder without videos, stays in the list
- * as a failure of its own, so the other files still go and the exit code says something failed.
+ * recursively for video files; a file named twice becomes two videos. A missing path, or a
+ * folder without videos, stays in the list as a failure of its own, so the other files still go
+ * and the exit code says something failed.
  */
 export async function ingestInputs(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<IngestInput[]> {
   const accepts = acceptedContainers(env);
@@ -37,21 +38,14 @@ export async function ingestInputs(args: string[], env: NodeJS.ProcessEnv = proc
     return container !== undefined && accepts(container);
   };
   const inputs: IngestInput[] = [];
-  const seen = new Set<string>();
-  // A file named twice (or also inside a named folder) is uploaded once.
-  const add = (input: IngestInput) => {
-    const key = path.resolve(input.file);
-    if (!seen.has(key)) inputs.push(input);
-    seen.add(key);
-  };
   for (const arg of args) {
     const info = await stat(arg).catch(() => undefined);
-    if (!info) add({ file: arg, error: new ApiError("cli.file_not_found", `No such file or folder: ${arg}`, 0) });
-    else if (!info.isDirectory()) add({ file: arg });
+    if (!info) inputs.push({ file: arg, error: new ApiError("cli.file_not_found", `No such file or folder: ${arg}`, 0) });
+    else if (!info.isDirectory()) inputs.push({ file: arg });
     else {
       const files = await videosUnder(arg, isVideo);
-      if (files.length === 0) add({ file: arg, error: new ApiError("cli.no_videos", `No video files in the folder ${arg} or its subfolders (looked for video extensions such as .mp4, .mov, .mkv).`, 0) });
-      for (const file of files) add({ file });
+      if (files.length === 0) inputs.push({ file: arg, error: new ApiError("cli.no_videos", `No video files in the folder ${arg} or its subfolders (looked for video extensions such as .mp4, .mov, .mkv).`, 0) });
+      for (const file of files) inputs.push({ file });
     }
   }
   return inputs;

@@ -157,23 +157,26 @@ describe("bad inputs at the CLI's new boundaries", () => {
     return { run, requests: api.requests.slice(from) };
   };
 
-  it("answers an unknown folder and a folder without videos each with its own code, and still sends the good file", async () => {
+  it("answers an unknown folder and a folder without videos each with its own code, and still sends the good file (twice when named twice)", async () => {
     const empty = path.join(dir, "no-videos");
     await mkdir(path.join(empty, ".hidden"), { recursive: true });
     await writeFile(path.join(empty, "notes.txt"), "no video here");
     await writeFile(path.join(empty, ".hidden", "x.mp4"), "hidden");
     const good = await file("good/one.mp4", 2000);
-    const { run, requests } = await noRequests(["ingest", path.join(dir, "nowhere"), empty, good.file, "--json"]);
+    const { run, requests } = await noRequests(["ingest", path.join(dir, "nowhere"), empty, good.file, good.file, "--json"]);
     expect(run.code).toBe(1);
     const results = jsonOf<Result[]>(run);
     expect(results.map((r) => [r.status, r.error?.code ?? null])).toEqual([
       ["failed", "cli.file_not_found"],
       ["failed", "cli.no_videos"],
       ["queued", null],
+      ["queued", null],
     ]);
     expect(results[1]!.error!.message).toContain(empty);
-    // Only the good file was registered.
-    expect(requests.filter((r) => r === "POST /api/videos")).toHaveLength(1);
+    // Only the good file was registered: twice, as it was named twice.
+    expect(requests.filter((r) => r === "POST /api/videos")).toHaveLength(2);
+    expect(results[2]!.videoId).not.toBe(results[3]!.videoId);
+    expect(await records()).toEqual([]);
   });
 
   it.each(["0", "33", "two"])("refuses --concurrency %s before anything is sent", async (value) => {

@@ -51,6 +51,8 @@ export async function ingest(client: Client, inputs: IngestInput[], options: Ing
   const requests = createLimiter(concurrency);
   const files = createLimiter(concurrency);
   const uploads = inputs.filter((input) => !("error" in input)).length;
+  // A file named twice is two uploads; only the first may keep a resume record (they would share it).
+  const firstOfFile = inputs.map((input, i) => inputs.findIndex((other) => path.resolve(other.file) === path.resolve(input.file)) === i);
   const progressBars = inputs.map((input) => bars?.create(100, 0, { name: path.basename(input.file).slice(0, 28).padEnd(28), stage: "waiting" }));
   const results: IngestResult[] = await Promise.all(
     inputs.map((input, i) =>
@@ -62,7 +64,7 @@ export async function ingest(client: Client, inputs: IngestInput[], options: Ing
           const uploaded = await uploadFile(client, file, {
             ...(options.title ? { title: uploads > 1 ? `${options.title} (${path.basename(file)})` : options.title } : {}),
             limiter: requests,
-            ...(options.resume ? { resume: options.resume } : {}),
+            ...(options.resume && firstOfFile[i] ? { resume: options.resume } : {}),
             ...(options.apiIdentity ? { apiIdentity: options.apiIdentity } : {}),
             onNote: note,
             onProgress: (sent, total) => bar?.update(Math.floor((sent / Math.max(1, total)) * 100), { stage: `uploading ${bytes(sent)} of ${bytes(total)}` }),
