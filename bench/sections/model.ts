@@ -6,7 +6,9 @@
  *    normalise; then the vision tower), from 640x360 frames as the pipeline decodes them;
  *  - the vision tower alone (an onnxruntime-node session fed ready 224x224 tensors), which is
  *    what the multiply-add count describes;
- *  - texts through the embedder: search-length phrases and texts of the full 77 tokens.
+ *  - texts through the embedder: search-length phrases and texts of the full 77 tokens;
+ *  - the text encoder at fp32 against q8: size, load, memory, time per query and how far q8
+ *    moves vectors and rankings (support/text-dtypes.ts).
  */
 import { readFile } from "node:fs/promises";
 import os from "node:os";
@@ -17,6 +19,7 @@ import * as ort from "onnxruntime-node";
 import { CLIP_VIT_B32, CLIP_VIT_B32_PUBLISHED, textMacs, visionMacs } from "../../packages/core/scripts/bench-model.js";
 import { benchModelDir } from "../support/bench-model.js";
 import { searchPhrases } from "../support/queries.js";
+import { compareTextDtypes } from "../support/text-dtypes.js";
 import { round, since } from "../support/stats.js";
 import { gaussianSource } from "../support/vectors.js";
 import type { BenchContext, SectionResult, Table } from "../types.js";
@@ -147,6 +150,8 @@ export async function run(context: BenchContext): Promise<SectionResult> {
     }
   }
 
+  const textDtypes = await compareTextDtypes({ repoRoot: context.repoRoot, modelDir: model.dir, onnxBytes: info.onnxBytes, fp32: embedder, quick: context.quick, progress: context.progress });
+
   const stamp = JSON.parse(await readFile(path.join(model.dir, "config.json"), "utf8")) as { vision_config: { num_hidden_layers: number } };
   const macs = visionMacs(stamp.vision_config.num_hidden_layers);
   const gmacs = (perSec: number, perItem: number) => round((perSec * perItem) / 1e9, 1);
@@ -208,12 +213,14 @@ export async function run(context: BenchContext): Promise<SectionResult> {
       imagesPerSec: Object.fromEntries(imageRuns.map((r) => [`batch${r.batch}`, r])),
       towerImagesPerSec: Object.fromEntries(towerRuns.map((r) => [`batch${r.batch}`, { ...r, gigaMacsPerSec: gmacs(r.perSec, macs) }])),
       textsPerSec: Object.fromEntries(Object.entries(textRuns).map(([kind, runs]) => [kind, Object.fromEntries(runs.map((r) => [`batch${r.batch}`, r]))])),
+      textDtypes: textDtypes.metrics,
     },
-    tables: [sizeTable, imageTable, textTable],
+    tables: [sizeTable, imageTable, textTable, ...textDtypes.tables],
     notes: [
       "Parameters are counted from the tensors written; multiply-adds from the architecture (4.41 G per image: patch embedding 0.12 G, 12 layers of 0.36 G). CLIP's quoted '4.4 GFLOPs' counts multiply-adds.",
       "Same shapes and operators as the real export, so the real ViT-B/32 costs the same on this machine; only the weights differ.",
       "The machine is shared: compare the rows of one run (e.g. embedder vs tower) rather than runs.",
+      ...textDtypes.notes,
     ],
   };
 }

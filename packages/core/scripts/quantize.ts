@@ -33,7 +33,10 @@ export function floatValues(tensor: Onnx.ITensorProto): Float32Array {
   if (tensor.rawData && tensor.rawData.length > 0) {
     const raw = tensor.rawData;
     if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-    return new Float32Array(raw.slice().buffer);
+    // A decoded file's bytes may sit at any offset of a shared buffer: copy them.
+    const copy = new Uint8Array(raw.byteLength);
+    copy.set(raw);
+    return new Float32Array(copy.buffer);
   }
   return Float32Array.from(tensor.floatData ?? []);
 }
@@ -168,17 +171,24 @@ export function quantizeModel(model: ModelProto): ModelProto {
   return withGraph(model, nodes, [...(kept as TensorProto[]), ...added], "q8");
 }
 
-/** float32 -> IEEE half bits, rounding to nearest even (weights of N(0, 0.02) stay normal). */
+const scratch = new Float32Array(1);
+const scratchBits = new Uint32Array(scratch.buffer);
+
+/** float32 -> IEEE half bits, rounding to nearest even. */
 export function toHalf(value: number): number {
-  const f = new Float32Array([value]);
-  const x = new Uint32Array(f.buffer)[0]!;
+  scratch[0] = value;
+  return halfBits(scratchBits[0]!);
+}
+
+function halfBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exponent = (x >>> 23) & 0xff;
   let mantissa = x & 0x7fffff;
   if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  let e = exponent - 127 + 15;
+  const e = exponent - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
+    // Subnormal half (or zero): shift the mantissa with its implicit bit into place.
     if (e < -10) return sign;
     mantissa |= 0x800000;
     const shift = 14 - e;
@@ -190,7 +200,7 @@ export function toHalf(value: number): number {
   }
   let half = (e << 10) | (mantissa >>> 13);
   const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // a carry into the exponent is right
   return sign | half;
 }
 
@@ -201,8 +211,9 @@ export function toFloat16Model(model: ModelProto): ModelProto {
   const initializer = (graph.initializer ?? []).map((t) => {
     if (!isFloat(t) || dimsOf(t).reduce((x: number, y: number) => x * y, 1) < 16) return t as TensorProto;
     const values = floatValues(t);
+    const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
     const halves = new Uint16Array(values.length);
-    for (let i = 0; i < values.length; i++) halves[i] = toHalf(values[i]!);
+    for (let i = 0; i < values.length; i++) halves[i] = halfBits(bits[i]!);
     const name = `${t.name}_fp16`;
     casts.push(nodeOf("Cast", [name], [t.name ?? ""], [{ name: "to", type: onnx.AttributeProto.AttributeType.INT, i: FLOAT }]));
     return rawTensor(name, dimsOf(t), FLOAT16, new Uint8Array(halves.buffer));
