@@ -32,8 +32,8 @@ function noCuda(reason: string): never {
     [
       `No CUDA execution provider: ${reason}`,
       "This script measures the vision tower on an NVIDIA GPU and needs onnxruntime-node's CUDA 12 libraries",
-      "(CUDA 12 and cuDNN 9 on the machine). The project skips them by default (.npmrc and",
-      "ONNXRUNTIME_NODE_INSTALL_CUDA=skip); on the GPU machine, after `npm install`, fetch them with:",
+      "(CUDA 12 and cuDNN 9 on the machine). The project skips them by default (package.json's",
+      "allowScripts denies onnxruntime-node's install script); on the GPU machine, after `npm install`, fetch them with:",
       "  ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js",
       "then run `npx tsx bench/gpu-embed.ts` again (see bench/README.md).",
     ].join("\n"),
