@@ -47,6 +47,7 @@ describe("HTTP API", () => {
         "/videos/{id}/complete",
         "/videos/{id}/retry",
         "/videos/{id}/upload",
+        "/videos/{id}/upload/parts",
         "/videos/{id}/objects",
         "/objects/{objectId}/similar",
         "/objects/{objectId}/labels",

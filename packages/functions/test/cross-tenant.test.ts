@@ -208,6 +208,7 @@ describe.each(runtimes)("cross-tenant attempts on $name", ({ start }) => {
     const id = alicesVideo.id;
     const attempts: [string, string, unknown, Record<string, string>?][] = [
       ["PUT", `/api/videos/${id}/upload`, undefined, { "content-type": "video/mp4" }],
+      ["POST", `/api/videos/${id}/upload/parts`, undefined],
       ["POST", `/api/videos/${id}/complete`, undefined],
       ["POST", `/api/videos/${id}/retry`, undefined],
       ["DELETE", `/api/videos/${id}`, undefined],
