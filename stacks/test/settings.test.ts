@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_CLIP_REVISION } from "../../packages/core/src/embedder/files.js";
 import { readSettings } from "../Secrets.js";
 import { webSource } from "../Web.js";
 
@@ -12,8 +13,23 @@ describe("deploy-time settings", () => {
       webOrigin: "*",
       gpuInstanceType: "g4dn.xlarge",
       maxTasks: 2,
+      clipRevision: DEFAULT_CLIP_REVISION,
+      apiClipDtype: "q8",
+      devWorkers: "local",
     });
     expect(readSettings("prod", {}).maxTasks).toBe(8);
+  });
+
+  it("pins the model's revision for the API and the workers alike: the default model's commit, else main", () => {
+    expect(readSettings("dev", { VOS_CLIP_MODEL: "Xenova/clip-vit-large-patch14" }).clipRevision).toBe("main");
+    expect(readSettings("dev", { VOS_CLIP_REVISION: "0123456789abcdef0123456789abcdef01234567" }).clipRevision).toBe("0123456789abcdef0123456789abcdef01234567");
+    expect(() => readSettings("dev", { VOS_CLIP_REVISION: "../main" })).toThrow(/VOS_CLIP_REVISION/);
+  });
+
+  it("takes the API's model files and where sst dev runs jobs from named choices", () => {
+    expect(readSettings("dev", { VOS_API_CLIP_DTYPE: "fp16", VOS_DEV_WORKERS: "ecs" })).toMatchObject({ apiClipDtype: "fp16", devWorkers: "ecs" });
+    expect(() => readSettings("dev", { VOS_API_CLIP_DTYPE: "int4" })).toThrow(/VOS_API_CLIP_DTYPE="int4": expected fp32, fp16, q8/);
+    expect(() => readSettings("dev", { VOS_DEV_WORKERS: "docker" })).toThrow(/VOS_DEV_WORKERS="docker": expected local/);
   });
 
   it("derives the dimension from a known model and names the index after it", () => {

@@ -34,7 +34,9 @@ export function devWorkers(env: NodeJS.ProcessEnv = process.env): TaskLauncher |
   const workerEnv: NodeJS.ProcessEnv = { ...env };
   const launcher = createProcessLauncher({
     env: workerEnv,
-    cwd: projectRoot(process.cwd()),
+    // Where the worker entry is: the working tree, or VOS_DEV_WORKER_DIR (a folder laid out as the
+    // worker image is, which the deploy rehearsal builds).
+    cwd: env.VOS_DEV_WORKER_DIR || projectRoot(process.cwd()),
     output: (line) => process.stdout.write(`[worker] ${line}\n`),
     onStopped: async (stopped) => {
       runtime ??= lambdaRuntime("dispatch", { pineconeApiKey: pineconeKeyFromSst, launcher });

@@ -1,0 +1,497 @@
+/**
+ * `npm run rehearse`: a first deploy and a first day, on one machine, without AWS.
+ *
+ * Builds every function as `sst deploy` builds it (native packages for linux x64, the model layer
+ * fetched from a model hub at the pinned revision), reports each asset against Lambda's limits,
+ * installs the worker image's dependencies as its Dockerfile does and bakes its model, starts the
+ * emulators (fauxqs for S3/SQS/SNS, the Pinecone-protocol server, PostgreSQL, cognito-local), and
+ * then drives the BUILT bundles, each in its own Node process as Lambda runs it: migrate and
+ * pinecone-index as the deploy's scripts, the API behind a local API Gateway (JWT authorizer,
+ * 6 MB payload limit), the dispatcher fed by the jobs queue with worker processes started from
+ * the image folder, the intake function with S3's events for a drop into `incoming/`, and the
+ * real `vos` CLI (login, ingest, picture search) against the gateway. The first word search is
+ * timed from a fresh API process. Prints a table; writes rehearsal/results/latest.json.
+ *
+ * What AWS itself provides is stood in for: CloudFormation's resource names (local ones), the
+ * event source mappings (a loop that receives and deletes, as Lambda's poller does), ECS (worker
+ * processes, the path `sst dev` takes with local workers), EventBridge (the intake event built as
+ * S3 sends it), Secrets Manager (a database URL).
+ *
+ *   npm run rehearse [-- --keep]      --keep leaves .sst/rehearsal for inspection
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import postgres from "postgres";
+import sharp from "sharp";
+import { intakeSqsEvent } from "../packages/core/src/cloud/intake.js";
+import { openTestDatabase, type TestDatabase } from "../packages/core/test/cloud/support/cloud-env.js";
+import { startCognitoLocal, type CognitoLocal } from "../packages/core/test/support/cognito-local.js";
+import { startFauxqs, type Fauxqs } from "../packages/core/test/support/fauxqs.js";
+import { startHubServer, type HubServer } from "../packages/core/test/support/hub-server.js";
+import { startPineconeServer, type PineconeServer } from "../packages/core/test/support/pinecone-server.js";
+import { colourVideo, syntheticVideo, textAsMp4 } from "../packages/core/test/support/videos.js";
+import { measureImage } from "../packages/worker/scripts/measure-image.js";
+import { benchModelDir } from "../bench/support/bench-model.js";
+import { OPEN_ROUTES } from "../stacks/Api.js";
+import { buildApp, measureFunctions, measureLayers, type BuiltApp, type BuiltFunction, type FunctionSize } from "./build.js";
+import { functionEnvironment, type LocalResources } from "./environment.js";
+import { startGateway, type Gateway } from "./support/gateway.js";
+import { startFunction, type FunctionInstance } from "./support/lambda.js";
+import { mb, Steps, waitFor } from "./support/steps.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const WORK = path.join(ROOT, ".sst", "rehearsal");
+const RESULTS = path.join(ROOT, "rehearsal", "results", "latest.json");
+const STAGE = "rehearsal";
+/** The bench's ViT-B/32-sized model, served by a local hub under this id: the real model's size and cost. */
+const MODEL = "vos-rehearsal/clip-vit-b32-random";
+const TENANT = "acme";
+const USER = { email: "ada@example.com", password: "Rehearsal-Passw0rd!" };
+const WORKER_NODE_MODULES_LIMIT = 500 * 1e6;
+
+const { values: flags } = parseArgs({ options: { keep: { type: "boolean", default: false } } });
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const steps = new Steps(log);
+const cleanups: (() => Promise<unknown>)[] = [];
+const results: {
+  functions: { name: string; unzippedBytes: number; zippedBytes: number; withLayersBytes: number; targetBytes: number; ok: boolean }[];
+  layers: { name: string; unzippedBytes: number; zippedBytes: number }[];
+  steps: Steps["results"];
+  coldSearchMs: number | null;
+  coldSearch?: Record<string, number>;
+  workerNodeModulesBytes: number | null;
+} = { functions: [], layers: [], steps: steps.results, coldSearchMs: null, workerNodeModulesBytes: null };
+
+interface Services {
+  hub: HubServer;
+  revision: string;
+  fauxqs: Fauxqs;
+  pinecone: PineconeServer;
+  database: TestDatabase;
+  cognito: CognitoLocal;
+  local: LocalResources;
+  names: { uploads: string; frames: string; jobs: string; jobsUrl: string; deadLettersUrl: string };
+}
+
+async function main() {
+  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.mkdirSync(WORK, { recursive: true });
+
+  const hub = await steps.run("model hub", async () => {
+    const model = await benchModelDir();
+    // A 40-hex revision, as a pinned hub commit looks (the deploy trusts files fetched for a commit).
+    const revision = createHash("sha1").update(JSON.stringify(model.info)).digest("hex");
+    const server = await startHubServer(MODEL, [revision], model.dir);
+    cleanups.push(() => server.close());
+    return { detail: `${MODEL}@${revision.slice(0, 8)} served from ${path.relative(ROOT, model.dir)}${model.generated ? " (generated now)" : ""}`, value: { server, revision } };
+  });
+
+  const built = await steps.run("build as sst deploy does", async () => {
+    const app = await buildApp({
+      stage: STAGE,
+      outdir: path.join(WORK, "cdk.out"),
+      env: {
+        VOS_SKIP_WEB_BUILD: "1",
+        VOS_CLIP_MODEL: MODEL,
+        VOS_CLIP_REVISION: hub!.revision,
+        VOS_EMBED_DIMENSION: "512",
+        VOS_HF_ENDPOINT: hub!.server.endpoint,
+        VOS_ALERT_EMAIL: "ops@example.com",
+      },
+    });
+    return { detail: `${app.functions.length} functions (${app.functions.map((f) => f.name).join(", ")}) in ${(app.ms / 1000).toFixed(1)} s`, value: app };
+  });
+
+  await steps.run("function sizes against Lambda's limits", async () => {
+    const sizes = await measureFunctions(built!.functions);
+    results.functions = sizes;
+    results.layers = await measureLayers(built!.functions);
+    const over = sizes.filter((size) => !size.ok);
+    if (over.length > 0) throw new Error(`over their limits: ${over.map(describeSize).join("; ")}`);
+    const api = sizes.find((size) => size.name === "api")!;
+    const largestOther = Math.max(...sizes.filter((size) => size.name !== "api").map((size) => size.unzippedBytes));
+    return { detail: `${describeSize(api)}; the largest other function ${mb(largestOther)} (target ${mb(15e6)})`, value: sizes };
+  });
+
+  const workerDir = await steps.run("worker image: install and bake as the Dockerfile does", async () => {
+    const measured = await measureImage({ keep: true, check: false, log: (line) => log(`  ${line}`) });
+    cleanups.push(async () => {
+      if (!flags.keep) fs.rmSync(measured.dir!, { recursive: true, force: true });
+    });
+    results.workerNodeModulesBytes = measured.nodeModulesBytes;
+    if (measured.nodeModulesBytes > WORKER_NODE_MODULES_LIMIT) throw new Error(`node_modules is ${mb(measured.nodeModulesBytes)}, over ${mb(WORKER_NODE_MODULES_LIMIT)}`);
+    // The Dockerfile's model stage: the same revision as the API's layer, fetched from the hub.
+    await run(process.execPath, ["--import", "tsx", "packages/worker/scripts/bake-model.ts"], {
+      cwd: measured.dir!,
+      env: { ...process.env, ...workerModel(measured.dir!, hub!.revision), VOS_HF_ENDPOINT: hub!.server.endpoint, VOS_LOG_LEVEL: "warn" },
+    });
+    return { detail: `node_modules ${mb(measured.nodeModulesBytes)} (limit ${mb(WORKER_NODE_MODULES_LIMIT)}), installed in ${(measured.installMs / 1000).toFixed(0)} s; model baked`, value: measured.dir! };
+  });
+
+  const services = await steps.run("emulators and the stage's resources", async () => {
+    const value = await startServices(hub!.server, hub!.revision);
+    return { detail: `fauxqs ${value.fauxqs.endpoint}, Pinecone protocol ${value.pinecone.url}, ${value.database.name}, cognito-local ${value.cognito.endpoint}`, value };
+  });
+  const fn = (name: string) => built?.functions.find((f) => f.name === name);
+  const env = (name: string, extra: Record<string, string> = {}) => ({ ...functionEnvironment(fn(name)!, services!.local), ...extra });
+
+  await steps.run("migrate (the deploy's script)", async () => {
+    const { result } = await invokeOnce(fn("migrate")!, env("migrate"), {});
+    const sql = postgres(services!.database.url, { max: 1, onnotice: () => {} });
+    const tables = await sql<{ name: string }[]>`select table_name as name from information_schema.tables where table_schema = 'public'`.finally(() => sql.end());
+    const names = tables.map((t) => t.name).sort();
+    for (const table of ["video", "job", "frame"]) if (!names.includes(table)) throw new Error(`no ${table} table after migrating (have ${names.join(", ")})`);
+    return { detail: `${JSON.stringify(result)}; ${names.length} tables`, value: undefined };
+  });
+
+  await steps.run("pinecone-index (the deploy's script)", async () => {
+    const { result } = await invokeOnce<{ index: string; created: boolean; dimension: number }>(fn("pinecone-index")!, env("pinecone-index"), {});
+    if (!result.created || result.dimension !== 512) throw new Error(`unexpected answer ${JSON.stringify(result)}`);
+    return { detail: `created ${result.index} (${result.dimension} dimensions, cosine)`, value: undefined };
+  });
+
+  // The API behind the gateway, as the stage serves it.
+  const api = await steps.run("API: cold start behind the gateway", async () => {
+    const instance = await startFunction(fn("api")!, env("api"), { echo: quiet });
+    const gateway = await startGateway(instance, { openRoutes: OPEN_ROUTES, authorizer: { issuer: services!.cognito.issuer, clientId: services!.cognito.clientId } });
+    cleanups.push(() => gateway.close());
+    const state = { instance, gateway };
+    cleanups.push(() => state.instance.stop());
+    const health = await fetch(`${gateway.url}/api/health`);
+    const auth = (await (await fetch(`${gateway.url}/api/auth`)).json()) as { kind: string };
+    const refused = await fetch(`${gateway.url}/api/videos`);
+    if (health.status !== 200 || auth.kind !== "cognito" || refused.status !== 401) throw new Error(`health ${health.status}, auth ${auth.kind}, unsigned ${refused.status}`);
+    return { detail: `bundle imported in ${instance.importMs} ms; health 200, sign-in via cognito, unsigned request 401 at the gateway`, value: state };
+  });
+
+  const token = await steps.run("sign in (Cognito)", async () => {
+    const tokens = await services!.cognito.signIn(USER.email, USER.password);
+    return { detail: `access token for ${USER.email} (tenant ${TENANT})`, value: tokens.AccessToken };
+  });
+  const call = async <T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${api!.gateway.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+  const video = (id: string) => call<{ id: string; status: string; frameCount: number; objectCount: number; error: { code: string; message: string } | null }>("GET", `/api/videos/${id}`).then((r) => r.body);
+  const ready = (id: string, timeoutMs = 240_000) =>
+    waitFor(`video ${id} to be processed`, async () => {
+      const v = await video(id);
+      if (v.status === "failed") throw new Error(`video ${id} failed: ${v.error?.code}: ${v.error?.message}`);
+      return v.status === "ready" ? v : undefined;
+    }, timeoutMs, 500);
+
+  const uploaded = await steps.run("API: register, presigned multipart upload, complete", async () => {
+    const file = fs.readFileSync(await colourVideo({ width: 640, height: 360 }));
+    const created = await call<{ video: { id: string }; upload: { kind: string; partBytes: number; parts: { partNumber: number; url: string }[] } }>("POST", "/api/videos", {
+      filename: "colours.mp4",
+      sizeBytes: file.length,
+      contentType: "video/mp4",
+    });
+    if (created.status !== 201 || created.body.upload.kind !== "multipart") throw new Error(`register answered ${created.status} ${JSON.stringify(created.body).slice(0, 200)}`);
+    const { partBytes, parts } = created.body.upload;
+    const etags = [];
+    for (const part of parts) {
+      const response = await fetch(part.url, { method: "PUT", body: file.subarray((part.partNumber - 1) * partBytes, part.partNumber * partBytes) });
+      if (!response.ok) throw new Error(`part ${part.partNumber}: S3 answered ${response.status}`);
+      etags.push({ partNumber: part.partNumber, etag: response.headers.get("etag")! });
+    }
+    const completed = await call<{ status: string }>("POST", `/api/videos/${created.body.video.id}/complete`, { parts: etags });
+    if (completed.status !== 202 || completed.body.status !== "queued") throw new Error(`complete answered ${completed.status} ${JSON.stringify(completed.body)}`);
+    return { detail: `${created.body.video.id}: ${mb(file.length)} in ${parts.length} part(s) straight to S3, queued`, value: created.body.video.id };
+  });
+
+  // The jobs queue's event source mapping: the dispatcher, with worker processes from the image folder.
+  await steps.run("dispatch: the jobs queue's message, a worker process, ready", async () => {
+    const dispatcher = await startFunction(fn("dispatch")!, dispatchEnvironment(built!, services!, workerDir!), { echo: quiet });
+    cleanups.push(() => dispatcher.stop());
+    const mapping = feedFromQueue(services!, dispatcher);
+    cleanups.push(() => mapping.stop());
+    const done = await ready(uploaded!);
+    return { detail: `${done.id} ready: ${done.frameCount} frames, ${done.objectCount} objects; ${mapping.invocations()} dispatch invocation(s)`, value: undefined };
+  });
+
+  await steps.run("drop folder: S3 events to the intake function", async () => {
+    const intake = await startFunction(fn("intake")!, env("intake"), { echo: quiet });
+    cleanups.push(() => intake.stop());
+    const s3 = new S3Client({ region: "us-east-1", forcePathStyle: true });
+    const put = async (key: string, file: string) => {
+      const body = fs.readFileSync(file);
+      const answer = await s3.send(new PutObjectCommand({ Bucket: services!.names.uploads, Key: key, Body: body }));
+      return { key, sizeBytes: body.length, etag: answer.ETag! };
+    };
+    const clip = await put(`incoming/${TENANT}/holiday/beach day.mp4`, await syntheticVideo({ seconds: 6, width: 640, height: 360, fps: 24 }));
+    const notes = await put(`incoming/${TENANT}/holiday/notes.mp4`, await textAsMp4());
+    // At-least-once: the clip's event arrives twice.
+    for (const objects of [[clip, notes], [clip]]) {
+      const { result } = await intake.invoke<{ batchItemFailures: unknown[] }>(intakeSqsEvent(services!.names.uploads, objects));
+      if (result.batchItemFailures.length > 0) throw new Error(`intake reported failures ${JSON.stringify(result.batchItemFailures)}`);
+    }
+    const listed = async () => (await call<{ videos: { id: string; filename: string; status: string; error: { code: string } | null }[] }>("GET", "/api/videos")).body.videos;
+    const dropped = (await listed()).filter((v) => v.filename === "beach day.mp4");
+    if (dropped.length !== 1) throw new Error(`the clip registered ${dropped.length} times`);
+    const clipVideo = await ready(dropped[0]!.id);
+    const bad = await waitFor("the text file to fail", async () => (await listed()).find((v) => v.filename === "notes.mp4" && v.status === "failed"), 120_000, 500);
+    return { detail: `clip registered once and ready (${clipVideo.frameCount} frames); notes.mp4 failed with ${bad.error?.code}`, value: undefined };
+  });
+
+  const configDir = path.join(WORK, "cli-config");
+  const cli = (args: string[], input?: string) =>
+    run(process.execPath, [path.join(ROOT, "packages/cli/bin/vos.js"), ...args], {
+      cwd: WORK,
+      env: { ...process.env, VOS_API_URL: api!.gateway.url, VOS_CONFIG_DIR: configDir, VOS_LOG_LEVEL: "" },
+      ...(input !== undefined ? { input } : {}),
+    });
+  await steps.run("CLI: vos login, vos ingest <folder> --wait", async () => {
+    await cli(["login", "--email", USER.email, "--password-stdin"], `${USER.password}\n`);
+    const folder = path.join(WORK, "to-ingest", "talks");
+    fs.mkdirSync(folder, { recursive: true });
+    fs.copyFileSync(await syntheticVideo({ seconds: 5, width: 480, height: 270, fps: 24 }), path.join(folder, "keynote.mp4"));
+    const out = await cli(["ingest", path.dirname(folder), "--wait", "--json"]);
+    const ingested = JSON.parse(out) as { videoId: string; status: string; frames: number }[];
+    if (ingested.length !== 1 || ingested[0]!.status !== "ready") throw new Error(`vos ingest printed ${out.trim()}`);
+    return { detail: `signed in, ingested ${ingested[0]!.videoId} through multipart to S3: ready, ${ingested[0]!.frames} frames`, value: undefined };
+  });
+
+  await steps.run("cold start: first word search from a fresh API process", async () => {
+    await api!.instance.stop();
+    const spawned = performance.now();
+    const fresh = await startFunction(fn("api")!, env("api"), { echo: quiet });
+    api!.instance = fresh;
+    api!.gateway.use(fresh);
+    const answered = await call<{ hits: { videoId: string; score: number }[] }>("POST", "/api/search", { text: "a red car on a beach", limit: 5 });
+    const coldMs = Math.round(performance.now() - spawned);
+    if (answered.status !== 200 || answered.body.hits.length === 0) throw new Error(`search answered ${answered.status} with ${answered.body.hits?.length ?? 0} hits`);
+    const textLoad = loggedMs(fresh.lines, "clip text encoder loaded");
+    results.coldSearchMs = coldMs;
+    results.coldSearch = { importMs: fresh.importMs, textEncoderLoadMs: textLoad ?? -1, totalMs: coldMs };
+    return {
+      detail: `${(coldMs / 1000).toFixed(2)} s from spawn to answer: bundle import ${fresh.importMs} ms, text encoder load ${textLoad ?? "?"} ms; ${answered.body.hits.length} hits`,
+      value: undefined,
+    };
+  });
+
+  await steps.run("picture search: a 12 MP photo through the CLI", async () => {
+    const photo = path.join(WORK, "photo-12mp.jpg");
+    await twelveMegapixelFrame(await colourVideo({ width: 640, height: 360 }), photo);
+    // As sent by a client that does not shrink it: the gateway refuses it before the function.
+    const form = new FormData();
+    form.set("image", new Blob([fs.readFileSync(photo)], { type: "image/jpeg" }), "photo.jpg");
+    const raw = await fetch(`${api!.gateway.url}/api/search/image`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+    const out = await cli(["search", "--image", photo, "--limit", "3", "--json"]);
+    const hits = JSON.parse(out) as { videoId: string; score: number }[];
+    if (hits[0]?.videoId !== uploaded) throw new Error(`the best hit is ${hits[0]?.videoId ?? "nothing"}, not the video the photo came from (${uploaded}): ${out.trim()}`);
+    const visionLoad = loggedMs(api!.instance.lines, "clip vision encoder loaded");
+    return {
+      detail: `${mb(fs.statSync(photo).size)} photo: unshrunk ${raw.status} at the gateway; through vos (shrunk to 1024 px) the best hit is its video (score ${hits[0]!.score.toFixed(3)}); vision encoder load ${visionLoad ?? "?"} ms`,
+      value: undefined,
+    };
+  });
+}
+
+// ---- pieces -----------------------------------------------------------------------------------
+
+function describeSize(size: FunctionSize): string {
+  const layers = size.withLayersBytes > size.unzippedBytes ? `, with layers ${mb(size.withLayersBytes)} of Lambda's 262.1 MB` : "";
+  return `${size.name} ${mb(size.unzippedBytes)} unzipped (target ${mb(size.targetBytes)}${layers}), ${mb(size.zippedBytes)} zipped`;
+}
+
+/** The worker image's model settings (its Dockerfile's ENV), with /opt/vos/models inside `dir`. */
+function workerModel(dir: string, revision: string): Record<string, string> {
+  return { VOS_CLIP_MODEL: MODEL, VOS_CLIP_REVISION: revision, VOS_MODEL_CACHE: path.join(dir, "opt-vos-models"), VOS_CLIP_DEVICE: "cpu", VOS_DETECTOR: "centernet" };
+}
+
+async function startServices(hub: HubServer, revision: string): Promise<Services> {
+  const [fauxqs, pinecone, database, cognito] = await Promise.all([startFauxqs(), startPineconeServer(), openTestDatabase({ migrate: false }), startCognitoLocal()]);
+  cleanups.push(() => cognito.stop(), () => database.close(), () => pinecone.close(), () => fauxqs.stop());
+  const names = { uploads: "rehearsal-uploads", frames: "rehearsal-frames", jobs: "rehearsal-jobs" };
+  fauxqs.bucket(names.uploads);
+  fauxqs.bucket(names.frames);
+  const jobs = fauxqs.queue(names.jobs, { deadLetters: "rehearsal-dead-letters", maxReceiveCount: 4, visibilityTimeoutSec: 360 });
+  fauxqs.queue("rehearsal-alerts-inbox");
+  const { topicArn } = fauxqs.server.createTopic("rehearsal-alerts");
+  fauxqs.server.subscribe({ topic: "rehearsal-alerts", queue: "rehearsal-alerts-inbox" });
+  await cognito.createUser({ email: USER.email, password: USER.password, tenant: TENANT });
+  Object.assign(process.env, fauxqs.env);
+  const local: LocalResources = {
+    tokens: {
+      VOS_UPLOADS_BUCKET: names.uploads,
+      VOS_FRAMES_BUCKET: names.frames,
+      VOS_JOBS_QUEUE_URL: jobs.url,
+      VOS_DEAD_LETTER_QUEUE_URL: jobs.deadLettersUrl!,
+      VOS_ALERTS_TOPIC_ARN: topicArn,
+      VOS_AUTH_ISSUER: cognito.issuer,
+      VOS_AUTH_CLIENT_ID: cognito.clientId,
+      // ECS is not emulated: the dispatcher starts worker processes (see dispatchEnvironment).
+      VOS_ECS_CLUSTER: "rehearsal-cluster",
+      VOS_FARGATE_TASK_DEFINITION: "rehearsal-worker:1",
+      VOS_GPU_TASK_DEFINITION: "rehearsal-worker-gpu:1",
+      VOS_GPU_CAPACITY_PROVIDER: "rehearsal-gpu",
+      VOS_TASK_SUBNETS: "subnet-rehearsal",
+      VOS_TASK_SECURITY_GROUPS: "sg-rehearsal",
+    },
+    common: {
+      ...fauxqs.env,
+      VOS_DATABASE_URL: database.url,
+      VOS_PINECONE_CONTROLLER_HOST: pinecone.url,
+      PINECONE_API_KEY: pinecone.apiKey,
+      VOS_AUTH_ENDPOINT: cognito.endpoint,
+      VOS_LOG_LEVEL: "info",
+    },
+  };
+  void revision;
+  return { hub, revision, fauxqs, pinecone, database, cognito, local, names: { ...names, jobsUrl: jobs.url, deadLettersUrl: jobs.deadLettersUrl! } };
+}
+
+/**
+ * The dispatcher's environment, plus what its worker processes need: the worker task
+ * definition's environment (as ECS would start the container) and the image's ENV, with the
+ * path `sst dev` takes for local workers (VOS_DEV_WORKERS=local) pointed at the image folder.
+ */
+function dispatchEnvironment(app: BuiltApp, services: Services, workerDir: string): Record<string, string> {
+  const task = app.tasks.find((t) => t.logicalId.startsWith("FargateWorker"));
+  if (!task) throw new Error("no FargateWorker task definition in the Workers stack");
+  const taskEnv = functionEnvironment({ name: "fargate worker", environment: task.environment, layers: [] }, services.local);
+  const ffmpeg = createRequire(path.join(ROOT, "packages/cli/package.json"));
+  return {
+    ...taskEnv,
+    ...functionEnvironment(app.functions.find((f) => f.name === "dispatch")!, services.local),
+    ...workerModel(workerDir, services.revision),
+    VOS_MODEL_DOWNLOAD: "off",
+    FFMPEG_PATH: (ffmpeg("@ffmpeg-installer/ffmpeg") as { path: string }).path,
+    FFPROBE_PATH: (ffmpeg("@ffprobe-installer/ffprobe") as { path: string }).path,
+    IS_LOCAL: "true",
+    VOS_DEV_WORKERS: "local",
+    VOS_DEV_WORKER_DIR: workerDir,
+  };
+}
+
+/** What Lambda's event source mapping does for the jobs queue: receive, invoke, delete what succeeded. */
+function feedFromQueue(services: Services, dispatcher: FunctionInstance): { stop(): Promise<void>; invocations(): number } {
+  const sqs = new SQSClient({ region: "us-east-1", useQueueUrlAsEndpoint: false });
+  let stopped = false;
+  let count = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: services.names.jobsUrl, MaxNumberOfMessages: 5, WaitTimeSeconds: 1, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] }),
+      );
+      if (Messages.length === 0) continue;
+      count++;
+      const { result } = await dispatcher.invoke<{ batchItemFailures: { itemIdentifier: string }[] }>(sqsEvent(Messages, services));
+      const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
+      for (const message of Messages) if (!failed.has(message.MessageId!)) await sqs.send(new DeleteMessageCommand({ QueueUrl: services.names.jobsUrl, ReceiptHandle: message.ReceiptHandle! }));
+    }
+  })();
+  return {
+    invocations: () => count,
+    async stop() {
+      stopped = true;
+      await loop.catch(() => {});
+    },
+  };
+}
+
+function sqsEvent(messages: Message[], services: Services) {
+  return {
+    Records: messages.map((message) => ({
+      messageId: message.MessageId!,
+      receiptHandle: message.ReceiptHandle!,
+      body: message.Body ?? "",
+      attributes: message.Attributes ?? {},
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, { stringValue: value.StringValue, dataType: value.DataType ?? "String", stringListValues: [], binaryListValues: [] }]),
+      ),
+      md5OfBody: message.MD5OfBody ?? "",
+      eventSource: "aws:sqs",
+      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${services.names.jobs}`,
+      awsRegion: "us-east-1",
+    })),
+  };
+}
+
+/** One invocation of a fresh instance, as the deploy's Script custom resource runs it. */
+async function invokeOnce<T = unknown>(code: BuiltFunction, env: Record<string, string>, event: unknown): Promise<{ result: T }> {
+  const instance = await startFunction(code, env, { echo: quiet });
+  try {
+    return await instance.invoke<T>(event);
+  } finally {
+    await instance.stop();
+  }
+}
+
+/** The `ms` of the last log line whose message is `message` (JSON log lines). */
+function loggedMs(lines: string[], message: string): number | undefined {
+  for (const line of [...lines].reverse()) {
+    if (!line.includes(message)) continue;
+    const ms = /"ms":\s*(\d+)/.exec(line)?.[1];
+    if (ms) return Number(ms);
+  }
+  return undefined;
+}
+
+/** A frame of `video` blown up to 4000x3000, as a phone photo of it would be. */
+async function twelveMegapixelFrame(video: string, out: string): Promise<void> {
+  const ffmpeg = (createRequire(path.join(ROOT, "packages/cli/package.json"))("@ffmpeg-installer/ffmpeg") as { path: string }).path;
+  const frame = path.join(WORK, "frame.png");
+  await run(ffmpeg, ["-v", "error", "-y", "-ss", "1", "-i", video, "-frames:v", "1", frame], {});
+  await sharp(frame).resize(4000, 3000, { fit: "fill" }).jpeg({ quality: 95 }).toFile(out);
+}
+
+const quiet = (line: string) => {
+  if (process.env.VOS_REHEARSAL_VERBOSE) log(line);
+};
+
+/** Runs a command to its end; rejects with its output when it fails. Returns stdout. */
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: [options.input !== undefined ? "pipe" : "ignore", "pipe", "pipe"] });
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (chunk) => (stdout += chunk));
+    child.stderr!.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${path.basename(command)} ${args.slice(0, 3).join(" ")} exited ${code}: ${(stderr || stdout).trim().split("\n").slice(-5).join(" | ")}`))));
+  });
+}
+
+function printTable() {
+  const rows = results.steps.map((s) => [s.ok ? "ok" : "FAIL", s.name, `${(s.ms / 1000).toFixed(1)} s`, s.detail]);
+  const width = (i: number) => Math.max(...rows.map((r) => r[i]!.length));
+  log("\nRehearsal");
+  for (const row of rows) log(`${row[0]!.padEnd(width(0))}  ${row[1]!.padEnd(width(1))}  ${row[2]!.padStart(width(2))}  ${row[3]}`);
+  if (results.functions.length > 0) {
+    log("\nFunction assets (unzipped / zipped; Lambda: 262.1 MB unzipped with layers)");
+    for (const f of results.functions) log(`${f.ok ? "ok  " : "OVER"}  ${f.name.padEnd(16)} ${mb(f.unzippedBytes).padStart(9)} / ${mb(f.zippedBytes).padStart(9)}   target ${mb(f.targetBytes)}${f.withLayersBytes > f.unzippedBytes ? `, with layers ${mb(f.withLayersBytes)}` : ""}`);
+    for (const l of results.layers) log(`      ${l.name.padEnd(16)} ${mb(l.unzippedBytes).padStart(9)} / ${mb(l.zippedBytes).padStart(9)}`);
+  }
+  if (results.workerNodeModulesBytes !== null) log(`\nWorker image node_modules: ${mb(results.workerNodeModulesBytes)}`);
+  if (results.coldSearchMs !== null) log(`Cold first word search: ${(results.coldSearchMs / 1000).toFixed(2)} s`);
+}
+
+try {
+  await main();
+} catch (error) {
+  log(`rehearsal stopped: ${error instanceof Error ? error.stack : String(error)}`);
+  results.steps.push({ name: "rehearsal", ok: false, ms: 0, detail: error instanceof Error ? error.message : String(error) });
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  if (!flags.keep) fs.rmSync(WORK, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+  fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
+  printTable();
+  log(`\nWrote ${path.relative(process.cwd(), RESULTS)}`);
+  const ok = results.steps.length > 0 && results.steps.every((s) => s.ok);
+  process.exit(ok ? 0 : 1);
+}
