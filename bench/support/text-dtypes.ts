@@ -157,12 +157,13 @@ export async function compareTextDtypes(options: TextDtypeOptions): Promise<{ ta
   const agreementTable: Table = {
     title: `q8 text against fp32 text: ${queryCount} bench queries, ${frameCount} frames embedded by the fp32 vision half`,
     columns: ["measure", "mean", "min"],
+    // Fixed digits: these sit near 1, where the printer's rounding would hide the differences.
     rows: [
-      ["cosine of the q8 vector to the fp32 vector", round(mean(cosines), 5), round(Math.min(...cosines), 5)],
-      ["top-10 frames in common (share)", round(mean(overlaps), 3), round(Math.min(...overlaps), 3)],
-      ["Spearman's rho, ranking of all frames", round(mean(rhos), 4), round(Math.min(...rhos), 4)],
-      ["frame score spread (std over frames, fp32 text)", round(mean(spreads), 4), round(Math.min(...spreads), 4)],
-      ["|q8 score - fp32 score| per frame", round(mean(shifts), 4), null],
+      ["cosine of the q8 vector to the fp32 vector", mean(cosines).toFixed(5), Math.min(...cosines).toFixed(5)],
+      ["top-10 frames in common (share)", mean(overlaps).toFixed(3), Math.min(...overlaps).toFixed(2)],
+      ["Spearman's rho, ranking of all frames", mean(rhos).toFixed(5), Math.min(...rhos).toFixed(5)],
+      ["frame score spread (std over frames, fp32 text)", mean(spreads).toFixed(4), Math.min(...spreads).toFixed(4)],
+      ["|q8 score - fp32 score| per frame", mean(shifts).toFixed(5), null],
     ],
   };
   return {

@@ -166,6 +166,17 @@ describe("fetchModelFiles from a hub", () => {
     expect(await listed(cacheDir)).toEqual([path.join("vos-test", "clip-colours", PINNED, "config.json")]);
   });
 
+  it("refuses a model id or revision that would climb out of the cache folder", async () => {
+    const cacheDir = await tempDir();
+    for (const [model, revision] of [["owner/../../etc", "main"], [MODEL, "../../etc"], [MODEL, "a//b"]] as const) {
+      const error = await fetchModelFiles({ model, revision, files: ["config.json"], cacheDir, endpoint: hub.endpoint }).catch((e: unknown) => e);
+      expect(error, `${model} ${revision}`).toMatchObject({ code: expect.stringMatching(/^model\.(not_found|invalid_revision)$/) });
+    }
+    const file = await fetchModelFiles({ model: MODEL, revision: PINNED, files: ["../config.json"], cacheDir, endpoint: hub.endpoint }).catch((e: unknown) => e);
+    expect(file).toMatchObject({ code: "model.invalid_file" });
+    expect(await listed(cacheDir)).toEqual([]);
+  });
+
   it("fails on the network with model.download_failed naming the address", async () => {
     const cacheDir = await tempDir();
     const port = await closedPort();

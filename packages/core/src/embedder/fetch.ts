@@ -10,7 +10,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
 import { VisibleError, errorMessage } from "../error.js";
-import { defaultClipRevision, hubCacheFolder, isValidRevision } from "./files.js";
+import { defaultClipRevision, hubCacheFolder, isValidHubId, isValidRevision } from "./files.js";
 import { modelFolder } from "./source.js";
 
 export const DEFAULT_HUB_ENDPOINT = "https://huggingface.co";
@@ -93,6 +93,7 @@ export async function fetchModelFiles(options: FetchModelFilesOptions): Promise<
     const files = await copyFolderFiles(folder, options.files, cacheDir, options.log);
     return { kind: "folder", model: options.model, revision: undefined, dir: cacheDir, files, settings: (at = cacheDir) => ({ VOS_CLIP_MODEL: at, VOS_MODEL_DOWNLOAD: "off" }) };
   }
+  if (!isValidHubId(options.model)) throw new VisibleError("model.not_found", `'${options.model}' is neither a model folder nor a hub id (name or owner/name).`, 404);
   const revision = options.revision ?? defaultClipRevision(options.model);
   if (!isValidRevision(revision)) throw new VisibleError("model.invalid_revision", `'${revision}' is not a hub revision (a branch, tag or commit).`);
   const dir = hubCacheFolder(cacheDir, options.model, revision);
@@ -175,7 +176,8 @@ class Retryable extends Error {}
 
 async function fetchHubFile(hub: Hub, file: string, dest: string, verifyExisting: boolean): Promise<FetchedFile> {
   const url = fileUrl(hub, file);
-  const headers: Record<string, string> = { "User-Agent": "vos-model-fetch" };
+  // Identity: Content-Length is then the file's size, to check a download and a file in place against.
+  const headers: Record<string, string> = { "User-Agent": "vos-model-fetch", "Accept-Encoding": "identity" };
   if (hub.token) headers.Authorization = `Bearer ${hub.token}`;
   const started = performance.now();
   const existing = await sizeOf(dest);
@@ -249,7 +251,7 @@ async function remoteSize(hub: Hub, file: string, url: string, headers: Record<s
   const response = await request(url, { method: "HEAD", headers });
   if (!response.ok) throw failure(hub, file, response);
   const length = response.headers.get("content-length");
-  return length === null ? undefined : Number(length);
+  return length === null || response.headers.get("content-encoding") ? undefined : Number(length);
 }
 
 async function download(hub: Hub, file: string, url: string, headers: Record<string, string>, dest: string): Promise<number> {

@@ -54,6 +54,11 @@ export function hubCacheFolder(cacheDir: string, model: string, revision: string
   return revision === "main" ? path.join(cacheDir, ...model.split("/")) : path.join(cacheDir, ...model.split("/"), ...revision.split("/"));
 }
 
+/** A hub model id (`name` or `owner/name`), which must not climb out of the cache folder. */
+export function isValidHubId(model: string): boolean {
+  return /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(model) && !model.includes("..");
+}
+
 /** A hub revision: a branch, tag or commit; nothing that could leave the cache folder. */
 export function isValidRevision(revision: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/.test(revision) && !revision.split("/").some((part) => part === "" || part === "." || part === "..");

@@ -8,7 +8,7 @@
 import { VisibleError, errorMessage } from "../error.js";
 import { createLogger } from "../log.js";
 import { fetchModelFiles } from "./fetch.js";
-import { defaultClipRevision, hubCacheFolder, isValidRevision } from "./files.js";
+import { defaultClipRevision, hubCacheFolder, isValidHubId, isValidRevision } from "./files.js";
 import { filesMissing, missingFiles, modelFolder, modelUnavailable } from "./source.js";
 
 const log = createLogger({ module: "embedder" });
@@ -44,6 +44,7 @@ export function locateClip(options: LocateOptions): ClipLocation {
       },
     };
   }
+  if (!isValidHubId(options.model)) throw modelUnavailable(options.model, "neither a folder nor a hub id (name or owner/name)");
   const revision = options.revision ?? defaultClipRevision(options.model);
   if (!isValidRevision(revision)) throw modelUnavailable(options.model, `'${revision}' is not a hub revision`);
   const cached = hubCacheFolder(options.cacheDir, options.model, revision);
