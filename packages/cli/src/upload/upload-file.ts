@@ -87,6 +87,11 @@ export async function uploadFile(client: Client, file: string, options: UploadOp
     } catch (error) {
       if (isNotFound(error)) return undefined;
       if (error instanceof ApiError && error.code === "upload.stored") return { kind: "complete", videoId };
+      if (error instanceof ApiError && error.code === "upload.not_started") {
+        // The API lost track of the multipart upload: this video can never complete.
+        await client.deleteVideo(videoId).catch(() => undefined);
+        return undefined;
+      }
       if (error instanceof ApiError && error.code === "video.invalid_state") {
         // An earlier run completed it and was stopped before forgetting the record.
         const video = await client.getVideo(videoId).catch(() => undefined);
