@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const VOS_BIN = fileURLToPath(new URL("../../bin/vos.js", import.meta.url));
+/** Where `vos` keeps sign-ins and resume records in tests that name no folder: never the user's home. */
+const TEST_CONFIG_DIR = path.join(tmpdir(), `vos-cli-config-${process.pid}`);
 
 export interface RunResult {
   code: number | null;
@@ -13,7 +17,7 @@ export interface RunResult {
 export function spawnVos(args: string[], env: Record<string, string>, cwd?: string, options: { stdin?: boolean } = {}): ChildProcess {
   return spawn(process.execPath, [VOS_BIN, ...args], {
     cwd,
-    env: { ...process.env, VOS_LOG_LEVEL: "", ...env },
+    env: { ...process.env, VOS_LOG_LEVEL: "", VOS_CONFIG_DIR: TEST_CONFIG_DIR, ...env },
     stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
   });
 }
