@@ -26,7 +26,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import postgres from "postgres";
 import sharp from "sharp";
 import { intakeSqsEvent } from "../packages/core/src/cloud/intake.js";
@@ -35,8 +35,9 @@ import { startCognitoLocal, type CognitoLocal } from "../packages/core/test/supp
 import { startFauxqs, type Fauxqs } from "../packages/core/test/support/fauxqs.js";
 import { startHubServer, type HubServer } from "../packages/core/test/support/hub-server.js";
 import { startPineconeServer, type PineconeServer } from "../packages/core/test/support/pinecone-server.js";
-import { colourVideo, syntheticVideo, textAsMp4 } from "../packages/core/test/support/videos.js";
-import { measureImage } from "../packages/worker/scripts/measure-image.js";
+import { syntheticVideo, textAsMp4 } from "../packages/core/test/support/videos.js";
+import { paddedVideo } from "../packages/cli/test/support/padded-video.js";
+import { measureImage, NOT_IN_IMAGE } from "../packages/worker/scripts/measure-image.js";
 import { benchModelDir } from "../bench/support/bench-model.js";
 import { OPEN_ROUTES } from "../stacks/Api.js";
 import { buildApp, measureFunctions, measureLayers, type BuiltApp, type BuiltFunction, type FunctionSize } from "./build.js";
@@ -119,19 +120,33 @@ async function main() {
     return { detail: `${describeSize(api)}; the largest other function ${mb(largestOther)} (target ${mb(15e6)})`, value: sizes };
   });
 
-  const workerDir = await steps.run("worker image: install and bake as the Dockerfile does", async () => {
-    const measured = await measureImage({ keep: true, check: false, log: (line) => log(`  ${line}`) });
+  const workerDir = await steps.run("worker image: install, bake the model, self-check, as the Dockerfile does", async () => {
+    const measured = await measureImage({
+      keep: true,
+      top: 10_000,
+      log: (line) => log(`  ${line}`),
+      // The Dockerfile's model stage: the same revision as the API's layer, fetched from the hub.
+      prepare: async (dir) => {
+        const model = workerModel(dir, hub!.revision);
+        await run(process.execPath, ["--import", "tsx", "packages/worker/scripts/bake-model.ts"], {
+          cwd: dir,
+          env: { ...process.env, ...model, VOS_HF_ENDPOINT: hub!.server.endpoint, VOS_LOG_LEVEL: "warn" },
+        });
+        return { ...model, VOS_MODEL_DOWNLOAD: "off" };
+      },
+    });
     cleanups.push(async () => {
       if (!flags.keep) fs.rmSync(measured.dir!, { recursive: true, force: true });
     });
     results.workerNodeModulesBytes = measured.nodeModulesBytes;
     if (measured.nodeModulesBytes > WORKER_NODE_MODULES_LIMIT) throw new Error(`node_modules is ${mb(measured.nodeModulesBytes)}, over ${mb(WORKER_NODE_MODULES_LIMIT)}`);
-    // The Dockerfile's model stage: the same revision as the API's layer, fetched from the hub.
-    await run(process.execPath, ["--import", "tsx", "packages/worker/scripts/bake-model.ts"], {
-      cwd: measured.dir!,
-      env: { ...process.env, ...workerModel(measured.dir!, hub!.revision), VOS_HF_ENDPOINT: hub!.server.endpoint, VOS_LOG_LEVEL: "warn" },
-    });
-    return { detail: `node_modules ${mb(measured.nodeModulesBytes)} (limit ${mb(WORKER_NODE_MODULES_LIMIT)}), installed in ${(measured.installMs / 1000).toFixed(0)} s; model baked`, value: measured.dir! };
+    const forbidden = NOT_IN_IMAGE.filter((name) => measured.packages.some((pkg) => pkg.name === name));
+    if (forbidden.length > 0) throw new Error(`the image would carry ${forbidden.join(", ")}`);
+    if (!measured.check?.ok) throw new Error(`the worker's self-check failed: ${measured.check?.output ?? "it did not run"}`);
+    return {
+      detail: `node_modules ${mb(measured.nodeModulesBytes)} (limit ${mb(WORKER_NODE_MODULES_LIMIT)}, ${measured.packageCount} packages), installed in ${(measured.installMs / 1000).toFixed(0)} s; model baked; self-check ok in ${(measured.check.ms / 1000).toFixed(1)} s`,
+      value: measured.dir!,
+    };
   });
 
   const services = await steps.run("emulators and the stage's resources", async () => {
@@ -191,8 +206,13 @@ async function main() {
       return v.status === "ready" ? v : undefined;
     }, timeoutMs, 500);
 
+  const source = path.join(WORK, "colours-10mb.mp4");
   const uploaded = await steps.run("API: register, presigned multipart upload, complete", async () => {
-    const file = fs.readFileSync(await colourVideo({ width: 640, height: 360 }));
+    // The colour clip padded to 10 MiB (padding the probe skips): one 16 MiB part, as the API
+    // slices uploads. fauxqs takes request bodies of at most 11 MiB, so larger files, in several
+    // parts, are left to the CLI's tests (which run the S3 adapter with 8 MiB parts).
+    const padded = await paddedVideo(WORK, path.basename(source), 10 * 1024 * 1024);
+    const file = fs.readFileSync(padded.file);
     const created = await call<{ video: { id: string }; upload: { kind: string; partBytes: number; parts: { partNumber: number; url: string }[] } }>("POST", "/api/videos", {
       filename: "colours.mp4",
       sizeBytes: file.length,
@@ -200,15 +220,20 @@ async function main() {
     });
     if (created.status !== 201 || created.body.upload.kind !== "multipart") throw new Error(`register answered ${created.status} ${JSON.stringify(created.body).slice(0, 200)}`);
     const { partBytes, parts } = created.body.upload;
-    const etags = [];
-    for (const part of parts) {
-      const response = await fetch(part.url, { method: "PUT", body: file.subarray((part.partNumber - 1) * partBytes, part.partNumber * partBytes) });
-      if (!response.ok) throw new Error(`part ${part.partNumber}: S3 answered ${response.status}`);
-      etags.push({ partNumber: part.partNumber, etag: response.headers.get("etag")! });
-    }
+    const etags = await Promise.all(
+      parts.map(async (part) => {
+        const response = await fetch(part.url, { method: "PUT", body: file.subarray((part.partNumber - 1) * partBytes, part.partNumber * partBytes) });
+        if (!response.ok) throw new Error(`part ${part.partNumber}: S3 answered ${response.status}`);
+        return { partNumber: part.partNumber, etag: response.headers.get("etag")! };
+      }),
+    );
     const completed = await call<{ status: string }>("POST", `/api/videos/${created.body.video.id}/complete`, { parts: etags });
     if (completed.status !== 202 || completed.body.status !== "queued") throw new Error(`complete answered ${completed.status} ${JSON.stringify(completed.body)}`);
-    return { detail: `${created.body.video.id}: ${mb(file.length)} in ${parts.length} part(s) straight to S3, queued`, value: created.body.video.id };
+    const stored = await new S3Client({ region: "us-east-1", forcePathStyle: true }).send(
+      new HeadObjectCommand({ Bucket: services!.names.uploads, Key: `${TENANT}/videos/${created.body.video.id}/source.mp4` }),
+    );
+    if (stored.ContentLength !== file.length) throw new Error(`S3 holds ${stored.ContentLength} bytes, not ${file.length}`);
+    return { detail: `${created.body.video.id}: ${mb(file.length)} in ${parts.length} part(s) of up to ${mb(partBytes)} straight to S3 (ETag ${stored.ETag}), queued`, value: created.body.video.id };
   });
 
   // The jobs queue's event source mapping: the dispatcher, with worker processes from the image folder.
@@ -283,17 +308,18 @@ async function main() {
 
   await steps.run("picture search: a 12 MP photo through the CLI", async () => {
     const photo = path.join(WORK, "photo-12mp.jpg");
-    await twelveMegapixelFrame(await colourVideo({ width: 640, height: 360 }), photo);
+    await twelveMegapixelPhoto(source, photo);
     // As sent by a client that does not shrink it: the gateway refuses it before the function.
     const form = new FormData();
     form.set("image", new Blob([fs.readFileSync(photo)], { type: "image/jpeg" }), "photo.jpg");
     const raw = await fetch(`${api!.gateway.url}/api/search/image`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+    if (raw.status !== 413) throw new Error(`the unshrunk ${mb(fs.statSync(photo).size)} photo was answered ${raw.status}; the gateway should refuse a body this large (refused: ${JSON.stringify(api!.gateway.refused)})`);
     const out = await cli(["search", "--image", photo, "--limit", "3", "--json"]);
     const hits = JSON.parse(out) as { videoId: string; score: number }[];
     if (hits[0]?.videoId !== uploaded) throw new Error(`the best hit is ${hits[0]?.videoId ?? "nothing"}, not the video the photo came from (${uploaded}): ${out.trim()}`);
     const visionLoad = loggedMs(api!.instance.lines, "clip vision encoder loaded");
     return {
-      detail: `${mb(fs.statSync(photo).size)} photo: unshrunk ${raw.status} at the gateway; through vos (shrunk to 1024 px) the best hit is its video (score ${hits[0]!.score.toFixed(3)}); vision encoder load ${visionLoad ?? "?"} ms`,
+      detail: `${mb(fs.statSync(photo).size)} photo: sent as is, 413 at the gateway (over Lambda's 6 MB event); through vos (shrunk to 1024 px) the best hit is its video (score ${hits[0]!.score.toFixed(3)}); vision encoder load ${visionLoad ?? "?"} ms`,
       value: undefined,
     };
   });
@@ -440,12 +466,22 @@ function loggedMs(lines: string[], message: string): number | undefined {
   return undefined;
 }
 
-/** A frame of `video` blown up to 4000x3000, as a phone photo of it would be. */
-async function twelveMegapixelFrame(video: string, out: string): Promise<void> {
+/**
+ * A frame of `video` as a phone would photograph it: 4000x3000 (12 MP), with sensor-like grain so
+ * that the JPEG weighs what a phone's does (about 5.4 MB), over what the gateway can carry.
+ */
+async function twelveMegapixelPhoto(video: string, out: string): Promise<void> {
   const ffmpeg = (createRequire(path.join(ROOT, "packages/cli/package.json"))("@ffmpeg-installer/ffmpeg") as { path: string }).path;
   const frame = path.join(WORK, "frame.png");
   await run(ffmpeg, ["-v", "error", "-y", "-ss", "1", "-i", video, "-frames:v", "1", frame], {});
-  await sharp(frame).resize(4000, 3000, { fit: "fill" }).jpeg({ quality: 95 }).toFile(out);
+  const [width, height] = [4000, 3000];
+  const pixels = await sharp(frame).resize(width, height, { fit: "fill" }).removeAlpha().raw().toBuffer();
+  let seed = 7;
+  for (let i = 0; i < pixels.length; i++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    pixels[i] = Math.max(0, Math.min(255, pixels[i]! + Math.round((seed / 4294967296 - 0.5) * 56)));
+  }
+  await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toFile(out);
 }
 
 const quiet = (line: string) => {

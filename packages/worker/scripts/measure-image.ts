@@ -37,7 +37,16 @@ export interface MeasureOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress lines; default stderr. */
   log?: (line: string) => void;
+  /**
+   * Runs in the folder once the final stage's files are in place, before the check: what the
+   * image's model stage would do (the deploy rehearsal bakes its model here). What it returns
+   * joins the check's environment.
+   */
+  prepare?: (dir: string) => Promise<NodeJS.ProcessEnv | void>;
 }
+
+/** Packages the worker image must not carry: deploy tooling, other runtimes, other platforms' builds. */
+export const NOT_IN_IMAGE = ["aws-cdk-lib", "sst", "aws-sdk", "constructs", "onnxruntime-web", "@ffmpeg-installer/ffmpeg", "@ffmpeg-installer/linux-x64", "@ffprobe-installer/ffprobe", "@ffprobe-installer/linux-x64", "@electric-sql/pglite", "kysely", "aws-crt", "react", "vite", "vitest"];
 
 export interface PackageSize {
   name: string;
@@ -321,7 +330,7 @@ export async function measureImage(options: MeasureOptions = {}): Promise<ImageM
     const sizes = measureNodeModules(dir, options.top ?? 25);
     const measurement: ImageMeasurement = { dockerfile: dockerfileRel, ...sizes, installMs };
 
-    if (options.check ?? true) measurement.check = await checkWorker({ root, rules, dir, final, args, env, log });
+    if (options.check ?? true) measurement.check = await checkWorker({ root, rules, dir, final, args, env, log, ...(options.prepare ? { prepare: options.prepare } : {}) });
     if (options.keep) measurement.dir = dir;
     return measurement;
   } finally {
@@ -329,9 +338,19 @@ export async function measureImage(options: MeasureOptions = {}): Promise<ImageM
   }
 }
 
-async function checkWorker(context: { root: string; rules: IgnoreRule[]; dir: string; final: Stage; args: Record<string, string>; env: NodeJS.ProcessEnv; log: (line: string) => void }): Promise<NonNullable<ImageMeasurement["check"]>> {
-  const { root, rules, dir, final, env, log } = context;
+async function checkWorker(context: {
+  root: string;
+  rules: IgnoreRule[];
+  dir: string;
+  final: Stage;
+  args: Record<string, string>;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+  prepare?: MeasureOptions["prepare"];
+}): Promise<NonNullable<ImageMeasurement["check"]>> {
+  const { root, rules, dir, final, log } = context;
   for (const copy of contextCopies(final)) copyFromContext(root, rules, copy, dir);
+  const env: NodeJS.ProcessEnv = { ...context.env, ...(await context.prepare?.(dir)) };
 
   const vars: Record<string, string> = { ...context.args };
   for (const instruction of final.instructions.filter((i) => i.op === "ARG")) for (const [name, value] of Object.entries(parseAssignments(instruction.args))) vars[name] = vars[name] ?? value;
@@ -357,7 +376,8 @@ async function checkWorker(context: { root: string; rules: IgnoreRule[]; dir: st
     ...imageEnv,
     VOS_CLIP_MODEL: clipModel,
     VOS_MODEL_CACHE: env.VOS_MODEL_CACHE ?? path.join(dir, "model-cache"),
-    ...(env.VOS_CLIP_DEVICE ? { VOS_CLIP_DEVICE: env.VOS_CLIP_DEVICE } : {}),
+    // The rest of the model's settings as the caller has them (a pinned revision, dtypes).
+    ...Object.fromEntries(["VOS_CLIP_DEVICE", "VOS_CLIP_REVISION", "VOS_CLIP_DTYPE", "VOS_CLIP_TEXT_DTYPE", "VOS_MODEL_DOWNLOAD"].flatMap((name) => (env[name] ? [[name, env[name]!]] : []))),
     ...ffmpegEnv(root, env),
     VOS_WORKER_CHECK: "1",
     VOS_LOG_LEVEL: "info",
