@@ -59,6 +59,8 @@ const schema = z.object({
   VOS_GPU_MIN_BYTES: integer(0, 1024 * GiB).default(2 * GiB).describe("with VOS_LAUNCH=auto, videos at least this large run on the GPU"),
   VOS_MAX_TASKS: integer(1, 5000).default(10).describe("worker tasks running at once, at most"),
   VOS_WEB_ORIGIN: csv.optional().describe("origins allowed to call the API from a browser (CORS), comma-separated, or *"),
+  VOS_DEV_WORKERS: z.enum(["local", "ecs"]).optional().describe("sst dev: local runs jobs as worker processes on the developer's machine (the stack sets it in dev mode); ecs or unset: ECS tasks"),
+  VOS_DEV_WORKER_DIR: z.string().min(1).optional().describe("sst dev with local workers: the folder holding packages/worker (default: the repository sst dev runs in)"),
   ...AUTH_SETTINGS,
   ...SHARED_SETTINGS,
 });
