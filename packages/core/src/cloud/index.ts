@@ -20,7 +20,7 @@ export {
 export { ensurePineconeIndex, type EnsureIndexOptions } from "./pinecone-index.js";
 export { TaskLaunchFailed, type LaunchedTask, type TaskLauncher, type TaskRequest, type TaskStopped } from "./task-launcher.js";
 export { chooseLaunch, createEcsTaskLauncher, parseEcsTaskStopped, JOB_ID_VARIABLE, STARTED_BY, WORKER_CONTAINER } from "./ecs-launcher.js";
-export { createProcessLauncher, WORKER_COMMAND, type ProcessLauncherOptions } from "./process-launcher.js";
+export { createProcessLauncher, OWN_PROCESS_TASK_ID, processTaskId, WORKER_COMMAND, type ProcessLauncherOptions } from "./process-launcher.js";
 export {
   dispatchJobs,
   handleTaskStopped,
