@@ -19,66 +19,41 @@
  *
  *   npm run rehearse [-- --keep]      --keep leaves .sst/rehearsal for inspection
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import postgres from "postgres";
-import sharp from "sharp";
-import { intakeSqsEvent } from "../packages/core/src/cloud/intake.js";
-import { openTestDatabase, type TestDatabase } from "../packages/core/test/cloud/support/cloud-env.js";
-import { startCognitoLocal, type CognitoLocal } from "../packages/core/test/support/cognito-local.js";
-import { startFauxqs, type Fauxqs } from "../packages/core/test/support/fauxqs.js";
-import { startHubServer, type HubServer } from "../packages/core/test/support/hub-server.js";
-import { startPineconeServer, type PineconeServer } from "../packages/core/test/support/pinecone-server.js";
-import { syntheticVideo, textAsMp4 } from "../packages/core/test/support/videos.js";
-import { paddedVideo } from "../packages/cli/test/support/padded-video.js";
-import { measureImage, NOT_IN_IMAGE } from "../packages/worker/scripts/measure-image.js";
 import { benchModelDir } from "../bench/support/bench-model.js";
+import { paddedVideo } from "../packages/cli/test/support/padded-video.js";
+import { intakeSqsEvent } from "../packages/core/src/cloud/intake.js";
+import { startHubServer } from "../packages/core/test/support/hub-server.js";
+import { syntheticVideo, textAsMp4 } from "../packages/core/test/support/videos.js";
+import { measureImage, NOT_IN_IMAGE } from "../packages/worker/scripts/measure-image.js";
 import { OPEN_ROUTES } from "../stacks/Api.js";
-import { buildApp, measureFunctions, measureLayers, type BuiltApp, type BuiltFunction, type FunctionSize } from "./build.js";
-import { functionEnvironment, type LocalResources } from "./environment.js";
-import { startGateway, type Gateway } from "./support/gateway.js";
-import { startFunction, type FunctionInstance } from "./support/lambda.js";
+import { buildApp, measureFunctions, measureLayers, type BuiltFunction } from "./build.js";
+import { functionEnvironment } from "./environment.js";
+import { feedFromQueue } from "./event-source.js";
+import { describeSize, printReport, type RehearsalResults } from "./report.js";
+import { dispatchEnvironment, MODEL, startStage, TENANT, USER, workerModel } from "./stage.js";
+import { startGateway } from "./support/gateway.js";
+import { startFunction } from "./support/lambda.js";
+import { twelveMegapixelPhoto } from "./support/photo.js";
+import { run } from "./support/process.js";
 import { mb, Steps, waitFor } from "./support/steps.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const WORK = path.join(ROOT, ".sst", "rehearsal");
 const RESULTS = path.join(ROOT, "rehearsal", "results", "latest.json");
 const STAGE = "rehearsal";
-/** The bench's ViT-B/32-sized model, served by a local hub under this id: the real model's size and cost. */
-const MODEL = "vos-rehearsal/clip-vit-b32-random";
-const TENANT = "acme";
-const USER = { email: "ada@example.com", password: "Rehearsal-Passw0rd!" };
 const WORKER_NODE_MODULES_LIMIT = 500 * 1e6;
 
 const { values: flags } = parseArgs({ options: { keep: { type: "boolean", default: false } } });
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const steps = new Steps(log);
 const cleanups: (() => Promise<unknown>)[] = [];
-const results: {
-  functions: { name: string; unzippedBytes: number; zippedBytes: number; withLayersBytes: number; targetBytes: number; ok: boolean }[];
-  layers: { name: string; unzippedBytes: number; zippedBytes: number }[];
-  steps: Steps["results"];
-  coldSearchMs: number | null;
-  coldSearch?: Record<string, number>;
-  workerNodeModulesBytes: number | null;
-} = { functions: [], layers: [], steps: steps.results, coldSearchMs: null, workerNodeModulesBytes: null };
-
-interface Services {
-  hub: HubServer;
-  revision: string;
-  fauxqs: Fauxqs;
-  pinecone: PineconeServer;
-  database: TestDatabase;
-  cognito: CognitoLocal;
-  local: LocalResources;
-  names: { uploads: string; frames: string; jobs: string; jobsUrl: string; deadLettersUrl: string };
-}
+const results: RehearsalResults = { functions: [], layers: [], steps: steps.results, coldSearchMs: null, workerNodeModulesBytes: null };
 
 async function main() {
   fs.rmSync(WORK, { recursive: true, force: true });
@@ -150,7 +125,8 @@ async function main() {
   });
 
   const services = await steps.run("emulators and the stage's resources", async () => {
-    const value = await startServices(hub!.server, hub!.revision);
+    const value = await startStage(hub!.revision);
+    cleanups.push(() => value.stop());
     return { detail: `fauxqs ${value.fauxqs.endpoint}, Pinecone protocol ${value.pinecone.url}, ${value.database.name}, cognito-local ${value.cognito.endpoint}`, value };
   });
   const fn = (name: string) => built?.functions.find((f) => f.name === name);
@@ -240,7 +216,7 @@ async function main() {
   await steps.run("dispatch: the jobs queue's message, a worker process, ready", async () => {
     const dispatcher = await startFunction(fn("dispatch")!, dispatchEnvironment(built!, services!, workerDir!), { echo: quiet });
     cleanups.push(() => dispatcher.stop());
-    const mapping = feedFromQueue(services!, dispatcher);
+    const mapping = feedFromQueue({ url: services!.names.jobsUrl, name: services!.names.jobs }, dispatcher);
     cleanups.push(() => mapping.stop());
     const done = await ready(uploaded!);
     return { detail: `${done.id} ready: ${done.frameCount} frames, ${done.objectCount} objects; ${mapping.invocations()} dispatch invocation(s)`, value: undefined };
@@ -325,127 +301,6 @@ async function main() {
   });
 }
 
-// ---- pieces -----------------------------------------------------------------------------------
-
-function describeSize(size: FunctionSize): string {
-  const layers = size.withLayersBytes > size.unzippedBytes ? `, with layers ${mb(size.withLayersBytes)} of Lambda's 262.1 MB` : "";
-  return `${size.name} ${mb(size.unzippedBytes)} unzipped (target ${mb(size.targetBytes)}${layers}), ${mb(size.zippedBytes)} zipped`;
-}
-
-/** The worker image's model settings (its Dockerfile's ENV), with /opt/vos/models inside `dir`. */
-function workerModel(dir: string, revision: string): Record<string, string> {
-  return { VOS_CLIP_MODEL: MODEL, VOS_CLIP_REVISION: revision, VOS_MODEL_CACHE: path.join(dir, "opt-vos-models"), VOS_CLIP_DEVICE: "cpu", VOS_DETECTOR: "centernet" };
-}
-
-async function startServices(hub: HubServer, revision: string): Promise<Services> {
-  const [fauxqs, pinecone, database, cognito] = await Promise.all([startFauxqs(), startPineconeServer(), openTestDatabase({ migrate: false }), startCognitoLocal()]);
-  cleanups.push(() => cognito.stop(), () => database.close(), () => pinecone.close(), () => fauxqs.stop());
-  const names = { uploads: "rehearsal-uploads", frames: "rehearsal-frames", jobs: "rehearsal-jobs" };
-  fauxqs.bucket(names.uploads);
-  fauxqs.bucket(names.frames);
-  const jobs = fauxqs.queue(names.jobs, { deadLetters: "rehearsal-dead-letters", maxReceiveCount: 4, visibilityTimeoutSec: 360 });
-  fauxqs.queue("rehearsal-alerts-inbox");
-  const { topicArn } = fauxqs.server.createTopic("rehearsal-alerts");
-  fauxqs.server.subscribe({ topic: "rehearsal-alerts", queue: "rehearsal-alerts-inbox" });
-  await cognito.createUser({ email: USER.email, password: USER.password, tenant: TENANT });
-  Object.assign(process.env, fauxqs.env);
-  const local: LocalResources = {
-    tokens: {
-      VOS_UPLOADS_BUCKET: names.uploads,
-      VOS_FRAMES_BUCKET: names.frames,
-      VOS_JOBS_QUEUE_URL: jobs.url,
-      VOS_DEAD_LETTER_QUEUE_URL: jobs.deadLettersUrl!,
-      VOS_ALERTS_TOPIC_ARN: topicArn,
-      VOS_AUTH_ISSUER: cognito.issuer,
-      VOS_AUTH_CLIENT_ID: cognito.clientId,
-      // ECS is not emulated: the dispatcher starts worker processes (see dispatchEnvironment).
-      VOS_ECS_CLUSTER: "rehearsal-cluster",
-      VOS_FARGATE_TASK_DEFINITION: "rehearsal-worker:1",
-      VOS_GPU_TASK_DEFINITION: "rehearsal-worker-gpu:1",
-      VOS_GPU_CAPACITY_PROVIDER: "rehearsal-gpu",
-      VOS_TASK_SUBNETS: "subnet-rehearsal",
-      VOS_TASK_SECURITY_GROUPS: "sg-rehearsal",
-    },
-    common: {
-      ...fauxqs.env,
-      VOS_DATABASE_URL: database.url,
-      VOS_PINECONE_CONTROLLER_HOST: pinecone.url,
-      PINECONE_API_KEY: pinecone.apiKey,
-      VOS_AUTH_ENDPOINT: cognito.endpoint,
-      VOS_LOG_LEVEL: "info",
-    },
-  };
-  void revision;
-  return { hub, revision, fauxqs, pinecone, database, cognito, local, names: { ...names, jobsUrl: jobs.url, deadLettersUrl: jobs.deadLettersUrl! } };
-}
-
-/**
- * The dispatcher's environment, plus what its worker processes need: the worker task
- * definition's environment (as ECS would start the container) and the image's ENV, with the
- * path `sst dev` takes for local workers (VOS_DEV_WORKERS=local) pointed at the image folder.
- */
-function dispatchEnvironment(app: BuiltApp, services: Services, workerDir: string): Record<string, string> {
-  const task = app.tasks.find((t) => t.logicalId.startsWith("FargateWorker"));
-  if (!task) throw new Error("no FargateWorker task definition in the Workers stack");
-  const taskEnv = functionEnvironment({ name: "fargate worker", environment: task.environment, layers: [] }, services.local);
-  const ffmpeg = createRequire(path.join(ROOT, "packages/cli/package.json"));
-  return {
-    ...taskEnv,
-    ...functionEnvironment(app.functions.find((f) => f.name === "dispatch")!, services.local),
-    ...workerModel(workerDir, services.revision),
-    VOS_MODEL_DOWNLOAD: "off",
-    FFMPEG_PATH: (ffmpeg("@ffmpeg-installer/ffmpeg") as { path: string }).path,
-    FFPROBE_PATH: (ffmpeg("@ffprobe-installer/ffprobe") as { path: string }).path,
-    IS_LOCAL: "true",
-    VOS_DEV_WORKERS: "local",
-    VOS_DEV_WORKER_DIR: workerDir,
-  };
-}
-
-/** What Lambda's event source mapping does for the jobs queue: receive, invoke, delete what succeeded. */
-function feedFromQueue(services: Services, dispatcher: FunctionInstance): { stop(): Promise<void>; invocations(): number } {
-  const sqs = new SQSClient({ region: "us-east-1", useQueueUrlAsEndpoint: false });
-  let stopped = false;
-  let count = 0;
-  const loop = (async () => {
-    while (!stopped) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: services.names.jobsUrl, MaxNumberOfMessages: 5, WaitTimeSeconds: 1, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] }),
-      );
-      if (Messages.length === 0) continue;
-      count++;
-      const { result } = await dispatcher.invoke<{ batchItemFailures: { itemIdentifier: string }[] }>(sqsEvent(Messages, services));
-      const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
-      for (const message of Messages) if (!failed.has(message.MessageId!)) await sqs.send(new DeleteMessageCommand({ QueueUrl: services.names.jobsUrl, ReceiptHandle: message.ReceiptHandle! }));
-    }
-  })();
-  return {
-    invocations: () => count,
-    async stop() {
-      stopped = true;
-      await loop.catch(() => {});
-    },
-  };
-}
-
-function sqsEvent(messages: Message[], services: Services) {
-  return {
-    Records: messages.map((message) => ({
-      messageId: message.MessageId!,
-      receiptHandle: message.ReceiptHandle!,
-      body: message.Body ?? "",
-      attributes: message.Attributes ?? {},
-      messageAttributes: Object.fromEntries(
-        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, { stringValue: value.StringValue, dataType: value.DataType ?? "String", stringListValues: [], binaryListValues: [] }]),
-      ),
-      md5OfBody: message.MD5OfBody ?? "",
-      eventSource: "aws:sqs",
-      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${services.names.jobs}`,
-      awsRegion: "us-east-1",
-    })),
-  };
-}
-
 /** One invocation of a fresh instance, as the deploy's Script custom resource runs it. */
 async function invokeOnce<T = unknown>(code: BuiltFunction, env: Record<string, string>, event: unknown): Promise<{ result: T }> {
   const instance = await startFunction(code, env, { echo: quiet });
@@ -466,55 +321,9 @@ function loggedMs(lines: string[], message: string): number | undefined {
   return undefined;
 }
 
-/**
- * A frame of `video` as a phone would photograph it: 4000x3000 (12 MP), with sensor-like grain so
- * that the JPEG weighs what a phone's does (about 5.4 MB), over what the gateway can carry.
- */
-async function twelveMegapixelPhoto(video: string, out: string): Promise<void> {
-  const ffmpeg = (createRequire(path.join(ROOT, "packages/cli/package.json"))("@ffmpeg-installer/ffmpeg") as { path: string }).path;
-  const frame = path.join(WORK, "frame.png");
-  await run(ffmpeg, ["-v", "error", "-y", "-ss", "1", "-i", video, "-frames:v", "1", frame], {});
-  const [width, height] = [4000, 3000];
-  const pixels = await sharp(frame).resize(width, height, { fit: "fill" }).removeAlpha().raw().toBuffer();
-  let seed = 7;
-  for (let i = 0; i < pixels.length; i++) {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    pixels[i] = Math.max(0, Math.min(255, pixels[i]! + Math.round((seed / 4294967296 - 0.5) * 56)));
-  }
-  await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toFile(out);
-}
-
 const quiet = (line: string) => {
   if (process.env.VOS_REHEARSAL_VERBOSE) log(line);
 };
-
-/** Runs a command to its end; rejects with its output when it fails. Returns stdout. */
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: [options.input !== undefined ? "pipe" : "ignore", "pipe", "pipe"] });
-    if (options.input !== undefined) child.stdin!.end(options.input);
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (chunk) => (stdout += chunk));
-    child.stderr!.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${path.basename(command)} ${args.slice(0, 3).join(" ")} exited ${code}: ${(stderr || stdout).trim().split("\n").slice(-5).join(" | ")}`))));
-  });
-}
-
-function printTable() {
-  const rows = results.steps.map((s) => [s.ok ? "ok" : "FAIL", s.name, `${(s.ms / 1000).toFixed(1)} s`, s.detail]);
-  const width = (i: number) => Math.max(...rows.map((r) => r[i]!.length));
-  log("\nRehearsal");
-  for (const row of rows) log(`${row[0]!.padEnd(width(0))}  ${row[1]!.padEnd(width(1))}  ${row[2]!.padStart(width(2))}  ${row[3]}`);
-  if (results.functions.length > 0) {
-    log("\nFunction assets (unzipped / zipped; Lambda: 262.1 MB unzipped with layers)");
-    for (const f of results.functions) log(`${f.ok ? "ok  " : "OVER"}  ${f.name.padEnd(16)} ${mb(f.unzippedBytes).padStart(9)} / ${mb(f.zippedBytes).padStart(9)}   target ${mb(f.targetBytes)}${f.withLayersBytes > f.unzippedBytes ? `, with layers ${mb(f.withLayersBytes)}` : ""}`);
-    for (const l of results.layers) log(`      ${l.name.padEnd(16)} ${mb(l.unzippedBytes).padStart(9)} / ${mb(l.zippedBytes).padStart(9)}`);
-  }
-  if (results.workerNodeModulesBytes !== null) log(`\nWorker image node_modules: ${mb(results.workerNodeModulesBytes)}`);
-  if (results.coldSearchMs !== null) log(`Cold first word search: ${(results.coldSearchMs / 1000).toFixed(2)} s`);
-}
 
 try {
   await main();
@@ -526,7 +335,7 @@ try {
   if (!flags.keep) fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
   fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
-  printTable();
+  printReport(results, log);
   log(`\nWrote ${path.relative(process.cwd(), RESULTS)}`);
   const ok = results.steps.length > 0 && results.steps.every((s) => s.ok);
   process.exit(ok ? 0 : 1);

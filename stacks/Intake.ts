@@ -1,15 +1,13 @@
 import { Duration } from "aws-cdk-lib";
-import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
-import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
-import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Function, use, type StackContext } from "sst/constructs";
 import { Database } from "./Database.js";
 import { Jobs } from "./Jobs.js";
 import { functionSuppressions, objectsOf, suppress } from "./nag.js";
 import { Network } from "./Network.js";
+import { alarmOnDeadLetters, queueWithDeadLetters } from "./queues.js";
 import { runtimeEnvironment } from "./runtime.js";
 import { Secrets } from "./Secrets.js";
 import { Storage } from "./Storage.js";
@@ -36,19 +34,11 @@ export function Intake({ stack }: StackContext) {
   const storage = use(Storage);
   const { queue: jobs, alerts } = use(Jobs);
 
-  const deadLetters = new sqs.Queue(stack, "IntakeDeadLetters", {
-    retentionPeriod: Duration.days(14),
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-  });
-  const queue = new sqs.Queue(stack, "IntakeQueue", {
-    // Lambda's guidance for SQS event sources: six times the function timeout.
-    visibilityTimeout: Duration.seconds(INTAKE_TIMEOUT_SECONDS * 6),
-    retentionPeriod: Duration.days(4),
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    deadLetterQueue: { queue: deadLetters, maxReceiveCount: INTAKE_MAX_RECEIVE_COUNT },
-  });
+  const { queue, deadLetters } = queueWithDeadLetters(
+    stack,
+    { queue: "IntakeQueue", deadLetters: "IntakeDeadLetters" },
+    { consumerTimeoutSeconds: INTAKE_TIMEOUT_SECONDS, maxReceiveCount: INTAKE_MAX_RECEIVE_COUNT },
+  );
 
   const dropped = new events.Rule(stack, "DroppedFiles", {
     description: "A file was put in the drop folder of the uploads bucket",
@@ -98,17 +88,13 @@ export function Intake({ stack }: StackContext) {
     },
   ]);
 
-  const alarm = new cloudwatch.Alarm(stack, "IntakeDeadLettersAlarm", {
-    alarmDescription:
-      "Files put in the drop folder could not be registered: see the intake function's log (\"drop folder: ...\"), fix the cause, then redrive the intake dead-letter queue to the intake queue (SQS console: Start DLQ redrive).",
-    metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    threshold: 0,
-    evaluationPeriods: 1,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
-  alarm.addAlarmAction(new actions.SnsAction(alerts));
-  alarm.addOkAction(new actions.SnsAction(alerts));
+  const alarm = alarmOnDeadLetters(
+    stack,
+    "IntakeDeadLettersAlarm",
+    deadLetters,
+    alerts,
+    "Files put in the drop folder could not be registered: see the intake function's log (\"drop folder: ...\"), fix the cause, then redrive the intake dead-letter queue to the intake queue (SQS console: Start DLQ redrive).",
+  );
 
   stack.addOutputs({
     DropFolder: `s3://${storage.uploads.bucketName}/${DROP_PREFIX}<tenant>/`,

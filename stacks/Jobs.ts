@@ -1,12 +1,10 @@
-import { Annotations, Duration } from "aws-cdk-lib";
-import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
-import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import { Annotations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
-import * as sqs from "aws-cdk-lib/aws-sqs";
 import { use, type StackContext } from "sst/constructs";
+import { alarmOnDeadLetters, queueWithDeadLetters } from "./queues.js";
 import { Secrets } from "./Secrets.js";
 
 /** How long the dispatcher may take for one batch; the queue's visibility timeout follows it. */
@@ -24,21 +22,11 @@ export const MAX_RECEIVE_COUNT = 4;
 export function Jobs({ stack, app }: StackContext) {
   const { settings } = use(Secrets);
 
-  const deadLetters = new sqs.Queue(stack, "DeadLetters", {
-    retentionPeriod: Duration.days(14),
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-  });
-
-  const queue = new sqs.Queue(stack, "Queue", {
-    // Lambda's guidance for SQS event sources: at least six times the function timeout, so a
-    // batch being retried inside the function is never delivered twice.
-    visibilityTimeout: Duration.seconds(DISPATCH_TIMEOUT_SECONDS * 6),
-    retentionPeriod: Duration.days(4),
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
-  });
+  const { queue, deadLetters } = queueWithDeadLetters(
+    stack,
+    { queue: "Queue", deadLetters: "DeadLetters" },
+    { consumerTimeoutSeconds: DISPATCH_TIMEOUT_SECONDS, maxReceiveCount: MAX_RECEIVE_COUNT },
+  );
 
   // CloudWatch alarms can publish to an encrypted topic only with a customer managed key that
   // lets the CloudWatch service use it.
@@ -68,17 +56,13 @@ export function Jobs({ stack, app }: StackContext) {
     );
   }
 
-  const deadLetterAlarm = new cloudwatch.Alarm(stack, "DeadLettersAlarm", {
-    alarmDescription: "Jobs reached the dead-letter queue: see the video's error, fix the cause, then redrive the dead-letter queue to the jobs queue (SQS console: Start DLQ redrive).",
-    metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    threshold: 0,
-    evaluationPeriods: 1,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
-  deadLetterAlarm.addAlarmAction(new actions.SnsAction(alerts));
-  // And again when the queue is empty (the jobs were retried or dropped).
-  deadLetterAlarm.addOkAction(new actions.SnsAction(alerts));
+  const deadLetterAlarm = alarmOnDeadLetters(
+    stack,
+    "DeadLettersAlarm",
+    deadLetters,
+    alerts,
+    "Jobs reached the dead-letter queue: see the video's error, fix the cause, then redrive the dead-letter queue to the jobs queue (SQS console: Start DLQ redrive).",
+  );
 
   /**
    * Lets a function or task publish to the alerts topic. The topic is encrypted with the key
