@@ -119,7 +119,8 @@ export function createClient(baseUrl: string, fetch: Fetch, credentials?: string
     /** A picture search; the caller sends a picture already sized for it (see image-query.ts). */
     async searchImage(image: { bytes: Uint8Array; name: string; type: string }, filters: SearchFilters) {
       const form = new FormData();
-      form.set("image", new Blob([image.bytes], { type: image.type }), image.name);
+      // A copy in an ArrayBuffer of its own: what Blob takes under the DOM's types too.
+      form.set("image", new Blob([image.bytes.slice()], { type: image.type }), image.name);
       if (filters.videoId) form.set("videoId", filters.videoId);
       if (filters.limit) form.set("limit", String(filters.limit));
       if (filters.minScore !== undefined) form.set("minScore", String(filters.minScore));
