@@ -139,7 +139,7 @@ describe("picture search on Lambda (6 MB events, base64 bodies)", () => {
     expect(answer.status).toBe(413);
     expect(answer.json).toEqual({
       code: "image.too_large",
-      message: "The picture is 4.2 MB; the limit here is 4 MB. Send a smaller picture (the web app and `vos search --image` shrink pictures to 1024 px before sending).",
+      message: "The picture is 4.2 MB; the limit here is 4 MB. Send a smaller picture (the web app and vos search --image shrink pictures to 1024 px before sending).",
     });
   });
 

@@ -106,7 +106,7 @@ describe("a picture the gateway refuses", () => {
   });
 
   it("shows the API's own 413 answer as it is", async () => {
-    const message = "The picture is 5 MB; the limit here is 4 MB. Send a smaller picture (the web app and `vos search --image` shrink pictures to 1024 px before sending).";
+    const message = "The picture is 5 MB; the limit here is 4 MB. Send a smaller picture (the web app and vos search --image shrink pictures to 1024 px before sending).";
     const api = clientAnswering(() => Response.json({ code: "image.too_large", message }, { status: 413 }));
     await expect(api.searchImage(picture)).rejects.toMatchObject({ status: 413, code: "image.too_large", message });
   });

@@ -37,7 +37,7 @@ function imageTooLarge(maxImageBytes: number, size?: number): VisibleError {
   const shown = size === undefined ? `over ${limit}` : readableBytes(size) === limit ? `just over ${limit}` : readableBytes(size);
   return new VisibleError(
     "image.too_large",
-    `The picture is ${shown}; the limit here is ${limit}. Send a smaller picture (the web app and `vos search --image` shrink pictures to 1024 px before sending).`,
+    `The picture is ${shown}; the limit here is ${limit}. Send a smaller picture (the web app and vos search --image shrink pictures to 1024 px before sending).`,
     413,
   );
 }
