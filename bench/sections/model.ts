@@ -8,7 +8,9 @@
  *    what the multiply-add count describes;
  *  - texts through the embedder: search-length phrases and texts of the full 77 tokens;
  *  - the text encoder at fp32 against q8: size, load, memory, time per query and how far q8
- *    moves vectors and rankings (support/text-dtypes.ts).
+ *    moves vectors and rankings (support/text-dtypes.ts);
+ *  - the vision encoder at fp32 against q8 as a picture query, the same way, and whether the frame
+ *    a picture was made from stays the best hit (support/vision-dtypes.ts).
  */
 import { readFile } from "node:fs/promises";
 import os from "node:os";
@@ -19,7 +21,8 @@ import * as ort from "onnxruntime-node";
 import { CLIP_VIT_B32, CLIP_VIT_B32_PUBLISHED, textMacs, visionMacs } from "../../packages/core/scripts/bench-model.js";
 import { benchModelDir } from "../support/bench-model.js";
 import { searchPhrases } from "../support/queries.js";
-import { compareTextDtypes } from "../support/text-dtypes.js";
+import { compareTextDtypes, frameLibrary } from "../support/text-dtypes.js";
+import { compareVisionDtypes } from "../support/vision-dtypes.js";
 import { round, since } from "../support/stats.js";
 import { gaussianSource } from "../support/vectors.js";
 import type { BenchContext, SectionResult, Table } from "../types.js";
@@ -150,7 +153,12 @@ export async function run(context: BenchContext): Promise<SectionResult> {
     }
   }
 
-  const textDtypes = await compareTextDtypes({ repoRoot: context.repoRoot, modelDir: model.dir, onnxBytes: info.onnxBytes, fp32: embedder, quick: context.quick, progress: context.progress });
+  // Both halves' q8 queries are ranked against the same frames, embedded once at fp32 as workers do.
+  const frameCount = context.quick ? 64 : 256;
+  context.progress(`${frameCount} frames through the fp32 vision half`);
+  const dtypeOptions = { repoRoot: context.repoRoot, modelDir: model.dir, onnxBytes: info.onnxBytes, fp32: embedder, frames: await frameLibrary(embedder, frameCount), quick: context.quick, progress: context.progress };
+  const textDtypes = await compareTextDtypes(dtypeOptions);
+  const visionDtypes = await compareVisionDtypes(dtypeOptions);
 
   const stamp = JSON.parse(await readFile(path.join(model.dir, "config.json"), "utf8")) as { vision_config: { num_hidden_layers: number } };
   const macs = visionMacs(stamp.vision_config.num_hidden_layers);
@@ -214,13 +222,15 @@ export async function run(context: BenchContext): Promise<SectionResult> {
       towerImagesPerSec: Object.fromEntries(towerRuns.map((r) => [`batch${r.batch}`, { ...r, gigaMacsPerSec: gmacs(r.perSec, macs) }])),
       textsPerSec: Object.fromEntries(Object.entries(textRuns).map(([kind, runs]) => [kind, Object.fromEntries(runs.map((r) => [`batch${r.batch}`, r]))])),
       textDtypes: textDtypes.metrics,
+      visionDtypes: visionDtypes.metrics,
     },
-    tables: [sizeTable, imageTable, textTable, ...textDtypes.tables],
+    tables: [sizeTable, imageTable, textTable, ...textDtypes.tables, ...visionDtypes.tables],
     notes: [
       "Parameters are counted from the tensors written; multiply-adds from the architecture (4.41 G per image: patch embedding 0.12 G, 12 layers of 0.36 G). CLIP's quoted '4.4 GFLOPs' counts multiply-adds.",
       "Same shapes and operators as the real export, so the real ViT-B/32 costs the same on this machine; only the weights differ.",
       "The machine is shared: compare the rows of one run (e.g. embedder vs tower) rather than runs.",
       ...textDtypes.notes,
+      ...visionDtypes.notes,
     ],
   };
 }
