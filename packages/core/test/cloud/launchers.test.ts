@@ -3,7 +3,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { loadCloudConfig } from "../../src/cloud/config.js";
 import { createEcsTaskLauncher, parseEcsTaskStopped } from "../../src/cloud/ecs-launcher.js";
-import { createProcessLauncher } from "../../src/cloud/process-launcher.js";
+import { createProcessLauncher, OWN_PROCESS_TASK_ID } from "../../src/cloud/process-launcher.js";
 import { TaskLaunchFailed, type TaskStopped } from "../../src/cloud/task-launcher.js";
 
 // ECS has no local emulator: the SDK client is mocked at its transport, and the tests check the
@@ -134,7 +134,8 @@ describe("process launcher (the cloud mode on one machine)", () => {
   it("runs a worker per job with VOS_JOB_ID and reports its exit like a stopped task", async () => {
     const stopped: TaskStopped[] = [];
     const lines: string[] = [];
-    const script = `console.log("job " + process.env.VOS_JOB_ID + " in " + process.env.VOS_TASK_ID); process.exit(process.env.VOS_JOB_ID === "job_bad" ? 3 : 0)`;
+    // A worker learns its task id as currentTaskId does: VOS_TASK_ID says "this process".
+    const script = `const id = process.env.VOS_TASK_ID === ${JSON.stringify(OWN_PROCESS_TASK_ID)} ? "process:" + process.pid : "unknown"; console.log("job " + process.env.VOS_JOB_ID + " in " + id); process.exit(process.env.VOS_JOB_ID === "job_bad" ? 3 : 0)`;
     const local = createProcessLauncher({
       env: { PATH: process.env.PATH ?? "" },
       command: [process.execPath, "-e", script],
