@@ -5,10 +5,10 @@
  * tokenizer, ONNX session and the first query), the resident memory before and after, and the
  * peak. A process of its own, so one dtype's memory never counts against the other's.
  */
-import { readFile } from "node:fs/promises";
 import { setLogLevel } from "@vos/core";
 import { loadClipEmbedder, type ClipDtype } from "@vos/core/embedder";
 import { searchPhrases } from "./queries.js";
+import { peakRss } from "./peak-rss.js";
 
 const [dir, dtype, count] = process.argv.slice(2);
 if (!dir || !dtype || !count) throw new Error("usage: text-probe.ts <model dir> <dtype> <queries>");
@@ -25,12 +25,3 @@ for (const phrase of phrases) await embedder.embedTexts([phrase]);
 console.log(JSON.stringify({ dtype, loadMs, baseRss, rss: process.memoryUsage().rss, maxRss: await peakRss() }));
 process.exit(0);
 
-/**
- * This process's peak resident memory. Linux's getrusage maximum survives exec, so a child of a
- * large process would report its parent's peak; /proc's VmHWM belongs to this process alone.
- */
-async function peakRss(): Promise<number> {
-  const status = await readFile("/proc/self/status", "utf8").catch(() => "");
-  const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
-  return kb ? Number(kb) * 1024 : process.resourceUsage().maxRSS * 1024;
-}

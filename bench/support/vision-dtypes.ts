@@ -14,7 +14,6 @@
  * search, embeds `pictures` photos one at a time and prints one JSON line (load time: config,
  * image processor, ONNX session and the first picture; resident memory before, after, at peak).
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadClipEmbedder, type ClipDtype, type Embedder, type RgbImage } from "@vos/core/embedder";
@@ -37,6 +36,7 @@ import {
 } from "./text-dtypes.js";
 import { gaussianSource, uniformSource } from "./vectors.js";
 import type { Cell, Table } from "../types.js";
+import { peakRss } from "./peak-rss.js";
 
 /**
  * A user's photo of `frame`: up to 6% cropped off each side, re-scaled (bilinear) so its long
@@ -161,15 +161,6 @@ export async function compareVisionDtypes(options: DtypeOptions): Promise<{ tabl
   };
 }
 
-/**
- * This process's peak resident memory. Linux's getrusage maximum survives exec, so a child of a
- * large process would report its parent's peak; /proc's VmHWM belongs to this process alone.
- */
-async function peakRss(): Promise<number> {
-  const status = await readFile("/proc/self/status", "utf8").catch(() => "");
-  const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
-  return kb ? Number(kb) * 1024 : process.resourceUsage().maxRSS * 1024;
-}
 
 /** The probe (see the header): photos of varied frames, so it needs nothing from its parent. */
 async function probe([dir, dtype, count]: string[]): Promise<void> {
