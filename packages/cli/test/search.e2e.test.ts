@@ -58,8 +58,12 @@ describe("vos end to end (embedded, real ffmpeg, generated model)", () => {
     expect(first!.timeSec).toBeGreaterThanOrEqual(from);
     expect(first!.timeSec).toBeLessThan(to);
     expect(first!.thumbnailUrl).toMatch(/^http:\/\/127\.0\.0\.1:3000\/api\/files\/local\/videos\/.+\.jpg$/);
-    // Best first.
+    // Best first, and one video's moments never overlap (touching is fine).
     for (let i = 1; i < hits.length; i++) expect(hits[i]!.score).toBeLessThanOrEqual(hits[i - 1]!.score);
+    const moments = hits.filter((hit) => hit.kind === "frame").sort((a, b) => a.videoId.localeCompare(b.videoId) || a.start - b.start);
+    for (let i = 1; i < moments.length; i++) {
+      if (moments[i]!.videoId === moments[i - 1]!.videoId) expect(moments[i]!.start, JSON.stringify(moments)).toBeGreaterThanOrEqual(moments[i - 1]!.end);
+    }
   });
 
   it("finds the green segment from a green still (image query)", async () => {
