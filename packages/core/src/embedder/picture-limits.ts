@@ -73,13 +73,18 @@ export function checkPictureHeader(header: PictureHeader): PicturePlan {
     throw new VisibleError("image.invalid", `The picture's header gives no size (${width} x ${height}).`, 415);
   }
   const { maxPixels } = FORMATS[format];
-  if (width * height > maxPixels) throw tooManyPixels(format, maxPixels, `${width} x ${height} (${megapixels(width * height)})`);
+  const pixels = width * height;
+  if (pixels > maxPixels) {
+    // 8000 x 8001 rounds to the limit itself: say "just over" rather than "64 megapixels; the limit is 64".
+    const shown = megapixels(pixels) === megapixels(maxPixels) ? `just over ${megapixels(maxPixels)}` : megapixels(pixels);
+    throw tooManyPixels(format, maxPixels, `${width} x ${height} (${shown})`);
+  }
   return { format, width, height, maxPixels };
 }
 
 /** `size` is the picture's as its header gives it, or what is known when decoding found more. */
 export function tooManyPixels(format: PictureFormat, maxPixels: number, size: string): VisibleError {
-  const where = maxPixels === MAX_PICTURE_PIXELS ? "here" : `for ${FORMATS[format].name} here`;
+  const where = FORMATS[format].maxPixels === MAX_PICTURE_PIXELS ? "here" : `for ${FORMATS[format].name} here`;
   return new VisibleError("image.too_many_pixels", `The picture is ${size}; the limit ${where} is ${megapixels(maxPixels)}. Send a smaller picture.`, 413);
 }
 
