@@ -1,4 +1,4 @@
-export { VisibleError, isVisibleError, errorMessage } from "./error.js";
+export { VisibleError, isVisibleError, errorMessage, formatBytes, isStorageFull, storageFull, StorageFull } from "./error.js";
 export { createLogger, log, redactSecret, redactText, setLogLevel, setLogSink, type Logger, type LogLevel } from "./log.js";
 export { loadConfig, CONFIG_SETTINGS, type Config } from "./config.js";
 export type { Services, Settings, UploadTargets } from "./services.js";

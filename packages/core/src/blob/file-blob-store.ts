@@ -4,14 +4,18 @@ import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomBytes } from "node:crypto";
+import { DATA_FOLDER_HINT, storageFull } from "../error.js";
 import { BlobTooLarge, type BlobInfo, type BlobStore } from "./blob-store.js";
 
 const SAFE_KEY = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 
+/** Temporary files of writes in progress: `<key>.<random>.partial`. */
+const PARTIAL = /\.[0-9a-f]{12}\.partial$/;
+
 /**
  * Blobs as files under one root folder. Writes go to a temporary file renamed into place, so a
  * crash or an oversized upload never leaves a partial object. `publicUrl` maps a key to the
- * local API route that serves it.
+ * local API route that serves it. A full disk fails a write with `storage.full` naming the folder.
  */
 export function createFileBlobStore(root: string, publicUrl: (key: string) => string): BlobStore {
   const fileOf = (key: string) => {
@@ -24,7 +28,6 @@ export function createFileBlobStore(root: string, publicUrl: (key: string) => st
   return {
     async put(key, body, options = {}) {
       const file = fileOf(key);
-      await mkdir(path.dirname(file), { recursive: true });
       const temp = `${file}.${randomBytes(6).toString("hex")}.partial`;
       let size = 0;
       const counter = new Transform({
@@ -36,11 +39,12 @@ export function createFileBlobStore(root: string, publicUrl: (key: string) => st
       });
       const source = body instanceof Uint8Array ? Readable.from([body]) : body;
       try {
+        await mkdir(path.dirname(file), { recursive: true });
         await pipeline(source, counter, createWriteStream(temp));
         await rename(temp, file);
       } catch (error) {
         await rm(temp, { force: true });
-        throw error;
+        throw storageFull(error, { path: root, hint: DATA_FOLDER_HINT }) ?? error;
       }
       return { size, ...(options.contentType ? { contentType: options.contentType } : {}) };
     },
@@ -96,4 +100,21 @@ export function createFileBlobStore(root: string, publicUrl: (key: string) => st
       return publicUrl(key);
     },
   };
+}
+
+/**
+ * Deletes the temporary files of writes that never finished (a process killed mid-upload: a
+ * whole-file PUT or a chunk). Only safe while no write is in progress: the embedded runtime calls
+ * it at start-up, under the data-folder lock. Returns what was removed, relative to `root`.
+ */
+export async function removeStalePartials(root: string): Promise<string[]> {
+  const removed: string[] = [];
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile() || !PARTIAL.test(entry.name)) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    await rm(file, { force: true });
+    removed.push(path.relative(root, file).split(path.sep).join("/"));
+  }
+  return removed.sort();
 }

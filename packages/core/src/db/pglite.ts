@@ -1,7 +1,7 @@
 // PGlite belongs to the embedded runtime (@vos/cli installs it); cloud processes never open it,
 // so it loads on first use and `@vos/core/db` imports without it (the worker image ships none).
 import type { PGlite, Transaction } from "@electric-sql/pglite";
-import { VisibleError, errorMessage } from "../error.js";
+import { DATA_FOLDER_HINT, VisibleError, errorMessage, storageFull, type StoragePlace } from "../error.js";
 import type { Database, DatabaseHandle, SqlClient } from "./database.js";
 import { MIGRATIONS_FOLDER } from "./migrate.js";
 import * as schema from "./schema.js";
@@ -26,7 +26,14 @@ function clientOf(pg: PGlite | Transaction): SqlClient {
  */
 export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob } = {}): Promise<DatabaseHandle & { pg: PGlite }> {
   const { PGlite, vector, drizzle, migrate } = await loadPglite();
-  const pg = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}), extensions: { vector } });
+  const place = dataDir ? { path: dataDir, hint: DATA_FOLDER_HINT } : undefined;
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}), extensions: { vector } });
+  } catch (error) {
+    throw storageFull(error, place) ?? asError(error, `The database in ${dataDir ?? "memory"} could not be opened`);
+  }
+  wordFullDisk(pg, place);
   const db = drizzle({ client: pg, schema });
   await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return {
@@ -36,6 +43,33 @@ export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob
     sql: clientOf(pg),
     close: () => pg.close(),
   };
+}
+
+/**
+ * PGlite's file system throws plain objects (`{ name: "ErrnoError", errno }`): an Error with the
+ * reason and the errno name as `code` reads well and is classified like Node's own.
+ */
+function asError(error: unknown, doing: string): unknown {
+  if (error instanceof Error) return error;
+  const wrapped = new Error(`${doing}: ${errorMessage(error)}`, { cause: error });
+  const code = /\b(E[A-Z]+)\b/.exec(errorMessage(error))?.[1];
+  return code ? Object.assign(wrapped, { code }) : wrapped;
+}
+
+/**
+ * A write that fails for space (SQLSTATE 53100, ENOSPC from its file system) leaves every
+ * statement as `storage.full` naming the data folder. Wrapped on the instance, so drizzle, the
+ * queue and pgvector (all through these methods) get it alike; a failed transaction rolls back.
+ */
+function wordFullDisk(pg: PGlite, place: StoragePlace | undefined): void {
+  const target = pg as unknown as Record<"query" | "exec" | "transaction", (...args: unknown[]) => Promise<unknown>>;
+  for (const method of ["query", "exec", "transaction"] as const) {
+    const original = target[method].bind(pg);
+    target[method] = (...args) =>
+      original(...args).catch((error: unknown) => {
+        throw storageFull(error, place) ?? error;
+      });
+  }
 }
 
 async function loadPglite() {

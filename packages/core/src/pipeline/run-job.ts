@@ -1,3 +1,5 @@
+import { and, eq } from "drizzle-orm";
+import { storageFull, type VisibleError } from "../error.js";
 import * as Job from "../job/index.js";
 import type { JobMessage } from "../queue/job-queue.js";
 import type { Services } from "../services.js";
@@ -5,6 +7,16 @@ import { describeFailure, failPermanently, ingest, IngestCancelled } from "./ing
 
 /** Seconds before a failed attempt is tried again: 5, 10, 20, ... up to 5 minutes. */
 export const retryDelaySec = (attempt: number) => Math.min(300, 5 * 2 ** Math.max(0, attempt - 1));
+
+/** Seconds an attempt waits for disk space before its next try: 1, 2, 4, ... up to a minute. */
+export const storageWaitSec = (waits: number) => Math.min(60, 2 ** Math.max(0, waits));
+
+/**
+ * How long one attempt waits for space before the full disk counts as a failed attempt. Freeing
+ * space is a person's job and may take a while; a disk that never frees (a worker task's own
+ * scratch disk smaller than the video) must still end, through the attempts.
+ */
+export const STORAGE_WAIT_LIMIT_SEC = 3600;
 
 /**
  * What became of one attempt at a job, and so what the caller does with the job's message:
@@ -33,21 +45,76 @@ export interface RunJobOptions {
   signal: AbortSignal;
   /** Called once the attempt is claimed (the job is running and counted), before the work starts. */
   onBegin?: (job: Job.JobRow) => void;
+  /** Overrides STORAGE_WAIT_LIMIT_SEC (tests). */
+  storageWaitLimitSec?: number;
+}
+
+/** Sleeps `sec` seconds, or less when `signal` aborts. */
+function pause(sec: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, sec * 1000);
+    signal.addEventListener("abort", done);
+  });
+}
+
+/** Shows why a running job is waiting (best effort: the write itself may fail for space). */
+async function noteWaiting(svc: Services, jobId: string, full: VisibleError): Promise<void> {
+  await svc.db
+    .update(Job.jobTable)
+    .set({ lastError: `${full.code}: ${full.message}`, updatedAt: new Date() })
+    .where(and(eq(Job.jobTable.id, jobId), eq(Job.jobTable.status, "running")))
+    .catch(() => {});
 }
 
 /**
  * One attempt at a job, the same in every runtime: claim it (counting the attempt), run the ingest
  * pipeline, and sort any failure into permanent (fail now, clean up), transient (retry later with
  * backoff) or final (attempts used up). The caller maps the outcome onto its queue.
+ *
+ * A full disk (`storage.full`, from any write: files, database, model cache) is the machine's
+ * state, not the video's fault: the attempt waits in place with backoff and tries again, resuming
+ * from its checkpoint, without spending attempts, until space returns (or the wait limit passes,
+ * or the runtime stops).
  */
 export async function runJob(svc: Services, message: JobMessage, options: RunJobOptions): Promise<JobOutcome> {
   const log = svc.log.child({ jobId: message.jobId, videoId: message.videoId });
-  const job = await Job.begin(svc.db, message.jobId, options.taskId);
-  if (!job || job.videoId !== message.videoId || job.tenantId !== message.tenantId) {
+  const { signal } = options;
+  const waitUntil = Date.now() + (options.storageWaitLimitSec ?? STORAGE_WAIT_LIMIT_SEC) * 1000;
+  let waits = 0;
+  /** True when a storage-full failure should be waited out (and waits); false to handle `error` as usual. */
+  const waitForSpace = async (error: unknown): Promise<boolean> => {
+    const full = storageFull(error);
+    if (!full || signal.aborted || Date.now() >= waitUntil) return false;
+    const delaySec = storageWaitSec(waits++);
+    log.warn("disk full: waiting for space, attempts not counted", { waits, retryInSec: delaySec, error: full.message });
+    await noteWaiting(svc, message.jobId, full);
+    await pause(delaySec, signal);
+    return !signal.aborted;
+  };
+  const claim = async (): Promise<Job.JobRow | undefined> => {
+    for (;;) {
+      try {
+        return await Job.begin(svc.db, message.jobId, options.taskId);
+      } catch (error) {
+        // Nothing was claimed or counted yet: wait for space, or let the queue deliver it again.
+        if (!(await waitForSpace(error))) throw error;
+      }
+    }
+  };
+
+  const claimed = await claim();
+  if (!claimed || claimed.videoId !== message.videoId || claimed.tenantId !== message.tenantId) {
     // Finished already (a replayed message) or unknown: nothing to do.
     log.warn("job message dropped: no such runnable job");
     return { kind: "skipped", reason: "no such runnable job" };
   }
+  let job: Job.JobRow = claimed;
   const ctx = { jobId: job.id, tenantId: job.tenantId, videoId: job.videoId };
   options.onBegin?.(job);
   if (job.attempts > job.maxAttempts) {
@@ -56,34 +123,51 @@ export async function runJob(svc: Services, message: JobMessage, options: RunJob
     return { kind: "gave-up", reason };
   }
 
-  const { signal } = options;
-  try {
-    const { frames } = await ingest(svc, job, { ...ctx, signal });
-    return { kind: "succeeded", frames };
-  } catch (error) {
-    if (signal.aborted && !(signal.reason instanceof IngestCancelled)) {
-      // Shutting down: hand the job back untouched, the attempt not counted; the next start
-      // resumes it from its checkpoint.
-      await Job.handBack(svc.db, job.id, "interrupted by shutdown");
-      return { kind: "interrupted" };
+  for (;;) {
+    try {
+      const { frames } = await ingest(svc, job, { ...ctx, signal });
+      return { kind: "succeeded", frames };
+    } catch (error) {
+      if (!(await waitForSpace(error))) return settle(svc, job, signal, error);
     }
-    if (error instanceof IngestCancelled || signal.reason instanceof IngestCancelled) {
-      await Job.fail(svc.db, job.id, "cancelled: the video was deleted").catch(() => {});
-      return { kind: "cancelled" };
+    // Resume from what was committed meanwhile; stop if the job moved on (deleted, taken over).
+    const current: Job.JobRow | undefined = await Job.get(svc.db, job.id).catch(() => job);
+    if (!current || current.status !== "running" || current.taskId !== options.taskId) {
+      log.warn("job moved on while waiting for disk space", { status: current?.status });
+      return { kind: "skipped", reason: "the job moved on while waiting for disk space" };
     }
-    const failure = describeFailure(error);
-    if (failure.permanent) {
-      await failPermanently(svc, ctx, failure);
-      return { kind: "failed", reason: `${failure.code}: ${failure.message}` };
-    }
-    if (job.attempts >= job.maxAttempts) {
-      const reason = `Gave up after ${job.attempts} attempts; last error: ${failure.message}`;
-      await failPermanently(svc, ctx, { code: "job.gave_up", message: reason, badInput: false });
-      return { kind: "gave-up", reason };
-    }
-    const delaySec = retryDelaySec(job.attempts);
-    log.warn("job attempt failed, will retry", { attempt: job.attempts, retryInSec: delaySec, error: failure.message });
-    await Job.release(svc.db, job.id, failure.message);
-    return { kind: "retry", delaySec, reason: failure.message };
+    job = current;
   }
+}
+
+/** Sorts a failed attempt: shutdown, cancellation, permanent, transient (retry) or attempts used up. */
+async function settle(svc: Services, job: Job.JobRow, signal: AbortSignal, error: unknown): Promise<JobOutcome> {
+  const log = svc.log.child({ jobId: job.id, videoId: job.videoId });
+  const ctx = { jobId: job.id, tenantId: job.tenantId, videoId: job.videoId };
+  if (signal.aborted && !(signal.reason instanceof IngestCancelled)) {
+    // Shutting down: hand the job back untouched, the attempt not counted; the next start
+    // resumes it from its checkpoint.
+    await Job.handBack(svc.db, job.id, "interrupted by shutdown");
+    return { kind: "interrupted" };
+  }
+  if (error instanceof IngestCancelled || signal.reason instanceof IngestCancelled) {
+    await Job.fail(svc.db, job.id, "cancelled: the video was deleted").catch(() => {});
+    return { kind: "cancelled" };
+  }
+  // A full disk met through a wrapped error still reads as storage.full (waited out too long).
+  const full = storageFull(error);
+  const failure = full ? { code: full.code, message: full.message, permanent: false, badInput: false } : describeFailure(error);
+  if (failure.permanent) {
+    await failPermanently(svc, ctx, failure);
+    return { kind: "failed", reason: `${failure.code}: ${failure.message}` };
+  }
+  if (job.attempts >= job.maxAttempts) {
+    const reason = `Gave up after ${job.attempts} attempts; last error: ${failure.message}`;
+    await failPermanently(svc, ctx, { code: "job.gave_up", message: reason, badInput: false });
+    return { kind: "gave-up", reason };
+  }
+  const delaySec = retryDelaySec(job.attempts);
+  log.warn("job attempt failed, will retry", { attempt: job.attempts, retryInSec: delaySec, error: failure.message });
+  await Job.release(svc.db, job.id, failure.message);
+  return { kind: "retry", delaySec, reason: failure.message };
 }

@@ -1,14 +1,15 @@
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { createFileBlobStore } from "../blob/file-blob-store.js";
+import { createFileBlobStore, removeStalePartials } from "../blob/file-blob-store.js";
 import { createLocalUploadTargets } from "../blob/local-uploads.js";
 import type { Config } from "../config.js";
 import { openPglite } from "../db/pglite.js";
+import { DATA_FOLDER_HINT, storageFull } from "../error.js";
 import { createLogger, setLogLevel, type Logger } from "../log.js";
 import { startWorkerPool, type WorkerPool } from "../pipeline/worker-pool.js";
 import { createDbJobQueue } from "../queue/db-job-queue.js";
 import type { Services } from "../services.js";
 import { createPgvectorStore } from "../vector/pgvector-index.js";
+import { createDataDir, dataDirError } from "./data-dir.js";
 import { lockDataDir } from "./data-lock.js";
 import { modelLoaders, settingsFrom } from "./shared.js";
 import { recoverJobs } from "./recover-jobs.js";
@@ -32,18 +33,27 @@ export const fileUrl = (key: string) => `/api/files/${key.split("/").map(encodeU
 export async function startEmbeddedRuntime(config: Config, options: { workers?: boolean; log?: Logger } = {}): Promise<EmbeddedRuntime> {
   setLogLevel(config.logLevel);
   const log = options.log ?? createLogger({ runtime: "embedded" });
-  await mkdir(config.dataDir, { recursive: true });
+  // A folder that cannot be created or written, or a full disk, is explained here, not met later.
+  await createDataDir(config.dataDir);
   const lock = lockDataDir(config.dataDir);
+  let database: Awaited<ReturnType<typeof openPglite>> | undefined;
   try {
-    const database = await openPglite(path.join(config.dataDir, "db"));
+    database = await openPglite(path.join(config.dataDir, "db")).catch((error: unknown) => {
+      throw dataDirError(error, config.dataDir, "written") ?? error;
+    });
+    const opened = database;
     const queue = await createDbJobQueue(database.sql, { maxReceiveCount: config.maxAttempts + 1 });
     // The lock proves no other process holds messages: what was in flight died with its owner.
     const released = await queue.releaseAll();
     if (released > 0) log.info("resuming interrupted jobs", { jobs: released });
+    // Under the lock no write is in progress: a temporary file left is from a killed upload.
+    const blobRoot = path.join(config.dataDir, "blobs");
+    const stale = await removeStalePartials(blobRoot);
+    if (stale.length > 0) log.info("removed unfinished writes of an earlier run", { files: stale.length });
     let pool: WorkerPool | undefined;
     const services: Services = {
       db: database.db,
-      blobs: createFileBlobStore(path.join(config.dataDir, "blobs"), fileUrl),
+      blobs: createFileBlobStore(blobRoot, fileUrl),
       uploads: createLocalUploadTargets(),
       queue: {
         ...queue,
@@ -66,12 +76,14 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
       pool,
       async close() {
         await pool?.stop();
-        await database.close();
+        await opened.close();
         lock.release();
       },
     };
   } catch (error) {
+    // A start-up that failed half way (a full disk during migrations) leaves nothing open.
+    await database?.close().catch(() => {});
     lock.release();
-    throw error;
+    throw storageFull(error, { path: config.dataDir, hint: DATA_FOLDER_HINT }) ?? error;
   }
 }

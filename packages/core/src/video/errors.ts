@@ -1,4 +1,4 @@
-import { VisibleError } from "../error.js";
+import { formatBytes, quoted, VisibleError } from "../error.js";
 
 export class VideoNotFound extends VisibleError {
   constructor(id: string) {
@@ -22,19 +22,19 @@ export class VideoNotRetryable extends VisibleError {
 export const uploadErrors = {
   empty: () => new VisibleError("upload.empty", "The file is empty (0 bytes): choose a video file.", 400),
   tooLarge: (size: number, max: number) =>
-    new VisibleError("upload.too_large", `The file is ${size} bytes; the largest accepted upload is ${max} bytes.`, 413),
+    new VisibleError("upload.too_large", `The file is ${formatBytes(size)}; the largest accepted upload is ${formatBytes(max)}.`, 413),
   unsupportedType: (type: string) =>
-    new VisibleError("upload.unsupported_type", `Content type '${type}' is not a video: send video/* (or application/octet-stream).`, 415),
+    new VisibleError("upload.unsupported_type", `Content type ${quoted(type)} is not a video: send video/* (or application/octet-stream).`, 415),
   sizeMismatch: (declared: number, received: number) =>
-    new VisibleError("upload.size_mismatch", `Received ${received} bytes but the upload declared ${declared}: send the whole file again.`, 400),
+    new VisibleError("upload.size_mismatch", `Received ${formatBytes(received)} but the upload declared ${formatBytes(declared)}: send the whole file again.`, 400),
   invalidRange: (range: string) =>
-    new VisibleError("upload.invalid_range", `Content-Range '${range}' is not 'bytes start-end/total' within the file.`, 400),
+    new VisibleError("upload.invalid_range", `Content-Range ${quoted(range)} is not 'bytes start-end/total' within the file.`, 400),
   offsetMismatch: (start: number, expected: number) =>
-    new VisibleError("upload.offset_mismatch", `This chunk starts at byte ${start} but ${expected} bytes have arrived: resume from byte ${expected}.`, 409),
+    new VisibleError("upload.offset_mismatch", `This chunk starts at byte ${start} but ${formatBytes(expected)} have arrived: resume from byte ${expected}.`, 409),
   unsupportedContainer: (filename: string, container: string, accepted: readonly string[]) =>
     new VisibleError(
       "upload.unsupported_container",
-      `'${filename}' is a ${container} file, which is not accepted here; accepted containers: ${accepted.join(", ")}.`,
+      `${quoted(filename)} is a ${container} file, which is not accepted here; accepted containers: ${accepted.join(", ")}.`,
       415,
     ),
   missing: (id: string) => new VisibleError("upload.missing", `Video '${id}' has no uploaded file yet: upload it before completing.`, 409),

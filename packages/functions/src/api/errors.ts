@@ -1,5 +1,5 @@
 import type { Hook } from "@hono/zod-openapi";
-import { createLogger, isVisibleError, RateLimit } from "@vos/core";
+import { createLogger, isVisibleError, RateLimit, storageFull } from "@vos/core";
 import type { Context, Env } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -29,6 +29,12 @@ export const validationHook: Hook<unknown, Env, string, unknown> = (result, c) =
 export function onError(error: Error, c: Context): Response {
   if (error instanceof RateLimit.RateLimited) c.header("retry-after", String(error.retryAfterSec));
   if (isVisibleError(error)) return c.json({ code: error.code, message: error.message }, error.status);
+  // A full disk, however deep it was wrapped (drizzle wraps the database's error): 507 in words.
+  const full = storageFull(error);
+  if (full) {
+    log.warn("storage full", { path: c.req.path, method: c.req.method, error: full.message });
+    return c.json({ code: full.code, message: full.message }, full.status);
+  }
   if (error instanceof ZodError) return c.json({ code: "request.invalid", message: describeIssues(error) }, 400);
   if (error instanceof HTTPException) {
     // Hono raises these for bodies it cannot parse (malformed JSON among them).
