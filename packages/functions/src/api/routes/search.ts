@@ -18,7 +18,7 @@ const text = createRoute({
 
 const imageForm = z.object({
   // Checked in the handler, so a missing picture gets its own error code.
-  image: z.any().optional().describe("the picture to look for (JPEG, PNG, WebP...); required").openapi({ type: "string", format: "binary" }),
+  image: z.any().optional().describe("the picture to look for (JPEG, PNG, WebP, GIF, AVIF or TIFF); required").openapi({ type: "string", format: "binary" }),
   videoId: z.string().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(10),
   minScore: z.coerce.number().min(-1).max(1).optional(),
@@ -61,7 +61,11 @@ const imageRoute = (maxImageBytes: number) =>
     method: "post",
     path: "/search/image",
     summary: "Find moments that look like a picture",
-    description: `The picture may be up to ${readableBytes(maxImageBytes)} on this server; a larger one answers 413 image.too_large.`,
+    description:
+      `The picture may be up to ${readableBytes(maxImageBytes)} on this server; a larger one answers 413 image.too_large. ` +
+      // Core's picture-limits.ts sets these; hostile-pictures.test.ts holds this text to them.
+      "It must be JPEG, PNG, WebP, GIF (first frame), AVIF or TIFF of at most 64 megapixels (AVIF: 16), checked from its header " +
+      "before a pixel is decoded: another type (SVG included) answers 415 image.unsupported_type, more pixels 413 image.too_many_pixels.",
     middleware: [imageBodyLimit(maxImageBytes)] as const,
     request: { body: { required: true, content: { "multipart/form-data": { schema: imageForm } } } },
     responses: { 200: results, ...errors(400, 413, 415, 429, 503) },
