@@ -1,6 +1,7 @@
 export { VisibleError, isVisibleError, errorMessage, formatBytes, isStorageFull, storageFull, StorageFull } from "./error.js";
 export { createLogger, log, redactSecret, redactText, setLogLevel, setLogSink, type Logger, type LogLevel } from "./log.js";
 export { loadConfig, CONFIG_SETTINGS, type Config } from "./config.js";
+export { textField, isStorableText } from "./util/text.js";
 export type { Services, Settings, UploadTargets } from "./services.js";
 export * as Video from "./video/index.js";
 export * as Job from "./job/index.js";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { MultiBar, Presets } from "cli-progress";
-import type { Video } from "@vos/core";
+import { errorMessage, isVisibleError, type Video } from "@vos/core";
 import { ApiError, type Client } from "../client.js";
 import type { IngestInput } from "../ingest-inputs.js";
 import { bytes, printJson, table } from "../output.js";
@@ -72,7 +72,8 @@ export async function ingest(client: Client, inputs: IngestInput[], options: Ing
           bar?.update(0, { stage: uploaded.video.status });
           return { file, videoId: uploaded.video.id, status: uploaded.video.status, frames: uploaded.video.frameCount };
         } catch (error) {
-          const problem = error instanceof ApiError ? { code: error.code, message: error.message } : { code: "cli.error", message: String(error) };
+          // Every failure names its code: the API's, a refusal of core's (an in-process full disk), else cli.error.
+          const problem = error instanceof ApiError || isVisibleError(error) ? { code: error.code, message: error.message } : { code: "cli.error", message: errorMessage(error) };
           bar?.update(0, { stage: `failed: ${problem.code}` });
           return { file, videoId: null, status: "failed", frames: 0, error: problem };
         }

@@ -23,5 +23,8 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, options
   }
 }
 
-/** Statuses a storage or API server answers when trying again later can work. */
-export const isTransientStatus = (status: number) => status >= 500 || status === 429 || status === 408;
+/**
+ * Statuses a storage or API server answers when trying again later can work. Not 507 (a full
+ * disk): seconds of retries do not free space; the upload stays resumable for the next run.
+ */
+export const isTransientStatus = (status: number) => (status >= 500 && status !== 507) || status === 429 || status === 408;

@@ -17,6 +17,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { BlobTooLarge, type BlobInfo, type BlobStore } from "../blob/blob-store.js";
+import { errorMessage, storageFull, VisibleError } from "../error.js";
 
 export interface S3BlobStoreOptions {
   s3: S3Client;
@@ -43,6 +44,41 @@ export const isDerivedKey = (key: string) => {
   const match = /^[^/]+\/videos\/[^/]+\/(.+)$/.exec(key);
   return match !== null && !/^(source|upload)/.test(match[1]!);
 };
+
+/** S3's answers that mean "try later" (after the SDK's own retries), and connections that failed. */
+const TRY_LATER = new Set(["SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "ThrottlingException", "TimeoutError"]);
+const NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"]);
+
+/**
+ * S3 failing in a way that waiting fixes is `storage.unavailable` (503, transient for a job), not
+ * an internal error; anything else (a missing object, a refused part) is returned as it is.
+ */
+export function storageUnavailable(error: unknown): unknown {
+  if (error instanceof VisibleError) return error;
+  const e = error as { name?: string; code?: string; $fault?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const status = e?.$metadata?.httpStatusCode;
+  const transient =
+    TRY_LATER.has(e?.name ?? "") || NETWORK.has(e?.code ?? "") || e?.$fault === "server" || status === 429 || (status !== undefined && status >= 500);
+  if (!transient) return error;
+  const what = e?.name && e.name !== "Error" ? `${e.name}: ` : "";
+  return new VisibleError("storage.unavailable", `File storage (S3) is not answering: try again in a minute. (${what}${errorMessage(error)})`, 503, false);
+}
+
+/** Every method of `target` with its failures passed through `map` (one place, not each call). */
+export function mapFailures<T extends object>(target: T, map: (error: unknown) => unknown): T {
+  const mapped = { ...target } as Record<string, unknown>;
+  for (const [name, value] of Object.entries(target)) {
+    if (typeof value !== "function") continue;
+    mapped[name] = async (...args: unknown[]) => {
+      try {
+        return await (value as (...a: unknown[]) => unknown).apply(target, args);
+      } catch (error) {
+        throw map(error);
+      }
+    };
+  }
+  return mapped as T;
+}
 
 const isNotFound = (error: unknown) => {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -73,8 +109,11 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   }
 
   const presign = (key: string, expiresIn: number) => getSignedUrl(s3, new GetObjectCommand({ Bucket: bucketOf(key), Key: key }), { expiresIn });
+  // The one local write: the source copy on this task's disk, which may be too small for it.
+  const sourcePlace = { path: sourceDir, hint: "the worker's disk must hold the largest upload (give the task more ephemeral storage)" };
+  const mapError = (error: unknown) => storageFull(error, sourcePlace) ?? storageUnavailable(error);
 
-  return {
+  const store: BlobStore = {
     async put(key, body, putOptions = {}) {
       const bucket = bucketOf(key);
       if (body instanceof Uint8Array) {
@@ -173,4 +212,5 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     },
     url: (key) => presign(key, urlTtl),
   };
+  return mapFailures(store, mapError);
 }

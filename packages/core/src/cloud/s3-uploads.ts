@@ -12,6 +12,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { z } from "zod";
 import type { UploadTarget } from "../blob/blob-store.js";
 import { VisibleError } from "../error.js";
+import { mapFailures, storageUnavailable } from "./s3-blob-store.js";
 import type { UploadSubject, UploadTargets } from "../services.js";
 
 const MiB = 1024 * 1024;
@@ -75,7 +76,7 @@ export function createS3UploadTargets(options: S3UploadTargetsOptions): UploadTa
     return { kind: "multipart", uploadId: state.uploadId, partBytes: state.partBytes, parts };
   }
 
-  return {
+  const targets: UploadTargets = {
     async start(video) {
       const partBytes = partSize(video.sizeBytes, options.preferredPartBytes);
       const partCount = Math.max(1, Math.ceil(video.sizeBytes / partBytes));
@@ -145,4 +146,6 @@ export function createS3UploadTargets(options: S3UploadTargetsOptions): UploadTa
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: stateKey(video) }));
     },
   };
+  // S3 asking to slow down or failing on its side answers 503 storage.unavailable, not 500.
+  return mapFailures(targets, storageUnavailable);
 }

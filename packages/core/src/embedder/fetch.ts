@@ -9,7 +9,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
-import { VisibleError, errorMessage } from "../error.js";
+import { VisibleError, errorMessage, isStorageFull, storageFull } from "../error.js";
 import { defaultClipRevision, hubCacheFolder, isValidHubId, isValidRevision } from "./files.js";
 import { modelFolder } from "./source.js";
 
@@ -86,8 +86,17 @@ export interface FetchedModelFiles {
  * `model.not_found`, a download that keeps failing with `model.download_failed`.
  */
 export async function fetchModelFiles(options: FetchModelFilesOptions): Promise<FetchedModelFiles> {
-  for (const file of options.files) assertRelative(file);
   const cacheDir = path.resolve(options.cacheDir);
+  try {
+    return await fetchInto(cacheDir, options);
+  } catch (error) {
+    // A full disk is not the network's fault: said at once, with the folder, never retried.
+    throw storageFull(error, { path: cacheDir, hint: "delete files you no longer need on that disk (a model cache may be emptied: its files are fetched again)" }) ?? error;
+  }
+}
+
+async function fetchInto(cacheDir: string, options: FetchModelFilesOptions): Promise<FetchedModelFiles> {
+  for (const file of options.files) assertRelative(file);
   const folder = modelFolder(options.model);
   if (folder) {
     const files = await copyFolderFiles(folder, options.files, cacheDir, options.log);
@@ -270,7 +279,7 @@ async function download(hub: Hub, file: string, url: string, headers: Record<str
     await rename(temp, dest);
     return bytes;
   } catch (error) {
-    throw error instanceof Retryable || error instanceof VisibleError ? error : new Retryable(errorMessage(error));
+    throw error instanceof Retryable || error instanceof VisibleError || isStorageFull(error) ? error : new Retryable(errorMessage(error));
   } finally {
     await rm(temp, { force: true });
   }

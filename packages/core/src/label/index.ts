@@ -5,6 +5,7 @@ import * as Object_ from "../object/index.js";
 import * as Video from "../video/index.js";
 import { nearestObjects, objectIndex, storedVector } from "../object/neighbours.js";
 import type { Services } from "../services.js";
+import { textField } from "../util/text.js";
 import { labelTable, type LabelRow } from "./label.sql.js";
 
 export { labelTable, type LabelRow } from "./label.sql.js";
@@ -15,7 +16,7 @@ export const DEFAULT_PROPAGATE_SCORE = 0.95;
 export const DEFAULT_PROBABLE_SCORE = 0.85;
 
 export const setSchema = z.object({
-  label: z.string().trim().toLowerCase().min(1).max(100).describe("the name to give the object, e.g. 'my red mug'"),
+  label: textField().trim().toLowerCase().min(1).max(100).describe("the name to give the object, e.g. 'my red mug'"),
   polarity: z.enum(["positive", "negative"]).default("positive").describe("positive: it is this; negative: it is not"),
   propagate: z.boolean().default(true).describe("also label near-duplicates of the object"),
 });

@@ -58,3 +58,17 @@ export async function take(db: Database, tenantId: string, bucket: Bucket, limit
   const missing = 1 - Number(row?.tokens ?? 0);
   throw new RateLimited(bucket, perMinute, Math.max(1, Math.ceil(missing / perSecond)));
 }
+
+/**
+ * Gives back the token `take` spent, for a request the server failed to serve (a 5xx): taking
+ * first keeps a flood refused atomically, refunding after keeps failures free. Never above the
+ * limit; a bucket that refilled in the meantime simply stays full.
+ */
+export async function refund(db: Database, tenantId: string, bucket: Bucket, limits: RateLimits | undefined): Promise<void> {
+  const perMinute = limits?.[PER_MINUTE[bucket]] ?? 0;
+  if (perMinute <= 0) return;
+  await db
+    .update(rateLimitTable)
+    .set({ tokens: sql`least(${perMinute}::float8, ${rateLimitTable.tokens} + 1)` })
+    .where(and(eq(rateLimitTable.tenantId, tenantId), eq(rateLimitTable.bucket, bucket)));
+}

@@ -3,6 +3,7 @@ import { decodeImage } from "../embedder/index.js";
 import * as Frame from "../frame/index.js";
 import * as Object_ from "../object/index.js";
 import type { Services } from "../services.js";
+import { textField } from "../util/text.js";
 import type { VectorIndex } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
 import type { FrameSearchHit, ObjectSearchHit, SearchHit } from "./hits.js";
@@ -16,13 +17,13 @@ export { mergeMoments, type FrameHit, type Moment } from "./moments.js";
 const KINDS = ["frame", "object"] as const;
 
 const filterFields = {
-  videoId: z.string().min(1).max(100).optional().describe("only search this video"),
+  videoId: Video.idSchema.optional().describe("only search this video"),
   limit: z.number().int().min(1).max(100).default(10).describe("most results to return"),
   minScore: z.number().min(-1).max(1).optional().describe("drop hits scoring below this cosine similarity"),
   kinds: z.array(z.enum(KINDS)).min(1).default([...KINDS]).describe("what to return: frames (moments), objects, or both"),
 };
 
-export const textSchema = z.object({ text: z.string().trim().min(1).max(1000).describe("what to look for, in words"), ...filterFields });
+export const textSchema = z.object({ text: textField().trim().min(1).max(1000).describe("what to look for, in words"), ...filterFields });
 export const filtersSchema = z.object(filterFields);
 export type TextQuery = z.input<typeof textSchema>;
 export type Filters = z.output<typeof filtersSchema>;

@@ -14,7 +14,7 @@ export const similarSchema = z.object({
     .enum(["focused", "expanded"])
     .default("focused")
     .describe("focused: neighbours of this object; expanded: also neighbours of the mean of it and its best matches, and objects with the same label (all at or above minScore)"),
-  videoId: z.string().min(1).max(100).optional().describe("only look in this video"),
+  videoId: Video.idSchema.optional().describe("only look in this video"),
 });
 export type SimilarQuery = z.input<typeof similarSchema>;
 

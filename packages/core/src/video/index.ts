@@ -6,6 +6,7 @@ import * as Job from "../job/index.js";
 import { containerOfFilename } from "../media/containers.js";
 import type { Services } from "../services.js";
 import { createId } from "../util/id.js";
+import { textField } from "../util/text.js";
 import { vectorId } from "../vector/vector-index.js";
 import { releaseDroppedFile } from "./drop.js";
 import { uploadErrors, VideoNotFound, VideoNotRetryable, VideoWrongState } from "./errors.js";
@@ -17,19 +18,26 @@ export { DROP_PREFIX, forgetDrop, parseDropKey, registerDrop, type DropKey, type
 
 const VIDEO_TYPE = /^(video\/[a-z0-9.+-]+|application\/octet-stream)$/i;
 
+/** S3's most parts per multipart upload, and the longest ETag accepted (S3's own are 34 characters). */
+export const MAX_PARTS = 10000;
+export const MAX_ETAG_CHARS = 200;
+
+/** A video id as it comes in (path, query, search filter). */
+export const idSchema = textField().min(1).max(100);
+
 export const completeSchema = z.object({
   parts: z
-    .array(z.object({ partNumber: z.number().int().min(1).max(10000), etag: z.string().min(1).max(200) }))
-    .max(10000)
+    .array(z.object({ partNumber: z.number().int().min(1).max(MAX_PARTS), etag: textField().min(1).max(MAX_ETAG_CHARS) }))
+    .max(MAX_PARTS)
     .optional()
     .describe("S3 multipart uploads: each part's number and ETag"),
 });
 
 export const createSchema = z.object({
-  filename: z.string().trim().min(1).max(255).describe("name of the file being uploaded"),
+  filename: textField().trim().min(1).max(255).describe("name of the file being uploaded"),
   sizeBytes: z.number().int().min(0).describe("exact size of the file in bytes"),
-  contentType: z.string().trim().max(100).default("application/octet-stream").describe("MIME type, video/* or application/octet-stream"),
-  title: z.string().trim().min(1).max(200).optional().describe("title shown in lists; defaults to the file name"),
+  contentType: textField().trim().max(100).default("application/octet-stream").describe("MIME type, video/* or application/octet-stream"),
+  title: textField().trim().min(1).max(200).optional().describe("title shown in lists; defaults to the file name"),
 });
 export type CreateInput = z.input<typeof createSchema>;
 

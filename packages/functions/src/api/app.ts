@@ -1,15 +1,17 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { callerTenant, requireJwt, requireToken } from "./auth.js";
-import type { ApiOptions } from "./context.js";
+import { COMPLETE_BODY_BYTES, defaultBodyLimit, limitBody } from "./body-limit.js";
+import { DEFAULT_MAX_IMAGE_BYTES, type ApiOptions } from "./context.js";
 import { onError, validationHook } from "./errors.js";
 import { createJwtVerifier } from "./jwt.js";
 import { corsFor, securityHeaders } from "./security.js";
 import { authRoutes } from "./routes/auth.js";
 import { fileRoutes } from "./routes/files.js";
 import { healthRoutes } from "./routes/health.js";
+import { validPathEncoding } from "./path.js";
 import { objectRoutes } from "./routes/objects.js";
-import { searchRoutes } from "./routes/search.js";
-import { videoRoutes } from "./routes/videos.js";
+import { imageBodyLimit, searchRoutes } from "./routes/search.js";
+import { uploadLimit, videoRoutes } from "./routes/videos.js";
 
 export type { ApiOptions } from "./context.js";
 
@@ -25,6 +27,14 @@ export function createApi(given: ApiOptions & { serveFiles?: boolean; corsOrigin
   const api = new OpenAPIHono({ defaultHook: validationHook });
   if (options.jwt) api.use("*", requireJwt(options.jwt.verify ?? createJwtVerifier(options.jwt.auth)));
   else if (options.apiToken) api.use("*", requireToken(options.apiToken));
+  api.use("*", validPathEncoding);
+  // One body limit per route, checked before anything reads the body. Routes that take more
+  // than the small JSON default say so here; every other route, and any route added later,
+  // gets the default (registered after the routes' own limits, it stands aside where one ran).
+  api.on("PUT", "/videos/:id/upload", uploadLimit(options));
+  api.on("POST", "/videos/:id/complete", limitBody(COMPLETE_BODY_BYTES));
+  api.on("POST", "/search/image", imageBodyLimit(options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES));
+  api.use("*", defaultBodyLimit());
   api
     .route("/", healthRoutes(options))
     .route("/", authRoutes(options))

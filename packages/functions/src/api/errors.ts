@@ -1,5 +1,6 @@
 import type { Hook } from "@hono/zod-openapi";
 import { createLogger, isVisibleError, RateLimit, storageFull } from "@vos/core";
+import { redactQueryError } from "@vos/core/db";
 import type { Context, Env } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -44,6 +45,7 @@ export function onError(error: Error, c: Context): Response {
       error.status as ContentfulStatusCode,
     );
   }
-  log.error("unhandled error", { path: c.req.path, method: c.req.method, error });
+  // A failed query's parameters are what the caller sent: the log gets the SQL without them.
+  log.error("unhandled error", { path: c.req.path, method: c.req.method, error: redactQueryError(error) });
   return c.json({ code: "internal", message: "Something went wrong on our side; the error was logged." }, 500);
 }

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import type { BlobStore } from "@vos/core/blob";
 import { Hono } from "hono";
+import { decodeSegments } from "../path.js";
 
 const TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", mp4: "video/mp4", webm: "video/webm", mov: "video/quicktime", mkv: "video/x-matroska" };
 
@@ -10,7 +11,7 @@ const TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "image/jpeg", p
  */
 export function fileRoutes(blobs: BlobStore, tenantOf: (c: import("hono").Context) => string | Promise<string>) {
   return new Hono().get("/files/*", async (c) => {
-    const key = c.req.path.replace(/^.*?\/files\//, "").split("/").map(decodeURIComponent).join("/");
+    const key = decodeSegments(c.req.path.replace(/^.*?\/files\//, "")).join("/");
     const tenant = await tenantOf(c);
     if (!key.startsWith(`${tenant}/`) || key.includes("..")) return c.json({ code: "file.not_found", message: "No such file." }, 404);
     const info = await blobs.stat(key).catch(() => undefined);

@@ -1,18 +1,19 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { Label, Objects, RateLimit, Search } from "@vos/core";
+import { Label, Objects, Search, textField, Video } from "@vos/core";
 import type { ApiOptions } from "../context.js";
 import { errorSchema, validationHook } from "../errors.js";
+import { rateLimited } from "../rate-limit.js";
 
 const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, { description: "error", content: { "application/json": { schema: errorSchema } } }]));
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const objectParam = z.object({ objectId: z.string().min(1).max(200).describe("object id, `<videoId>#o<frameNo>.<k>`, URL-encoded") });
+const objectParam = z.object({ objectId: textField().min(1).max(200).describe("object id, `<videoId>#o<frameNo>.<k>`, URL-encoded") });
 
 const list = createRoute({
   method: "get",
   path: "/videos/{id}/objects",
   summary: "Objects found in a video, with boxes and labels (explicit, propagated, probable)",
-  request: { params: z.object({ id: z.string().min(1).max(100) }), query: z.object({ probable: z.enum(["true", "false"]).default("true") }) },
+  request: { params: z.object({ id: Video.idSchema }), query: z.object({ probable: z.enum(["true", "false"]).default("true") }) },
   responses: { 200: json(z.object({ objects: z.array(Label.labelledObjectSchema) }), "objects"), ...errors(404) },
 });
 
@@ -21,7 +22,7 @@ const similar = createRoute({
   path: "/objects/{objectId}/similar",
   summary: "Objects that look like this one, from its stored vector",
   request: { params: objectParam, body: { required: false, content: { "application/json": { schema: Search.similarSchema } } } },
-  responses: { 200: json(z.object({ hits: z.array(Search.objectHitSchema) }), "similar objects, best first"), ...errors(400, 404, 429) },
+  responses: { 200: json(z.object({ hits: z.array(Search.objectHitSchema) }), "similar objects, best first"), ...errors(400, 404, 413, 429) },
 });
 
 const setLabel = createRoute({
@@ -29,14 +30,14 @@ const setLabel = createRoute({
   path: "/objects/{objectId}/labels",
   summary: "Label an object positive or negative (positive labels also go to near-duplicates)",
   request: { params: objectParam, body: { required: true, content: { "application/json": { schema: Label.setSchema } } } },
-  responses: { 200: json(z.object({ label: Label.labelSchema, propagatedTo: z.array(z.string()) }), "labelled"), ...errors(400, 404) },
+  responses: { 200: json(z.object({ label: Label.labelSchema, propagatedTo: z.array(z.string()) }), "labelled"), ...errors(400, 404, 413) },
 });
 
 const removeLabel = createRoute({
   method: "delete",
   path: "/objects/{objectId}/labels/{label}",
   summary: "Remove a label from an object",
-  request: { params: objectParam.extend({ label: z.string().min(1).max(100) }) },
+  request: { params: objectParam.extend({ label: textField().min(1).max(100) }) },
   responses: { 200: json(z.object({ removed: z.boolean() }), "removed"), ...errors(404) },
 });
 
@@ -46,12 +47,12 @@ export function objectRoutes(options: ApiOptions) {
     .openapi(list, async (c) =>
       c.json({ objects: await Label.objectsOfVideo(svc, await options.tenantOf(c), c.req.valid("param").id, { probable: c.req.valid("query").probable === "true" }) }, 200),
     )
-    .openapi(similar, async (c) => {
-      const tenant = await options.tenantOf(c);
-      await RateLimit.take(svc.db, tenant, "search", svc.settings.rateLimits);
-      const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
-      return c.json({ hits: await Search.similar(svc, tenant, c.req.valid("param").objectId, body ?? {}) }, 200);
-    })
+    .openapi(similar, (c) =>
+      rateLimited(c, options, "search", async (tenant) => {
+        const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
+        return c.json({ hits: await Search.similar(svc, tenant, c.req.valid("param").objectId, body ?? {}) }, 200);
+      }),
+    )
     .openapi(setLabel, async (c) => c.json(await Label.set(svc, await options.tenantOf(c), c.req.valid("param").objectId, c.req.valid("json")), 200))
     .openapi(removeLabel, async (c) => {
       const { objectId, label } = c.req.valid("param");

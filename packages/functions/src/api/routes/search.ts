@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { RateLimit, Search, VisibleError } from "@vos/core";
-import { bodyLimit } from "hono/body-limit";
+import { Search, Video, VisibleError } from "@vos/core";
+import { limitBody, readableBytes } from "../body-limit.js";
 import { DEFAULT_MAX_IMAGE_BYTES, FORM_OVERHEAD_BYTES, type ApiOptions } from "../context.js";
 import { errorSchema, validationHook } from "../errors.js";
+import { rateLimited } from "../rate-limit.js";
 
 const results = { description: "moments, best first", content: { "application/json": { schema: z.object({ hits: z.array(Search.hitSchema) }) } } };
 const errors = (...statuses: number[]) =>
@@ -13,23 +14,17 @@ const text = createRoute({
   path: "/search",
   summary: "Find moments by words",
   request: { body: { required: true, content: { "application/json": { schema: Search.textSchema } } } },
-  responses: { 200: results, ...errors(400, 429, 503) },
+  responses: { 200: results, ...errors(400, 413, 429, 503) },
 });
 
 const imageForm = z.object({
   // Checked in the handler, so a missing picture gets its own error code.
   image: z.any().optional().describe("the picture to look for (JPEG, PNG, WebP, GIF, AVIF or TIFF); required").openapi({ type: "string", format: "binary" }),
-  videoId: z.string().min(1).max(100).optional(),
+  videoId: Video.idSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(10),
   minScore: z.coerce.number().min(-1).max(1).optional(),
   kinds: z.string().regex(/^(frame|object)(,(frame|object))?$/).optional().describe("comma-separated: frame, object (default both)"),
 });
-
-/** 4 MB, 5.2 MB, 900 KB (binary units, as the media limits are written). */
-function readableBytes(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MB`;
-}
 
 /** `size` is the picture's (or the whole request's, read from Content-Length); unknown for a body sent in chunks. */
 function imageTooLarge(maxImageBytes: number, size?: number): VisibleError {
@@ -43,17 +38,11 @@ function imageTooLarge(maxImageBytes: number, size?: number): VisibleError {
 }
 
 /**
- * Refuses a body that cannot hold a picture within the limit before it is parsed: from
- * Content-Length without reading a byte, else by counting a chunked body as it streams in.
+ * The picture route's body limit (wired in app.ts with every route's limit): a body that cannot
+ * hold a picture within the limit is refused before it is parsed, as image.too_large.
  */
-function imageBodyLimit(maxImageBytes: number) {
-  return bodyLimit({
-    maxSize: maxImageBytes + FORM_OVERHEAD_BYTES,
-    onError: (c) => {
-      const declared = Number(c.req.header("content-length"));
-      throw imageTooLarge(maxImageBytes, Number.isFinite(declared) && declared > 0 ? declared : undefined);
-    },
-  });
+export function imageBodyLimit(maxImageBytes: number) {
+  return limitBody(maxImageBytes + FORM_OVERHEAD_BYTES, (size) => imageTooLarge(maxImageBytes, size || undefined));
 }
 
 const imageRoute = (maxImageBytes: number) =>
@@ -66,7 +55,6 @@ const imageRoute = (maxImageBytes: number) =>
       // Core's picture-limits.ts sets these; hostile-pictures.test.ts holds this text to them.
       "It must be JPEG, PNG, WebP, GIF (first frame), AVIF or TIFF of at most 64 megapixels (AVIF: 16), checked from its header " +
       "before a pixel is decoded: another type (SVG included) answers 415 image.unsupported_type, more pixels 413 image.too_many_pixels.",
-    middleware: [imageBodyLimit(maxImageBytes)] as const,
     request: { body: { required: true, content: { "multipart/form-data": { schema: imageForm } } } },
     responses: { 200: results, ...errors(400, 413, 415, 429, 503) },
   });
@@ -75,26 +63,22 @@ export function searchRoutes(options: ApiOptions) {
   const svc = options.services;
   const maxImageBytes = options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
   return new OpenAPIHono({ defaultHook: validationHook })
-    .openapi(text, async (c) => {
-      const tenant = await options.tenantOf(c);
-      await RateLimit.take(svc.db, tenant, "search", svc.settings.rateLimits);
-      return c.json({ hits: await Search.text(svc, tenant, c.req.valid("json")) }, 200);
-    })
-    .openapi(imageRoute(maxImageBytes), async (c) => {
-      const tenant = await options.tenantOf(c);
-      await RateLimit.take(svc.db, tenant, "search", svc.settings.rateLimits);
-      const form = c.req.valid("form");
-      const file: unknown = form.image;
-      if (!(file instanceof Blob)) throw new VisibleError("search.image_missing", "Send the picture as the multipart field 'image'.", 400);
-      if (file.size === 0) throw new VisibleError("image.empty", "The picture is empty (0 bytes).", 400);
-      if (file.size > maxImageBytes) throw imageTooLarge(maxImageBytes, file.size);
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const hits = await Search.image(svc, tenant, bytes, {
-        limit: form.limit,
-        ...(form.videoId ? { videoId: form.videoId } : {}),
-        ...(form.minScore !== undefined ? { minScore: form.minScore } : {}),
-        ...(form.kinds ? { kinds: form.kinds.split(",") as ("frame" | "object")[] } : {}),
-      });
-      return c.json({ hits }, 200);
-    });
+    .openapi(text, (c) => rateLimited(c, options, "search", async (tenant) => c.json({ hits: await Search.text(svc, tenant, c.req.valid("json")) }, 200)))
+    .openapi(imageRoute(maxImageBytes), (c) =>
+      rateLimited(c, options, "search", async (tenant) => {
+        const form = c.req.valid("form");
+        const file: unknown = form.image;
+        if (!(file instanceof Blob)) throw new VisibleError("search.image_missing", "Send the picture as the multipart field 'image'.", 400);
+        if (file.size === 0) throw new VisibleError("image.empty", "The picture is empty (0 bytes).", 400);
+        if (file.size > maxImageBytes) throw imageTooLarge(maxImageBytes, file.size);
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        const hits = await Search.image(svc, tenant, bytes, {
+          limit: form.limit,
+          ...(form.videoId ? { videoId: form.videoId } : {}),
+          ...(form.minScore !== undefined ? { minScore: form.minScore } : {}),
+          ...(form.kinds ? { kinds: form.kinds.split(",") as ("frame" | "object")[] } : {}),
+        });
+        return c.json({ hits }, 200);
+      }),
+    );
 }

@@ -1,10 +1,12 @@
 import { Readable } from "node:stream";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { RateLimit, Video, VisibleError } from "@vos/core";
+import { Video, VisibleError } from "@vos/core";
+import { uploadBodyLimit } from "../body-limit.js";
 import type { ApiOptions } from "../context.js";
 import { errorSchema, validationHook } from "../errors.js";
+import { rateLimited } from "../rate-limit.js";
 
-const idParam = z.object({ id: z.string().min(1).max(100).describe("video id") });
+const idParam = z.object({ id: Video.idSchema.describe("video id") });
 const uploadTargetSchema = z
   .discriminatedUnion("kind", [
     z.object({
@@ -66,7 +68,7 @@ const complete = createRoute({
   path: "/videos/{id}/complete",
   summary: "Finish the upload and queue processing",
   request: { params: idParam, body: { required: false, content: { "application/json": { schema: Video.completeSchema } } } },
-  responses: { 202: json(Video.viewSchema, "queued"), ...errors(404, 409) },
+  responses: { 202: json(Video.viewSchema, "queued"), ...errors(400, 404, 409, 413) },
 });
 
 const retry = createRoute({
@@ -86,7 +88,7 @@ const list = createRoute({
   request: {
     query: z.object({
       limit: z.coerce.number().int().min(1).max(500).default(100),
-      before: z.string().min(1).max(100).optional().describe("page: ids older than this one"),
+      before: Video.idSchema.optional().describe("page: ids older than this one"),
     }),
   },
   responses: { 200: json(z.object({ videos: z.array(Video.viewSchema) }), "videos"), ...errors(400) },
@@ -111,12 +113,12 @@ const remove = createRoute({
 export function videoRoutes(options: ApiOptions) {
   const svc = options.services;
   return new OpenAPIHono({ defaultHook: validationHook })
-    .openapi(create, async (c) => {
-      const tenant = await options.tenantOf(c);
-      await RateLimit.take(svc.db, tenant, "upload", svc.settings.rateLimits);
-      const video = await Video.create(svc, tenant, c.req.valid("json"));
-      return c.json({ video: Video.view(video), upload: await svc.uploads.start(video) }, 201);
-    })
+    .openapi(create, (c) =>
+      rateLimited(c, options, "upload", async (tenant) => {
+        const video = await Video.create(svc, tenant, c.req.valid("json"));
+        return c.json({ video: Video.view(video), upload: await svc.uploads.start(video) }, 201);
+      }),
+    )
     .openapi(upload, async (c) => {
       const tenant = await options.tenantOf(c);
       const raw = c.req.raw.body;
@@ -152,4 +154,26 @@ export function videoRoutes(options: ApiOptions) {
       const { vectors, blobs } = await Video.remove(svc, await options.tenantOf(c), id);
       return c.json({ deleted: id, vectors, files: blobs }, 200);
     });
+}
+
+const RANGE = /^bytes (\d+)-(\d+)\/(\d+)$/;
+
+/**
+ * What one upload PUT may carry: the chunk its Content-Range names, else the size the video was
+ * registered with, never more than the largest upload. A request the route refuses anyway (a
+ * malformed range, an unknown or invalid id) gets the largest upload, and its own answer.
+ */
+export function uploadLimit(options: ApiOptions) {
+  const svc = options.services;
+  const largest = { bytes: svc.settings.maxUploadBytes, why: "the largest upload accepted" };
+  return uploadBodyLimit(async (c) => {
+    const range = RANGE.exec(c.req.header("content-range")?.trim() ?? "");
+    if (range && Number(range[2]) >= Number(range[1])) {
+      return { bytes: Math.min(largest.bytes, Number(range[2]) - Number(range[1]) + 1), why: "the chunk its Content-Range names" };
+    }
+    const id = Video.idSchema.safeParse(c.req.param("id"));
+    const video = id.success && !range ? await Video.find(svc, id.data) : undefined;
+    if (!video || video.tenantId !== (await options.tenantOf(c))) return largest;
+    return { bytes: Math.min(largest.bytes, video.sizeBytes), why: "the size this video was registered with" };
+  });
 }
