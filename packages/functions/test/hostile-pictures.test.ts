@@ -65,7 +65,7 @@ interface Measured {
 }
 
 /** Sends the requests at once, timing them and sampling this process's RSS until all have answered. */
-async function measure(requests: (() => Promise<Response>)[]): Promise<Measured> {
+async function measure(requests: (() => Response | Promise<Response>)[]): Promise<Measured> {
   const before = process.memoryUsage().rss;
   let peak = before;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
