@@ -81,11 +81,14 @@ async function measure(requests: (() => Response | Promise<Response>)[]): Promis
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "vos-hostile-pictures-"));
-  runtime = await startEmbeddedRuntime(loadConfig({ VOS_DATA_DIR: dir, VOS_CLIP_MODEL: await testModelDir(), VOS_LOG_LEVEL: "warn" }), { workers: false });
-  app = createApi({ services: runtime.services, tenantOf: () => TENANT });
+  const starting = startEmbeddedRuntime(loadConfig({ VOS_DATA_DIR: dir, VOS_CLIP_MODEL: await testModelDir(), VOS_LOG_LEVEL: "warn" }), { workers: false });
   // One channel of zeros compresses to 0.7 MB in about a second; its header says 16000 x 16000.
-  png16k = await sharp(Buffer.alloc(16000 * 16000), { raw: { width: 16000, height: 16000, channels: 1 } }).png({ adaptiveFiltering: false }).toBuffer();
-  photo12 = await sharp(PHOTO).resize(4000, 3000, { fit: "fill" }).jpeg({ quality: 90 }).toBuffer();
+  [png16k, photo12, runtime] = await Promise.all([
+    sharp(Buffer.alloc(16000 * 16000), { raw: { width: 16000, height: 16000, channels: 1 } }).png({ adaptiveFiltering: false }).toBuffer(),
+    sharp(PHOTO).resize(4000, 3000, { fit: "fill" }).jpeg({ quality: 90 }).toBuffer(),
+    starting,
+  ]);
+  app = createApi({ services: runtime.services, tenantOf: () => TENANT });
 
   // A video with two frames: the photograph (as a 640 px still) and plain red.
   const svc = runtime.services;
