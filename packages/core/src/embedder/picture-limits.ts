@@ -59,7 +59,7 @@ const megapixels = (pixels: number) => `${(pixels / 1e6).toFixed(1).replace(/\.0
 function formatOf(header: PictureHeader): { format?: PictureFormat; shown: string } {
   const raw = (header.format ?? "unknown").toLowerCase();
   if (raw === "heif") return header.compression === "av1" ? { format: "avif", shown: "AVIF" } : { shown: `HEIF (${header.compression ?? "unknown codec"})` };
-  if (raw in FORMATS) return { format: raw as PictureFormat, shown: FORMATS[raw as PictureFormat].name };
+  if (Object.hasOwn(FORMATS, raw)) return { format: raw as PictureFormat, shown: FORMATS[raw as PictureFormat].name };
   return { shown: raw.toUpperCase() };
 }
 
