@@ -27,7 +27,7 @@ function reason(cause: unknown): string {
 export function redactQueryError(error: unknown): unknown {
   if (!isQueryError(error)) return error;
   const why = reason(error.cause);
-  const redacted = new Error(`Failed query: ${error.query} (${error.params.length} parameters withheld)${why ? `: ${why}` : ""}`);
+  const redacted = new Error(`Failed query: ${error.query} (${error.params.length} parameter${error.params.length === 1 ? "" : "s"} withheld)${why ? `: ${why}` : ""}`);
   redacted.name = "DatabaseQueryError";
   // Keep where it failed, not the original first lines (they repeat the parameters).
   const frames = (error.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
