@@ -118,6 +118,21 @@ describe("API on Lambda (hono/aws-lambda over the cloud runtime)", () => {
     expect(env.pinecone.requests.map((r) => r.path)).toContain("/query");
     expect(env.pinecone.requests.every((r) => r.apiKey === SST_KEY)).toBe(true);
   });
+
+  // The adapter sets Content-Length from the event's body, so a missing or lying one changes nothing.
+  it.each([["none", {}], ["a lying 10 bytes", { "content-length": "10" }]])("applies the same body limit and text checks as vos serve (Content-Length: %s)", async (_name, headers) => {
+    const body = { filename: "clip.mp4", sizeBytes: 10, pad: "x".repeat(100 * 1024) };
+    const large = await call(request("POST", "/api/videos", { body, headers }));
+    expect(large).toMatchObject({ status: 413, json: { code: "request.too_large", message: "The request body is 101 KB; the limit here is 64 KB." } });
+    const nul = await call(request("POST", "/api/videos", { body: { filename: "clip\u0000.mp4", sizeBytes: 10 } }));
+    expect(nul).toMatchObject({ status: 400, json: { code: "request.invalid", message: expect.stringContaining("filename: contains a character that cannot be stored") } });
+    const db = postgres(env.env.VOS_DATABASE_URL!);
+    try {
+      expect(await db`select count(*)::int as n from video where filename like 'clip%' and size_bytes = 10`).toEqual([{ n: 0 }]);
+    } finally {
+      await db.end();
+    }
+  });
 });
 
 describe("picture search on Lambda (6 MB events, base64 bodies)", () => {
