@@ -48,11 +48,11 @@ export function errorMessage(error: unknown): string {
 const UNITS = ["KB", "MB", "GB", "TB", "PB"];
 
 /**
- * A byte count for people: `512 bytes`, `1.5 MB (1,572,864 bytes)`. Counts that come from a
- * request can be anything: past what a file can hold they read `more than 8 PB` instead of
- * `1e+30`.
+ * A byte count for people: `512 bytes`, `1.5 MB (1,572,864 bytes)` (`1.5 MB` when not `exact`).
+ * Counts that come from a request can be anything: past what a file can hold they read
+ * `more than 8 PB` instead of `1e+30`.
  */
-export function formatBytes(n: number): string {
+export function formatBytes(n: number, options: { exact?: boolean } = {}): string {
   if (!Number.isFinite(n) || n > Number.MAX_SAFE_INTEGER) return "more than 8 PB";
   if (n < 0 || !Number.isInteger(n)) return `${n} bytes`;
   if (n < 1024) return `${n} bytes`;
@@ -62,7 +62,8 @@ export function formatBytes(n: number): string {
     value /= 1024;
     unit++;
   }
-  return `${value.toFixed(1)} ${UNITS[unit]} (${n.toLocaleString("en-US")} bytes)`;
+  const rounded = `${value.toFixed(1)} ${UNITS[unit]}`;
+  return options.exact === false ? rounded : `${rounded} (${n.toLocaleString("en-US")} bytes)`;
 }
 
 /** Text from a request echoed in a message: quoted, control characters escaped, at most `max` characters. */
@@ -159,7 +160,7 @@ export function storageFull(error: unknown, place?: StoragePlace): VisibleError 
   const where = place?.path ?? (raw as { path?: unknown }).path;
   const dir = typeof where === "string" ? path.resolve(where) : undefined;
   const free = dir === undefined ? undefined : freeBytes(dir);
-  const disk = dir ? `the disk holding ${dir}${free === undefined ? "" : ` (${formatBytes(free)} free)`}` : "the server's disk";
+  const disk = dir ? `the disk holding ${dir}${free === undefined ? "" : ` (${formatBytes(free, { exact: false })} free)`}` : "the server's disk";
   const what = quota ? `The disk quota is used up on ${disk}` : `No space is left on ${disk}`;
   const hint = place?.hint ? `: ${place.hint}` : "";
   return new StorageFull(`${what}, so the write failed. Free space there${hint}, then try again; nothing stored before was lost.`);
