@@ -24,10 +24,10 @@ import { testModelDir } from "../../core/test/support/test-model.js";
 import { syntheticVideo } from "../../core/test/support/videos.js";
 import { localApi } from "../src/connect.js";
 import { jsonOf, runVos } from "./support/cli.js";
-import { smallDisk, type FullDisk } from "./support/full-disk.js";
+import { smallDisk, type FullDisk } from "../../core/test/support/full-disk.js";
 import { serveApi, type ServedApi } from "./support/served-api.js";
 
-const PRELOAD = new URL("./support/full-disk-preload.ts", import.meta.url).pathname;
+const PRELOAD = new URL("../../core/test/support/full-disk-preload.ts", import.meta.url).pathname;
 const root = mkdtempSync(path.join(tmpdir(), "vos-full-"));
 let baseEnv: Record<string, string>;
 
