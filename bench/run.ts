@@ -20,7 +20,7 @@ const REPO_ROOT = path.resolve(BENCH_DIR, "..");
 const SECTIONS_DIR = path.join(BENCH_DIR, "sections");
 const RESULTS_DIR = path.join(BENCH_DIR, "results");
 /** Sections run in this order; any other section runs after them, by name. */
-const ORDER = ["model", "ingest", "search", "sampling"];
+const ORDER = ["model", "ingest", "search", "sampling", "load"];
 
 type SectionRecord =
   | ({ status: "ok"; durationSec: number } & SectionResult)
