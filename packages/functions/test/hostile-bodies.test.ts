@@ -18,14 +18,15 @@
  *   NUL in a search's text or videoId, a similar search's videoId -> 400     request.invalid naming the field
  *   NUL in a picture search's videoId (multipart)                -> 400     request.invalid naming the field
  *   NUL in ?before=, a label, a label in the path, /videos/%00   -> 400     request.invalid naming the field
- *   /files/local/%, /files/local/%E0%A4%A, /videos/%E0%A4%A       -> 400     request.invalid (not valid percent-encoding)
+ *   /files/local/%, /files/local/%E0%A4%A, /videos/%E0%A4%A,
+ *   /videos/%ED%A0%80 (an encoded lone surrogate)                -> 400     request.invalid (not valid percent-encoding)
  *   registrations failing with 500 (the upload service throws)   -> 500     internal, no token spent; a flood is still refused
  *   a query that fails in the database (its table renamed away)  -> 500     internal, logged without its parameters
  *
  * Unknown keys in a JSON body are ignored, bounded by the route's limit. The picture route's
  * own limit (image.too_large) is in image-limit.test.ts; bad pictures in hostile-pictures.test.ts.
  */
-import { readdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -248,9 +249,11 @@ describe("text is text: what PostgreSQL cannot store is refused at the schema", 
   });
 
   it("videoId of a picture search (multipart) answers 400 naming it", async () => {
+    const before = await snapshot();
     const body = multipart("videoId", "vid\u0000");
     const answer = await send("POST", "/api/search/image", { chunks: [body], contentLength: body.length, headers: { "content-type": "multipart/form-data; boundary=b" } });
     expectRefused(answer, 400, "request.invalid", /videoId: contains a character that cannot be stored/);
+    expect(await snapshot()).toEqual(before);
   });
 
   it.each(["/api/files/local/%", "/api/files/local/%E0%A4%A", "/api/videos/%E0%A4%A", "/api/videos/%ED%A0%80"])(
