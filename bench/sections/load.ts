@@ -40,7 +40,13 @@ function peakSampler(server: VosServer) {
   let peak = 0;
   const sample = () => server.memory().then((m) => (peak = Math.max(peak, m.rss)), () => undefined);
   const timer = setInterval(() => void sample(), 250);
-  return { stop: async () => (clearInterval(timer), await sample(), peak) };
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sample();
+      return peak;
+    },
+  };
 }
 
 /** What the server runs with besides its data folder and model (see the header). */

@@ -12,7 +12,7 @@ export type Kind = "word" | "picture";
 export interface Outcome {
   kind: Kind;
   ms: number;
-  /** HTTP status, or 0 when no answer came (connection refused or reset). */
+  /** HTTP status, or 0 when no usable answer came (connection refused or reset, a 200 that is not JSON). */
   status: number;
   /** A 200 whose moments of one video overlap (counted, so the load run checks that rule too). */
   overlapping: boolean;
