@@ -161,18 +161,20 @@ const RANGE = /^bytes (\d+)-(\d+)\/(\d+)$/;
 /**
  * What one upload PUT may carry: the chunk its Content-Range names, else the size the video was
  * registered with, never more than the largest upload. A request the route refuses anyway (a
- * malformed range, an unknown or invalid id) gets the largest upload, and its own answer.
+ * malformed range, an unknown or invalid id) gets the largest upload here, and its own answer there.
  */
 export function uploadLimit(options: ApiOptions) {
   const svc = options.services;
   const largest = { bytes: svc.settings.maxUploadBytes, why: "the largest upload accepted" };
   return uploadBodyLimit(async (c) => {
-    const range = RANGE.exec(c.req.header("content-range")?.trim() ?? "");
-    if (range && Number(range[2]) >= Number(range[1])) {
-      return { bytes: Math.min(largest.bytes, Number(range[2]) - Number(range[1]) + 1), why: "the chunk its Content-Range names" };
+    const header = c.req.header("content-range");
+    if (header !== undefined) {
+      const range = RANGE.exec(header.trim());
+      const [start, end] = [Number(range?.[1]), Number(range?.[2])];
+      return range && end >= start ? { bytes: Math.min(largest.bytes, end - start + 1), why: "the chunk its Content-Range names" } : largest;
     }
     const id = Video.idSchema.safeParse(c.req.param("id"));
-    const video = id.success && !range ? await Video.find(svc, id.data) : undefined;
+    const video = id.success ? await Video.find(svc, id.data) : undefined;
     if (!video || video.tenantId !== (await options.tenantOf(c))) return largest;
     return { bytes: Math.min(largest.bytes, video.sizeBytes), why: "the size this video was registered with" };
   });
