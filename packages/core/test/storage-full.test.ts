@@ -187,6 +187,24 @@ describe("an upload cut by kill -9", () => {
   });
 });
 
+describe("the data-folder lock on a full disk", () => {
+  it("says storage.full and leaves no empty lock file that would block the next start", async () => {
+    const disk = await smallDisk(path.join(scratch, "lock-disk"), 1);
+    try {
+      console.info(`full lock disk: ${disk.mode}`);
+      const dir = path.join(disk.dir, "data");
+      await mkdir(dir);
+      await disk.fill();
+      expect(() => lockDataDir(dir)).toThrow(expect.objectContaining({ code: "storage.full", status: 507 }));
+      expect(existsSync(path.join(dir, "vos.lock"))).toBe(false);
+      await disk.free();
+      lockDataDir(dir).release();
+    } finally {
+      await disk.close();
+    }
+  });
+});
+
 describe("the data-folder lock and a zombie holder", () => {
   it("reads the state after the last parenthesis of /proc/<pid>/stat", () => {
     expect(procState("1234 (vos) S 1 1234 1234 0 -1")).toBe("S");
@@ -195,8 +213,8 @@ describe("the data-folder lock and a zombie holder", () => {
   });
 
   it("takes over a lock whose holder exited but was not reaped, and refuses one whose holder runs", async () => {
-    // `true` exits at once; its parent becomes `sleep`, which never waits for it: a zombie.
-    const parent = spawn("sh", ["-c", "true & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+    // The child exits after its shell became `sleep` (exec), which never waits for it: a zombie.
+    const parent = spawn("sh", ["-c", "sleep 0.3 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
     try {
       const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()))));
       const dir = path.join(scratch, "locked");
