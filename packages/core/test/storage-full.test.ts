@@ -160,17 +160,20 @@ describe("an upload cut by kill -9", () => {
     const script = `
       import { Readable } from "node:stream";
       import { createFileBlobStore } from ${JSON.stringify(module)};
+      setInterval(() => {}, 1000); // alive until killed, as a server is
       let sent = false;
       const body = new Readable({ read() { if (!sent) { sent = true; this.push(Buffer.alloc(65536, 7)); } } });
       await createFileBlobStore(${JSON.stringify(blobs)}, (k) => k).put("local/videos/v2/source", body);`;
     const child = spawn(process.execPath, ["--import", "tsx/esm", "--input-type=module", "-e", script], { stdio: "ignore" });
+    const closed = new Promise((resolve) => child.once("close", resolve));
     const partials = async () => (await readdir(blobs, { recursive: true })).filter((name) => name.endsWith(".partial"));
     await until(async () => {
       const [found] = await partials().catch(() => []);
       return found !== undefined && readFileSync(path.join(blobs, found)).length === 65536;
     }, 20_000);
+    expect(child.exitCode).toBeNull();
     child.kill("SIGKILL");
-    await new Promise((resolve) => child.once("close", resolve));
+    await closed;
     expect(await partials()).toEqual([expect.stringMatching(/^local\/videos\/v2\/source\.[0-9a-f]{12}\.partial$/)]);
     expect(await store.list("local/")).toEqual(["local/videos/v1/source"]);
 
