@@ -22,10 +22,10 @@ export interface FullDisk {
 }
 
 /** Tries to mount a tmpfs of `sizeMb` on `dir`; false when the OS refuses (not root, no tmpfs). */
-function mountTmpfs(dir: string, sizeMb: number, readOnly = false): boolean {
+function mountTmpfs(dir: string, sizeMb: number): boolean {
   if (process.env.VOS_TEST_DISK === "inject" || process.platform !== "linux") return false;
   try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeMb}m${readOnly ? ",ro" : ""}`, "tmpfs", dir], { stdio: "ignore" });
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeMb}m`, "tmpfs", dir], { stdio: "ignore" });
     return true;
   } catch {
     return false;
@@ -84,12 +84,6 @@ export async function smallDisk(dir: string, sizeMb: number): Promise<FullDisk> 
       injection.restore();
     },
   };
-}
-
-/** A folder on a read-only disk, when one can be mounted. */
-export function readOnlyDisk(dir: string): { close(): void } | undefined {
-  fs.mkdirSync(dir, { recursive: true });
-  return mountTmpfs(dir, 1, true) ? { close: () => unmount(dir) } : undefined;
 }
 
 const enospc = (syscall: string, target?: string) =>
