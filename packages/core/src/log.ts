@@ -2,6 +2,8 @@
  * One structured logger: JSON lines on stderr with a level, a message and fields (jobId,
  * videoId, stage, ms...). Child loggers carry fields. The level comes from VOS_LOG_LEVEL.
  */
+import { redactQueryError } from "./db/redact.js";
+
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 export type LogLevel = keyof typeof LEVELS;
 export type LogFields = Record<string, unknown>;
@@ -60,7 +62,11 @@ export function redactText(text: string): string {
 
 function serialise(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return redactText(value);
-  if (value instanceof Error) return { name: value.name, message: redactText(value.message), stack: value.stack && redactText(value.stack) };
+  if (value instanceof Error) {
+    // Wherever it is logged from, a failed query keeps its SQL but never the values it was given.
+    const error = redactQueryError(value) as Error;
+    return { name: error.name, message: redactText(error.message), stack: error.stack && redactText(error.stack) };
+  }
   if (value === null || typeof value !== "object" || depth > 4) return value;
   if (Array.isArray(value)) return value.map((item) => serialise(item, depth + 1));
   if (value instanceof Date) return value;

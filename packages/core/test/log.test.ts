@@ -20,6 +20,21 @@ describe("log lines", () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: "info", msg: "probed", test: "log", jobId: "job_1", ms: 12, stage: "probe" });
   });
 
+  it("keep a failed query's SQL but never its values, whoever logs it", () => {
+    // What drizzle throws: the SQL and every parameter in its message and fields.
+    const failed = Object.assign(new Error('Failed query: insert into "video" ("title") values ($1)\nparams: my-private-title'), {
+      query: 'insert into "video" ("title") values ($1)',
+      params: ["my-private-title"],
+      cause: Object.assign(new Error("value too long for type character varying(200)"), { code: "22001" }),
+    });
+    capture().error("job failed", { error: failed, nested: { error: failed } });
+    const line = lines[0]!;
+    expect(line).not.toContain("my-private-title");
+    const entry = JSON.parse(line);
+    expect(entry.error.message).toBe('Failed query: insert into "video" ("title") values ($1) (1 parameter withheld): 22001 value too long for type character varying(200)');
+    expect(entry.nested.error.name).toBe("DatabaseQueryError");
+  });
+
   it("drop fields named like secrets, at any depth", () => {
     capture().warn("request", {
       password: "hunter2-hunter2",

@@ -265,6 +265,20 @@ describe("upload queue (local chunked target, real server)", () => {
     expect(new Set(done.map((item) => item.videoId)).size).toBe(4);
   });
 
+  it("stops at once when the server's disk is full, and offers Retry for when space is freed", async () => {
+    const full = new Response(JSON.stringify({ code: "storage.full", message: "The disk holding the data folder is full." }), { status: 507, headers: { "content-type": "application/json" } });
+    const { fetch: fetcher, calls } = recordingFetch((call) => (call.method === "PUT" ? Promise.resolve(full.clone()) : undefined));
+    const queue = queueWith(fetcher);
+    const [item] = queue.add([colourFile()]);
+    const seen: UploadItem[] = [];
+    const failed = await settle(queue, item!.id, seen);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatch(/disk holding the data folder is full/);
+    expect(failed.retryable).toBe(true);
+    expect(seen.some((state) => state.status === "retrying")).toBe(false);
+    expect(chunkPuts(calls)).toHaveLength(1);
+  });
+
   it("shows the server's reason when it refuses a file, without retrying", async () => {
     const { fetch: fetcher, calls } = recordingFetch();
     const queue = queueWith(fetcher);

@@ -5,6 +5,9 @@ import { runJob, type JobOutcome } from "../pipeline/run-job.js";
 import { OWN_PROCESS_TASK_ID, processTaskId } from "./process-launcher.js";
 import type { CloudRuntime } from "./runtime.js";
 
+/** How long a worker task waits for its full disk to free up before the attempt counts. */
+export const TASK_STORAGE_WAIT_SEC = 120;
+
 export interface CloudJobOptions {
   /** This task's id, as the dispatcher recorded it (the ECS task ARN). */
   taskId: string;
@@ -78,7 +81,10 @@ export async function runCloudJob(runtime: CloudRuntime, jobId: string, options:
   };
 
   try {
-    const outcome = await runJob(svc, message, { taskId: options.taskId, signal: controller.signal, onBegin });
+    // A task's disk is its own and nobody else frees it: a full one is this video's doing (too
+    // large for the task's storage), so waiting long would only hold the job. The attempt counts
+    // after a short wait and the job's retries and dead-letter path take over.
+    const outcome = await runJob(svc, message, { taskId: options.taskId, signal: controller.signal, onBegin, storageWaitLimitSec: TASK_STORAGE_WAIT_SEC });
     log.info("job attempt finished", { outcome: outcome.kind });
     // Queue the job again only while it is still this task's: the reconciler may have re-queued
     // it already. The message goes first, so a crash in between duplicates rather than loses it.

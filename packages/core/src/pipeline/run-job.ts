@@ -45,7 +45,7 @@ export interface RunJobOptions {
   signal: AbortSignal;
   /** Called once the attempt is claimed (the job is running and counted), before the work starts. */
   onBegin?: (job: Job.JobRow) => void;
-  /** Overrides STORAGE_WAIT_LIMIT_SEC (tests). */
+  /** Overrides STORAGE_WAIT_LIMIT_SEC: a worker task, whose disk nobody else frees, waits less (tests too). */
   storageWaitLimitSec?: number;
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { errorMessage } from "../error.js";
+import { errorMessage, isStorageFull } from "../error.js";
 import { JobMessage, type ReceivedMessage } from "../queue/job-queue.js";
 import type { Services } from "../services.js";
 import { IngestCancelled } from "./ingest.js";
@@ -87,6 +87,7 @@ export function startWorkerPool(svc: Services, options: WorkerPoolOptions): Work
     }
   }
 
+  let receiveFailures = 0;
   const loop = (async () => {
     while (!stopping) {
       const free = options.concurrency - inflight.size;
@@ -97,8 +98,12 @@ export function startWorkerPool(svc: Services, options: WorkerPoolOptions): Work
       let messages: ReceivedMessage[] = [];
       try {
         messages = await svc.queue.receive({ max: free, visibilityTimeoutSec: svc.settings.visibilityTimeoutSec });
+        receiveFailures = 0;
       } catch (error) {
-        log.error("receive failed", { error: errorMessage(error) });
+        // Said once, then once a minute of polls: a full disk or a lost database fails every poll.
+        if (receiveFailures++ % Math.max(1, Math.round(60_000 / pollMs)) === 0) {
+          log[isStorageFull(error) ? "warn" : "error"]("receive failed", { error: errorMessage(error), failures: receiveFailures });
+        }
       }
       if (stopping) break;
       for (const message of messages) {

@@ -1,6 +1,5 @@
 import type { Hook } from "@hono/zod-openapi";
 import { createLogger, isVisibleError, RateLimit, storageFull } from "@vos/core";
-import { redactQueryError } from "@vos/core/db";
 import type { Context, Env } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -46,6 +45,6 @@ export function onError(error: Error, c: Context): Response {
     );
   }
   // A failed query's parameters are what the caller sent: the log gets the SQL without them.
-  log.error("unhandled error", { path: c.req.path, method: c.req.method, error: redactQueryError(error) });
+  log.error("unhandled error", { path: c.req.path, method: c.req.method, error });
   return c.json({ code: "internal", message: "Something went wrong on our side; the error was logged." }, 500);
 }

@@ -1,5 +1,4 @@
 import { createLogger, isVisibleError, RateLimit } from "@vos/core";
-import { redactQueryError } from "@vos/core/db";
 import type { Context } from "hono";
 import type { ApiOptions } from "./context.js";
 
@@ -23,7 +22,7 @@ export async function rateLimited<R extends Response>(
   await RateLimit.take(db, tenant, bucket, settings.rateLimits);
   // A refund that fails (the database gone) must not hide the answer or the error being given.
   const refund = () =>
-    RateLimit.refund(db, tenant, bucket, settings.rateLimits).catch((error: unknown) => log.warn("rate-limit refund failed", { tenant, bucket, error: redactQueryError(error) }));
+    RateLimit.refund(db, tenant, bucket, settings.rateLimits).catch((error: unknown) => log.warn("rate-limit refund failed", { tenant, bucket, error }));
   let response: R;
   try {
     response = await work(tenant);

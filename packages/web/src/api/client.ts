@@ -12,9 +12,12 @@ export class ApiError extends Error {
     this.name = "ApiError";
   }
 
-  /** Worth trying again: the network, a timeout, throttling or a server-side fault. */
+  /**
+   * Worth trying again at once: the network, a timeout, throttling or a server-side fault. Not a
+   * full disk (507): that waits for someone to free space, then for the person to try again.
+   */
   get transient(): boolean {
-    return this.status === 0 || this.status === 408 || this.status === 425 || this.status === 429 || this.status >= 500;
+    return this.status === 0 || this.status === 408 || this.status === 425 || this.status === 429 || (this.status >= 500 && this.status !== 507);
   }
 }
 

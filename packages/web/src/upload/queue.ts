@@ -287,7 +287,9 @@ export class UploadQueue {
     entry.running = this.#run(id, entry, controller.signal)
       .catch((error: unknown) => {
         if (controller.signal.aborted) return;
-        this.#set(id, { status: "failed", error: messageOf(error), retryable: !(error instanceof ApiError) || retryable(error), retry: undefined });
+        // A full server disk is not retried on its own, but Retry is offered for once space is freed.
+        const later = !(error instanceof ApiError) || retryable(error) || error.status === 507;
+        this.#set(id, { status: "failed", error: messageOf(error), retryable: later, retry: undefined });
       })
       .finally(() => {
         this.#active--;

@@ -30,7 +30,7 @@ const setLabel = createRoute({
   path: "/objects/{objectId}/labels",
   summary: "Label an object positive or negative (positive labels also go to near-duplicates)",
   request: { params: objectParam, body: { required: true, content: { "application/json": { schema: Label.setSchema } } } },
-  responses: { 200: json(z.object({ label: Label.labelSchema, propagatedTo: z.array(z.string()) }), "labelled"), ...errors(400, 404, 413) },
+  responses: { 200: json(z.object({ label: Label.labelSchema, propagatedTo: z.array(z.string()) }), "labelled"), ...errors(400, 404, 413, 507) },
 });
 
 const removeLabel = createRoute({

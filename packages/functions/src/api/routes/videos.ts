@@ -34,7 +34,7 @@ const create = createRoute({
   path: "/videos",
   summary: "Register a video and get where to upload it",
   request: { body: { required: true, content: { "application/json": { schema: Video.createSchema } } } },
-  responses: { 201: json(z.object({ video: Video.viewSchema, upload: uploadTargetSchema }), "created"), ...errors(400, 413, 415, 429) },
+  responses: { 201: json(z.object({ video: Video.viewSchema, upload: uploadTargetSchema }), "created"), ...errors(400, 413, 415, 429, 507) },
 });
 
 const upload = createRoute({
@@ -42,7 +42,7 @@ const upload = createRoute({
   path: "/videos/{id}/upload",
   summary: "Upload the video's bytes: the whole file, or a chunk with Content-Range (local runtime)",
   request: { params: idParam },
-  responses: { 200: json(progressSchema, "stored"), ...errors(400, 404, 409, 413, 415) },
+  responses: { 200: json(progressSchema, "stored"), ...errors(400, 404, 409, 413, 415, 507) },
 });
 
 const uploadStatus = createRoute({
@@ -68,7 +68,7 @@ const complete = createRoute({
   path: "/videos/{id}/complete",
   summary: "Finish the upload and queue processing",
   request: { params: idParam, body: { required: false, content: { "application/json": { schema: Video.completeSchema } } } },
-  responses: { 202: json(Video.viewSchema, "queued"), ...errors(400, 404, 409, 413) },
+  responses: { 202: json(Video.viewSchema, "queued"), ...errors(400, 404, 409, 413, 507) },
 });
 
 const retry = createRoute({
