@@ -7,7 +7,14 @@ import { randomBytes } from "node:crypto";
 import { DATA_FOLDER_HINT, storageFull } from "../error.js";
 import { BlobTooLarge, type BlobInfo, type BlobStore } from "./blob-store.js";
 
-const SAFE_KEY = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+/**
+ * Any key S3 would take (spaces, any Unicode: a drop folder's file names) except what could
+ * leave the root or name no file: empty, `.` or `..` segments, NUL, and `\` (Windows' separator).
+ */
+const isSafeKey = (key: string) => key.length > 0 && !/[\0\\]/.test(key) && key.split("/").every((part) => part !== "" && part !== "." && part !== "..");
+
+/** `list` and `deletePrefix` take a folder: `a/b` means `a/b/`, never `a/bc`. */
+const folderOf = (prefix: string) => (prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`);
 
 /** Temporary files of writes in progress: `<key>.<random>.partial`. */
 const PARTIAL = /\.[0-9a-f]{12}\.partial$/;
@@ -19,9 +26,7 @@ const PARTIAL = /\.[0-9a-f]{12}\.partial$/;
  */
 export function createFileBlobStore(root: string, publicUrl: (key: string) => string): BlobStore {
   const fileOf = (key: string) => {
-    if (!SAFE_KEY.test(key) || key.split("/").some((part) => part === "." || part === "..")) {
-      throw new Error(`invalid blob key: ${key}`);
-    }
+    if (!isSafeKey(key)) throw new Error(`invalid blob key: ${key}`);
     return path.join(root, key);
   };
 
@@ -67,12 +72,14 @@ export function createFileBlobStore(root: string, publicUrl: (key: string) => st
     async deletePrefix(prefix) {
       const keys = await this.list(prefix);
       await Promise.all(keys.map((key) => rm(fileOf(key), { force: true })));
-      // Remove the folder the prefix names, if it is one, so nothing empty is left behind.
-      const trimmed = prefix.replace(/\/+$/, "");
-      if (trimmed && SAFE_KEY.test(trimmed)) await rm(path.join(root, trimmed), { recursive: true, force: true }).catch(() => {});
+      // Remove the folder itself, so nothing empty is left behind.
+      const folder = folderOf(prefix).slice(0, -1);
+      if (folder) await rm(fileOf(folder), { recursive: true, force: true }).catch(() => {});
       return keys.length;
     },
     async list(prefix) {
+      const folder = folderOf(prefix);
+      const start = folder ? fileOf(folder.slice(0, -1)) : root;
       const keys: string[] = [];
       const walk = async (dir: string): Promise<void> => {
         let entries;
@@ -84,13 +91,11 @@ export function createFileBlobStore(root: string, publicUrl: (key: string) => st
         for (const entry of entries) {
           const full = path.join(dir, entry.name);
           if (entry.isDirectory()) await walk(full);
-          else if (!entry.name.endsWith(".partial")) keys.push(path.relative(root, full).split(path.sep).join("/"));
+          else if (!PARTIAL.test(entry.name)) keys.push(path.relative(root, full).split(path.sep).join("/"));
         }
       };
-      // Start from the deepest folder the prefix names, then filter by the full prefix.
-      const folder = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
-      await walk(path.join(root, folder));
-      return keys.filter((key) => key.startsWith(prefix)).sort();
+      await walk(start);
+      return keys.sort();
     },
     async source(key) {
       return fileOf(key);

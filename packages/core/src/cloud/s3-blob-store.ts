@@ -3,7 +3,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Readable, Transform } from "node:stream";
+import { pipeline as connect, Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   DeleteObjectCommand,
@@ -80,6 +80,9 @@ export function mapFailures<T extends object>(target: T, map: (error: unknown) =
   return mapped as T;
 }
 
+/** `list` and `deletePrefix` take a folder: `a/b` means `a/b/`, never `a/bc` (as in the file store). */
+const folderOf = (prefix: string) => (prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`);
+
 const isNotFound = (error: unknown) => {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === "NotFound" || e?.name === "NoSuchKey" || e?.$metadata?.httpStatusCode === 404;
@@ -132,8 +135,9 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
           else done(null, chunk);
         },
       });
-      body.on("error", (error) => counter.destroy(error));
-      const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body.pipe(counter), ContentType: putOptions.contentType } });
+      // connect, not pipe: a body that closes early without an error (a cut connection) must fail
+      // the upload too, not leave it waiting for an end that never comes.
+      const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: connect(body, counter, () => {}), ContentType: putOptions.contentType } });
       try {
         await upload.done();
       } catch (error) {
@@ -172,7 +176,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     async deletePrefix(prefix) {
       let deleted = 0;
       for (const bucket of buckets) {
-        const keys = await listIn(bucket, prefix);
+        const keys = await listIn(bucket, folderOf(prefix));
         for (let i = 0; i < keys.length; i += 1000) {
           const chunk = keys.slice(i, i + 1000);
           const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }));
@@ -187,7 +191,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     },
 
     async list(prefix) {
-      const all = await Promise.all(buckets.map((bucket) => listIn(bucket, prefix)));
+      const all = await Promise.all(buckets.map((bucket) => listIn(bucket, folderOf(prefix))));
       return all.flat().sort();
     },
 

@@ -96,9 +96,10 @@ export async function createDbJobQueue(sql: SqlClient, options: DbJobQueueOption
       });
     },
 
-    // A stale receipt handle (the message was received again since) changes nothing, as in SQS.
+    // A stale receipt handle (the message was received again since) changes nothing, as in SQS;
+    // nor does one of a dead letter, which SQS keeps on another queue.
     async delete(receiptHandle) {
-      await sql.query(`DELETE FROM queue_message WHERE receipt_handle = $1`, [receiptHandle]);
+      await sql.query(`DELETE FROM queue_message WHERE receipt_handle = $1 AND dead_at IS NULL`, [receiptHandle]);
     },
 
     async changeVisibility(receiptHandle, timeoutSec) {
