@@ -231,7 +231,7 @@ describe("bad inputs: a specific answer and nothing stored", () => {
     const id = await uploadingVideo(4);
     await app.request(`/api/videos/${id}/upload`, { method: "PUT", body: new Uint8Array(4) });
     const queued = (await (await app.request(`/api/videos/${id}/complete`, { method: "POST" })).json()) as { job: { id: string } };
-    await runtime.services.db.transaction((tx) => Job.fail(tx, queued.job.id, "test: finished"));
+    await runtime.services.db.transaction((tx) => Job.fail(tx, queued.job.id, { code: "test", message: "finished" }));
     const job = await Job.get(runtime.services.db, queued.job.id);
     const outcome = await Pipeline.runJob(runtime.services, { jobId: queued.job.id, videoId: id, tenantId: "local" }, { taskId: "test", signal: new AbortController().signal });
     expect(outcome.kind).toBe("skipped");

@@ -116,14 +116,14 @@ describe("dispatch handler", () => {
 
   it("revives a job that gave up when an operator redrives its dead letter", async () => {
     const { job, video, message } = await seedJob(runtime.services);
-    await Job.fail(runtime.services.db, job.id, "job.gave_up: Gave up after 3 attempts; last error: boom");
+    await Job.fail(runtime.services.db, job.id, Job.gaveUp(3, "boom"));
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: "arn:again" }] });
     // Without the dead letter's attributes the message is a stale duplicate: dropped.
     await handler(event(record(message)));
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
     await handler(event(record(message, { reason: { dataType: "String", stringValue: "Gave up", stringListValues: [], binaryListValues: [] } })));
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
-    expect(await Job.get(runtime.services.db, job.id)).toMatchObject({ status: "queued", attempts: 0, lastError: null, taskId: "arn:again" });
+    expect(await Job.get(runtime.services.db, job.id)).toMatchObject({ status: "queued", attempts: 0, lastError: null, errorCode: null, taskId: "arn:again" });
     const { Video } = await import("@vos/core");
     expect((await Video.find(runtime.services, video.id))?.status).toBe("queued");
   });

@@ -89,6 +89,7 @@ describe("reconciler handler", () => {
     const failed = await Job.get(db, job.id);
     expect(failed).toMatchObject({ status: "failed" });
     expect(failed!.lastError).toMatch(/^job\.gave_up: Gave up after 2 attempts; last error: task arn:task\/2 stopped reporting progress/);
+    expect(failed!.errorCode).toBe("job.gave_up");
     const [dead] = env.fauxqs.messages(env.names.deadLetters);
     expect(JSON.parse(dead!.body)).toEqual(message);
   });

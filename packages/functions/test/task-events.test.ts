@@ -84,6 +84,7 @@ describe("task-events handler", () => {
     const failed = await Job.get(db, job.id);
     expect(failed).toMatchObject({ status: "failed", attempts: 3 });
     expect(failed!.lastError).toMatch(/^job\.gave_up: Gave up after 3 attempts; last error: .*OutOfMemoryError: Container killed due to memory usage/);
+    expect(failed!.errorCode).toBe("job.gave_up");
     expect(await Video.find(runtime.services, video.id)).toMatchObject({ status: "failed", errorCode: "job.gave_up" });
     expect(jobsQueue()).toEqual([]);
     const dead = env.fauxqs.messages(env.names.deadLetters);

@@ -2,7 +2,6 @@ import { errorMessage } from "../error.js";
 import * as Job from "../job/index.js";
 import type { Logger } from "../log.js";
 import { failPermanently } from "../pipeline/ingest.js";
-import { retryDelaySec } from "../pipeline/run-job.js";
 import { JobMessage } from "../queue/job-queue.js";
 import type { Services } from "../services.js";
 import * as Video from "../video/index.js";
@@ -188,17 +187,18 @@ async function settle(ctrl: JobControl, job: Job.JobRow, options: { reason: stri
   const detach = (reason: string) =>
     Job.detach(svc.db, job.id, { taskId: options.taskId, reason, countAttempt, ...(options.before ? { before: options.before } : {}) });
 
-  if (attempts >= job.maxAttempts) {
-    const reason = `Gave up after ${attempts} attempts; last error: ${options.reason}`;
+  const next = Job.nextStep({ attempts, maxAttempts: job.maxAttempts }, Job.stopped(options.reason));
+  if (next.kind === "fail") {
+    const reason = next.failure.message;
     await ctrl.queue.sendDeadLetter(message, reason);
     if (!(await detach(options.reason))) return "ignored";
-    await failPermanently(svc, message, { code: "job.gave_up", message: reason, badInput: false });
+    await failPermanently(svc, message, next.failure);
     await ctrl.alerts?.jobGaveUp({ ...message, reason }).catch((error: unknown) => {
       ctrl.log.error("could not send the alert", { jobId: job.id, error: errorMessage(error) });
     });
     return "failed";
   }
-  const delaySec = retryDelaySec(attempts);
+  const delaySec = next.delaySec;
   await ctrl.queue.send(message, { delaySec });
   if (!(await detach(options.reason))) return "ignored";
   ctrl.log.info("job re-queued", { jobId: job.id, attempt: attempts, retryInSec: delaySec });

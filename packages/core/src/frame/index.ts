@@ -5,6 +5,7 @@ import { frameTable, type FrameRow } from "./frame.sql.js";
 export { frameTable, type FrameRow } from "./frame.sql.js";
 
 type Tx = Pick<Database, "insert" | "select">;
+type Writer = Pick<Database, "delete">;
 
 export const thumbnailKey = (tenantId: string, videoId: string, frameNo: number) =>
   `${tenantId}/videos/${videoId}/frames/${String(frameNo).padStart(6, "0")}.jpg`;
@@ -37,4 +38,9 @@ export async function countForVideo(db: Tx, videoId: string): Promise<number> {
 
 export async function listForVideo(db: Tx, videoId: string): Promise<FrameRow[]> {
   return db.select().from(frameTable).where(eq(frameTable.videoId, videoId)).orderBy(frameTable.frameNo);
+}
+
+/** Drops a video's frames (a job that failed starts its video over). */
+export async function removeForVideo(tx: Writer, videoId: string): Promise<void> {
+  await tx.delete(frameTable).where(eq(frameTable.videoId, videoId));
 }

@@ -1,8 +1,10 @@
 import { and, desc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { createId } from "../util/id.js";
+import { GAVE_UP, recorded, type Failure } from "./failure.js";
 import { jobTable, STAGES, type JobProgress, type JobRow, type Stage } from "./job.sql.js";
 
+export { failureOf, gaveUp, GAVE_UP, nextStep, retryDelaySec, stopped, type Failure, type NextStep } from "./failure.js";
 export { jobTable, JOB_STATUSES, STAGES, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
 
 type Tx = Pick<Database, "insert" | "update" | "select" | "delete">;
@@ -68,8 +70,19 @@ export async function succeed(tx: Tx, id: string, progress: JobProgress): Promis
   await tx.update(jobTable).set({ status: "succeeded", progress, lastError: null, finishedAt: new Date(), updatedAt: new Date() }).where(eq(jobTable.id, id));
 }
 
-export async function fail(tx: Tx, id: string, reason: string): Promise<void> {
-  await tx.update(jobTable).set({ status: "failed", lastError: reason, finishedAt: new Date(), updatedAt: new Date() }).where(eq(jobTable.id, id));
+export async function fail(tx: Tx, id: string, failure: Pick<Failure, "code" | "message">): Promise<void> {
+  await tx
+    .update(jobTable)
+    .set({ status: "failed", ...recorded(failure), finishedAt: new Date(), updatedAt: new Date() })
+    .where(eq(jobTable.id, id));
+}
+
+/** Says on a running job why it is not moving (waiting for disk space), without changing its state. */
+export async function noteWaiting(db: Database, id: string, reason: Pick<Failure, "code" | "message">): Promise<void> {
+  await db
+    .update(jobTable)
+    .set({ lastError: `${reason.code}: ${reason.message}`, updatedAt: new Date() })
+    .where(and(eq(jobTable.id, id), eq(jobTable.status, "running")));
 }
 
 /** A transient failure: back to queued with the reason, to be tried again. */
@@ -185,12 +198,13 @@ export async function revive(db: Database, id: string): Promise<JobRow | undefin
       checkpoint: -1,
       progress: emptyProgress(),
       lastError: null,
+      errorCode: null,
       taskId: null,
       deadlineAt: null,
       finishedAt: null,
       updatedAt: new Date(),
     })
-    .where(and(eq(jobTable.id, id), eq(jobTable.status, "failed"), sql`${jobTable.lastError} LIKE 'job.gave_up:%'`))
+    .where(and(eq(jobTable.id, id), eq(jobTable.status, "failed"), eq(jobTable.errorCode, GAVE_UP)))
     .returning();
   return row;
 }

@@ -32,6 +32,8 @@ export const jobTable = pgTable(
     checkpoint: integer("checkpoint").notNull().default(-1),
     taskId: text("task_id"),
     lastError: text("last_error"),
+    /** The code of the failure that ended a failed job (job.gave_up, media.not_a_video...); else null. */
+    errorCode: text("error_code"),
     deadlineAt: timestamp("deadline_at", { withTimezone: true, mode: "date" }),
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
     ...timestamps,

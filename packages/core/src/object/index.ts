@@ -112,3 +112,8 @@ export async function countForVideo(db: Tx, videoId: string): Promise<number> {
   const [row] = await db.select({ n: count() }).from(objectTable).where(eq(objectTable.videoId, videoId));
   return row?.n ?? 0;
 }
+
+/** Drops a video's objects (a job that failed starts its video over). */
+export async function removeForVideo(tx: Pick<Services["db"], "delete">, videoId: string): Promise<void> {
+  await tx.delete(objectTable).where(eq(objectTable.videoId, videoId));
+}

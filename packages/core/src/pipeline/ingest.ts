@@ -1,4 +1,3 @@
-import { eq } from "drizzle-orm";
 import { VisibleError } from "../error.js";
 import { cropBox, type Detection, type ObjectDetector } from "../detector/index.js";
 import type { Embedder, RgbImage } from "../embedder/index.js";
@@ -321,7 +320,7 @@ async function commitBatch(svc: Services, ctx: IngestContext, item: Inferred, wo
         })),
       );
       await Job.checkpoint(tx, ctx.jobId, last.frameNo, progress);
-      await tx.update(Video.videoTable).set({ frameCount: last.frameNo + 1, updatedAt: new Date() }).where(eq(Video.videoTable.id, ctx.videoId));
+      await Video.setStatus(tx, ctx.videoId, { frameCount: last.frameNo + 1 });
     }),
   );
   svc.log.debug("batch committed", { jobId: ctx.jobId, videoId: ctx.videoId, stage: "index", checkpoint: last.frameNo, frames: batch.length, objects: found.length });
@@ -332,24 +331,17 @@ async function commitBatch(svc: Services, ctx: IngestContext, item: Inferred, wo
  * (vectors, thumbnails, frame rows) is removed. The uploaded file goes too when the input itself
  * is bad; otherwise it stays, so the job can be retried.
  */
-export async function failPermanently(svc: Services, ctx: Omit<IngestContext, "signal">, error: { code: string; message: string; badInput: boolean }): Promise<void> {
+export async function failPermanently(svc: Services, ctx: Omit<IngestContext, "signal">, error: Pick<Job.Failure, "code" | "message" | "badInput">): Promise<void> {
   await svc.vectors.deleteByPrefix(ctx.tenantId, vectorId.videoPrefix(ctx.videoId));
   await svc.blobs.deletePrefix(`${Video.videoPrefix(ctx.tenantId, ctx.videoId)}frames/`);
   await svc.blobs.deletePrefix(`${Video.videoPrefix(ctx.tenantId, ctx.videoId)}objects/`);
   const video = await Video.find(svc, ctx.videoId);
   if (video && error.badInput) await svc.blobs.delete(video.blobKey);
   await svc.db.transaction(async (tx) => {
-    await tx.delete(Frame.frameTable).where(eq(Frame.frameTable.videoId, ctx.videoId));
-    await tx.delete(Object_.objectTable).where(eq(Object_.objectTable.videoId, ctx.videoId));
+    await Frame.removeForVideo(tx, ctx.videoId);
+    await Object_.removeForVideo(tx, ctx.videoId);
     if (video) await Video.setStatus(tx, ctx.videoId, { status: "failed", frameCount: 0, objectCount: 0, errorCode: error.code, errorMessage: error.message });
-    await Job.fail(tx, ctx.jobId, `${error.code}: ${error.message}`);
+    await Job.fail(tx, ctx.jobId, error);
   });
   svc.log.warn("job failed", { jobId: ctx.jobId, videoId: ctx.videoId, code: error.code, reason: error.message });
-}
-
-export function describeFailure(error: unknown): { code: string; message: string; permanent: boolean; badInput: boolean } {
-  if (error instanceof VisibleError) {
-    return { code: error.code, message: error.message, permanent: error.permanent, badInput: error.permanent && Video.failureRemovesUpload(error.code) };
-  }
-  return { code: "pipeline.error", message: error instanceof Error ? error.message : String(error), permanent: false, badInput: false };
 }

@@ -1,12 +1,8 @@
-import { and, eq } from "drizzle-orm";
-import { storageFull, type VisibleError } from "../error.js";
+import { storageFull } from "../error.js";
 import * as Job from "../job/index.js";
 import type { JobMessage } from "../queue/job-queue.js";
 import type { Services } from "../services.js";
-import { describeFailure, failPermanently, ingest, IngestCancelled } from "./ingest.js";
-
-/** Seconds before a failed attempt is tried again: 5, 10, 20, ... up to 5 minutes. */
-export const retryDelaySec = (attempt: number) => Math.min(300, 5 * 2 ** Math.max(0, attempt - 1));
+import { failPermanently, ingest, IngestCancelled } from "./ingest.js";
 
 /** Seconds an attempt waits for disk space before its next try: 1, 2, 4, ... up to a minute. */
 export const storageWaitSec = (waits: number) => Math.min(60, 2 ** Math.max(0, waits));
@@ -63,15 +59,6 @@ function pause(sec: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Shows why a running job is waiting (best effort: the write itself may fail for space). */
-async function noteWaiting(svc: Services, jobId: string, full: VisibleError): Promise<void> {
-  await svc.db
-    .update(Job.jobTable)
-    .set({ lastError: `${full.code}: ${full.message}`, updatedAt: new Date() })
-    .where(and(eq(Job.jobTable.id, jobId), eq(Job.jobTable.status, "running")))
-    .catch(() => {});
-}
-
 /**
  * One attempt at a job, the same in every runtime: claim it (counting the attempt), run the ingest
  * pipeline, and sort any failure into permanent (fail now, clean up), transient (retry later with
@@ -93,7 +80,8 @@ export async function runJob(svc: Services, message: JobMessage, options: RunJob
     if (!full || signal.aborted || Date.now() >= waitUntil) return false;
     const delaySec = storageWaitSec(waits++);
     log.warn("disk full: waiting for space, attempts not counted", { waits, retryInSec: delaySec, error: full.message });
-    await noteWaiting(svc, message.jobId, full);
+    // Best effort: the write itself may fail for space.
+    await Job.noteWaiting(svc.db, message.jobId, full).catch(() => {});
     await pause(delaySec, signal);
     return !signal.aborted;
   };
@@ -118,9 +106,9 @@ export async function runJob(svc: Services, message: JobMessage, options: RunJob
   const ctx = { jobId: job.id, tenantId: job.tenantId, videoId: job.videoId };
   options.onBegin?.(job);
   if (job.attempts > job.maxAttempts) {
-    const reason = `Gave up after ${job.maxAttempts} attempts; last error: ${job.lastError ?? "the worker stopped without finishing"}`;
-    await failPermanently(svc, ctx, { code: "job.gave_up", message: reason, badInput: false });
-    return { kind: "gave-up", reason };
+    const failure = Job.gaveUp(job.maxAttempts, job.lastError ?? "the worker stopped without finishing");
+    await failPermanently(svc, ctx, failure);
+    return { kind: "gave-up", reason: failure.message };
   }
 
   for (;;) {
@@ -151,23 +139,15 @@ async function settle(svc: Services, job: Job.JobRow, signal: AbortSignal, error
     return { kind: "interrupted" };
   }
   if (error instanceof IngestCancelled || signal.reason instanceof IngestCancelled) {
-    await Job.fail(svc.db, job.id, "cancelled: the video was deleted").catch(() => {});
+    await Job.fail(svc.db, job.id, { code: "job.cancelled", message: "the video was deleted" }).catch(() => {});
     return { kind: "cancelled" };
   }
-  // A full disk met through a wrapped error still reads as storage.full (waited out too long).
-  const full = storageFull(error);
-  const failure = full ? { code: full.code, message: full.message, permanent: false, badInput: false } : describeFailure(error);
-  if (failure.permanent) {
-    await failPermanently(svc, ctx, failure);
-    return { kind: "failed", reason: `${failure.code}: ${failure.message}` };
+  const next = Job.nextStep(job, Job.failureOf(error));
+  if (next.kind === "fail") {
+    await failPermanently(svc, ctx, next.failure);
+    return next.failure.code === Job.GAVE_UP ? { kind: "gave-up", reason: next.failure.message } : { kind: "failed", reason: `${next.failure.code}: ${next.failure.message}` };
   }
-  if (job.attempts >= job.maxAttempts) {
-    const reason = `Gave up after ${job.attempts} attempts; last error: ${failure.message}`;
-    await failPermanently(svc, ctx, { code: "job.gave_up", message: reason, badInput: false });
-    return { kind: "gave-up", reason };
-  }
-  const delaySec = retryDelaySec(job.attempts);
-  log.warn("job attempt failed, will retry", { attempt: job.attempts, retryInSec: delaySec, error: failure.message });
-  await Job.release(svc.db, job.id, failure.message);
-  return { kind: "retry", delaySec, reason: failure.message };
+  log.warn("job attempt failed, will retry", { attempt: job.attempts, retryInSec: next.delaySec, error: next.failure.message });
+  await Job.release(svc.db, job.id, next.failure.message);
+  return { kind: "retry", delaySec: next.delaySec, reason: next.failure.message };
 }

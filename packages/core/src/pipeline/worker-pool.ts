@@ -5,7 +5,6 @@ import type { Services } from "../services.js";
 import { IngestCancelled } from "./ingest.js";
 import { runJob } from "./run-job.js";
 
-export { retryDelaySec } from "./run-job.js";
 
 export interface WorkerPoolOptions {
   /** Jobs processed at once. */

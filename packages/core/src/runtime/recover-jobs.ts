@@ -27,8 +27,8 @@ export async function recoverJobs(svc: Services, queue: DbJobQueue): Promise<Rec
     if (state === "live") continue;
     const message = { jobId: job.id, videoId: job.videoId, tenantId: job.tenantId };
     if (state === "dead" || job.attempts >= job.maxAttempts) {
-      const reason = `Gave up: the worker stopped before finishing the job ${Math.max(job.attempts, 1)} time(s); last error: ${job.lastError ?? "none recorded"}`;
-      await failPermanently(svc, message, { code: "job.gave_up", message: reason, badInput: false });
+      const failure = Job.gaveUp(job.attempts, job.lastError ?? "none recorded", `Gave up: the worker stopped before finishing the job ${Math.max(job.attempts, 1)} time(s)`);
+      await failPermanently(svc, message, failure);
       result.failed++;
     } else {
       await Job.release(svc.db, job.id, job.lastError ?? "its queue message was missing");

@@ -41,3 +41,10 @@ export const uploadErrors = {
   stored: (id: string) =>
     new VisibleError("upload.stored", `Video '${id}' has its whole file already: complete the upload (POST /api/videos/${id}/complete).`, 409),
 };
+
+/**
+ * Bad input (a media.* error: not a video, corrupt, too long...) removes the upload when it fails
+ * the job: the same file would fail the same way. Any other failure keeps it for a retry. Lists
+ * read this from the error code instead of asking the blob store about every failed video.
+ */
+export const failureRemovesUpload = (code: string) => code.startsWith("media.");

@@ -9,10 +9,10 @@ import { createId } from "../util/id.js";
 import { textField } from "../util/text.js";
 import { vectorId } from "../vector/vector-index.js";
 import { releaseDroppedFile } from "./drop.js";
-import { uploadErrors, VideoNotFound, VideoNotRetryable, VideoWrongState } from "./errors.js";
+import { failureRemovesUpload, uploadErrors, VideoNotFound, VideoNotRetryable, VideoWrongState } from "./errors.js";
 import { VIDEO_STATUSES, videoTable, type VideoRow } from "./video.sql.js";
 
-export { VideoNotFound, VideoNotRetryable, VideoWrongState, uploadErrors } from "./errors.js";
+export { failureRemovesUpload, VideoNotFound, VideoNotRetryable, VideoWrongState, uploadErrors } from "./errors.js";
 export { videoTable, VIDEO_STATUSES, type VideoRow, type VideoStatus } from "./video.sql.js";
 export { DROP_PREFIX, forgetDrop, parseDropKey, registerDrop, type DropKey, type DroppedObject, type DropOutcome, type DropSkipped } from "./drop.js";
 
@@ -114,14 +114,6 @@ async function views(svc: Services, rows: VideoRow[]): Promise<VideoView[]> {
     rows.map(async (r) => view(r, jobs.get(r.id), playable(r) ? await svc.blobs.url(r.blobKey) : null, !(r.errorCode && failureRemovesUpload(r.errorCode)))),
   );
 }
-
-/** A failure on bad input deletes the upload; any other failure keeps it for a retry. */
-/**
- * Bad input (a media.* error: not a video, corrupt, too long...) removes the upload when it fails
- * the job: the same file would fail the same way. Lists read this from the error code instead of
- * asking the blob store about every failed video on every poll.
- */
-export const failureRemovesUpload = (code: string) => code.startsWith("media.");
 
 async function keptUpload(svc: Services, video: VideoRow): Promise<boolean> {
   return (await svc.blobs.stat(video.blobKey).catch(() => undefined)) !== undefined;
