@@ -2,9 +2,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadCloudConfig, type CloudRole } from "./config.js";
 import { POOL_SIZE } from "./database.js";
+import { memoise } from "../util/memo.js";
 import { startCloudRuntime, type CloudRuntime, type CloudRuntimeOptions } from "./runtime.js";
 
-const started = new Map<CloudRole, Promise<CloudRuntime>>();
+/** One runtime per role and instance: the options of the first call make it. */
+const started = new Map<CloudRole, () => Promise<CloudRuntime>>();
 
 /**
  * The composition of a Lambda function: configuration read once per instance, one database
@@ -16,15 +18,8 @@ export function lambdaRuntime(role: CloudRole, options: CloudRuntimeOptions & { 
   let runtime = started.get(role);
   if (!runtime) {
     const { env = process.env, ...rest } = options;
-    runtime = Promise.resolve().then(() =>
-      startCloudRuntime(loadCloudConfig(env, role), {
-        modelCacheDir: path.join(tmpdir(), "vos-models"),
-        poolSize: POOL_SIZE.lambda,
-        ...rest,
-      }),
-    );
+    runtime = memoise(async () => startCloudRuntime(loadCloudConfig(env, role), { modelCacheDir: path.join(tmpdir(), "vos-models"), poolSize: POOL_SIZE.lambda, ...rest }));
     started.set(role, runtime);
-    runtime.catch(() => started.delete(role));
   }
-  return runtime;
+  return runtime();
 }

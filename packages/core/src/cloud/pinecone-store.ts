@@ -1,7 +1,8 @@
-import { Pinecone, type Index, type PineconeRecord } from "@pinecone-database/pinecone";
+import { Pinecone, type PineconeRecord } from "@pinecone-database/pinecone";
 import { VisibleError, errorMessage } from "../error.js";
 import type { Logger } from "../log.js";
 import { dimensionCheck, type VectorIndex, type VectorMatch, type VectorMetadata, type VectorRecord, type VectorStore } from "../vector/vector-index.js";
+import { memoise, memoiseByKey } from "../util/memo.js";
 
 /** Pinecone's request limits: 2 MB and 1,000 vectors an upsert; ids a page of `list`. */
 export const UPSERT_MAX_BYTES = 2_000_000;
@@ -168,53 +169,37 @@ export interface PineconeStoreOptions {
  */
 export function createPineconeStore(options: PineconeStoreOptions): VectorStore {
   const log = options.log.child({ component: "pinecone", index: options.index });
-  let client: Promise<Pinecone> | undefined;
-  let description: Promise<{ dimension: number | undefined; host: string }> | undefined;
-  let dataPlane: Promise<Index<Metadata>> | undefined;
-  const opened = new Map<string, Promise<VectorIndex>>();
 
-  const pinecone = () =>
-    (client ??= (async () => {
-      const apiKey = typeof options.apiKey === "string" ? options.apiKey : await options.apiKey();
-      return new Pinecone({
-        apiKey,
-        maxRetries: 0, // retryingFetch retries, including 429s
-        fetchApi: retryingFetch(options.fetch ?? fetch, { ...options.retry, log }),
-        ...(options.controllerHost ? { controllerHostUrl: options.controllerHost } : {}),
-      });
-    })().catch((error: unknown) => {
-      client = undefined;
-      throw error;
-    }));
+  const pinecone = memoise(async () => {
+    const apiKey = typeof options.apiKey === "string" ? options.apiKey : await options.apiKey();
+    return new Pinecone({
+      apiKey,
+      maxRetries: 0, // retryingFetch retries, including 429s
+      fetchApi: retryingFetch(options.fetch ?? fetch, { ...options.retry, log }),
+      ...(options.controllerHost ? { controllerHostUrl: options.controllerHost } : {}),
+    });
+  });
 
-  const describe = () =>
-    (description ??= (async () => {
-      try {
-        const model = await (await pinecone()).describeIndex(options.index);
-        return { dimension: model.dimension, host: model.host };
-      } catch (error) {
-        if ((error as { name?: string }).name === "PineconeNotFoundError") {
-          throw new VisibleError(
-            "vector.index_missing",
-            `The Pinecone index '${options.index}' does not exist: deploy again (the pinecone-index script creates it) or set VOS_PINECONE_INDEX to an existing index.`,
-            503,
-          );
-        }
-        throw error;
+  const describe = memoise(async () => {
+    try {
+      const model = await (await pinecone()).describeIndex(options.index);
+      return { dimension: model.dimension, host: model.host };
+    } catch (error) {
+      if ((error as { name?: string }).name === "PineconeNotFoundError") {
+        throw new VisibleError(
+          "vector.index_missing",
+          `The Pinecone index '${options.index}' does not exist: deploy again (the pinecone-index script creates it) or set VOS_PINECONE_INDEX to an existing index.`,
+          503,
+        );
       }
-    })().catch((error: unknown) => {
-      description = undefined;
       throw error;
-    }));
+    }
+  });
 
-  const data = () =>
-    (dataPlane ??= (async () => {
-      const host = options.host ?? (await describe()).host;
-      return (await pinecone()).index<Metadata>({ name: options.index, host });
-    })().catch((error: unknown) => {
-      dataPlane = undefined;
-      throw error;
-    }));
+  const data = memoise(async () => {
+    const host = options.host ?? (await describe()).host;
+    return (await pinecone()).index<Metadata>({ name: options.index, host });
+  });
 
   async function listIds(namespace: string, prefix: string): Promise<string[]> {
     const index = await data();
@@ -304,17 +289,10 @@ export function createPineconeStore(options: PineconeStoreOptions): VectorStore 
     };
   }
 
+  const opened = memoiseByKey(({ model, dimension }: { model: string; dimension: number }) => openIndex(model, dimension), ({ model, dimension }) => `${model}\u0000${dimension}`);
+
   return {
-    index(model, dimension) {
-      const key = `${model}\u0000${dimension}`;
-      let index = opened.get(key);
-      if (!index) {
-        index = openIndex(model, dimension);
-        opened.set(key, index);
-        index.catch(() => opened.delete(key));
-      }
-      return index;
-    },
+    index: (model, dimension) => opened({ model, dimension }),
     deleteByPrefix,
     listIds,
   };

@@ -16,16 +16,15 @@ import { clipFiles, DEFAULT_CLIP_MODEL, type ClipDtype, type ClipHalf } from "./
 import { locateClip } from "./locate.js";
 import { modelUnavailable } from "./source.js";
 import type { ClipEmbedderOptions, Embedder, RgbImage } from "./types.js";
+import { memoise, memoiseByKey } from "../util/memo.js";
 
 export { DEFAULT_CLIP_MODEL };
 const DEFAULT_BATCH_SIZE = 16;
 const log = createLogger({ module: "embedder" });
 
 /** One load per process and options; a failed load is forgotten so the next call retries. */
-const loads = new Map<string, Promise<Embedder>>();
-
-export function loadClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder> {
-  const key = JSON.stringify([
+export const loadClipEmbedder: (options: ClipEmbedderOptions) => Promise<Embedder> = memoiseByKey(createClipEmbedder, (options) =>
+  JSON.stringify([
     options.model,
     options.revision ?? null,
     options.textDtype ?? options.dtype ?? "fp32",
@@ -36,17 +35,8 @@ export function loadClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder
     options.batchSize ?? DEFAULT_BATCH_SIZE,
     options.threads ?? null,
     options.cacheDir ?? null,
-  ]);
-  let load = loads.get(key);
-  if (!load) {
-    load = createClipEmbedder(options);
-    loads.set(key, load);
-    load.catch(() => {
-      if (loads.get(key) === load) loads.delete(key);
-    });
-  }
-  return load;
-}
+  ]),
+);
 
 /**
  * Process-wide transformers.js settings for the models it loads itself (a transformers.js
@@ -97,32 +87,23 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   };
 
   /** Loads the parts of one half together, once; a failure is reported and forgotten. */
-  const half = <A, B>(name: ClipHalf, parts: () => [Promise<A>, Promise<[B, "cpu" | "cuda"]>]) => {
-    let loading: Promise<[A, B]> | undefined;
-    return () =>
-      (loading ??= (async () => {
-        const halfStarted = performance.now();
-        const what = `${name} ${dtypes[name]}`;
-        try {
-          await place.ensure(clipFiles({ halves: [name], textDtype: dtypes.text, visionDtype: dtypes.vision }), what);
-        } catch (error) {
-          loading = undefined;
-          throw error;
-        }
-        const settled = await Promise.allSettled(parts());
-        const failed = settled.find((result) => result.status === "rejected");
-        if (failed) {
-          loading = undefined;
-          // Release an ONNX session that did load before reporting the part that did not.
-          const session = settled[1]?.status === "fulfilled" ? settled[1].value[0] : undefined;
-          if (session && typeof session === "object" && "dispose" in session) await (session as { dispose(): unknown }).dispose();
-          throw modelUnavailable(options.model, `${what}: ${errorMessage(failed.reason)}`);
-        }
-        const [processor, [model, device]] = [fulfilled(settled[0]!), fulfilled(settled[1]!)];
-        log.info(`clip ${name} encoder loaded`, { ...where, local: !place.revision, dtype: dtypes[name], device, ms: Math.round(performance.now() - halfStarted) });
-        return [processor, model] as [A, B];
-      })());
-  };
+  const half = <A, B>(name: ClipHalf, parts: () => [Promise<A>, Promise<[B, "cpu" | "cuda"]>]) =>
+    memoise(async () => {
+      const halfStarted = performance.now();
+      const what = `${name} ${dtypes[name]}`;
+      await place.ensure(clipFiles({ halves: [name], textDtype: dtypes.text, visionDtype: dtypes.vision }), what);
+      const settled = await Promise.allSettled(parts());
+      const failed = settled.find((result) => result.status === "rejected");
+      if (failed) {
+        // Release an ONNX session that did load before reporting the part that did not.
+        const session = settled[1]?.status === "fulfilled" ? settled[1].value[0] : undefined;
+        if (session && typeof session === "object" && "dispose" in session) await (session as { dispose(): unknown }).dispose();
+        throw modelUnavailable(options.model, `${what}: ${errorMessage(failed.reason)}`);
+      }
+      const [processor, [model, device]] = [fulfilled(settled[0]!), fulfilled(settled[1]!)];
+      log.info(`clip ${name} encoder loaded`, { ...where, local: !place.revision, dtype: dtypes[name], device, ms: Math.round(performance.now() - halfStarted) });
+      return [processor, model] as [A, B];
+    });
   const modelOptions = (name: ClipHalf, device: "cpu" | "cuda") => ({ ...fileOptions, dtype: dtypes[name], device, session_options: sessionOptions });
   const textHalf = half("text", () => [
     AutoTokenizer.from_pretrained(place.folder, fileOptions),

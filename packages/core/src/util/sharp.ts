@@ -4,16 +4,6 @@
  * module may import it at load time. A failed load is forgotten, so the next call tries again.
  */
 import type Sharp from "sharp";
+import { memoise } from "./memo.js";
 
-let loading: Promise<typeof Sharp> | undefined;
-
-export function loadSharp(): Promise<typeof Sharp> {
-  loading ??= import("sharp").then(
-    (module) => module.default,
-    (error: unknown) => {
-      loading = undefined;
-      throw error;
-    },
-  );
-  return loading;
-}
+export const loadSharp: () => Promise<typeof Sharp> = memoise(async () => (await import("sharp")).default);
