@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { ApiError } from "./api-error.js";
+import { ApiError } from "@vos/contract";
 
 /** Longest side of a picture sent to search: CLIP looks at 224 px, and the API caps the body. */
 export const QUERY_LONGEST_SIDE = 1024;

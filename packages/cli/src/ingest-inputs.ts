@@ -1,8 +1,8 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
+import { ApiError } from "@vos/contract";
 import { loadConfig } from "@vos/core";
 import { containerOfFilename } from "@vos/core/media";
-import { ApiError } from "./api-error.js";
 
 /** A file to upload, or an argument that named none (it fails with its reason). */
 export type IngestInput = { file: string } | { file: string; error: ApiError };

@@ -1,5 +1,5 @@
 import { createInterface, type Interface } from "node:readline";
-import { ApiError } from "./api-error.js";
+import { ApiError } from "@vos/contract";
 
 /**
  * Questions for a person, asked on stderr (stdout stays for results). On a terminal a secret is

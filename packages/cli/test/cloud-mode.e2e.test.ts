@@ -6,22 +6,13 @@
  * Pinecone's protocol with the generated colour model.
  */
 import { readFile } from "node:fs/promises";
+import type { DeletedVideo, SearchHit } from "@vos/contract";
 import { createApi } from "@vos/functions/api/app";
 import { startOneMachineCloud, type OneMachineCloud } from "@vos/core/cloud";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";
 import { testModelDir } from "../../core/test/support/test-model.js";
 import { colourVideo } from "../../core/test/support/videos.js";
-
-interface Hit {
-  videoId: string;
-  kind: string;
-  timeSec: number;
-  start: number;
-  end: number;
-  score: number;
-  thumbnailUrl: string;
-}
 
 let env: CloudTestEnvironment;
 let cloud: OneMachineCloud;
@@ -97,7 +88,7 @@ describe("cloud mode on one machine (S3, SQS, Pinecone protocol, PostgreSQL; wor
     ["a green image", 5, 10],
     ["a blue image", 10, 15],
   ])("finds %s within %i-%i s, with a presigned thumbnail", async (text, from, to) => {
-    const { status, body } = await call<{ hits: Hit[] }>("POST", "/api/search", { text });
+    const { status, body } = await call<{ hits: SearchHit[] }>("POST", "/api/search", { text });
     expect(status).toBe(200);
     const [first] = body.hits;
     expect(first).toMatchObject({ videoId, kind: "frame" });
@@ -118,10 +109,10 @@ describe("cloud mode on one machine (S3, SQS, Pinecone protocol, PostgreSQL; wor
     expect(playback.status).toBe(206);
     expect((await playback.arrayBuffer()).byteLength).toBe(100);
 
-    const removed = await call<{ deleted: string; vectors: number; files: number }>("DELETE", `/api/videos/${videoId}`);
+    const removed = await call<DeletedVideo>("DELETE", `/api/videos/${videoId}`);
     expect(removed).toEqual({ status: 200, body: { deleted: videoId, vectors: 20, files: 21 } });
     expect(env.pinecone.vectors(env.names.index, "local").size).toBe(0);
     expect(await cloud.api.services.blobs.list(`local/videos/${videoId}/`)).toEqual([]);
-    expect((await call<{ hits: Hit[] }>("POST", "/api/search", { text: "a red image" })).body.hits).toEqual([]);
+    expect((await call<{ hits: SearchHit[] }>("POST", "/api/search", { text: "a red image" })).body.hits).toEqual([]);
   });
 });

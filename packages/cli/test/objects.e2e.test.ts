@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Box, DetectedObject, ObjectHit } from "@vos/contract";
 import { loadConfig } from "@vos/core";
 import { startEmbeddedRuntime } from "@vos/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,27 +9,9 @@ import { testModelDir } from "../../core/test/support/test-model.js";
 import { jsonOf, runVos } from "./support/cli.js";
 import { photoVideo } from "./support/photo-video.js";
 
-interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-interface ListedObject {
-  id: string;
-  label: string;
-  score: number;
-  timeSec: number;
-  box: Box;
-  labels: { label: string; polarity: string; source: string }[];
-}
-interface Similar {
-  objectId: string;
-  label: string;
-  score: number;
-  timeSec: number;
-  box: Box;
-}
+/** What `vos objects --json` prints of each object, and `vos similar --json` of each hit. */
+type ListedObject = Pick<DetectedObject, "id" | "label" | "score" | "timeSec" | "box" | "labels">;
+type Similar = Pick<ObjectHit, "objectId" | "videoId" | "label" | "score" | "timeSec" | "box">;
 
 const iou = (a: Box, b: Box) => {
   const w = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));

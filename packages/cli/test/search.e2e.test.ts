@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { SearchHit } from "@vos/contract";
 import { loadConfig } from "@vos/core";
 import { startEmbeddedRuntime } from "@vos/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,15 +9,8 @@ import { testModelDir } from "../../core/test/support/test-model.js";
 import { colourVideo, stillImage } from "../../core/test/support/videos.js";
 import { jsonOf, runVos } from "./support/cli.js";
 
-interface Hit {
-  videoId: string;
-  kind: string;
-  timeSec: number;
-  start: number;
-  end: number;
-  score: number;
-  thumbnailUrl: string;
-}
+/** What `vos search --json` prints of each hit. */
+type Hit = Pick<SearchHit, "videoId" | "kind" | "timeSec" | "start" | "end" | "score" | "thumbnailUrl">;
 
 let dataDir: string;
 let env: Record<string, string>;

@@ -82,7 +82,7 @@ function s3Api() {
       return { id, status: "queued" } as VideoView;
     },
     async getVideo(id) {
-      if (!uploads.has(id)) throw new ApiError(404, "video.not_found", `No video with id '${id}'.`);
+      if (!uploads.has(id)) throw new ApiError("video.not_found", `No video with id '${id}'.`, 404);
       return { id, status: "uploading" } as VideoView;
     },
     deleteVideo: async (id) => ({ deleted: id, vectors: 0, files: 0 }),

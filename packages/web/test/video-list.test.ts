@@ -22,6 +22,7 @@ const failed = (id: string, retryable: boolean, code: string): VideoView => ({
   fps: null,
   codec: null,
   frameCount: 0,
+  objectCount: 0,
   error: { code, message: `${code}: it failed` },
   job: null,
   playbackUrl: null,

@@ -3,7 +3,7 @@
  * USER_PASSWORD_AUTH, the new-password challenge of admin-created users, TOTP codes, and
  * REFRESH_TOKEN_AUTH.
  */
-import { ApiError } from "../api-error.js";
+import { ApiError } from "@vos/contract";
 
 export interface CognitoSettings {
   clientId: string;

@@ -1,4 +1,4 @@
-import { ApiError } from "../api-error.js";
+import { ApiError } from "@vos/contract";
 import { createCognitoClient } from "./cognito.js";
 import type { StoredSignIn, TokenStore } from "./token-store.js";
 

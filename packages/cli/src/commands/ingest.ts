@@ -1,6 +1,7 @@
 import path from "node:path";
 import { MultiBar, Presets } from "cli-progress";
-import { errorMessage, isVisibleError, type Video } from "@vos/core";
+import type { VideoView } from "@vos/contract";
+import { errorMessage, isVisibleError } from "@vos/core";
 import { ApiError, type Client } from "../client.js";
 import type { IngestInput } from "../ingest-inputs.js";
 import { bytes, printJson, table } from "../output.js";
@@ -11,7 +12,7 @@ import { uploadFile } from "../upload/upload-file.js";
 export interface IngestResult {
   file: string;
   videoId: string | null;
-  status: "ready" | "failed" | Video.VideoView["status"];
+  status: "ready" | "failed" | VideoView["status"];
   frames: number;
   error?: { code: string; message: string };
 }
@@ -19,7 +20,7 @@ export interface IngestResult {
 const FINAL = new Set(["ready", "failed"]);
 
 /** Overall fraction of a video's processing, from its per-stage progress. */
-function fraction(video: Video.VideoView): number {
+function fraction(video: VideoView): number {
   if (video.status === "ready") return 1;
   const stages = video.job?.progress.stages;
   if (!stages) return 0;

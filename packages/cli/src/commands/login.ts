@@ -1,4 +1,4 @@
-import { ApiError } from "../api-error.js";
+import { ApiError } from "@vos/contract";
 import { createCognitoClient, type SignInStep } from "../auth/cognito.js";
 import { createTokenStore } from "../auth/token-store.js";
 import { createClient } from "../client.js";

@@ -1,4 +1,4 @@
-import type { Video } from "@vos/core";
+import type { VideoView } from "@vos/contract";
 import type { Client } from "../client.js";
 import { printJson } from "../output.js";
 
@@ -8,7 +8,7 @@ const FINAL = new Set(["ready", "failed"]);
  * Processes a failed video again from its stored upload; with `wait`, follows it until it is
  * ready or failed. Returns the video as last seen.
  */
-export async function retry(client: Client, id: string, options: { wait: boolean; json: boolean; pollMs?: number }): Promise<Video.VideoView> {
+export async function retry(client: Client, id: string, options: { wait: boolean; json: boolean; pollMs?: number }): Promise<VideoView> {
   let video = await client.retryVideo(id);
   if (!options.json) process.stderr.write(`${video.id} is ${video.status}${options.wait ? "; waiting until it is ready or failed" : ""}.\n`);
   while (options.wait && !FINAL.has(video.status)) {

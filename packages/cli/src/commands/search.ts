@@ -1,4 +1,4 @@
-import type { Search } from "@vos/core";
+import type { SearchHit } from "@vos/contract";
 import type { Client } from "../client.js";
 import { clock, printJson, table } from "../output.js";
 
@@ -13,7 +13,7 @@ export interface SearchOptions {
 }
 
 /** Words, a picture, or both (the picture wins: it is the more specific query). */
-export async function search(client: Client, text: string | undefined, options: SearchOptions): Promise<Search.SearchHit[]> {
+export async function search(client: Client, text: string | undefined, options: SearchOptions): Promise<SearchHit[]> {
   const filters = {
     ...(options.video ? { videoId: options.video } : {}),
     ...(options.limit ? { limit: options.limit } : {}),

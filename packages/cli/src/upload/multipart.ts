@@ -1,7 +1,6 @@
 import { createReadStream } from "node:fs";
 import { Readable, Transform } from "node:stream";
-import type { UploadedPart, UploadTarget } from "@vos/core/blob";
-import { ApiError } from "../api-error.js";
+import { ApiError, type UploadedPart, type UploadTarget } from "@vos/contract";
 import type { Limiter } from "./limiter.js";
 import { isTransientStatus, Transient, withRetries, type RetryOptions } from "./retry.js";
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { appendFile, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import type { UploadedPart, UploadTarget } from "@vos/core/blob";
+import type { UploadedPart, UploadTarget } from "@vos/contract";
 import { z } from "zod";
 import { configDir, privateDir, readJson, writePrivateJson } from "../config-dir.js";
 

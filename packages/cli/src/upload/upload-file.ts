@@ -1,8 +1,6 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import type { Video } from "@vos/core";
-import type { UploadedPart, UploadTarget } from "@vos/core/blob";
-import { ApiError } from "../api-error.js";
+import { ApiError, type UploadedPart, type UploadTarget, type VideoView } from "@vos/contract";
 import { contentTypeOf, type Client } from "../client.js";
 import { createLimiter, type Limiter } from "./limiter.js";
 import { sendParts, UploadGone, type MultipartTarget } from "./multipart.js";
@@ -29,7 +27,7 @@ export interface UploadOptions {
 }
 
 export interface Uploaded {
-  video: Video.VideoView;
+  video: VideoView;
   /** Bytes an earlier run had stored already (0: a new upload). */
   resumedBytes: number;
 }
@@ -38,7 +36,7 @@ export interface Uploaded {
 type Session =
   | { kind: "send"; videoId: string; record?: ResumeRecord; target: UploadTarget; stored: UploadedPart[]; startAt?: number }
   | { kind: "complete"; videoId: string }
-  | { kind: "done"; video: Video.VideoView };
+  | { kind: "done"; video: VideoView };
 
 const MOVED_ON = new Set(["queued", "processing", "ready", "failed"]);
 const isNotFound = (error: unknown) => error instanceof ApiError && error.status === 404;

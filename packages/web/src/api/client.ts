@@ -1,49 +1,17 @@
+import { ApiError, createContractClient, errorFrom } from "@vos/contract";
 import { formatBytes } from "../lib/format";
-import type { DetectedObject, LabelInput, LabelResult, ObjectHit, SearchFilters, SearchHit, SimilarQuery, UploadedPart, UploadTarget, VideoView } from "./types";
+import type { LabelInput, SearchFilters, SimilarQuery, UploadedPart } from "./types";
 
-/** An answer from the API that is not a success, with the API's `{ code, message }`. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ApiError";
-  }
-
-  /**
-   * Worth trying again at once: the network, a timeout, throttling or a server-side fault. Not a
-   * full disk (507): that waits for someone to free space, then for the person to try again.
-   */
-  get transient(): boolean {
-    return this.status === 0 || this.status === 408 || this.status === 425 || this.status === 429 || (this.status >= 500 && this.status !== 507);
-  }
-}
+export { ApiError, errorFrom } from "@vos/contract";
 
 export const NETWORK_ERROR_MESSAGE = "Cannot reach the server. Check your connection and that the server is running, then try again.";
-
-/** Reads a failed response as an ApiError, whatever its body looks like. */
-export async function errorFrom(response: Response): Promise<ApiError> {
-  const text = await response.text().catch(() => "");
-  try {
-    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
-    if (typeof body.message === "string" && body.message) {
-      return new ApiError(response.status, typeof body.code === "string" ? body.code : "error", body.message);
-    }
-  } catch {
-    // Not JSON (a proxy's HTML page, S3's XML): fall through to a generic message.
-  }
-  const reason = response.statusText ? ` ${response.statusText}` : "";
-  return new ApiError(response.status, `http.${response.status}`, `The server answered ${response.status}${reason}.`);
-}
 
 /** Turns a fetch rejection into an ApiError, leaving aborts as they are. */
 export function networkError(error: unknown): unknown {
   if (error instanceof ApiError) return error;
   if (error instanceof DOMException && error.name === "AbortError") return error;
   if (error instanceof Error && error.name === "AbortError") return error;
-  return new ApiError(0, "network", NETWORK_ERROR_MESSAGE);
+  return new ApiError("network", NETWORK_ERROR_MESSAGE, 0);
 }
 
 export function isAbort(error: unknown): boolean {
@@ -155,97 +123,91 @@ export function createApiClient(options: ApiClientOptions = {}) {
     return asking;
   }
 
-  async function request<T>(path: string, init: RequestInit = {}, asked = false): Promise<T> {
+  /** The API's answer, once more with a new token where the first was missing, wrong or expired. */
+  async function authorised(url: string, init: RequestInit, asked = false): Promise<Response> {
     let response: Response;
     try {
-      response = await doFetch(`${baseUrl}${path}`, init);
+      response = await doFetch(url, init);
     } catch (error) {
       throw networkError(error);
     }
-    if (!response.ok) {
-      const error = await errorFrom(response);
-      if (error.status === 401 && !asked && (error.code === "auth.missing" || error.code === "auth.invalid" || error.code === "auth.expired")) {
-        const sent = tokens.get();
-        const token = await newToken(error.code === "auth.invalid");
-        if (token) {
-          tokens.set(token);
-          return request<T>(path, init, true);
-        }
-        if (sent && error.code === "auth.invalid") tokens.set(undefined);
+    if (response.status !== 401 || asked) return response;
+    const error = await errorFrom(response);
+    if (error.code === "auth.missing" || error.code === "auth.invalid" || error.code === "auth.expired") {
+      const sent = tokens.get();
+      const token = await newToken(error.code === "auth.invalid");
+      if (token) {
+        tokens.set(token);
+        return authorised(url, init, true);
       }
-      throw error;
+      if (sent && error.code === "auth.invalid") tokens.set(undefined);
     }
-    return (await response.json()) as T;
+    throw error;
   }
 
-  const json = (body: unknown, init: RequestInit = {}): RequestInit => ({
-    ...init,
-    method: init.method ?? "POST",
-    headers: { "content-type": "application/json", ...(init.headers as Record<string, string> | undefined) },
-    body: JSON.stringify(body),
-  });
+  const api = createContractClient({ baseUrl, fetch: (url, init) => authorised(url, init) });
+  const sig = (signal?: AbortSignal) => (signal ? { signal } : {});
 
   return {
     baseUrl,
     resolve,
     fetch: doFetch,
 
-    listVideos: (signal?: AbortSignal) => request<{ videos: VideoView[] }>("/videos?limit=500", signal ? { signal } : {}).then((r) => r.videos),
-    getVideo: (id: string, signal?: AbortSignal) => request<VideoView>(`/videos/${encodeURIComponent(id)}`, signal ? { signal } : {}),
+    listVideos: (signal?: AbortSignal) => api.get("/videos", { query: { limit: 500 }, ...sig(signal) }).then((r) => r.videos),
+    getVideo: (id: string, signal?: AbortSignal) => api.get("/videos/{id}", { params: { id }, ...sig(signal) }),
     createVideo: (input: { filename: string; sizeBytes: number; contentType: string; title?: string }, signal?: AbortSignal) =>
-      request<{ video: VideoView; upload: UploadTarget }>("/videos", json(input, signal ? { signal } : {})),
+      api.post("/videos", { json: input, ...sig(signal) }),
     completeUpload: (id: string, parts?: UploadedPart[], signal?: AbortSignal) =>
-      request<VideoView>(`/videos/${encodeURIComponent(id)}/complete`, json(parts ? { parts } : {}, signal ? { signal } : {})),
+      api.post("/videos/{id}/complete", { params: { id }, json: parts ? { parts } : {}, ...sig(signal) }),
     /** Processes a failed video again from its stored upload (a new job). */
-    retryVideo: (id: string) => request<VideoView>(`/videos/${encodeURIComponent(id)}/retry`, { method: "POST" }),
-    deleteVideo: (id: string) =>
-      request<{ deleted: string; vectors: number; files: number }>(`/videos/${encodeURIComponent(id)}`, { method: "DELETE" }),
+    retryVideo: (id: string) => api.post("/videos/{id}/retry", { params: { id } }),
+    deleteVideo: (id: string) => api.delete("/videos/{id}", { params: { id } }),
 
     searchText: (text: string, filters: SearchFilters = {}, signal?: AbortSignal) =>
-      request<{ hits: SearchHit[] }>(
-        "/search",
-        json(
-          {
+      api
+        .post("/search", {
+          json: {
             text,
             ...(filters.videoId ? { videoId: filters.videoId } : {}),
             ...(filters.minScore !== undefined ? { minScore: filters.minScore } : {}),
             ...(filters.kinds?.length ? { kinds: filters.kinds } : {}),
             ...(filters.limit ? { limit: filters.limit } : {}),
           },
-          signal ? { signal } : {},
+          ...sig(signal),
+        })
+        .then((r) => r.hits),
+    searchImage: (image: Blob, filters: SearchFilters = {}, signal?: AbortSignal) =>
+      api
+        .post("/search/image", {
+          form: {
+            image,
+            ...(filters.videoId ? { videoId: filters.videoId } : {}),
+            ...(filters.minScore !== undefined ? { minScore: filters.minScore } : {}),
+            ...(filters.kinds?.length ? { kinds: filters.kinds.join(",") } : {}),
+            ...(filters.limit ? { limit: filters.limit } : {}),
+          },
+          ...sig(signal),
+        })
+        .then(
+          (r) => r.hits,
+          (error: unknown) => {
+            // A body too large for the gateway in front of the API never reaches it, so no API
+            // message names the limit: say what happened in the API's words.
+            if (error instanceof ApiError && error.code === "http.413") {
+              throw new ApiError("image.too_large", `The picture is ${formatBytes(image.size)}, too large for the server to receive. Send a smaller picture.`, 413);
+            }
+            throw error;
+          },
         ),
-      ).then((r) => r.hits),
-    searchImage: (image: Blob, filters: SearchFilters = {}, signal?: AbortSignal) => {
-      const form = new FormData();
-      form.append("image", image, image instanceof File ? image.name : "image");
-      if (filters.videoId) form.append("videoId", filters.videoId);
-      if (filters.minScore !== undefined) form.append("minScore", String(filters.minScore));
-      if (filters.kinds?.length) form.append("kinds", filters.kinds.join(","));
-      if (filters.limit) form.append("limit", String(filters.limit));
-      return request<{ hits: SearchHit[] }>("/search/image", { method: "POST", body: form, ...(signal ? { signal } : {}) }).then(
-        (r) => r.hits,
-        (error: unknown) => {
-          // A body too large for the gateway in front of the API never reaches it, so no API
-          // message names the limit: say what happened in the API's words.
-          if (error instanceof ApiError && error.code === "http.413") {
-            throw new ApiError(413, "image.too_large", `The picture is ${formatBytes(image.size)}, too large for the server to receive. Send a smaller picture.`);
-          }
-          throw error;
-        },
-      );
-    },
 
     /** A video's objects with their labels; `probable: false` skips the neighbour vote (cheaper). */
     listObjects: (videoId: string, options: { probable?: boolean } = {}, signal?: AbortSignal) =>
-      request<{ objects: DetectedObject[] }>(
-        `/videos/${encodeURIComponent(videoId)}/objects${options.probable === false ? "?probable=false" : ""}`,
-        signal ? { signal } : {},
-      ).then((r) => r.objects),
+      api
+        .get("/videos/{id}/objects", { params: { id: videoId }, ...(options.probable === false ? { query: { probable: "false" } } : {}), ...sig(signal) })
+        .then((r) => r.objects),
     similarObjects: (objectId: string, query: SimilarQuery, signal?: AbortSignal) =>
-      request<{ hits: ObjectHit[] }>(`/objects/${encodeURIComponent(objectId)}/similar`, json(query, signal ? { signal } : {})).then((r) => r.hits),
-    setLabel: (objectId: string, input: LabelInput) =>
-      request<LabelResult>(`/objects/${encodeURIComponent(objectId)}/labels`, json(input, { method: "PUT" })),
-    removeLabel: (objectId: string, label: string) =>
-      request<{ removed: boolean }>(`/objects/${encodeURIComponent(objectId)}/labels/${encodeURIComponent(label)}`, { method: "DELETE" }),
+      api.post("/objects/{objectId}/similar", { params: { objectId }, json: query, ...sig(signal) }).then((r) => r.hits),
+    setLabel: (objectId: string, input: LabelInput) => api.put("/objects/{objectId}/labels", { params: { objectId }, json: input }),
+    removeLabel: (objectId: string, label: string) => api.delete("/objects/{objectId}/labels/{label}", { params: { objectId, label } }),
   };
 }

@@ -1,0 +1,1849 @@
+// Generated from openapi.json by `npm run contract` (openapi-typescript): do not edit.
+
+export interface paths {
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness and database reachability */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description healthy */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                            /** @enum {string} */
+                            database: "ok";
+                            model: string;
+                        };
+                    };
+                };
+                /** @description unhealthy */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "error";
+                            database: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How to sign in (no sign-in needed), so one web build works with every server */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description sign-in method */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description none: open; token: the server's VOS_API_TOKEN as a bearer token; cognito: sign in to the user pool
+                             * @enum {string}
+                             */
+                            kind: "none" | "token" | "cognito";
+                            /** @description cognito: the user pool's region */
+                            region?: string;
+                            /** @description cognito: the app client to sign in with */
+                            clientId?: string;
+                            /** @description cognito: Cognito's JSON API (InitiateAuth, RespondToAuthChallenge) */
+                            endpoint?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List videos, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description page: ids older than this one */
+                    before?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description videos */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            videos: {
+                                id: string;
+                                title: string;
+                                filename: string;
+                                /** @enum {string} */
+                                status: "uploading" | "queued" | "processing" | "ready" | "failed" | "deleting";
+                                sizeBytes: number;
+                                durationSec: number | null;
+                                width: number | null;
+                                height: number | null;
+                                fps: number | null;
+                                codec: string | null;
+                                frameCount: number;
+                                objectCount: number;
+                                /** @description why processing failed */
+                                error: {
+                                    code: string;
+                                    message: string;
+                                } | null;
+                                /** @description the latest processing job, with per-stage progress */
+                                job: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "queued" | "running" | "succeeded" | "failed";
+                                    attempts: number;
+                                    maxAttempts: number;
+                                    progress: {
+                                        /** @enum {string} */
+                                        stage: "probe" | "sample" | "embed" | "index" | "done";
+                                        stages: {
+                                            probe: number;
+                                            sample: number;
+                                            embed: number;
+                                            index: number;
+                                        };
+                                        frames: {
+                                            sampled: number;
+                                            embedded: number;
+                                            indexed: number;
+                                            /** @default 0 */
+                                            objects: number;
+                                        };
+                                    };
+                                    lastError: string | null;
+                                } | null;
+                                /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
+                                playbackUrl: string | null;
+                                /** @description failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again */
+                                retryable: boolean;
+                                createdAt: string;
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a video and get where to upload it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description name of the file being uploaded */
+                        filename: string;
+                        /** @description exact size of the file in bytes */
+                        sizeBytes: number;
+                        /**
+                         * @description MIME type, video/* or application/octet-stream
+                         * @default application/octet-stream
+                         */
+                        contentType?: string;
+                        /** @description title shown in lists; defaults to the file name */
+                        title?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            video: {
+                                id: string;
+                                title: string;
+                                filename: string;
+                                /** @enum {string} */
+                                status: "uploading" | "queued" | "processing" | "ready" | "failed" | "deleting";
+                                sizeBytes: number;
+                                durationSec: number | null;
+                                width: number | null;
+                                height: number | null;
+                                fps: number | null;
+                                codec: string | null;
+                                frameCount: number;
+                                objectCount: number;
+                                /** @description why processing failed */
+                                error: {
+                                    code: string;
+                                    message: string;
+                                } | null;
+                                /** @description the latest processing job, with per-stage progress */
+                                job: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "queued" | "running" | "succeeded" | "failed";
+                                    attempts: number;
+                                    maxAttempts: number;
+                                    progress: {
+                                        /** @enum {string} */
+                                        stage: "probe" | "sample" | "embed" | "index" | "done";
+                                        stages: {
+                                            probe: number;
+                                            sample: number;
+                                            embed: number;
+                                            index: number;
+                                        };
+                                        frames: {
+                                            sampled: number;
+                                            embedded: number;
+                                            indexed: number;
+                                            /** @default 0 */
+                                            objects: number;
+                                        };
+                                    };
+                                    lastError: string | null;
+                                } | null;
+                                /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
+                                playbackUrl: string | null;
+                                /** @description failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again */
+                                retryable: boolean;
+                                createdAt: string;
+                                updatedAt: string;
+                            };
+                            /** @description where and how to send the file's bytes */
+                            upload: {
+                                /** @enum {string} */
+                                kind: "put";
+                                /** @enum {string} */
+                                method: "PUT";
+                                /** @description PUT the file here, whole or in chunks with Content-Range; GET it for the bytes received */
+                                url: string;
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                /** @description largest chunk to send per request */
+                                chunkBytes: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "multipart";
+                                uploadId: string;
+                                /** @description size of every part but the last */
+                                partBytes: number;
+                                parts: {
+                                    partNumber: number;
+                                    /** @description presigned PUT URL */
+                                    url: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/videos/{id}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Bytes received so far, to resume an interrupted upload */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description video id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description received */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            received: number;
+                            sizeBytes: number;
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Upload the video's bytes: the whole file, or a chunk with Content-Range (local runtime) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description video id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description stored */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            received: number;
+                            sizeBytes: number;
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/videos/{id}/upload/parts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fresh URLs for the rest of an unfinished upload (S3: the same multipart upload, every part presigned again)
+         * @description For a client resuming after its part URLs expired: the upload id and the parts already sent stay. Only a video still uploading qualifies (409 video.invalid_state); a file already whole needs only completing (409 upload.stored). The local runtime answers its `put` target.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description video id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description where to send the rest */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description where and how to send the file's bytes */
+                            upload: {
+                                /** @enum {string} */
+                                kind: "put";
+                                /** @enum {string} */
+                                method: "PUT";
+                                /** @description PUT the file here, whole or in chunks with Content-Range; GET it for the bytes received */
+                                url: string;
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                /** @description largest chunk to send per request */
+                                chunkBytes: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "multipart";
+                                uploadId: string;
+                                /** @description size of every part but the last */
+                                partBytes: number;
+                                parts: {
+                                    partNumber: number;
+                                    /** @description presigned PUT URL */
+                                    url: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/videos/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish the upload and queue processing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description video id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @description S3 multipart uploads: each part's number and ETag */
+                        parts?: {
+                            partNumber: number;
+                            etag: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string;
+                            filename: string;
+                            /** @enum {string} */
+                            status: "uploading" | "queued" | "processing" | "ready" | "failed" | "deleting";
+                            sizeBytes: number;
+                            durationSec: number | null;
+                            width: number | null;
+                            height: number | null;
+                            fps: number | null;
+                            codec: string | null;
+                            frameCount: number;
+                            objectCount: number;
+                            /** @description why processing failed */
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            /** @description the latest processing job, with per-stage progress */
+                            job: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed";
+                                attempts: number;
+                                maxAttempts: number;
+                                progress: {
+                                    /** @enum {string} */
+                                    stage: "probe" | "sample" | "embed" | "index" | "done";
+                                    stages: {
+                                        probe: number;
+                                        sample: number;
+                                        embed: number;
+                                        index: number;
+                                    };
+                                    frames: {
+                                        sampled: number;
+                                        embedded: number;
+                                        indexed: number;
+                                        /** @default 0 */
+                                        objects: number;
+                                    };
+                                };
+                                lastError: string | null;
+                            } | null;
+                            /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
+                            playbackUrl: string | null;
+                            /** @description failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again */
+                            retryable: boolean;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/videos/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Process a failed video again from its stored upload (a new job with fresh attempts)
+         * @description Only a failed video whose upload is still stored (`retryable: true`) qualifies; a failure on bad input removed the file (409 video.not_retryable). A video already queued or processing is answered as it is.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description video id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description queued again */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string;
+                            filename: string;
+                            /** @enum {string} */
+                            status: "uploading" | "queued" | "processing" | "ready" | "failed" | "deleting";
+                            sizeBytes: number;
+                            durationSec: number | null;
+                            width: number | null;
+                            height: number | null;
+                            fps: number | null;
+                            codec: string | null;
+                            frameCount: number;
+                            objectCount: number;
+                            /** @description why processing failed */
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            /** @description the latest processing job, with per-stage progress */
+                            job: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed";
+                                attempts: number;
+                                maxAttempts: number;
+                                progress: {
+                                    /** @enum {string} */
+                                    stage: "probe" | "sample" | "embed" | "index" | "done";
+                                    stages: {
+                                        probe: number;
+                                        sample: number;
+                                        embed: number;
+                                        index: number;
+                                    };
+                                    frames: {
+                                        sampled: number;
+                                        embedded: number;
+                                        indexed: number;
+                                        /** @default 0 */
+                                        objects: number;
+                                    };
+                                };
+                                lastError: string | null;
+                            } | null;
+                            /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
+                            playbackUrl: string | null;
+                            /** @description failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again */
+                            retryable: boolean;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/videos/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A video with its status, per-stage progress, counts and error */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description video id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the video */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string;
+                            filename: string;
+                            /** @enum {string} */
+                            status: "uploading" | "queued" | "processing" | "ready" | "failed" | "deleting";
+                            sizeBytes: number;
+                            durationSec: number | null;
+                            width: number | null;
+                            height: number | null;
+                            fps: number | null;
+                            codec: string | null;
+                            frameCount: number;
+                            objectCount: number;
+                            /** @description why processing failed */
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            /** @description the latest processing job, with per-stage progress */
+                            job: {
+                                id: string;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed";
+                                attempts: number;
+                                maxAttempts: number;
+                                progress: {
+                                    /** @enum {string} */
+                                    stage: "probe" | "sample" | "embed" | "index" | "done";
+                                    stages: {
+                                        probe: number;
+                                        sample: number;
+                                        embed: number;
+                                        index: number;
+                                    };
+                                    frames: {
+                                        sampled: number;
+                                        embedded: number;
+                                        indexed: number;
+                                        /** @default 0 */
+                                        objects: number;
+                                    };
+                                };
+                                lastError: string | null;
+                            } | null;
+                            /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
+                            playbackUrl: string | null;
+                            /** @description failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again */
+                            retryable: boolean;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a video with its frames, files and vectors */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description video id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description deleted */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deleted: string;
+                            vectors: number;
+                            files: number;
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Find moments by words */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description what to look for, in words */
+                        text: string;
+                        /** @description only search this video */
+                        videoId?: string;
+                        /**
+                         * @description most results to return
+                         * @default 10
+                         */
+                        limit?: number;
+                        /** @description drop hits scoring below this cosine similarity */
+                        minScore?: number;
+                        /**
+                         * @description what to return: frames (moments), objects, or both
+                         * @default [
+                         *       "frame",
+                         *       "object"
+                         *     ]
+                         */
+                        kinds?: ("frame" | "object")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description moments, best first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hits: ({
+                                /** @enum {string} */
+                                kind: "frame";
+                                videoId: string;
+                                videoTitle: string;
+                                /** @description where the player seeks: the best frame's time */
+                                timeSec: number;
+                                /** @description start of the moment, seconds */
+                                start: number;
+                                /** @description end of the moment, seconds */
+                                end: number;
+                                /** @description cosine similarity to the query */
+                                score: number;
+                                frameNo: number;
+                                thumbnailUrl: string;
+                            } | {
+                                /** @enum {string} */
+                                kind: "object";
+                                videoId: string;
+                                videoTitle: string;
+                                /** @description where the player seeks: the best frame's time */
+                                timeSec: number;
+                                /** @description start of the moment, seconds */
+                                start: number;
+                                /** @description end of the moment, seconds */
+                                end: number;
+                                /** @description cosine similarity to the query */
+                                score: number;
+                                frameNo: number;
+                                thumbnailUrl: string;
+                                objectId: string;
+                                /** @description the detector's label */
+                                label: string;
+                                detectorScore: number;
+                                /** @description box normalised to the frame (0-1), x/y = top-left */
+                                box: {
+                                    x: number;
+                                    y: number;
+                                    w: number;
+                                    h: number;
+                                };
+                                /** @description the query named this object's label */
+                                labelMatch: boolean;
+                            })[];
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/search/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Find moments that look like a picture
+         * @description The picture may be up to 20 MB on this server; a larger one answers 413 image.too_large. It must be JPEG, PNG, WebP, GIF (first frame), AVIF or TIFF of at most 64 megapixels (AVIF: 16), checked from its header before a pixel is decoded: another type (SVG included) answers 415 image.unsupported_type, more pixels 413 image.too_many_pixels.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /**
+                         * Format: binary
+                         * @description the picture to look for (JPEG, PNG, WebP, GIF, AVIF or TIFF); required
+                         */
+                        image?: Blob;
+                        videoId?: string;
+                        /** @default 10 */
+                        limit?: number;
+                        minScore?: number | null;
+                        /** @description comma-separated: frame, object (default both) */
+                        kinds?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description moments, best first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hits: ({
+                                /** @enum {string} */
+                                kind: "frame";
+                                videoId: string;
+                                videoTitle: string;
+                                /** @description where the player seeks: the best frame's time */
+                                timeSec: number;
+                                /** @description start of the moment, seconds */
+                                start: number;
+                                /** @description end of the moment, seconds */
+                                end: number;
+                                /** @description cosine similarity to the query */
+                                score: number;
+                                frameNo: number;
+                                thumbnailUrl: string;
+                            } | {
+                                /** @enum {string} */
+                                kind: "object";
+                                videoId: string;
+                                videoTitle: string;
+                                /** @description where the player seeks: the best frame's time */
+                                timeSec: number;
+                                /** @description start of the moment, seconds */
+                                start: number;
+                                /** @description end of the moment, seconds */
+                                end: number;
+                                /** @description cosine similarity to the query */
+                                score: number;
+                                frameNo: number;
+                                thumbnailUrl: string;
+                                objectId: string;
+                                /** @description the detector's label */
+                                label: string;
+                                detectorScore: number;
+                                /** @description box normalised to the frame (0-1), x/y = top-left */
+                                box: {
+                                    x: number;
+                                    y: number;
+                                    w: number;
+                                    h: number;
+                                };
+                                /** @description the query named this object's label */
+                                labelMatch: boolean;
+                            })[];
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/videos/{id}/objects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Objects found in a video, with boxes and labels (explicit, propagated, probable) */
+        get: {
+            parameters: {
+                query?: {
+                    probable?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description objects */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            objects: {
+                                /** @description object id, `<videoId>#o<frameNo>.<k>` (URL-encode the #) */
+                                id: string;
+                                videoId: string;
+                                frameNo: number;
+                                timeSec: number;
+                                endSec: number;
+                                /** @description the detector's label */
+                                label: string;
+                                /** @description the detector's confidence */
+                                score: number;
+                                /** @description box normalised to the frame (0-1), x/y = top-left */
+                                box: {
+                                    x: number;
+                                    y: number;
+                                    w: number;
+                                    h: number;
+                                };
+                                cropUrl: string;
+                                labels: {
+                                    label: string;
+                                    /** @enum {string} */
+                                    polarity: "positive" | "negative";
+                                    /**
+                                     * @description set by a person, carried to a near-duplicate, or voted by neighbours
+                                     * @enum {string}
+                                     */
+                                    source: "explicit" | "propagated" | "probable";
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/objects/{objectId}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Objects that look like this one, from its stored vector */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description object id, `<videoId>#o<frameNo>.<k>`, URL-encoded */
+                    objectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description similarity threshold chosen in the UI
+                         * @default 0.8
+                         */
+                        minScore?: number;
+                        /** @default 30 */
+                        limit?: number;
+                        /**
+                         * @description focused: neighbours of this object; expanded: also neighbours of the mean of it and its best matches, and objects with the same label (all at or above minScore)
+                         * @default focused
+                         * @enum {string}
+                         */
+                        mode?: "focused" | "expanded";
+                        /** @description only look in this video */
+                        videoId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description similar objects, best first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hits: {
+                                /** @enum {string} */
+                                kind: "object";
+                                videoId: string;
+                                videoTitle: string;
+                                /** @description where the player seeks: the best frame's time */
+                                timeSec: number;
+                                /** @description start of the moment, seconds */
+                                start: number;
+                                /** @description end of the moment, seconds */
+                                end: number;
+                                /** @description cosine similarity to the query */
+                                score: number;
+                                frameNo: number;
+                                thumbnailUrl: string;
+                                objectId: string;
+                                /** @description the detector's label */
+                                label: string;
+                                detectorScore: number;
+                                /** @description box normalised to the frame (0-1), x/y = top-left */
+                                box: {
+                                    x: number;
+                                    y: number;
+                                    w: number;
+                                    h: number;
+                                };
+                                /** @description the query named this object's label */
+                                labelMatch: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/objects/{objectId}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Label an object positive or negative (positive labels also go to near-duplicates) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description object id, `<videoId>#o<frameNo>.<k>`, URL-encoded */
+                    objectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the name to give the object, e.g. 'my red mug' */
+                        label: string;
+                        /**
+                         * @description positive: it is this; negative: it is not
+                         * @default positive
+                         * @enum {string}
+                         */
+                        polarity?: "positive" | "negative";
+                        /**
+                         * @description also label near-duplicates of the object
+                         * @default true
+                         */
+                        propagate?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description labelled */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            label: {
+                                label: string;
+                                /** @enum {string} */
+                                polarity: "positive" | "negative";
+                                /**
+                                 * @description set by a person, carried to a near-duplicate, or voted by neighbours
+                                 * @enum {string}
+                                 */
+                                source: "explicit" | "propagated" | "probable";
+                            };
+                            propagatedTo: string[];
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/objects/{objectId}/labels/{label}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a label from an object */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description object id, `<videoId>#o<frameNo>.<k>`, URL-encoded */
+                    objectId: string;
+                    label: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description removed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            removed: boolean;
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;
