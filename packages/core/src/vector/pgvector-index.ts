@@ -94,8 +94,10 @@ async function openIndex(sql: SqlClient, model: string, dimension: number): Prom
     async upsert(namespace, records) {
       if (records.length === 0) return;
       for (const record of records) check(record.values);
+      // One id twice in a call keeps the last, as Pinecone does (one INSERT may not update a row twice).
+      const latest = [...new Map(records.map((record) => [record.id, record])).values()];
       const params: unknown[] = [];
-      const rows = records.map((record) => {
+      const rows = latest.map((record) => {
         const base = params.length;
         params.push(namespace, record.id, record.metadata.videoId, record.metadata.kind, toLiteral(record.values), JSON.stringify(record.metadata));
         return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}::vector, $${base + 6}::jsonb)`;
