@@ -9,7 +9,7 @@
  * queue ignores it: the domain only passes handles it received). `sendDeadLetter` exists on the
  * SQS queue only and is tested in cloud/sqs-sns.test.ts.
  */
-import { describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobMessage, JobQueue, ReceivedMessage } from "../../src/queue/index.js";
 import { sleep, unique } from "./support.js";
 
@@ -23,19 +23,25 @@ export interface JobQueueHarness {
   live(): Promise<string[]>;
   /** The dead letters, with the reason where one was given and the queue keeps it. */
   deadLetters(): Promise<{ body: string; reason?: string }[]>;
-  close?(): Promise<void>;
+}
+
+/** Opened once per suite (a database, a client); hands each test a fresh, empty queue. */
+export interface JobQueueAdapter {
+  newQueue(): Promise<JobQueueHarness>;
+  close(): Promise<void>;
 }
 
 const job = (label: string): JobMessage => ({ jobId: unique(`job_${label}`), videoId: unique("vid"), tenantId: "t1" });
 const parsed = (messages: ReceivedMessage[]) => messages.map((m) => JSON.parse(m.body) as unknown);
 
-export function describeJobQueueContract(name: string, makeAdapter: () => Promise<JobQueueHarness>): void {
+export function describeJobQueueContract(name: string, makeAdapter: () => Promise<JobQueueAdapter>): void {
   describe(`JobQueue contract: ${name}`, () => {
-    async function open(): Promise<JobQueueHarness> {
-      const harness = await makeAdapter();
-      onTestFinished(async () => harness.close?.());
-      return harness;
-    }
+    let adapter: JobQueueAdapter;
+    beforeAll(async () => {
+      adapter = await makeAdapter();
+    });
+    afterAll(async () => adapter?.close());
+    const open = () => adapter.newQueue();
     /** Receives until `count` messages arrived or 5 seconds passed. */
     async function receiveSoon(queue: JobQueue, count = 1): Promise<ReceivedMessage[]> {
       const deadline = Date.now() + 5000;
