@@ -5,7 +5,7 @@ import { nearestObjects, normalised, objectIndex, storedVector } from "../object
 import type { Services } from "../services.js";
 import * as Video from "../video/index.js";
 import type { ObjectSearchHit } from "./hits.js";
-import { objectHitsFor } from "./index.js";
+import { objectHitsFor } from "./object-hits.js";
 
 export const similarSchema = z.object({
   minScore: z.number().min(-1).max(1).default(0.8).describe("similarity threshold chosen in the UI"),

@@ -16,7 +16,7 @@ import { containerOfFilename } from "../media/containers.js";
 import type { Services } from "../services.js";
 import { createId } from "../util/id.js";
 import { uploadErrors } from "./errors.js";
-import { complete, get, remove, type VideoView } from "./index.js";
+import { complete, get, remove, type VideoView } from "./videos.js";
 import { videoTable, type VideoRow } from "./video.sql.js";
 
 export const DROP_PREFIX = "incoming/";
@@ -184,21 +184,4 @@ export async function forgetDrop(svc: Services, key: string): Promise<number> {
     .where(and(eq(videoTable.tenantId, parsed.tenantId), eq(videoTable.blobKey, key), isNotNull(videoTable.sourceEtag), eq(videoTable.status, "uploading")))
     .returning({ id: videoTable.id });
   return gone.length;
-}
-
-/**
- * Deletes a dropped video's file (it lives at its own key, outside the video's folder) unless a
- * video of a newer version at that key still uses it. Returns the number of files deleted.
- */
-export async function releaseDroppedFile(svc: Services, video: VideoRow): Promise<number> {
-  if (!video.sourceEtag) return 0;
-  const [holder] = await svc.db
-    .select({ id: videoTable.id })
-    .from(videoTable)
-    .where(and(eq(videoTable.tenantId, video.tenantId), eq(videoTable.blobKey, video.blobKey), ne(videoTable.id, video.id)))
-    .limit(1);
-  if (holder) return 0;
-  if (!(await svc.blobs.stat(video.blobKey))) return 0;
-  await svc.blobs.delete(video.blobKey);
-  return 1;
 }

@@ -1,0 +1,274 @@
+/** Videos: registering, uploading, listing, processing and deleting them. */
+import { and, desc, eq, inArray, lt } from "drizzle-orm";
+import { z } from "zod";
+import type { UploadedPart } from "../blob/blob-store.js";
+import * as Job from "../job/index.js";
+import { containerOfFilename } from "../media/containers.js";
+import type { Services } from "../services.js";
+import { createId } from "../util/id.js";
+import { textField } from "../util/text.js";
+import { vectorId } from "../vector/vector-index.js";
+import { failureRemovesUpload, uploadErrors, VideoNotRetryable, VideoWrongState } from "./errors.js";
+import { row, sourceKey, VIDEO_TYPE, videoPrefix } from "./rows.js";
+import { releaseDroppedFile } from "./source-file.js";
+import { VIDEO_STATUSES, videoTable, type VideoRow } from "./video.sql.js";
+
+/** S3's most parts per multipart upload, and the longest ETag accepted (S3's own are 34 characters). */
+export const MAX_PARTS = 10000;
+export const MAX_ETAG_CHARS = 200;
+
+/** A video id as it comes in (path, query, search filter). */
+export const idSchema = textField().min(1).max(100);
+
+export const completeSchema = z.object({
+  parts: z
+    .array(z.object({ partNumber: z.number().int().min(1).max(MAX_PARTS), etag: textField().min(1).max(MAX_ETAG_CHARS) }))
+    .max(MAX_PARTS)
+    .optional()
+    .describe("S3 multipart uploads: each part's number and ETag"),
+});
+
+export const createSchema = z.object({
+  filename: textField().trim().min(1).max(255).describe("name of the file being uploaded"),
+  sizeBytes: z.number().int().min(0).describe("exact size of the file in bytes"),
+  contentType: textField().trim().max(100).default("application/octet-stream").describe("MIME type, video/* or application/octet-stream"),
+  title: textField().trim().min(1).max(200).optional().describe("title shown in lists; defaults to the file name"),
+});
+export type CreateInput = z.input<typeof createSchema>;
+
+const progressSchema = z.object({
+  stage: z.enum([...Job.STAGES, "done"]),
+  stages: z.object(Object.fromEntries(Job.STAGES.map((stage) => [stage, z.number().min(0).max(1)])) as Record<Job.Stage, z.ZodNumber>),
+  frames: z.object({ sampled: z.number().int(), embedded: z.number().int(), indexed: z.number().int(), objects: z.number().int().default(0) }),
+});
+
+/** The video as the API and CLI show it (also its OpenAPI schema). */
+export const viewSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  filename: z.string(),
+  status: z.enum(VIDEO_STATUSES),
+  sizeBytes: z.number().int(),
+  durationSec: z.number().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  fps: z.number().nullable(),
+  codec: z.string().nullable(),
+  frameCount: z.number().int(),
+  objectCount: z.number().int(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable().describe("why processing failed"),
+  job: z
+    .object({
+      id: z.string(),
+      status: z.enum(Job.JOB_STATUSES),
+      attempts: z.number().int(),
+      maxAttempts: z.number().int(),
+      progress: progressSchema,
+      lastError: z.string().nullable(),
+    })
+    .nullable()
+    .describe("the latest processing job, with per-stage progress"),
+  playbackUrl: z.string().nullable().describe("URL to play the uploaded file (HTTP Range locally, presigned on AWS)"),
+  retryable: z.boolean().describe("failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again"),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type VideoView = z.infer<typeof viewSchema>;
+
+export function view(row: VideoRow, job?: Job.JobRow, playbackUrl: string | null = null, retryable = false): VideoView {
+  return {
+    id: row.id,
+    title: row.title,
+    filename: row.filename,
+    status: row.status,
+    sizeBytes: row.sizeBytes,
+    durationSec: row.durationSec,
+    width: row.width,
+    height: row.height,
+    fps: row.fps,
+    codec: row.codec,
+    frameCount: row.frameCount,
+    objectCount: row.objectCount,
+    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? "" } : null,
+    job: job
+      ? { id: job.id, status: job.status, attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, lastError: job.lastError }
+      : null,
+    playbackUrl,
+    retryable: row.status === "failed" && retryable,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** Playable once uploaded and not known to be bad. */
+const playable = (row: VideoRow) => row.status === "queued" || row.status === "processing" || row.status === "ready";
+
+async function views(svc: Services, rows: VideoRow[]): Promise<VideoView[]> {
+  const jobs = await Job.latestForVideos(svc.db, rows.map((r) => r.id));
+  return Promise.all(
+    rows.map(async (r) => view(r, jobs.get(r.id), playable(r) ? await svc.blobs.url(r.blobKey) : null, !(r.errorCode && failureRemovesUpload(r.errorCode)))),
+  );
+}
+
+async function keptUpload(svc: Services, video: VideoRow): Promise<boolean> {
+  return (await svc.blobs.stat(video.blobKey).catch(() => undefined)) !== undefined;
+}
+
+
+/** Registers a video about to be uploaded; size and type are checked before any byte moves. */
+export async function create(svc: Services, tenantId: string, input: CreateInput): Promise<VideoRow> {
+  const parsed = createSchema.parse(input);
+  if (parsed.sizeBytes === 0) throw uploadErrors.empty();
+  if (parsed.sizeBytes > svc.settings.maxUploadBytes) throw uploadErrors.tooLarge(parsed.sizeBytes, svc.settings.maxUploadBytes);
+  if (!VIDEO_TYPE.test(parsed.contentType)) throw uploadErrors.unsupportedType(parsed.contentType);
+  const accepted = svc.settings.media?.containers;
+  const container = containerOfFilename(parsed.filename);
+  if (container && accepted && accepted !== "*" && !accepted.includes(container)) throw uploadErrors.unsupportedContainer(parsed.filename, container, accepted);
+  const id = createId("vid");
+  const [row] = await svc.db
+    .insert(videoTable)
+    .values({
+      id,
+      tenantId,
+      title: parsed.title ?? parsed.filename,
+      filename: parsed.filename,
+      contentType: parsed.contentType,
+      status: "uploading",
+      sizeBytes: parsed.sizeBytes,
+      blobKey: sourceKey(tenantId, id, parsed.filename),
+    })
+    .returning();
+  return row!;
+}
+
+
+export async function get(svc: Services, tenantId: string, id: string): Promise<VideoView> {
+  const [shown] = await views(svc, [await row(svc, tenantId, id)]);
+  return shown!;
+}
+
+/** Newest first, paged by id (ids sort by creation time). */
+export async function list(svc: Services, tenantId: string, options: { limit?: number; before?: string } = {}): Promise<VideoView[]> {
+  const rows = await svc.db
+    .select()
+    .from(videoTable)
+    .where(and(eq(videoTable.tenantId, tenantId), options.before ? lt(videoTable.id, options.before) : undefined))
+    .orderBy(desc(videoTable.id))
+    .limit(options.limit ?? 100);
+  return views(svc, rows);
+}
+
+/**
+ * The upload is complete: create the ingest job and queue it. Completing twice is harmless: the
+ * second call returns the video as it is.
+ */
+export async function complete(svc: Services, tenantId: string, id: string, parts?: UploadedPart[]): Promise<VideoView> {
+  const video = await row(svc, tenantId, id);
+  if (video.status !== "uploading") {
+    if (video.status === "deleting") throw new VideoWrongState(id, video.status, "complete the upload");
+    return get(svc, tenantId, id);
+  }
+  if (!(await svc.blobs.stat(video.blobKey))) await svc.uploads.complete(video, parts);
+  const stored = await svc.blobs.stat(video.blobKey);
+  if (!stored) throw uploadErrors.missing(id);
+  if (stored.size !== video.sizeBytes) throw uploadErrors.sizeMismatch(video.sizeBytes, stored.size);
+  const job = await queueJob(svc, tenantId, video, { from: "uploading", undo: { status: "uploading" } });
+  if (job) svc.log.info("video queued", { videoId: id, jobId: job.id });
+  return get(svc, tenantId, id);
+}
+
+/**
+ * Processes a failed video again from its stored upload: a new job (fresh attempts, no
+ * checkpoint, since failing removed what the last one made), queued like `complete` does. A
+ * video already queued or processing is answered as it is, so a double click is harmless; a
+ * failure on bad input deleted the upload, and the same file would fail the same way.
+ */
+export async function retry(svc: Services, tenantId: string, id: string): Promise<VideoView> {
+  const video = await row(svc, tenantId, id);
+  if (video.status === "queued" || video.status === "processing") return get(svc, tenantId, id);
+  if (video.status !== "failed") throw new VideoNotRetryable(id, `it is ${video.status}; only a failed video can be processed again.`);
+  if (!(await keptUpload(svc, video))) {
+    const why = video.errorCode ? ` when it failed (${video.errorCode})` : "";
+    throw new VideoNotRetryable(id, `its uploaded file was removed${why}, and the same file would fail the same way. Upload a fixed file as a new video.`);
+  }
+  // The undo puts the video back as it was.
+  const job = await queueJob(svc, tenantId, video, { from: "failed", undo: { status: "failed", errorCode: video.errorCode, errorMessage: video.errorMessage } });
+  if (job) svc.log.info("video queued again", { videoId: id, jobId: job.id, previousError: video.errorCode });
+  return get(svc, tenantId, id);
+}
+
+/**
+ * Moves a video from `from` to queued with a new job (fresh attempts) and sends the job's
+ * message. Without its message the job would never run, so a failed send undoes both and the
+ * caller can try again. Returns undefined when the video was no longer in `from` (a race).
+ */
+async function queueJob(
+  svc: Services,
+  tenantId: string,
+  video: VideoRow,
+  options: { from: VideoRow["status"]; undo: Partial<Pick<VideoRow, "status" | "errorCode" | "errorMessage">> },
+): Promise<Job.JobRow | undefined> {
+  const job = await svc.db.transaction(async (tx) => {
+    const updated = await tx
+      .update(videoTable)
+      .set({ status: "queued", errorCode: null, errorMessage: null, updatedAt: new Date() })
+      .where(and(eq(videoTable.id, video.id), eq(videoTable.status, options.from)))
+      .returning({ id: videoTable.id });
+    if (updated.length === 0) return undefined;
+    return Job.create(tx, { tenantId, videoId: video.id, maxAttempts: svc.settings.maxAttempts });
+  });
+  if (!job) return undefined;
+  try {
+    await svc.queue.send({ jobId: job.id, videoId: video.id, tenantId });
+  } catch (error) {
+    await svc.db.transaction(async (tx) => {
+      await tx.delete(Job.jobTable).where(eq(Job.jobTable.id, job.id));
+      await tx.update(videoTable).set({ ...options.undo, updatedAt: new Date() }).where(eq(videoTable.id, video.id));
+    });
+    throw error;
+  }
+  return job;
+}
+
+/**
+ * Deletes a video and everything made from it: vectors, files, then rows (frames and jobs
+ * cascade). The row is marked `deleting` first, so a crash part-way leaves a video that can be
+ * deleted again rather than orphans that nothing points to.
+ */
+export async function remove(svc: Services, tenantId: string, id: string): Promise<{ vectors: number; blobs: number }> {
+  const video = await row(svc, tenantId, id);
+  await svc.db.update(videoTable).set({ status: "deleting", updatedAt: new Date() }).where(eq(videoTable.id, id));
+  const job = (await Job.latestForVideos(svc.db, [id])).get(id);
+  if (job && svc.cancelJob) svc.cancelJob(job.id);
+  // A dropped file (drop.ts) was never an API upload: nothing to abort.
+  if (video.status === "uploading" && !video.sourceEtag) await svc.uploads.abort(video);
+  const vectors = await svc.vectors.deleteByPrefix(tenantId, vectorId.videoPrefix(id));
+  const blobs = (await svc.blobs.deletePrefix(videoPrefix(tenantId, video.id))) + (await releaseDroppedFile(svc, video));
+  await svc.db.delete(videoTable).where(eq(videoTable.id, id));
+  svc.log.info("video deleted", { videoId: id, vectors, blobs });
+  return { vectors, blobs };
+}
+
+/** Titles of the given videos of a tenant, for labelling search results. */
+export async function titles(svc: Services, tenantId: string, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await svc.db
+    .select({ id: videoTable.id, title: videoTable.title })
+    .from(videoTable)
+    .where(and(eq(videoTable.tenantId, tenantId), inArray(videoTable.id, ids)));
+  return new Map(rows.map((r) => [r.id, r.title]));
+}
+
+/** Status changes made by the pipeline. */
+export async function setStatus(
+  db: Pick<Services["db"], "update">,
+  id: string,
+  changes: Partial<Pick<VideoRow, "status" | "durationSec" | "width" | "height" | "fps" | "codec" | "frameCount" | "objectCount" | "errorCode" | "errorMessage">>,
+): Promise<void> {
+  await db.update(videoTable).set({ ...changes, updatedAt: new Date() }).where(eq(videoTable.id, id));
+}
+
+export async function find(svc: Services, id: string): Promise<VideoRow | undefined> {
+  const [found] = await svc.db.select().from(videoTable).where(eq(videoTable.id, id));
+  return found;
+}
