@@ -22,20 +22,6 @@ type Body = RequestInit["body"];
 /** Search filters both search routes take. */
 export type SearchFilters = Omit<TextSearch, "text">;
 
-const CONTENT_TYPES: Record<string, string> = {
-  ".mp4": "video/mp4",
-  ".m4v": "video/mp4",
-  ".mov": "video/quicktime",
-  ".mkv": "video/x-matroska",
-  ".webm": "video/webm",
-  ".avi": "video/x-msvideo",
-  ".mpg": "video/mpeg",
-  ".mpeg": "video/mpeg",
-  ".ts": "video/mp2t",
-};
-
-export const contentTypeOf = (file: string) => CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream";
-
 /**
  * The HTTP API from the CLI's side. `fetch` is either the network (VOS_API_URL) or the Hono
  * app's own `fetch` in this process: one client, whichever runtime answers. `credentials`

@@ -1,7 +1,8 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { ApiError, type UploadedPart, type UploadTarget, type VideoView } from "@vos/contract";
-import { contentTypeOf, type Client } from "../client.js";
+import type { Client } from "../client.js";
+import { contentTypeOf } from "../content-types.js";
 import { createLimiter, type Limiter } from "./limiter.js";
 import { sendParts, UploadGone, type MultipartTarget } from "./multipart.js";
 import { sendPut } from "./put.js";

@@ -1,6 +1,6 @@
 import { ApiError, createContractClient, errorFrom } from "@vos/contract";
 import { formatBytes } from "../lib/format";
-import type { LabelInput, SearchFilters, SimilarQuery, UploadedPart } from "./types";
+import type { CreateVideo, LabelInput, SearchFilters, SimilarQuery, UploadedPart } from "./types";
 
 export { ApiError, errorFrom } from "@vos/contract";
 
@@ -155,8 +155,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
 
     listVideos: (signal?: AbortSignal) => api.get("/videos", { query: { limit: 500 }, ...sig(signal) }).then((r) => r.videos),
     getVideo: (id: string, signal?: AbortSignal) => api.get("/videos/{id}", { params: { id }, ...sig(signal) }),
-    createVideo: (input: { filename: string; sizeBytes: number; contentType: string; title?: string }, signal?: AbortSignal) =>
-      api.post("/videos", { json: input, ...sig(signal) }),
+    createVideo: (input: CreateVideo, signal?: AbortSignal) => api.post("/videos", { json: input, ...sig(signal) }),
     completeUpload: (id: string, parts?: UploadedPart[], signal?: AbortSignal) =>
       api.post("/videos/{id}/complete", { params: { id }, json: parts ? { parts } : {}, ...sig(signal) }),
     /** Processes a failed video again from its stored upload (a new job). */

@@ -6,6 +6,7 @@ import type { SearchHit, Stage, TextSearch } from "@vos/contract";
 
 export type {
   Box,
+  CreateVideo,
   DetectedObject,
   FrameHit,
   HitKind,
