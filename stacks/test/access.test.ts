@@ -4,11 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPEN_ROUTES } from "../Api.js";
-import { PLANTED_PINECONE_KEY, asList, resourceNamed, resourcesOf, synthesizeForTest, type SynthesizedApp } from "./support/synth.js";
+import { PLANTED_PINECONE_KEY, asList, resourceNamed, resourcesOf, type SynthesizedApp } from "./support/synth.js";
+import { sharedSynthesis } from "./support/shared.js";
 
 let app: SynthesizedApp;
 beforeAll(async () => {
-  app = await synthesizeForTest("dev");
+  app = await sharedSynthesis("dev");
 }, 300_000);
 afterAll(() => app?.cleanup());
 

@@ -16,14 +16,14 @@ import {
   staleSuppressions,
   statementsOfRole,
   suppressionsOf,
-  synthesizeForTest,
   type SynthesizedApp,
 } from "./support/synth.js";
+import { sharedSynthesis } from "./support/shared.js";
 
 // The dev stage: every stack but prod looks like this one.
 let app: SynthesizedApp;
 beforeAll(async () => {
-  app = await synthesizeForTest("dev");
+  app = await sharedSynthesis("dev");
 }, 300_000);
 afterAll(() => app?.cleanup());
 

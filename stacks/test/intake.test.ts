@@ -5,11 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DROP_PREFIX as CORE_DROP_PREFIX } from "../../packages/core/src/video/drop.js";
 import { DROP_PREFIX, INTAKE_MAX_RECEIVE_COUNT, INTAKE_TIMEOUT_SECONDS } from "../Intake.js";
-import { asList, environmentOf, nagErrors, resourceNamed, resourcesOf, statementsOfRole, synthesizeForTest, type SynthesizedApp } from "./support/synth.js";
+import { asList, environmentOf, nagErrors, resourceNamed, resourcesOf, statementsOfRole, type SynthesizedApp } from "./support/synth.js";
+import { sharedSynthesis } from "./support/shared.js";
 
 let app: SynthesizedApp;
 beforeAll(async () => {
-  app = await synthesizeForTest("dev");
+  app = await sharedSynthesis("dev");
 }, 300_000);
 afterAll(() => app?.cleanup());
 

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nagErrors, resourceNamed, resourcesOf, staleSuppressions, suppressionsOf, synthesizeForTest, type SynthesizedApp } from "./support/synth.js";
+import { nagErrors, resourceNamed, resourcesOf, staleSuppressions, suppressionsOf, type SynthesizedApp } from "./support/synth.js";
+import { sharedSynthesis } from "./support/shared.js";
 
 // The prod stage: what differs from development stages.
 let app: SynthesizedApp;
 beforeAll(async () => {
-  app = await synthesizeForTest("prod");
+  app = await sharedSynthesis("prod");
 }, 300_000);
 afterAll(() => app?.cleanup());
 

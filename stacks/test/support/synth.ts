@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
-import type { SynthesisMessage } from "aws-cdk-lib/cx-api";
+import type { CloudAssembly, SynthesisMessage } from "aws-cdk-lib/cx-api";
 import { synthesize } from "../../synthesize.js";
 
 /** A value no template may ever contain: the Pinecone key as the deploying shell holds it. */
@@ -45,23 +45,32 @@ export interface SynthesizedApp {
   cleanup(): void;
 }
 
+/** The environment every test synthesis runs with: settings cleared, a Pinecone key planted. */
+export function testSynthesisEnvironment(): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = Object.fromEntries(SETTINGS.map((name) => [name, undefined]));
+  return Object.assign(env, { VOS_SKIP_WEB_BUILD: "1", VOS_ALERT_EMAIL: ALERT_EMAIL, PINECONE_API_KEY: PLANTED_PINECONE_KEY });
+}
+
 /**
- * Synthesises the whole app once for a stage (slow: it bundles every function), with the cdk-nag
- * checks on, the web build skipped and a Pinecone key planted in the environment. Each test file
- * calls it once in beforeAll and shares the result.
+ * Synthesises the whole app for a stage in this process (slow: it bundles every function), with
+ * the cdk-nag checks on, the web build skipped and a Pinecone key planted in the environment.
+ * Most stack tests read the run's shared synthesis instead (`sharedSynthesis` in ./shared.ts);
+ * this one is for a test that needs SST's in-process state afterwards (dev-mode.test.ts).
  */
 export async function synthesizeForTest(stage: string, options: { mode?: "deploy" | "dev"; nag?: boolean } = {}): Promise<SynthesizedApp> {
-  const env: Record<string, string | undefined> = Object.fromEntries(SETTINGS.map((name) => [name, undefined]));
-  Object.assign(env, { VOS_SKIP_WEB_BUILD: "1", VOS_ALERT_EMAIL: ALERT_EMAIL, PINECONE_API_KEY: PLANTED_PINECONE_KEY });
-
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `vos-stacks-${stage}-`));
   let assembly;
   try {
-    assembly = await synthesize({ stage, outdir, nag: options.nag ?? true, env, ...(options.mode ? { mode: options.mode } : {}) });
+    assembly = await synthesize({ stage, outdir, nag: options.nag ?? true, env: testSynthesisEnvironment(), ...(options.mode ? { mode: options.mode } : {}) });
   } catch (error) {
     fs.rmSync(outdir, { recursive: true, force: true });
     throw error;
   }
+  return appOf(stage, outdir, assembly, () => fs.rmSync(outdir, { recursive: true, force: true }));
+}
+
+/** A synthesized app read back from its cloud assembly folder. */
+export function appOf(stage: string, outdir: string, assembly: CloudAssembly, cleanup: () => void): SynthesizedApp {
   const prefix = `${stage}-video-object-search-`;
   const stacks = assembly.stacks.map((artifact) => {
     const json = JSON.parse(fs.readFileSync(path.join(outdir, artifact.templateFile), "utf8")) as SynthesizedStack["json"];
@@ -82,9 +91,7 @@ export async function synthesizeForTest(stage: string, options: { mode?: "deploy
       if (!found) throw new Error(`No stack ${id}; have ${stacks.map((s) => s.id).join(", ")}`);
       return found;
     },
-    cleanup() {
-      fs.rmSync(outdir, { recursive: true, force: true });
-    },
+    cleanup,
   };
 }
 
