@@ -8,7 +8,8 @@ import { SearchPage } from "./components/SearchPage";
 import { routeHref, useRoute, type Route } from "./lib/route";
 import { useVideos } from "./lib/use-videos";
 import { createSearchStore, type SearchState } from "./search/store";
-import { localResumeStore, UploadQueue } from "./upload/queue";
+import { UploadQueue } from "./upload/queue";
+import { localResumeStore } from "./upload/resume";
 
 const APP_NAME = "Video Object Search";
 

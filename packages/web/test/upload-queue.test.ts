@@ -7,7 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiClient, type ApiClient } from "../src/api/client";
-import { localResumeStore, UploadQueue, type UploadItem, type UploadQueueOptions } from "../src/upload/queue";
+import { UploadQueue, type UploadItem, type UploadQueueOptions } from "../src/upload/queue";
+import { localResumeStore } from "../src/upload/resume";
 import { testFixtures } from "./support/fixtures";
 import { startServer, type RunningServer } from "./support/server";
 

@@ -1,6 +1,8 @@
-import { ApiError, errorFrom, isAbort, messageOf, networkError, type ApiClient } from "../api/client";
-import type { UploadedPart, UploadTarget, VideoView } from "../api/types";
-import { formatBytes } from "../lib/format";
+import { ApiError, messageOf, type ApiClient } from "../api/client";
+import type { VideoView } from "../api/types";
+import { fingerprintOf, memoryResumeStore, type ResumeRecord, type ResumeStore } from "./resume";
+import { defaultBackoff, retryable, withRetries, type RetryPolicy, type RetryWait } from "./retry";
+import { sendChunks, sendParts, type Transfer } from "./transfer";
 
 export type UploadStatus = "queued" | "uploading" | "retrying" | "completing" | "done" | "failed" | "cancelled";
 
@@ -16,70 +18,13 @@ export interface UploadItem {
   /** Bytes that were already on the server when this upload (re)started, when it resumed. */
   readonly resumedFrom?: number;
   /** Set while waiting to try a failed request again. */
-  readonly retry?: { attempt: number; maxAttempts: number; delayMs: number; reason: string };
+  readonly retry?: RetryWait;
   readonly error?: string;
   /** False when the server refused the file itself (wrong type, too large...): trying again cannot help. */
   readonly retryable?: boolean;
   /** The video as the server answered when the upload completed. */
   readonly video?: VideoView;
 }
-
-/** What is needed to resume an upload after a failure or a page reload. */
-export interface ResumeRecord {
-  /** name:size:lastModified of the file. */
-  fingerprint: string;
-  videoId: string;
-  target: UploadTarget;
-  /** ETags of the multipart parts already stored, by part number. */
-  etags: Record<number, string>;
-  createdAt: number;
-}
-
-export interface ResumeStore {
-  load(fingerprint: string): ResumeRecord | undefined;
-  save(record: ResumeRecord): void;
-  remove(fingerprint: string): void;
-}
-
-export function memoryResumeStore(): ResumeStore {
-  const records = new Map<string, ResumeRecord>();
-  return {
-    load: (fingerprint) => records.get(fingerprint),
-    save: (record) => void records.set(record.fingerprint, structuredClone(record)),
-    remove: (fingerprint) => void records.delete(fingerprint),
-  };
-}
-
-/** Keeps resume records in localStorage, so choosing the same file after a reload resumes it. */
-export function localResumeStore(storage: Storage | undefined = globalThis.localStorage): ResumeStore {
-  const key = (fingerprint: string) => `vos.upload.${fingerprint}`;
-  return {
-    load(fingerprint) {
-      try {
-        const text = storage?.getItem(key(fingerprint));
-        return text ? (JSON.parse(text) as ResumeRecord) : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    save(record) {
-      try {
-        storage?.setItem(key(record.fingerprint), JSON.stringify(record));
-      } catch {
-        // Storage full or disabled: uploads still work, they just cannot resume after a reload.
-      }
-    },
-    remove(fingerprint) {
-      try {
-        storage?.removeItem(key(fingerprint));
-      } catch {
-        // As above.
-      }
-    },
-  };
-}
-
-export const fingerprintOf = (file: File) => `${file.name}:${file.size}:${file.lastModified}`;
 
 /** The content type to declare: the browser's video type, or a neutral one when it has none. */
 export function contentTypeOf(file: File): string {
@@ -113,32 +58,6 @@ interface Entry {
   record?: ResumeRecord;
 }
 
-/** Exponential backoff with jitter: about 0.5 s, 1 s, 2 s, ... up to 10 s. */
-export function defaultBackoff(attempt: number): number {
-  const base = Math.min(10_000, 500 * 2 ** (attempt - 1));
-  return Math.round(base * (0.75 + Math.random() * 0.5));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** A request that may succeed if sent again: network trouble, server faults, a resync. */
-function retryable(error: unknown): boolean {
-  return error instanceof ApiError && (error.transient || error.status === 409);
-}
-
 const ACTIVE: ReadonlySet<UploadStatus> = new Set(["uploading", "retrying", "completing"]);
 const FINISHED: ReadonlySet<UploadStatus> = new Set(["done", "failed", "cancelled"]);
 
@@ -154,8 +73,7 @@ export class UploadQueue {
   readonly #fetch: typeof fetch;
   readonly #concurrency: number;
   readonly #partConcurrency: number;
-  readonly #maxAttempts: number;
-  readonly #backoff: (attempt: number) => number;
+  readonly #retry: RetryPolicy;
   readonly #maxChunkBytes: number;
   readonly #resume: ResumeStore;
   readonly #multipartMaxAge: number;
@@ -171,8 +89,7 @@ export class UploadQueue {
     this.#fetch = options.fetch ?? options.api.fetch;
     this.#concurrency = Math.max(1, options.concurrency ?? 2);
     this.#partConcurrency = Math.max(1, options.partConcurrency ?? 4);
-    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
-    this.#backoff = options.backoffMs ?? defaultBackoff;
+    this.#retry = { maxAttempts: Math.max(1, options.maxAttempts ?? 5), backoff: options.backoffMs ?? defaultBackoff };
     this.#maxChunkBytes = options.maxChunkBytes ?? Number.POSITIVE_INFINITY;
     this.#resume = options.resume ?? memoryResumeStore();
     this.#multipartMaxAge = options.multipartResumeMaxAgeMs ?? 50 * 60_000;
@@ -302,7 +219,19 @@ export class UploadQueue {
     entry.record ??= (await this.#resumable(id, entry, signal)) ?? (await this.#create(id, entry, signal));
     const record = entry.record;
     this.#set(id, { videoId: record.videoId });
-    const parts = record.target.kind === "put" ? await this.#sendChunks(id, entry, record, signal) : await this.#sendParts(id, entry, record, signal);
+    const transfer: Transfer = {
+      file: entry.file,
+      record,
+      signal,
+      fetch: this.#fetch,
+      resolve: (url) => this.#api.resolve(url),
+      resume: this.#resume,
+      maxChunkBytes: this.#maxChunkBytes,
+      partConcurrency: this.#partConcurrency,
+      attempt: (signal, what, send) => this.#attempt(id, signal, what, send),
+      progress: (patch) => this.#set(id, patch),
+    };
+    const parts = record.target.kind === "put" ? await sendChunks(transfer) : await sendParts(transfer);
     this.#set(id, { status: "completing", sentBytes: entry.file.size });
     const video = await this.#attempt(id, signal, "Finishing the upload", () => this.#api.completeUpload(record.videoId, parts, signal));
     this.#resume.remove(entry.fingerprint);
@@ -340,117 +269,12 @@ export class UploadQueue {
     return record;
   }
 
-  async #bytes(url: string, init: RequestInit): Promise<Response> {
-    try {
-      return await this.#fetch(url, init);
-    } catch (error) {
-      throw networkError(error);
-    }
-  }
-
-  async #received(url: string, signal: AbortSignal): Promise<number> {
-    const response = await this.#bytes(url, { method: "GET", signal });
-    if (!response.ok) throw await errorFrom(response);
-    return ((await response.json()) as { received: number }).received;
-  }
-
-  /** Local target: chunks in order, each confirmed before the next; starts where the server is. */
-  async #sendChunks(id: string, entry: Entry, record: ResumeRecord, signal: AbortSignal): Promise<undefined> {
-    const target = record.target as Extract<UploadTarget, { kind: "put" }>;
-    const url = this.#api.resolve(target.url);
-    const size = entry.file.size;
-    const chunkBytes = Math.max(1, Math.min(target.chunkBytes, this.#maxChunkBytes));
-    let offset = await this.#attempt(id, signal, "Checking the bytes already uploaded", () => this.#received(url, signal));
-    this.#set(id, { sentBytes: offset, resumedFrom: offset > 0 ? offset : undefined });
-    while (offset < size) {
-      const start = offset;
-      const end = Math.min(start + chunkBytes, size);
-      offset = await this.#attempt(id, signal, `Sending the chunk at ${formatBytes(start)}`, async (attempt) => {
-        if (attempt > 1) {
-          // The last try may have stored the chunk and lost only the answer: ask first.
-          const received = await this.#received(url, signal);
-          if (received !== start) return received;
-        }
-        const response = await this.#bytes(url, {
-          method: "PUT",
-          headers: { ...target.headers, "content-range": `bytes ${start}-${end - 1}/${size}` },
-          body: entry.file.slice(start, end),
-          signal,
-        });
-        if (!response.ok) throw await errorFrom(response);
-        return ((await response.json()) as { received: number }).received;
-      });
-      this.#set(id, { sentBytes: offset });
-    }
-    return undefined;
-  }
-
-  /** S3 target: presigned parts, several at once; ETags are kept so a retry skips stored parts. */
-  async #sendParts(id: string, entry: Entry, record: ResumeRecord, signal: AbortSignal): Promise<UploadedPart[]> {
-    const target = record.target as Extract<UploadTarget, { kind: "multipart" }>;
-    const size = entry.file.size;
-    const range = (partNumber: number) => [(partNumber - 1) * target.partBytes, Math.min(partNumber * target.partBytes, size)] as const;
-    const partSize = (partNumber: number) => range(partNumber)[1] - range(partNumber)[0];
-    let sent = target.parts.reduce((sum, part) => sum + (record.etags[part.partNumber] ? partSize(part.partNumber) : 0), 0);
-    this.#set(id, { sentBytes: sent, resumedFrom: sent > 0 ? sent : undefined });
-
-    const pending = target.parts.filter((part) => !record.etags[part.partNumber]);
-    const local = new AbortController();
-    const stop = () => local.abort(signal.reason);
-    signal.addEventListener("abort", stop, { once: true });
-    let next = 0;
-    let firstError: unknown;
-    const worker = async () => {
-      while (next < pending.length && !local.signal.aborted) {
-        const part = pending[next++]!;
-        const [start, end] = range(part.partNumber);
-        const etag = await this.#attempt(id, local.signal, `Sending part ${part.partNumber}`, async () => {
-          const response = await this.#bytes(this.#api.resolve(part.url), { method: "PUT", body: entry.file.slice(start, end), signal: local.signal });
-          if (!response.ok) throw await errorFrom(response);
-          const etag = response.headers.get("etag");
-          if (!etag) throw new Error("The storage accepted a part but hid its ETag: its CORS rules must expose the ETag header.");
-          return etag;
-        });
-        record.etags[part.partNumber] = etag;
-        this.#resume.save(record);
-        sent += end - start;
-        this.#set(id, { sentBytes: sent });
-      }
-    };
-    const workers = Array.from({ length: Math.min(this.#partConcurrency, pending.length) }, () =>
-      worker().catch((error: unknown) => {
-        firstError ??= error;
-        local.abort(error);
-      }),
-    );
-    try {
-      await Promise.all(workers);
-    } finally {
-      signal.removeEventListener("abort", stop);
-    }
-    if (signal.aborted) throw signal.reason;
-    if (firstError !== undefined) throw firstError;
-    return target.parts.map((part) => ({ partNumber: part.partNumber, etag: record.etags[part.partNumber]! }));
-  }
-
-  /** Runs `send`, trying again with backoff while the failure is worth another try. */
-  async #attempt<T>(id: string, signal: AbortSignal, what: string, send: (attempt: number) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      signal.throwIfAborted();
-      try {
-        return await send(attempt);
-      } catch (error) {
-        if (signal.aborted || isAbort(error)) throw error;
-        if (!retryable(error)) throw error;
-        if (attempt >= this.#maxAttempts) {
-          throw new Error(attempt > 1 ? `${what} failed ${attempt} times: ${messageOf(error)}` : `${what} failed: ${messageOf(error)}`);
-        }
-        const delayMs = this.#backoff(attempt);
-        const status = this.get(id)?.status;
-        this.#set(id, { status: "retrying", retry: { attempt: attempt + 1, maxAttempts: this.#maxAttempts, delayMs, reason: messageOf(error) } });
-        await sleep(delayMs, signal);
-        this.#set(id, { status: status === "completing" ? "completing" : "uploading", retry: undefined });
-      }
-    }
+  /** Runs `send` with the queue's retries; the item shows each wait. */
+  #attempt<T>(id: string, signal: AbortSignal, what: string, send: (attempt: number) => Promise<T>): Promise<T> {
+    return withRetries(this.#retry, signal, what, send, (retry) => {
+      const status = this.get(id)?.status;
+      this.#set(id, { status: "retrying", retry });
+      return () => this.#set(id, { status: status === "completing" ? "completing" : "uploading", retry: undefined });
+    });
   }
 }
