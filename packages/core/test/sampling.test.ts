@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseFfmpegVersion, searchPath } from "../src/media/binaries.js";
 import { cellDistance, colourDistance, frameSignature, hammingDistance, isNearDuplicate } from "../src/media/dedup.js";
-import { escapeFilterValue, outputSize, sampleArgs } from "../src/media/frames.js";
+import { escapeFilterValue, outputSize, sampleArgs } from "../src/media/sample-args.js";
 import { detectContainer, formatBytes, formatDuration, parseRational } from "../src/media/probe.js";
 import {
   DEFAULT_SAMPLING,

@@ -3,16 +3,8 @@
  * width, picks candidates with the `select` filter (see sampling.ts) and writes only those, as
  * packed rgb24, to stdout. Node reads stdout in exact frame-size chunks (pulling only when the
  * consumer asks for the next frame, so a slow consumer pauses ffmpeg through the pipe and memory
- * stays flat), drops near-duplicates and yields frames with exact timestamps.
- *
- * Timestamps and scene scores: `settb=AVTB` puts frame times in microseconds and
- * `metadata=mode=print` logs, for each selected frame, `frame:N pts:<us> pts_time:<s>`, then its
- * metadata (`lavfi.scene_score=...` set by `select`, then `vos_sel=1` added just before, which
- * closes the record). These lines come on stderr (`-loglevel level+info`, unbuffered), in output
- * order; frame k of stdout pairs with record k. `-vsync passthrough` (`-fps_mode passthrough` on
- * ffmpeg >= 5.1) guarantees one output frame per selected frame: `vfr` may still drop a frame
- * whose timestamp rounds onto the previous one in the encoder's time base, which would break the
- * pairing, and rawvideo's default (cfr) would duplicate frames.
+ * stays flat), drops near-duplicates and yields frames with exact timestamps, paired with the
+ * records ffmpeg logs on stderr (sample-args.ts says how; ffmpeg-output.ts reads both outputs).
  */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { stat } from "node:fs/promises";
@@ -20,11 +12,13 @@ import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { VisibleError } from "../error.js";
 import { log as rootLog } from "../log.js";
-import { ffmpegCapabilities, ffmpegPath, type FfmpegCapabilities } from "./binaries.js";
+import { ffmpegPath } from "./binaries.js";
 import { frameSignature } from "./dedup.js";
+import { readFrames, StderrParser, type FrameRecord } from "./ffmpeg-output.js";
 import type { MediaInfo } from "./probe.js";
 import { summariseLog, toolBroken } from "./process.js";
-import { createSampler, resolveSampling, selectExpression, type FrameReason, type SamplingOptions } from "./sampling.js";
+import { outputSize, sampleArgs } from "./sample-args.js";
+import { createSampler, resolveSampling, type FrameReason, type SamplingOptions } from "./sampling.js";
 
 export interface SampledFrame {
   /** 0-based index among kept frames; the same file and options always give the same numbers. */
@@ -51,151 +45,9 @@ const log = rootLog.child({ module: "media" });
 /** How long a decoded frame may wait for its timestamp line before that is an error. */
 const RECORD_WAIT_MS = 30_000;
 
-/** Output size for a requested width: display aspect kept, height even and at least 2. */
-export function outputSize(info: Pick<MediaInfo, "width" | "height">, width: number): { width: number; height: number } {
-  if (!Number.isInteger(width) || width < 2) throw new RangeError(`frame width must be an integer >= 2, got ${width}`);
-  if (!(info.width > 0 && info.height > 0)) throw new RangeError(`media info has no picture size (${info.width}x${info.height})`);
-  const height = Math.max(2, Math.round((width * info.height) / info.width / 2) * 2);
-  return { width, height };
-}
-
-/** Escapes an option value for a filtergraph string: once for the option parser (`:`), once
- * for the graph parser (`,` `;` `[` `]`); quotes and backslashes at both levels. */
-export function escapeFilterValue(value: string): string {
-  const option = value.replace(/[\\':]/g, (c) => `\\${c}`);
-  return option.replace(/[\\'\[\],;]/g, (c) => `\\${c}`);
-}
-
-/** The ffmpeg arguments sampleFrames uses (exported for logs, the docs and tests). */
-export function sampleArgs(
-  file: string,
-  size: { width: number; height: number },
-  sampling: Pick<SamplingOptions, "fps" | "sceneThreshold">,
-  capabilities: Pick<FfmpegCapabilities, "fpsMode"> = ffmpegCapabilities(),
-): string[] {
-  const filters = [
-    // Scale (and convert) first: the scene score is then computed on small rgb frames, much
-    // cheaper than on full-size ones (ffmpeg 4.1 would convert every full frame to rgb24).
-    `scale=${size.width}:${size.height}:flags=area`,
-    "format=rgb24",
-    `select=expr=${escapeFilterValue(selectExpression(sampling))}`,
-    "settb=AVTB",
-    "metadata=mode=add:key=vos_sel:value=1",
-    "metadata=mode=print",
-  ];
-  return [
-    "-hide_banner",
-    "-nostdin",
-    "-nostats",
-    "-loglevel",
-    "level+info",
-    "-i",
-    `file:${resolve(file)}`,
-    "-map",
-    "0:V:0", // first video stream that is not cover art
-    "-an",
-    "-sn",
-    "-dn",
-    "-vf",
-    filters.join(","),
-    ...(capabilities.fpsMode ? ["-fps_mode", "passthrough"] : ["-vsync", "passthrough"]),
-    "-pix_fmt",
-    "rgb24",
-    "-f",
-    "rawvideo",
-    "pipe:1",
-  ];
-}
-
-interface FrameRecord {
-  timeSec: number;
-  sceneScore: number | undefined;
-}
-
-const METADATA_LINE = /^\[Parsed_metadata_\d+ @ [^\]]*\]\s*(?:\[info\]\s*)?(.*)$/;
-const FRAME_LINE = /^frame:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:\s*(\S+)/;
-const LEVEL = /^(?:\[[^\]]*@\s*0x[0-9a-f]+\]\s*)?\[(panic|fatal|error|warning)\]/i;
 /** ffmpeg failing to set itself up (our arguments, its build): not the video's fault. */
 const SETUP_ERROR =
   /Unrecognized option|Option not found|No such filter|Error initializing filter|Error (?:parsing|reinitializing) filter|Invalid argument.*filter|Error opening filters|Unknown encoder|Error while opening encoder|Cannot allocate memory|No space left/i;
-
-/** Parses ffmpeg's stderr: per-frame records from the metadata filter, plus recent problems. */
-class StderrParser {
-  readonly records: FrameRecord[] = [];
-  readonly problems: string[] = [];
-  errors = 0;
-  recordCount = 0;
-  /** Tail of lines without a level prefix (a loader or shell error, before ffmpeg's own log). */
-  unparsed = "";
-  private partial = "";
-  private current: FrameRecord | undefined;
-  private lastTime = 0;
-
-  push(text: string): void {
-    const lines = (this.partial + text).split(/\r\n|\n|\r/);
-    this.partial = lines.pop() ?? "";
-    for (const line of lines) this.line(line);
-  }
-
-  end(): void {
-    if (this.partial) this.line(this.partial);
-    this.partial = "";
-  }
-
-  private line(line: string): void {
-    const meta = METADATA_LINE.exec(line);
-    if (meta) {
-      const body = meta[1] ?? "";
-      const frame = FRAME_LINE.exec(body);
-      if (frame) {
-        const us = Number(frame[2]);
-        const seconds = Number.isFinite(us) ? us / 1e6 : Number(frame[3]);
-        // A frame without a timestamp (NOPTS) gets the previous one's: times stay monotonic.
-        this.lastTime = Number.isFinite(seconds) ? seconds : this.lastTime;
-        this.current = { timeSec: this.lastTime, sceneScore: undefined };
-      } else if (this.current && body.startsWith("lavfi.scene_score=")) {
-        const score = Number(body.slice("lavfi.scene_score=".length));
-        this.current.sceneScore = Number.isFinite(score) ? score : undefined;
-      } else if (this.current && body.startsWith("vos_sel=")) {
-        this.records.push(this.current);
-        this.recordCount++;
-        this.current = undefined;
-      }
-      return;
-    }
-    const level = LEVEL.exec(line);
-    if (!level) {
-      if (!line.startsWith("[")) this.unparsed = (this.unparsed + "\n" + line).slice(-1000);
-      return;
-    }
-    if (level[1]!.toLowerCase() !== "warning") this.errors++;
-    this.problems.push(line);
-    if (this.problems.length > 40) this.problems.shift();
-  }
-}
-
-/** Reads a byte stream as exact `size`-byte frames; pulls only as fast as the consumer. */
-async function* readFrames(stream: Readable, size: number): AsyncGenerator<Buffer, number> {
-  let frame: Buffer | undefined;
-  let filled = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      frame ??= Buffer.allocUnsafe(size);
-      const n = Math.min(size - filled, chunk.length - offset);
-      chunk.copy(frame, filled, offset, offset + n);
-      filled += n;
-      offset += n;
-      if (filled === size) {
-        const full = frame;
-        frame = undefined;
-        filled = 0;
-        yield full;
-      }
-    }
-  }
-  return filled; // bytes of an incomplete last frame (0 when the stream ended cleanly)
-}
 
 function corrupt(message: string): VisibleError {
   return new VisibleError("media.corrupt", message, 422, true);

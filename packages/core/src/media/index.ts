@@ -7,7 +7,8 @@
 export { ffmpegPath, ffprobePath, resolveBinary, resetBinaryCache, ffmpegCapabilities, type FfmpegCapabilities, type ResolvedBinary } from "./binaries.js";
 export { containerOfFilename } from "./containers.js";
 export { probe, type MediaInfo, type MediaPolicy, type ProbeLimits, type ProbeOptions } from "./probe.js";
-export { sampleFrames, sampleArgs, outputSize, type SampledFrame, type SampleFramesOptions } from "./frames.js";
+export { sampleFrames, type SampledFrame, type SampleFramesOptions } from "./frames.js";
+export { sampleArgs, outputSize } from "./sample-args.js";
 export {
   DEFAULT_SAMPLING,
   resolveSampling,
