@@ -5,8 +5,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseFfmpegVersion, searchPath } from "../src/media/binaries.js";
 import { cellDistance, colourDistance, frameSignature, hammingDistance, isNearDuplicate } from "../src/media/dedup.js";
+import { parseRational } from "../src/media/ffprobe-json.js";
+import { formatBytes, formatDuration } from "../src/media/policy.js";
 import { escapeFilterValue, outputSize, sampleArgs } from "../src/media/sample-args.js";
-import { detectContainer, formatBytes, formatDuration, parseRational } from "../src/media/probe.js";
+import { detectContainer } from "../src/media/signatures.js";
 import {
   DEFAULT_SAMPLING,
   candidateReason,
