@@ -6,7 +6,7 @@ import { useProject } from "sst/project.js";
 import { useRuntimeHandlers } from "sst/runtime/handlers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../synthesize.js";
-import { UNUSED_DEV_IMAGE } from "../Workers.js";
+import { UNUSED_DEV_IMAGE } from "../workers/task-definitions.js";
 import { asList, resourceNamed, resourcesOf, statementsOfRole, synthesizeForTest, type SynthesizedApp } from "./support/synth.js";
 
 // `sst dev`: the functions are Live Lambda stubs that run the handlers on the developer's machine.
