@@ -1,14 +1,12 @@
-import { VisibleError } from "../error.js";
-import { cropBox, type Detection, type ObjectDetector } from "../detector/index.js";
-import type { Embedder, RgbImage } from "../embedder/index.js";
 import * as Frame from "../frame/index.js";
 import * as Job from "../job/index.js";
 import * as Object_ from "../object/index.js";
-import { encodeJpeg, probe, sampleFrames, type MediaInfo, type SampledFrame } from "../media/index.js";
+import { probe, sampleFrames, type MediaInfo, type SampledFrame } from "../media/index.js";
 import type { Services } from "../services.js";
 import { Channel, StageClock } from "../util/channel.js";
-import { vectorId, type VectorIndex } from "../vector/vector-index.js";
+import { vectorId } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
+import { commitBatch, inferBatch, writeImages, type Inferred, type PipelineWork } from "./stages.js";
 
 export interface IngestContext {
   jobId: string;
@@ -105,33 +103,6 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
 
 const roundAll = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Math.round(v)]));
 
-interface PipelineWork {
-  embedder: Embedder;
-  detector: ObjectDetector | undefined;
-  index: VectorIndex;
-  progress: Job.JobProgress;
-  fraction: (sec: number) => number;
-  /** Busy time of each concurrent stage. */
-  stages: StageClock;
-  /** Busy time of each kind of work inside the stages. */
-  parts: StageClock;
-}
-
-/** One found object with its crop, before it is embedded and stored. */
-interface FoundObject {
-  frame: SampledFrame;
-  k: number;
-  detection: Detection;
-  crop: RgbImage;
-}
-
-interface Inferred {
-  batch: SampledFrame[];
-  vectors: Float32Array[];
-  found: FoundObject[];
-  objectVectors: Float32Array[];
-}
-
 async function runStages(svc: Services, ctx: IngestContext, job: Job.JobRow, info: MediaInfo, source: string, work: PipelineWork): Promise<void> {
   const toInfer = new Channel<SampledFrame[]>(QUEUE_BATCHES);
   const toWrite = new Channel<Inferred>(QUEUE_BATCHES);
@@ -202,7 +173,12 @@ async function runStages(svc: Services, ctx: IngestContext, job: Job.JobRow, inf
 
   const commit = stage("commit", async () => {
     for await (const item of toCommit) {
-      await stages.time("commit", () => commitBatch(svc, ctx, item, work));
+      await stages.time("commit", async () => {
+        // Checked before writing vectors, so a video deleted meanwhile gets no new ones.
+        const current = await Video.find(svc, ctx.videoId);
+        if (!current || current.status === "deleting" || ctx.signal.aborted) throw new IngestCancelled(ctx.videoId);
+        await commitBatch(svc, ctx, item, work);
+      });
       if (Date.now() - lastReport >= PROGRESS_EVERY_MS) {
         lastReport = Date.now();
         await Job.setProgress(svc.db, ctx.jobId, progress);
@@ -214,116 +190,6 @@ async function runStages(svc: Services, ctx: IngestContext, job: Job.JobRow, inf
   const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
   if (ctx.signal.aborted) throw new IngestCancelled(ctx.videoId);
-}
-
-/** CLIP on the frames while the detector runs on them, then CLIP on the objects' crops. */
-async function inferBatch(batch: SampledFrame[], work: PipelineWork): Promise<Inferred> {
-  const { parts, progress } = work;
-  const images: RgbImage[] = batch.map((frame) => ({ data: frame.rgb, width: frame.width, height: frame.height }));
-  const [vectors, detections] = await Promise.all([
-    parts.time("embed", () => work.embedder.embedImages(images)),
-    work.detector ? parts.time("detect", () => work.detector!.detect(images)) : Promise.resolve(batch.map((): Detection[] => [])),
-  ]);
-  const found: FoundObject[] = await parts.time("crop", () =>
-    Promise.all(batch.flatMap((frame, i) => (detections[i] ?? []).map(async (detection, k) => ({ frame, k, detection, crop: await cropBox(images[i]!, detection.box) })))),
-  );
-  const objectVectors = found.length > 0 ? await parts.time("embed", () => work.embedder.embedImages(found.map((object) => object.crop))) : [];
-  const last = batch[batch.length - 1]!;
-  progress.stage = "embed";
-  progress.frames.embedded = last.frameNo + 1;
-  progress.frames.objects += found.length;
-  progress.stages.embed = work.fraction(last.endSec);
-  return { batch, vectors, found, objectVectors };
-}
-
-/** Thumbnails and crops go to the blob store before any row points at them. */
-async function writeImages(svc: Services, ctx: IngestContext, item: Inferred): Promise<void> {
-  await Promise.all([
-    ...item.batch.map(async (frame) =>
-      svc.blobs.put(Frame.thumbnailKey(ctx.tenantId, ctx.videoId, frame.frameNo), await encodeJpeg(frame), { contentType: "image/jpeg" }),
-    ),
-    ...item.found.map(async (object) =>
-      svc.blobs.put(
-        Object_.cropKey(ctx.tenantId, ctx.videoId, object.frame.frameNo, object.k),
-        await encodeJpeg({ rgb: Buffer.from(object.crop.data.buffer, object.crop.data.byteOffset, object.crop.data.byteLength), width: object.crop.width, height: object.crop.height }, { width: Math.min(320, object.crop.width) }),
-        { contentType: "image/jpeg" },
-      ),
-    ),
-  ]);
-}
-
-async function commitBatch(svc: Services, ctx: IngestContext, item: Inferred, work: PipelineWork): Promise<void> {
-  const { batch, vectors, found, objectVectors } = item;
-  const { progress, parts } = work;
-  // Checked before writing vectors, so a video deleted meanwhile gets no new ones.
-  const current = await Video.find(svc, ctx.videoId);
-  if (!current || current.status === "deleting" || ctx.signal.aborted) throw new IngestCancelled(ctx.videoId);
-
-  progress.stage = "index";
-  await parts.time("upsert", () =>
-    work.index.upsert(ctx.tenantId, [
-      ...batch.map((frame, i) => ({
-        id: vectorId.frame(ctx.videoId, frame.frameNo),
-        values: vectors[i]!,
-        metadata: { videoId: ctx.videoId, kind: "frame" as const, timeSec: frame.timeSec, frameNo: frame.frameNo },
-      })),
-      ...found.map((object, i) => ({
-        id: vectorId.object(ctx.videoId, object.frame.frameNo, object.k),
-        values: objectVectors[i]!,
-        metadata: {
-          videoId: ctx.videoId,
-          kind: "object" as const,
-          timeSec: object.frame.timeSec,
-          frameNo: object.frame.frameNo,
-          label: object.detection.label,
-          score: object.detection.score,
-          box: object.detection.box,
-        },
-      })),
-    ]),
-  );
-  const last = batch[batch.length - 1]!;
-  progress.frames.indexed = last.frameNo + 1;
-  progress.stages.index = work.fraction(last.endSec);
-  await parts.time("db", () =>
-    svc.db.transaction(async (tx) => {
-      await Frame.upsertMany(
-        tx,
-        batch.map((frame) => ({
-          videoId: ctx.videoId,
-          frameNo: frame.frameNo,
-          tenantId: ctx.tenantId,
-          timeSec: frame.timeSec,
-          endSec: frame.endSec,
-          reason: frame.reason,
-          thumbnailKey: Frame.thumbnailKey(ctx.tenantId, ctx.videoId, frame.frameNo),
-        })),
-      );
-      await Object_.replaceForFrames(
-        tx,
-        ctx.videoId,
-        batch.map((frame) => frame.frameNo),
-        found.map((object) => ({
-          videoId: ctx.videoId,
-          frameNo: object.frame.frameNo,
-          k: object.k,
-          tenantId: ctx.tenantId,
-          timeSec: object.frame.timeSec,
-          endSec: object.frame.endSec,
-          label: object.detection.label,
-          score: object.detection.score,
-          boxX: object.detection.box.x,
-          boxY: object.detection.box.y,
-          boxW: object.detection.box.w,
-          boxH: object.detection.box.h,
-          cropKey: Object_.cropKey(ctx.tenantId, ctx.videoId, object.frame.frameNo, object.k),
-        })),
-      );
-      await Job.checkpoint(tx, ctx.jobId, last.frameNo, progress);
-      await Video.setStatus(tx, ctx.videoId, { frameCount: last.frameNo + 1 });
-    }),
-  );
-  svc.log.debug("batch committed", { jobId: ctx.jobId, videoId: ctx.videoId, stage: "index", checkpoint: last.frameNo, frames: batch.length, objects: found.length });
 }
 
 /**
