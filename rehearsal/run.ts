@@ -27,7 +27,7 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s
 import postgres from "postgres";
 import { benchModelDir } from "../bench/support/bench-model.js";
 import { paddedVideo } from "../packages/cli/test/support/padded-video.js";
-import { intakeSqsEvent } from "../packages/core/src/cloud/intake.js";
+import { intakeSqsEvent } from "../packages/core/src/runtime/cloud/intake.js";
 import { startHubServer } from "../packages/core/test/support/hub-server.js";
 import { syntheticVideo, textAsMp4 } from "../packages/core/test/support/videos.js";
 import { measureImage, NOT_IN_IMAGE } from "../packages/worker/scripts/measure-image.js";

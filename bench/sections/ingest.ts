@@ -15,7 +15,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { Job, loadConfig, Pipeline, Video } from "@vos/core";
 import { ffmpegPath } from "@vos/core/media";
-import { startEmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { benchModelDir } from "../support/bench-model.js";
 import { round } from "../support/stats.js";
 import type { BenchContext, SectionResult, Table } from "../types.js";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { createApi } from "@vos/functions/api/app";
 import { loadConfig, type Config } from "@vos/core";
-import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { ApiError } from "@vos/contract";
 import { credentialsFor } from "./auth/credentials.js";
 import { createTokenStore } from "./auth/token-store.js";

@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import type { DeletedVideo, SearchHit } from "@vos/contract";
 import { createApi } from "@vos/functions/api/app";
-import { startOneMachineCloud, type OneMachineCloud } from "@vos/core/cloud";
+import { startOneMachineCloud, type OneMachineCloud } from "@vos/core/runtime/cloud";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";
 import { testModelDir } from "../../core/test/support/test-model.js";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig, Video } from "@vos/core";
 import type { AuthConfig } from "@vos/core/auth";
-import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { createApi } from "@vos/functions/api/app";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCognitoLocal, TEMPORARY_PASSWORD, type CognitoLocal } from "../../core/test/support/cognito-local.js";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Video } from "@vos/core";
-import { createS3UploadTargets, startOneMachineCloud, type OneMachineCloud } from "@vos/core/cloud";
+import { createS3UploadTargets, startOneMachineCloud, type OneMachineCloud } from "@vos/core/runtime/cloud";
 import { createApi } from "@vos/functions/api/app";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";

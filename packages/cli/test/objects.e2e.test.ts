@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Box, DetectedObject, ObjectHit } from "@vos/contract";
 import { loadConfig } from "@vos/core";
-import { startEmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelDir } from "../../core/test/support/test-model.js";
 import { jsonOf, runVos } from "./support/cli.js";

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Frame, Job, loadConfig, Video } from "@vos/core";
-import { startEmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelDir } from "../../core/test/support/test-model.js";
 import { syntheticVideo } from "../../core/test/support/videos.js";

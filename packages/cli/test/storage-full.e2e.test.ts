@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Job, loadConfig, Video, type Logger } from "@vos/core";
 import { startWorkerPool } from "@vos/core/pipeline";
-import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelDir } from "../../core/test/support/test-model.js";
 import { syntheticVideo } from "../../core/test/support/videos.js";

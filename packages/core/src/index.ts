@@ -2,7 +2,8 @@ export { VisibleError, isVisibleError, errorMessage, formatBytes, isStorageFull,
 export { createLogger, log, redactSecret, redactText, setLogLevel, setLogSink, type Logger, type LogLevel } from "./log.js";
 export { loadConfig, CONFIG_SETTINGS, type Config } from "./config.js";
 export { textField, isStorableText } from "./util/text.js";
-export type { Services, Settings, UploadTargets } from "./services.js";
+export type { Services, Settings } from "./services.js";
+export type { UploadTargets } from "./uploads/upload-targets.js";
 export * as Video from "./video/index.js";
 export * as Job from "./job/index.js";
 export * as Frame from "./frame/index.js";

@@ -1,4 +1,4 @@
-import type { BlobStore, UploadedPart, UploadTarget } from "./blob/blob-store.js";
+import type { BlobStore } from "./blob/blob-store.js";
 import type { Database } from "./db/database.js";
 import type { ObjectDetector } from "./detector/index.js";
 import type { Embedder } from "./embedder/index.js";
@@ -6,6 +6,7 @@ import type { Logger } from "./log.js";
 import type { MediaPolicy, SamplingOptions } from "./media/index.js";
 import type { RateLimits } from "./rate-limit/index.js";
 import type { JobQueue } from "./queue/job-queue.js";
+import type { UploadTargets } from "./uploads/upload-targets.js";
 import type { VectorStore } from "./vector/vector-index.js";
 
 /** Limits and tuning the domain needs, taken from configuration by the composition root. */
@@ -26,30 +27,6 @@ export interface Settings {
   propagateScore?: number;
   /** Similarity at which a labelled object's neighbour votes for a probable label (default 0.85). */
   probableScore?: number;
-}
-
-export interface UploadSubject {
-  id: string;
-  blobKey: string;
-  contentType: string;
-  sizeBytes: number;
-}
-
-/**
- * How uploads reach the blob store: chunked PUTs to the local API, or presigned S3 multipart
- * uploads that never pass through the API.
- */
-export interface UploadTargets {
-  start(video: UploadSubject): Promise<UploadTarget>;
-  /**
-   * The same unfinished upload with fresh URLs (S3: the same upload id, every part presigned
-   * again), for a client resuming after its URLs expired; throws when no upload was started.
-   */
-  renew(video: UploadSubject): Promise<UploadTarget>;
-  /** Assembles the upload (S3: CompleteMultipartUpload with the parts' ETags); then the blob exists. */
-  complete(video: UploadSubject, parts: UploadedPart[] | undefined): Promise<void>;
-  /** Drops an unfinished upload (the video was deleted before completing). */
-  abort(video: UploadSubject): Promise<void>;
 }
 
 /**

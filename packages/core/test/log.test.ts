@@ -1,6 +1,6 @@
 /** Log lines are JSON with the fields given, and never carry a secret. */
 import { afterEach, describe, expect, it } from "vitest";
-import { loadCloudConfig } from "../src/cloud/config.js";
+import { loadCloudConfig } from "../src/runtime/cloud/config.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger, redactSecret, setLogLevel, setLogSink } from "../src/log.js";
 

@@ -12,7 +12,7 @@ import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import * as Job from "../src/job/index.js";
-import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded.js";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
 import * as Video from "../src/video/index.js";
 import { testModelDir } from "./support/test-model.js";
 import { syntheticVideo } from "./support/videos.js";

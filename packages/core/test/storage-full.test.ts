@@ -15,13 +15,13 @@ import { CreateMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, S3Cl
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, describe, expect, it } from "vitest";
 import { createFileBlobStore, removeStalePartials } from "../src/blob/index.js";
-import { createS3BlobStore } from "../src/cloud/s3-blob-store.js";
-import { createS3UploadTargets } from "../src/cloud/s3-uploads.js";
+import { createS3BlobStore } from "../src/blob/s3.js";
+import { createS3UploadTargets } from "../src/uploads/s3-multipart.js";
 import { loadConfig } from "../src/config.js";
 import { fetchModelFiles } from "../src/embedder/fetch.js";
 import { errorMessage, formatBytes, isStorageFull, storageFull, StorageFull, VisibleError } from "../src/error.js";
-import { isProcessAlive, lockDataDir, procState } from "../src/runtime/data-lock.js";
-import { startEmbeddedRuntime } from "../src/runtime/embedded.js";
+import { isProcessAlive, lockDataDir, procState } from "../src/runtime/embedded/data-lock.js";
+import { startEmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
 import { uploadErrors } from "../src/video/errors.js";
 import { smallDisk } from "./support/full-disk.js";
 import { startHubServer } from "./support/hub-server.js";
@@ -155,7 +155,7 @@ describe("an upload cut by kill -9", () => {
     const blobs = path.join(dataDir, "blobs");
     const store = createFileBlobStore(blobs, (key) => key);
     await store.put("local/videos/v1/source", Buffer.from("a finished file"));
-    const module = new URL("../src/blob/file-blob-store.ts", import.meta.url).pathname;
+    const module = new URL("../src/blob/file.ts", import.meta.url).pathname;
     // A writer that sends 64 KB and then never ends, as a client whose PUT is cut by the kill.
     const script = `
       import { Readable } from "node:stream";

@@ -4,7 +4,7 @@
  * start are reported as batch item failures, so SQS retries them (the event source mapping needs
  * ReportBatchItemFailures).
  */
-import { dispatchJobs, type DispatchRecord } from "@vos/core/cloud";
+import { dispatchJobs, type DispatchRecord } from "@vos/core/runtime/cloud";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { functionRuntime } from "./runtime.js";
 

@@ -5,7 +5,7 @@
  * delivers them again and dead-letters them after a few tries (the event source mapping needs
  * ReportBatchItemFailures).
  */
-import { handleIntake, intakeOf } from "@vos/core/cloud";
+import { handleIntake, intakeOf } from "@vos/core/runtime/cloud";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { functionRuntime } from "./runtime.js";
 

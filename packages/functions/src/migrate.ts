@@ -4,7 +4,7 @@
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createLogger, setLogLevel } from "@vos/core";
-import { loadCloudConfig, migrateCloudDatabase } from "@vos/core/cloud";
+import { loadCloudConfig, migrateCloudDatabase } from "@vos/core/runtime/cloud";
 
 export async function handler(): Promise<{ migrated: true }> {
   const config = loadCloudConfig(process.env, "migrate");

@@ -4,7 +4,7 @@
  * stops the deploy, with what to do.
  */
 import { createLogger, setLogLevel } from "@vos/core";
-import { ensurePineconeIndex, loadCloudConfig } from "@vos/core/cloud";
+import { ensurePineconeIndex, loadCloudConfig } from "@vos/core/runtime/cloud";
 import { pineconeKeyFromSst } from "./secrets.js";
 
 export async function handler(): Promise<{ index: string; created: boolean; host: string; dimension: number }> {

@@ -2,7 +2,7 @@
  * Scheduled (every few minutes): the backstop for lost task events. Jobs whose task missed its
  * deadline are re-queued while attempts remain, else failed and dead-lettered.
  */
-import { reconcileJobs, type ReconcileResult } from "@vos/core/cloud";
+import { reconcileJobs, type ReconcileResult } from "@vos/core/runtime/cloud";
 import { functionRuntime } from "./runtime.js";
 
 export async function handler(): Promise<ReconcileResult> {

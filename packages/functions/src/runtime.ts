@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { createLogger, errorMessage } from "@vos/core";
-import { createProcessLauncher, handleTaskStopped, lambdaRuntime, type CloudRole, type CloudRuntime, type TaskLauncher } from "@vos/core/cloud";
+import { createProcessLauncher, type TaskLauncher } from "@vos/core/launcher";
+import { handleTaskStopped, lambdaRuntime, type CloudRole, type CloudRuntime } from "@vos/core/runtime/cloud";
 import { pineconeKeyFromSst } from "./secrets.js";
 
 /**

@@ -4,7 +4,7 @@
  * job re-queued with backoff while attempts remain, else failed with the reason and sent to the
  * dead-letter queue.
  */
-import { handleTaskStopped, parseEcsTaskStopped, type Settlement } from "@vos/core/cloud";
+import { handleTaskStopped, parseEcsTaskStopped, type Settlement } from "@vos/core/runtime/cloud";
 import type { EventBridgeEvent } from "aws-lambda";
 import { functionRuntime } from "./runtime.js";
 

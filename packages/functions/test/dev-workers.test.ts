@@ -4,7 +4,7 @@
  * built dispatcher starting worker processes that take jobs to ready) runs in `npm run rehearse`.
  */
 import { spawn } from "node:child_process";
-import { processTaskId } from "@vos/core/cloud";
+import { processTaskId } from "@vos/core/launcher";
 import { describe, expect, it } from "vitest";
 import { devWorkers } from "../src/runtime.js";
 

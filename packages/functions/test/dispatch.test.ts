@@ -1,5 +1,5 @@
 import { ECSClient, ListTasksCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
-import { startCloudRuntime, type CloudRuntime } from "@vos/core/cloud";
+import { startCloudRuntime, type CloudRuntime } from "@vos/core/runtime/cloud";
 import { Job } from "@vos/core";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";

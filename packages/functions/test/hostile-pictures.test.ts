@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Frame, loadConfig, Video } from "@vos/core";
 import { decodeImage } from "@vos/core/embedder";
-import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { vectorId } from "@vos/core/vector";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

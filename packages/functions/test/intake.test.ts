@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Video } from "@vos/core";
-import { intakeSqsEvent, startCloudRuntime, type CloudRuntime } from "@vos/core/cloud";
+import { intakeSqsEvent, startCloudRuntime, type CloudRuntime } from "@vos/core/runtime/cloud";
 import type { SQSEvent } from "aws-lambda";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

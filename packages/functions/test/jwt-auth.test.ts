@@ -10,7 +10,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { loadConfig, Video } from "@vos/core";
 import type { AuthConfig } from "@vos/core/auth";
-import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { decodeJwt, generateKeyPair, importJWK, SignJWT, type JWK, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCognitoLocal, type CognitoLocal, type Tokens } from "../../core/test/support/cognito-local.js";

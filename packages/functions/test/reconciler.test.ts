@@ -1,6 +1,6 @@
 import { ECSClient, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { Job } from "@vos/core";
-import { startCloudRuntime, type CloudRuntime } from "@vos/core/cloud";
+import { startCloudRuntime, type CloudRuntime } from "@vos/core/runtime/cloud";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Job, loadConfig } from "@vos/core";
-import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelDir } from "../../core/test/support/test-model.js";
 import { colourVideo, textAsMp4 } from "../../core/test/support/videos.js";

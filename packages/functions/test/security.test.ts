@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { loadConfig } from "@vos/core";
-import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../src/api/app.js";
 import { sameToken } from "../src/api/auth.js";

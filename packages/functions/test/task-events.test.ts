@@ -1,5 +1,5 @@
 import { Frame, Job, Video } from "@vos/core";
-import { startCloudRuntime, type CloudRuntime } from "@vos/core/cloud";
+import { startCloudRuntime, type CloudRuntime } from "@vos/core/runtime/cloud";
 import type { EventBridgeEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";

@@ -20,7 +20,7 @@
  */
 import path from "node:path";
 import { createLogger, VisibleError } from "@vos/core";
-import { loadCloudConfig } from "@vos/core/cloud";
+import { loadCloudConfig } from "@vos/core/runtime/cloud";
 import { loadObjectDetector } from "@vos/core/detector";
 import { clipFiles, configureModelHub, cudaProviderInstalled, fetchModelFiles, loadClipEmbedder, modelFolder } from "@vos/core/embedder";
 

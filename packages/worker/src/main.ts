@@ -12,9 +12,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createLogger, errorMessage } from "@vos/core";
-import { currentTaskId, loadCloudConfig, runCloudJob, startCloudRuntime } from "@vos/core/cloud";
+import { currentTaskId, loadCloudConfig, modelLoaders, runCloudJob, startCloudRuntime } from "@vos/core/runtime/cloud";
 import { encodeJpeg, ffmpegCapabilities, resolveBinary } from "@vos/core/media";
-import { modelLoaders } from "@vos/core/runtime";
 
 const log = createLogger({ runtime: "cloud", role: "worker" });
 

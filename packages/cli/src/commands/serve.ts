@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { serve as listen } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { createLogger, loadConfig } from "@vos/core";
-import { startEmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { localApi } from "../connect.js";
 
 /** The built web UI (`npm run build:web` writes it). */

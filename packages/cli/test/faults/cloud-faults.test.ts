@@ -10,7 +10,7 @@
 import { readFile } from "node:fs/promises";
 import { createApi } from "@vos/functions/api/app";
 import { Frame, Job, Objects, Video, type Services } from "@vos/core";
-import { loadCloudConfig, startCloudRuntime, startOneMachineCloud, type OneMachineCloud } from "@vos/core/cloud";
+import { loadCloudConfig, startCloudRuntime, startOneMachineCloud, type OneMachineCloud } from "@vos/core/runtime/cloud";
 import { openPostgres, type DatabaseHandle } from "@vos/core/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCloudTestEnvironment, type CloudTestEnvironment } from "../../../core/test/cloud/support/cloud-env.js";

@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Job, loadConfig, Video } from "@vos/core";
-import { startEmbeddedRuntime } from "@vos/core/runtime";
+import { startEmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { faultRandom } from "../../../core/test/support/fault-seed.js";
 import { testModelDir } from "../../../core/test/support/test-model.js";

@@ -5,23 +5,6 @@ export interface BlobInfo {
   contentType?: string;
 }
 
-/**
- * Where a client sends the bytes of an upload.
- * - `put` (local): PUT the whole file to `url`, or PUT chunks of at most `chunkBytes` with a
- *   `Content-Range: bytes start-end/total` header each; GET `url` tells how many bytes arrived,
- *   so an interrupted upload resumes from there.
- * - `multipart` (S3): PUT each part of `partBytes` (the last one shorter) to its presigned URL,
- *   keep each response's ETag, then complete the video with `{ parts: [{ partNumber, etag }] }`.
- */
-export type UploadTarget =
-  | { kind: "put"; method: "PUT"; url: string; headers: Record<string, string>; chunkBytes: number }
-  | { kind: "multipart"; uploadId: string; partBytes: number; parts: { partNumber: number; url: string }[] };
-
-export interface UploadedPart {
-  partNumber: number;
-  etag: string;
-}
-
 /** Files: uploads, thumbnails. Keys look like `<tenant>/videos/<videoId>/source`. */
 export interface BlobStore {
   /** Writes all of `body` or nothing: a failed or aborted write leaves no object behind. */

@@ -1,4 +1,4 @@
-import type { RgbImage } from "../embedder/types.js";
+import type { RgbImage } from "../rgb-image.js";
 
 export type { RgbImage };
 

@@ -1,12 +1,8 @@
+import type { RgbImage } from "../rgb-image.js";
 import type { ClipDevice } from "./device.js";
 import type { ClipDtype } from "./files.js";
 
-/** Packed rgb24 pixels (3 bytes a pixel, row-major, no alpha). */
-export interface RgbImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+export type { RgbImage };
 
 /** Turns images and texts into vectors of one shared space; cosine similarity ranks matches. */
 export interface Embedder {

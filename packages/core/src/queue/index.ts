@@ -1,2 +1,2 @@
 export { JobMessage, type JobQueue, type ReceivedMessage } from "./job-queue.js";
-export { createDbJobQueue, type DbJobQueueOptions } from "./db-job-queue.js";
+export { createDbJobQueue, type DbJobQueueOptions } from "./database.js";

@@ -1,22 +1,22 @@
 /** A local upload's bytes: the whole file, or ordered chunks assembled when the last arrives. */
-import { Readable } from "node:stream";
-import { BlobTooLarge, type UploadTarget } from "../blob/blob-store.js";
+import type { Readable } from "node:stream";
+import { BlobTooLarge } from "../blob/blob-store.js";
 import type { Services } from "../services.js";
+import { localChunks } from "../uploads/local.js";
+import type { UploadTarget } from "../uploads/upload-targets.js";
 import { uploadErrors, VideoWrongState } from "./errors.js";
 import { row, VIDEO_TYPE, videoPrefix } from "./rows.js";
 import type { VideoRow } from "./video.sql.js";
 
-const chunkPrefix = (video: VideoRow) => `${videoPrefix(video.tenantId, video.id)}upload/`;
-const chunkKey = (video: VideoRow, offset: number) => `${chunkPrefix(video)}${String(offset).padStart(15, "0")}`;
+/** The chunks of an unfinished local upload wait beside the video, under `upload/`. */
+const chunks = (svc: Services, video: VideoRow) => localChunks(svc.blobs, `${videoPrefix(video.tenantId, video.id)}upload/`);
 
 /** Bytes of a local upload that arrived so far: the whole file, or the chunks received. */
 export async function received(svc: Services, tenantId: string, id: string): Promise<{ received: number; sizeBytes: number }> {
   const video = await row(svc, tenantId, id);
   const whole = await svc.blobs.stat(video.blobKey);
   if (whole) return { received: whole.size, sizeBytes: video.sizeBytes };
-  let total = 0;
-  for (const key of await svc.blobs.list(chunkPrefix(video))) total += (await svc.blobs.stat(key))?.size ?? 0;
-  return { received: total, sizeBytes: video.sizeBytes };
+  return { received: await chunks(svc, video).received(), sizeBytes: video.sizeBytes };
 }
 
 /**
@@ -38,7 +38,7 @@ export async function upload(
   if (type && !VIDEO_TYPE.test(type)) throw uploadErrors.unsupportedType(options.contentType!);
   if (!options.contentRange) {
     await putExactly(svc, video, video.blobKey, body, video.sizeBytes);
-    await svc.blobs.deletePrefix(chunkPrefix(video));
+    await chunks(svc, video).drop();
     return { received: video.sizeBytes, sizeBytes: video.sizeBytes };
   }
   const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(options.contentRange.trim());
@@ -49,15 +49,10 @@ export async function upload(
   const { received: offset } = await received(svc, tenantId, id);
   if (offset === total) throw new VideoWrongState(id, "fully uploaded", "upload more bytes");
   if (start !== offset) throw uploadErrors.offsetMismatch(start, offset);
-  await putExactly(svc, video, chunkKey(video, start), body, end - start + 1);
+  await putExactly(svc, video, chunks(svc, video).key(start), body, end - start + 1);
   if (end + 1 < total) return { received: end + 1, sizeBytes: total };
   // Last chunk: assemble the file, then drop the chunks.
-  const keys = await svc.blobs.list(chunkPrefix(video));
-  async function* concatenated() {
-    for (const key of keys) yield* await svc.blobs.get(key);
-  }
-  await svc.blobs.put(video.blobKey, Readable.from(concatenated()), { contentType: video.contentType, maxBytes: total });
-  await svc.blobs.deletePrefix(chunkPrefix(video));
+  await chunks(svc, video).assemble(video.blobKey, { contentType: video.contentType, maxBytes: total });
   return { received: total, sizeBytes: total };
 }
 

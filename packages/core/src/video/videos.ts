@@ -1,10 +1,10 @@
 /** Videos: registering, uploading, listing, processing and deleting them. */
 import { and, desc, eq, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
-import type { UploadedPart } from "../blob/blob-store.js";
 import * as Job from "../job/index.js";
 import { containerOfFilename } from "../media/containers.js";
 import type { Services } from "../services.js";
+import type { UploadedPart } from "../uploads/upload-targets.js";
 import { createId } from "../util/id.js";
 import { textField } from "../util/text.js";
 import { vectorId } from "../vector/vector-index.js";

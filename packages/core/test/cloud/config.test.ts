@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { CLOUD_SETTINGS, loadCloudConfig } from "../../src/cloud/config.js";
-import { chooseLaunch } from "../../src/cloud/ecs-launcher.js";
+import { CLOUD_SETTINGS, loadCloudConfig } from "../../src/runtime/cloud/config.js";
+import { chooseLaunch } from "../../src/launcher/ecs.js";
 
 const GiB = 1024 ** 3;
 const full = {

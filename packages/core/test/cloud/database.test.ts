@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { mockClient } from "aws-sdk-client-mock";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { databaseUrl, openCloudDatabase } from "../../src/cloud/database.js";
+import { databaseUrl, openCloudDatabase } from "../../src/runtime/cloud/database.js";
 import { openTestDatabase, type TestDatabase } from "./support/cloud-env.js";
 
 // Secrets Manager has no local emulator here: the SDK client is mocked at its transport.

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startOneMachineCloud, type OneMachineCloud } from "../../src/cloud/one-machine.js";
+import { startOneMachineCloud, type OneMachineCloud } from "../../src/runtime/cloud/one-machine.js";
 import * as Video from "../../src/video/index.js";
 import { testModelDir } from "../support/test-model.js";
 import { colourVideo } from "../support/videos.js";

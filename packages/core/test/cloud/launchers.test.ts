@@ -1,10 +1,10 @@
 import { ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { loadCloudConfig } from "../../src/cloud/config.js";
-import { createEcsTaskLauncher, parseEcsTaskStopped } from "../../src/cloud/ecs-launcher.js";
-import { createProcessLauncher, OWN_PROCESS_TASK_ID } from "../../src/cloud/process-launcher.js";
-import { TaskLaunchFailed, type TaskStopped } from "../../src/cloud/task-launcher.js";
+import { loadCloudConfig } from "../../src/runtime/cloud/config.js";
+import { createEcsTaskLauncher, parseEcsTaskStopped } from "../../src/launcher/ecs.js";
+import { createProcessLauncher, OWN_PROCESS_TASK_ID } from "../../src/launcher/process.js";
+import { TaskLaunchFailed, type TaskStopped } from "../../src/launcher/task-launcher.js";
 
 // ECS has no local emulator: the SDK client is mocked at its transport, and the tests check the
 // exact requests the launcher makes.

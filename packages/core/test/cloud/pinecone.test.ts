@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ensurePineconeIndex } from "../../src/cloud/pinecone-index.js";
-import { createPineconeStore, packUpserts, UPSERT_MAX_BYTES } from "../../src/cloud/pinecone-store.js";
+import { ensurePineconeIndex } from "../../src/vector/pinecone-index.js";
+import { createPineconeStore, packUpserts, UPSERT_MAX_BYTES } from "../../src/vector/pinecone.js";
 import { createLogger } from "../../src/log.js";
 import type { VectorRecord, VectorStore } from "../../src/vector/index.js";
 import { startPineconeServer, type PineconeServer } from "../support/pinecone-server.js";

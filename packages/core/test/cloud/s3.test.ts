@@ -6,10 +6,10 @@ import { Readable } from "node:stream";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlobTooLarge, type BlobStore } from "../../src/blob/index.js";
-import { createS3BlobStore } from "../../src/cloud/s3-blob-store.js";
-import { createS3UploadTargets, partSize } from "../../src/cloud/s3-uploads.js";
+import { createS3BlobStore } from "../../src/blob/s3.js";
+import { createS3UploadTargets, partSize } from "../../src/uploads/s3-multipart.js";
 import { probe } from "../../src/media/index.js";
-import type { UploadTargets } from "../../src/services.js";
+import type { UploadTargets } from "../../src/uploads/index.js";
 import { startFauxqs, useFauxqsEnvironment, type Fauxqs } from "../support/fauxqs.js";
 import { colourVideo } from "../support/videos.js";
 

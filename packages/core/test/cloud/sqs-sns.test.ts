@@ -1,8 +1,8 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSnsAlerts } from "../../src/cloud/alerts.js";
-import { createSqsJobQueue, type SqsJobQueue } from "../../src/cloud/sqs-job-queue.js";
+import { createSnsAlerts } from "../../src/runtime/cloud/alerts.js";
+import { createSqsJobQueue, type SqsJobQueue } from "../../src/queue/sqs.js";
 import { startFauxqs, useFauxqsEnvironment, type Fauxqs } from "../support/fauxqs.js";
 
 let fauxqs: Fauxqs;

@@ -4,8 +4,8 @@ import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll } from "vitest";
 import { createFileBlobStore } from "../../src/blob/index.js";
-import { createS3BlobStore } from "../../src/cloud/s3-blob-store.js";
-import { fileUrl } from "../../src/runtime/embedded.js";
+import { createS3BlobStore } from "../../src/blob/s3.js";
+import { fileUrl } from "../../src/runtime/embedded/embedded.js";
 import { startFauxqs, type Fauxqs } from "../support/fauxqs.js";
 import { describeBlobStoreContract } from "./blob-store.contract.js";
 

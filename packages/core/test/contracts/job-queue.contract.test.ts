@@ -1,5 +1,5 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { createSqsJobQueue } from "../../src/cloud/sqs-job-queue.js";
+import { createSqsJobQueue } from "../../src/queue/sqs.js";
 import { openPglite, openPostgres, type DatabaseHandle } from "../../src/db/index.js";
 import { createDbJobQueue } from "../../src/queue/index.js";
 import { servePglite } from "../cloud/support/pglite-server.js";

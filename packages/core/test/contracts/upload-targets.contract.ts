@@ -1,6 +1,6 @@
 /**
  * The UploadTargets contract: a client that does what its target says (`UploadTarget` in
- * blob/blob-store.ts) gets its file into the blob store, whole and exact, however the adapter
+ * uploads/upload-targets.ts) gets its file into the blob store, whole and exact, however the adapter
  * moves the bytes (local: chunked PUTs to the API, assembled by the last one; S3: presigned
  * multipart parts, assembled by `complete`). The client here is that documented client, over
  * real HTTP; each test registers a video of its own.
@@ -14,8 +14,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it, onTestFinished, beforeAll, afterAll } from "vitest";
-import type { BlobStore, UploadedPart, UploadTarget } from "../../src/blob/index.js";
-import type { UploadSubject, UploadTargets } from "../../src/services.js";
+import type { BlobStore } from "../../src/blob/index.js";
+import type { UploadedPart, UploadSubject, UploadTarget, UploadTargets } from "../../src/uploads/index.js";
 import { bytesOf } from "./support.js";
 
 export interface UploadTargetsHarness {

@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPineconeStore } from "../../src/cloud/pinecone-store.js";
+import { createPineconeStore } from "../../src/vector/pinecone.js";
 import { openPglite, openPostgres } from "../../src/db/index.js";
 import { createLogger } from "../../src/log.js";
 import { createPgvectorStore } from "../../src/vector/index.js";

@@ -4,7 +4,7 @@
  * they are.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPineconeStore } from "../../src/cloud/pinecone-store.js";
+import { createPineconeStore } from "../../src/vector/pinecone.js";
 import { VisibleError } from "../../src/error.js";
 import { createLogger } from "../../src/log.js";
 import type { VectorIndex } from "../../src/vector/vector-index.js";

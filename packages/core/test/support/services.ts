@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createFileBlobStore, createLocalUploadTargets } from "../../src/blob/index.js";
+import { createFileBlobStore } from "../../src/blob/index.js";
 import { openPglite, type DatabaseHandle } from "../../src/db/index.js";
 import { createLogger } from "../../src/log.js";
 import { createDbJobQueue } from "../../src/queue/index.js";
 import type { Services, Settings } from "../../src/services.js";
+import { createLocalUploadTargets } from "../../src/uploads/index.js";
 import { createPgvectorStore } from "../../src/vector/index.js";
 import { loadClipEmbedder } from "../../src/embedder/index.js";
 

@@ -7,8 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { loadCloudConfig, type CloudConfig, type CloudRole } from "../../../src/cloud/config.js";
-import { migrateCloudDatabase } from "../../../src/cloud/database.js";
+import { loadCloudConfig, type CloudConfig, type CloudRole } from "../../../src/runtime/cloud/config.js";
+import { migrateCloudDatabase } from "../../../src/runtime/cloud/database.js";
 import { startFauxqs, useFauxqsEnvironment, type Fauxqs } from "../../support/fauxqs.js";
 import { startPineconeServer, type PineconeServer } from "../../support/pinecone-server.js";
 import { servePglite } from "./pglite-server.js";

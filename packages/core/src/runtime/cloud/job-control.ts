@@ -1,13 +1,13 @@
-import { errorMessage } from "../error.js";
-import * as Job from "../job/index.js";
-import type { Logger } from "../log.js";
-import { failPermanently } from "../pipeline/ingest.js";
-import { JobMessage } from "../queue/job-queue.js";
-import type { Services } from "../services.js";
-import * as Video from "../video/index.js";
+import { errorMessage } from "../../error.js";
+import * as Job from "../../job/index.js";
+import type { Logger } from "../../log.js";
+import { failPermanently } from "../../pipeline/ingest.js";
+import { JobMessage } from "../../queue/job-queue.js";
+import type { Services } from "../../services.js";
+import * as Video from "../../video/index.js";
 import type { Alerts } from "./alerts.js";
-import type { SqsJobQueue } from "./sqs-job-queue.js";
-import { TaskLaunchFailed, type TaskLauncher, type TaskStopped } from "./task-launcher.js";
+import type { SqsJobQueue } from "../../queue/sqs.js";
+import { TaskLaunchFailed, type TaskLauncher, type TaskStopped } from "../../launcher/task-launcher.js";
 
 /**
  * How long a launched task may take to begin its job: Fargate starts in a minute or two, but the

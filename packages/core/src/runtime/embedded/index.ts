@@ -1,3 +1,2 @@
 export { startEmbeddedRuntime, fileUrl, type EmbeddedRuntime } from "./embedded.js";
 export { lockDataDir } from "./data-lock.js";
-export { modelLoaders } from "./shared.js";

@@ -2,7 +2,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadCloudConfig, type CloudRole } from "./config.js";
 import { POOL_SIZE } from "./database.js";
-import { memoise } from "../util/memo.js";
+import { memoise } from "../../util/memo.js";
 import { startCloudRuntime, type CloudRuntime, type CloudRuntimeOptions } from "./runtime.js";
 
 /** One runtime per role and instance: the options of the first call make it. */

@@ -5,7 +5,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { JobMessage, JobQueue, ReceivedMessage } from "../queue/job-queue.js";
+import type { JobMessage, JobQueue, ReceivedMessage } from "./job-queue.js";
 
 /** SQS delays a message by at most 15 minutes. */
 export const MAX_DELAY_SEC = 900;

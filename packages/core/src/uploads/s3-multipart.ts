@@ -10,10 +10,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { z } from "zod";
-import type { UploadTarget } from "../blob/blob-store.js";
+import { mapFailures, storageUnavailable } from "../blob/s3.js";
 import { VisibleError } from "../error.js";
-import { mapFailures, storageUnavailable } from "./s3-blob-store.js";
-import type { UploadSubject, UploadTargets } from "../services.js";
+import type { UploadSubject, UploadTarget, UploadTargets } from "./upload-targets.js";
 
 const MiB = 1024 * 1024;
 /** S3's limits: parts of 5 MiB to 5 GiB, at most 10,000 of them. */

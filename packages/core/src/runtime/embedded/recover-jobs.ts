@@ -1,7 +1,7 @@
-import * as Job from "../job/index.js";
-import { failPermanently } from "../pipeline/ingest.js";
-import type { DbJobQueue } from "../queue/db-job-queue.js";
-import type { Services } from "../services.js";
+import * as Job from "../../job/index.js";
+import { failPermanently } from "../../pipeline/ingest.js";
+import type { DbJobQueue } from "../../queue/database.js";
+import type { Services } from "../../services.js";
 
 export interface Recovery {
   /** Jobs whose message was missing, sent again. */

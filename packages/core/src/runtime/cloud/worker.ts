@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
-import { errorMessage } from "../error.js";
-import * as Job from "../job/index.js";
-import { runJob, type JobOutcome } from "../pipeline/run-job.js";
-import { OWN_PROCESS_TASK_ID, processTaskId } from "./process-launcher.js";
+import { errorMessage } from "../../error.js";
+import * as Job from "../../job/index.js";
+import { runJob, type JobOutcome } from "../../pipeline/run-job.js";
+import { OWN_PROCESS_TASK_ID, processTaskId } from "../../launcher/process.js";
 import type { CloudRuntime } from "./runtime.js";
 
 /** How long a worker task waits for its full disk to free up before the attempt counts. */

@@ -1,7 +1,7 @@
 import { Pinecone, type PineconeRecord } from "@pinecone-database/pinecone";
 import { VisibleError, errorMessage } from "../error.js";
 import type { Logger } from "../log.js";
-import { dimensionCheck, type VectorIndex, type VectorMatch, type VectorMetadata, type VectorRecord, type VectorStore } from "../vector/vector-index.js";
+import { dimensionCheck, type VectorIndex, type VectorMatch, type VectorMetadata, type VectorRecord, type VectorStore } from "./vector-index.js";
 import { memoise, memoiseByKey } from "../util/memo.js";
 
 /** Pinecone's request limits: 2 MB and 1,000 vectors an upsert; ids a page of `list`. */

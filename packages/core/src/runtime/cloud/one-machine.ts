@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { errorMessage } from "../error.js";
-import { createLogger, type Logger } from "../log.js";
-import { DROP_PREFIX } from "../video/index.js";
+import { errorMessage } from "../../error.js";
+import { createLogger, type Logger } from "../../log.js";
+import { DROP_PREFIX } from "../../video/index.js";
 import { loadCloudConfig } from "./config.js";
 import { handleIntake, intakeOf, objectCreatedEvent, type Intake } from "./intake.js";
-import { dispatchJobs, handleTaskStopped, reconcileJobs } from "./jobs.js";
-import { createProcessLauncher } from "./process-launcher.js";
+import { dispatchJobs, handleTaskStopped, reconcileJobs } from "./job-control.js";
+import { createProcessLauncher } from "../../launcher/process.js";
 import { startCloudRuntime, type CloudRuntime } from "./runtime.js";
 
 export interface OneMachineOptions {

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
-import { VisibleError } from "../error.js";
+import { VisibleError } from "../../error.js";
 import { dataDirError } from "./data-dir.js";
 
 interface LockOwner {

@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { z } from "zod";
-import type { DatabaseHandle } from "../db/database.js";
-import { openPostgres } from "../db/postgres.js";
-import { VisibleError } from "../error.js";
-import { redactSecret } from "../log.js";
+import type { DatabaseHandle } from "../../db/database.js";
+import { openPostgres } from "../../db/postgres.js";
+import { VisibleError } from "../../error.js";
+import { redactSecret } from "../../log.js";
 import type { DatabaseSource } from "./config.js";
 
 /** The JSON RDS writes into the secret it generates for a database. */

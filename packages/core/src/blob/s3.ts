@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { BlobTooLarge, type BlobInfo, type BlobStore } from "../blob/blob-store.js";
+import { BlobTooLarge, type BlobInfo, type BlobStore } from "./blob-store.js";
 import { errorMessage, storageFull, VisibleError } from "../error.js";
 
 export interface S3BlobStoreOptions {

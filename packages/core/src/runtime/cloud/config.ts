@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { defaultOf, fields, parseEnvironment, SHARED_SETTINGS, sharedConfig, type SharedConfig } from "../config.js";
-import { VisibleError } from "../error.js";
-import { redactSecret } from "../log.js";
-import { AUTH_SETTINGS, readAuth, type AuthConfig } from "../auth/index.js";
+import { defaultOf, fields, parseEnvironment, SHARED_SETTINGS, sharedConfig, type SharedConfig } from "../../config.js";
+import { VisibleError } from "../../error.js";
+import { redactSecret } from "../../log.js";
+import { AUTH_SETTINGS, readAuth, type AuthConfig } from "../../auth/index.js";
+import type { EcsLaunchConfig } from "../../launcher/ecs.js";
 
 const GiB = 1024 ** 3;
 const { integer, flag } = fields;
@@ -94,19 +95,6 @@ const GROUP_VARIABLES: Record<Group, (keyof Parsed)[]> = {
 };
 
 export type DatabaseSource = { kind: "secret"; secretArn: string; ssl: "require" | "verify-full" | "disable" } | { kind: "url"; url: string };
-
-export interface EcsLaunchConfig {
-  cluster: string;
-  fargateTaskDefinition: string;
-  /** Both set, or neither (no GPU workers). */
-  gpu?: { taskDefinition: string; capacityProvider: string };
-  subnets: string[];
-  securityGroups: string[];
-  assignPublicIp: boolean;
-  launch: "fargate" | "gpu" | "auto";
-  gpuMinBytes: number;
-  maxTasks: number;
-}
 
 export interface CloudConfig extends SharedConfig {
   role: CloudRole;

@@ -1,17 +1,17 @@
 import path from "node:path";
-import { createFileBlobStore, removeStalePartials } from "../blob/file-blob-store.js";
-import { createLocalUploadTargets } from "../blob/local-uploads.js";
-import type { Config } from "../config.js";
-import { openPglite } from "../db/pglite.js";
-import { DATA_FOLDER_HINT, storageFull } from "../error.js";
-import { createLogger, setLogLevel, type Logger } from "../log.js";
-import { startWorkerPool, type WorkerPool } from "../pipeline/worker-pool.js";
-import { createDbJobQueue } from "../queue/db-job-queue.js";
-import type { Services } from "../services.js";
-import { createPgvectorStore } from "../vector/pgvector-index.js";
+import { createFileBlobStore, removeStalePartials } from "../../blob/file.js";
+import { createLocalUploadTargets } from "../../uploads/local.js";
+import type { Config } from "../../config.js";
+import { openPglite } from "../../db/pglite.js";
+import { DATA_FOLDER_HINT, storageFull } from "../../error.js";
+import { createLogger, setLogLevel, type Logger } from "../../log.js";
+import { startWorkerPool, type WorkerPool } from "../../pipeline/worker-pool.js";
+import { createDbJobQueue } from "../../queue/database.js";
+import type { Services } from "../../services.js";
+import { createPgvectorStore } from "../../vector/pgvector.js";
 import { createDataDir, dataDirError } from "./data-dir.js";
 import { lockDataDir } from "./data-lock.js";
-import { modelLoaders, settingsFrom } from "./shared.js";
+import { modelLoaders, settingsFrom } from "../shared.js";
 import { recoverJobs } from "./recover-jobs.js";
 
 export interface EmbeddedRuntime {

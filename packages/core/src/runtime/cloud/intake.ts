@@ -7,10 +7,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { errorMessage } from "../error.js";
-import type { Logger } from "../log.js";
-import type { Services } from "../services.js";
-import * as Video from "../video/index.js";
+import { errorMessage } from "../../error.js";
+import type { Logger } from "../../log.js";
+import type { Services } from "../../services.js";
+import * as Video from "../../video/index.js";
 import { required } from "./config.js";
 import type { CloudRuntime } from "./runtime.js";
 

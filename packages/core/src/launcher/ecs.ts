@@ -1,7 +1,6 @@
 import { ListTasksCommand, RunTaskCommand, StopTaskCommand, type ECSClient, type RunTaskCommandInput } from "@aws-sdk/client-ecs";
 import { z } from "zod";
 import { errorMessage } from "../error.js";
-import type { EcsLaunchConfig } from "./config.js";
 import { TaskLaunchFailed, type LaunchedTask, type TaskLauncher, type TaskRequest, type TaskStopped } from "./task-launcher.js";
 
 /** The worker container's name in both task definitions. */
@@ -10,6 +9,20 @@ export const WORKER_CONTAINER = "worker";
 export const STARTED_BY = "vos-dispatch";
 /** The variable that tells a worker task its job. */
 export const JOB_ID_VARIABLE = "VOS_JOB_ID";
+
+/** Where worker tasks run on ECS: the cloud configuration's `ecs` (VOS_ECS_CLUSTER and the rest). */
+export interface EcsLaunchConfig {
+  cluster: string;
+  fargateTaskDefinition: string;
+  /** Both set, or neither (no GPU workers). */
+  gpu?: { taskDefinition: string; capacityProvider: string };
+  subnets: string[];
+  securityGroups: string[];
+  assignPublicIp: boolean;
+  launch: "fargate" | "gpu" | "auto";
+  gpuMinBytes: number;
+  maxTasks: number;
+}
 
 /** Fargate, or the GPU capacity provider: by configuration and, with `auto`, by video size. */
 export function chooseLaunch(config: Pick<EcsLaunchConfig, "launch" | "gpu" | "gpuMinBytes">, sizeBytes: number): "fargate" | "gpu" {

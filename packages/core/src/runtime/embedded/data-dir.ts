@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { DATA_FOLDER_HINT, errnoCode, errorMessage, storageFull, VisibleError } from "../error.js";
+import { DATA_FOLDER_HINT, errnoCode, errorMessage, storageFull, VisibleError } from "../../error.js";
 
 /** Why the OS refused, in words, and what to do about it. */
 const REASONS: Record<string, { why: string; fix: string }> = {
