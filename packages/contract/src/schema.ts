@@ -33,16 +33,17 @@ export interface paths {
                         };
                     };
                 };
-                /** @description unhealthy */
+                /** @description error */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            /** @enum {string} */
-                            status: "error";
-                            database: string;
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
                         };
                     };
                 };

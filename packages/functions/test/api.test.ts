@@ -90,6 +90,33 @@ describe("HTTP API", () => {
     expect((await app.request(`/api/files/other/videos/x/source.mp4`)).status).toBe(404);
   });
 
+  it("answers a broken database and a failing store through the one error type, their own words kept in the log", async () => {
+    const secret = "password authentication failed for user vos_admin at db.internal:5432";
+    const broken = createApi({
+      services: { ...runtime.services, db: Object.assign(Object.create(runtime.services.db) as typeof runtime.services.db, { execute: () => Promise.reject(new Error(secret)) }) },
+      tenantOf: () => "local",
+      serveFiles: true,
+    });
+    const health = await broken.request("/api/health");
+    expect(health.status).toBe(503);
+    const said = await health.text();
+    expect(JSON.parse(said)).toEqual({ code: "database.unreachable", message: "The database is not reachable; the error was logged." });
+    expect(said).not.toContain("vos_admin");
+
+    const failing = createApi({
+      services: { ...runtime.services, blobs: { ...runtime.services.blobs, stat: () => Promise.reject(new Error("store down")) } },
+      tenantOf: () => "local",
+      serveFiles: true,
+    });
+    // A store that fails is not a missing file: the caller is told to try again, not that it is gone.
+    const file = await failing.request("/api/files/local/videos/x/source.mp4");
+    expect(file.status).toBe(500);
+    expect(await file.json()).toMatchObject({ code: "internal" });
+    const elsewhere = await failing.request("/api/files/other/videos/x/source.mp4");
+    expect(elsewhere.status).toBe(404);
+    expect(await elsewhere.json()).toEqual({ code: "file.not_found", message: "No such file." });
+  });
+
   it.each([
     ["malformed JSON", () => app.request("/api/videos", { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" }), 400, "request.malformed_json"],
     ["a missing field", () => json("POST", "/api/videos", { filename: "a.mp4" }), 400, "request.invalid"],

@@ -12,6 +12,13 @@ export const errorSchema = z.object({
   message: z.string().describe("what went wrong and what to do"),
 });
 
+/** OpenAPI responses for error statuses: each answers `{ code, message }`. */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { description: "error", content: { "application/json": { schema: errorSchema } } }]));
+
+/** An OpenAPI JSON response. */
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+
 /** Readable summary of zod issues: `sizeBytes: Too small: expected number to be >=0`. */
 export function describeIssues(error: ZodError): string {
   return error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message)).join("; ");

@@ -1,7 +1,10 @@
 import { Readable } from "node:stream";
+import { VisibleError } from "@vos/core";
 import type { BlobStore } from "@vos/core/blob";
 import { Hono } from "hono";
 import { decodeSegments } from "../path.js";
+
+const notFound = () => new VisibleError("file.not_found", "No such file.", 404);
 
 const TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", mp4: "video/mp4", webm: "video/webm", mov: "video/quicktime", mkv: "video/x-matroska" };
 
@@ -13,9 +16,9 @@ export function fileRoutes(blobs: BlobStore, tenantOf: (c: import("hono").Contex
   return new Hono().get("/files/*", async (c) => {
     const key = decodeSegments(c.req.path.replace(/^.*?\/files\//, "")).join("/");
     const tenant = await tenantOf(c);
-    if (!key.startsWith(`${tenant}/`) || key.includes("..")) return c.json({ code: "file.not_found", message: "No such file." }, 404);
-    const info = await blobs.stat(key).catch(() => undefined);
-    if (!info) return c.json({ code: "file.not_found", message: "No such file." }, 404);
+    // Another tenant's file is answered as a missing one; a store that fails answers as it fails.
+    const info = key.startsWith(`${tenant}/`) && !key.includes("..") ? await blobs.stat(key) : undefined;
+    if (!info) throw notFound();
     const type = TYPES[key.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream";
     const headers: Record<string, string> = { "content-type": type, "accept-ranges": "bytes", "cache-control": "private, max-age=3600" };
     const range = /^bytes=(\d*)-(\d*)$/.exec(c.req.header("range") ?? "");

@@ -1,12 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { Label, Objects, Search, textField, Video } from "@vos/core";
 import type { ApiOptions } from "../context.js";
-import { errorSchema, validationHook } from "../errors.js";
+import { errorResponses, jsonResponse, validationHook } from "../errors.js";
 import { rateLimited } from "../rate-limit.js";
 
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { description: "error", content: { "application/json": { schema: errorSchema } } }]));
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const objectParam = z.object({ objectId: textField().min(1).max(200).describe("object id, `<videoId>#o<frameNo>.<k>`, URL-encoded") });
 
 const list = createRoute({
@@ -14,7 +11,7 @@ const list = createRoute({
   path: "/videos/{id}/objects",
   summary: "Objects found in a video, with boxes and labels (explicit, propagated, probable)",
   request: { params: z.object({ id: Video.idSchema }), query: z.object({ probable: z.enum(["true", "false"]).default("true") }) },
-  responses: { 200: json(z.object({ objects: z.array(Label.labelledObjectSchema) }), "objects"), ...errors(404) },
+  responses: { 200: jsonResponse(z.object({ objects: z.array(Label.labelledObjectSchema) }), "objects"), ...errorResponses(404) },
 });
 
 const similar = createRoute({
@@ -22,7 +19,7 @@ const similar = createRoute({
   path: "/objects/{objectId}/similar",
   summary: "Objects that look like this one, from its stored vector",
   request: { params: objectParam, body: { required: false, content: { "application/json": { schema: Search.similarSchema } } } },
-  responses: { 200: json(z.object({ hits: z.array(Search.objectHitSchema) }), "similar objects, best first"), ...errors(400, 404, 413, 429) },
+  responses: { 200: jsonResponse(z.object({ hits: z.array(Search.objectHitSchema) }), "similar objects, best first"), ...errorResponses(400, 404, 413, 429) },
 });
 
 const setLabel = createRoute({
@@ -30,7 +27,7 @@ const setLabel = createRoute({
   path: "/objects/{objectId}/labels",
   summary: "Label an object positive or negative (positive labels also go to near-duplicates)",
   request: { params: objectParam, body: { required: true, content: { "application/json": { schema: Label.setSchema } } } },
-  responses: { 200: json(z.object({ label: Label.labelSchema, propagatedTo: z.array(z.string()) }), "labelled"), ...errors(400, 404, 413, 507) },
+  responses: { 200: jsonResponse(z.object({ label: Label.labelSchema, propagatedTo: z.array(z.string()) }), "labelled"), ...errorResponses(400, 404, 413, 507) },
 });
 
 const removeLabel = createRoute({
@@ -38,7 +35,7 @@ const removeLabel = createRoute({
   path: "/objects/{objectId}/labels/{label}",
   summary: "Remove a label from an object",
   request: { params: objectParam.extend({ label: textField().min(1).max(100) }) },
-  responses: { 200: json(z.object({ removed: z.boolean() }), "removed"), ...errors(404) },
+  responses: { 200: jsonResponse(z.object({ removed: z.boolean() }), "removed"), ...errorResponses(404) },
 });
 
 export function objectRoutes(options: ApiOptions) {

@@ -2,19 +2,17 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { Search, Video, VisibleError } from "@vos/core";
 import { limitBody, readableBytes } from "../body-limit.js";
 import { DEFAULT_MAX_IMAGE_BYTES, FORM_OVERHEAD_BYTES, type ApiOptions } from "../context.js";
-import { errorSchema, validationHook } from "../errors.js";
+import { errorResponses, jsonResponse, validationHook } from "../errors.js";
 import { rateLimited } from "../rate-limit.js";
 
-const results = { description: "moments, best first", content: { "application/json": { schema: z.object({ hits: z.array(Search.hitSchema) }) } } };
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { description: "error", content: { "application/json": { schema: errorSchema } } }]));
+const results = jsonResponse(z.object({ hits: z.array(Search.hitSchema) }), "moments, best first");
 
 const text = createRoute({
   method: "post",
   path: "/search",
   summary: "Find moments by words",
   request: { body: { required: true, content: { "application/json": { schema: Search.textSchema } } } },
-  responses: { 200: results, ...errors(400, 413, 429, 503) },
+  responses: { 200: results, ...errorResponses(400, 413, 429, 503) },
 });
 
 const imageForm = z.object({
@@ -56,7 +54,7 @@ const imageRoute = (maxImageBytes: number) =>
       "It must be JPEG, PNG, WebP, GIF (first frame), AVIF or TIFF of at most 64 megapixels (AVIF: 16), checked from its header " +
       "before a pixel is decoded: another type (SVG included) answers 415 image.unsupported_type, more pixels 413 image.too_many_pixels.",
     request: { body: { required: true, content: { "multipart/form-data": { schema: imageForm } } } },
-    responses: { 200: results, ...errors(400, 413, 415, 429, 503) },
+    responses: { 200: results, ...errorResponses(400, 413, 415, 429, 503) },
   });
 
 export function searchRoutes(options: ApiOptions) {

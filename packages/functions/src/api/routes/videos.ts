@@ -1,9 +1,9 @@
 import { Readable } from "node:stream";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { Video, VisibleError } from "@vos/core";
+import { Video } from "@vos/core";
 import { uploadBodyLimit } from "../body-limit.js";
 import type { ApiOptions } from "../context.js";
-import { errorSchema, validationHook } from "../errors.js";
+import { errorResponses, jsonResponse, validationHook } from "../errors.js";
 import { rateLimited } from "../rate-limit.js";
 
 const idParam = z.object({ id: Video.idSchema.describe("video id") });
@@ -25,16 +25,13 @@ const uploadTargetSchema = z
   ])
   .describe("where and how to send the file's bytes");
 const progressSchema = z.object({ received: z.number().int(), sizeBytes: z.number().int() });
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { description: "error", content: { "application/json": { schema: errorSchema } } }]));
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
 const create = createRoute({
   method: "post",
   path: "/videos",
   summary: "Register a video and get where to upload it",
   request: { body: { required: true, content: { "application/json": { schema: Video.createSchema } } } },
-  responses: { 201: json(z.object({ video: Video.viewSchema, upload: uploadTargetSchema }), "created"), ...errors(400, 413, 415, 429, 507) },
+  responses: { 201: jsonResponse(z.object({ video: Video.viewSchema, upload: uploadTargetSchema }), "created"), ...errorResponses(400, 413, 415, 429, 507) },
 });
 
 const upload = createRoute({
@@ -42,7 +39,7 @@ const upload = createRoute({
   path: "/videos/{id}/upload",
   summary: "Upload the video's bytes: the whole file, or a chunk with Content-Range (local runtime)",
   request: { params: idParam },
-  responses: { 200: json(progressSchema, "stored"), ...errors(400, 404, 409, 413, 415, 507) },
+  responses: { 200: jsonResponse(progressSchema, "stored"), ...errorResponses(400, 404, 409, 413, 415, 507) },
 });
 
 const uploadStatus = createRoute({
@@ -50,7 +47,7 @@ const uploadStatus = createRoute({
   path: "/videos/{id}/upload",
   summary: "Bytes received so far, to resume an interrupted upload",
   request: { params: idParam },
-  responses: { 200: json(progressSchema, "received"), ...errors(404) },
+  responses: { 200: jsonResponse(progressSchema, "received"), ...errorResponses(404) },
 });
 
 const renewUpload = createRoute({
@@ -60,7 +57,7 @@ const renewUpload = createRoute({
   description:
     "For a client resuming after its part URLs expired: the upload id and the parts already sent stay. Only a video still uploading qualifies (409 video.invalid_state); a file already whole needs only completing (409 upload.stored). The local runtime answers its `put` target.",
   request: { params: idParam },
-  responses: { 200: json(z.object({ upload: uploadTargetSchema }), "where to send the rest"), ...errors(404, 409) },
+  responses: { 200: jsonResponse(z.object({ upload: uploadTargetSchema }), "where to send the rest"), ...errorResponses(404, 409) },
 });
 
 const complete = createRoute({
@@ -68,7 +65,7 @@ const complete = createRoute({
   path: "/videos/{id}/complete",
   summary: "Finish the upload and queue processing",
   request: { params: idParam, body: { required: false, content: { "application/json": { schema: Video.completeSchema } } } },
-  responses: { 202: json(Video.viewSchema, "queued"), ...errors(400, 404, 409, 413, 507) },
+  responses: { 202: jsonResponse(Video.viewSchema, "queued"), ...errorResponses(400, 404, 409, 413, 507) },
 });
 
 const retry = createRoute({
@@ -78,7 +75,7 @@ const retry = createRoute({
   description:
     "Only a failed video whose upload is still stored (`retryable: true`) qualifies; a failure on bad input removed the file (409 video.not_retryable). A video already queued or processing is answered as it is.",
   request: { params: idParam },
-  responses: { 202: json(Video.viewSchema, "queued again"), ...errors(404, 409) },
+  responses: { 202: jsonResponse(Video.viewSchema, "queued again"), ...errorResponses(404, 409) },
 });
 
 const list = createRoute({
@@ -91,7 +88,7 @@ const list = createRoute({
       before: Video.idSchema.optional().describe("page: ids older than this one"),
     }),
   },
-  responses: { 200: json(z.object({ videos: z.array(Video.viewSchema) }), "videos"), ...errors(400) },
+  responses: { 200: jsonResponse(z.object({ videos: z.array(Video.viewSchema) }), "videos"), ...errorResponses(400) },
 });
 
 const get = createRoute({
@@ -99,7 +96,7 @@ const get = createRoute({
   path: "/videos/{id}",
   summary: "A video with its status, per-stage progress, counts and error",
   request: { params: idParam },
-  responses: { 200: json(Video.viewSchema, "the video"), ...errors(404) },
+  responses: { 200: jsonResponse(Video.viewSchema, "the video"), ...errorResponses(404) },
 });
 
 const remove = createRoute({
@@ -107,7 +104,7 @@ const remove = createRoute({
   path: "/videos/{id}",
   summary: "Delete a video with its frames, files and vectors",
   request: { params: idParam },
-  responses: { 200: json(z.object({ deleted: z.string(), vectors: z.number().int(), files: z.number().int() }), "deleted"), ...errors(404) },
+  responses: { 200: jsonResponse(z.object({ deleted: z.string(), vectors: z.number().int(), files: z.number().int() }), "deleted"), ...errorResponses(404) },
 });
 
 export function videoRoutes(options: ApiOptions) {
@@ -132,20 +129,8 @@ export function videoRoutes(options: ApiOptions) {
     })
     .openapi(uploadStatus, async (c) => c.json(await Video.received(svc, await options.tenantOf(c), c.req.valid("param").id), 200))
     .openapi(renewUpload, async (c) => c.json({ upload: await Video.renewUpload(svc, await options.tenantOf(c), c.req.valid("param").id) }, 200))
-    .openapi(complete, async (c) => {
-      // The body is optional (only S3 multipart uploads send parts).
-      const text = await c.req.text();
-      let parsed: unknown = {};
-      if (text.trim()) {
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          throw new VisibleError("request.malformed_json", "The request body is not valid JSON.", 400);
-        }
-      }
-      const { parts } = Video.completeSchema.parse(parsed);
-      return c.json(await Video.complete(svc, await options.tenantOf(c), c.req.valid("param").id, parts), 202);
-    })
+    // The body is optional (only S3 multipart uploads send parts): without a JSON body it reads as {}.
+    .openapi(complete, async (c) => c.json(await Video.complete(svc, await options.tenantOf(c), c.req.valid("param").id, c.req.valid("json").parts), 202))
     .openapi(retry, async (c) => c.json(await Video.retry(svc, await options.tenantOf(c), c.req.valid("param").id), 202))
     .openapi(list, async (c) => c.json({ videos: await Video.list(svc, await options.tenantOf(c), c.req.valid("query")) }, 200))
     .openapi(get, async (c) => c.json(await Video.get(svc, await options.tenantOf(c), c.req.valid("param").id), 200))
