@@ -1,9 +1,12 @@
 // PGlite belongs to the embedded runtime (@vos/cli installs it); cloud processes never open it,
 // so it loads on first use and `@vos/core/db` imports without it (the worker image ships none).
 import type { PGlite, Transaction } from "@electric-sql/pglite";
-import { DATA_FOLDER_HINT, VisibleError, errorMessage, storageFull, type StoragePlace } from "../error.js";
+import fs from "node:fs";
+import { DATA_FOLDER_HINT, VisibleError, errorMessage, isStorageFull, storageFull, type StoragePlace } from "../error.js";
+import { log } from "../log.js";
 import type { Database, DatabaseHandle, SqlClient } from "./database.js";
 import { MIGRATIONS_FOLDER } from "./migrate.js";
+import { dropTemplate, isNewFolder, readTemplate, saveTemplate, templateFile, templateFolder } from "./pglite-template.js";
 import * as schema from "./schema.js";
 
 function clientOf(pg: PGlite | Transaction): SqlClient {
@@ -22,20 +25,53 @@ function clientOf(pg: PGlite | Transaction): SqlClient {
  * PGlite (Postgres in WebAssembly) with pgvector, persisted in `dataDir` (in memory when
  * omitted). Migrations are applied before it is returned. Only one process may open a data
  * folder at a time: callers hold the data-folder lock. `loadDataDir` starts from a dump (the
- * benchmarks' cached databases).
+ * benchmarks' cached databases); without it a new database starts from the empty template
+ * (./pglite-template.ts), and the first one made fresh becomes that template.
  */
 export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob } = {}): Promise<DatabaseHandle & { pg: PGlite }> {
-  const { PGlite, vector, drizzle, migrate } = await loadPglite();
+  const lib = await loadPglite();
+  const folder = options.loadDataDir ? undefined : templateFolder();
+  const template = folder && isNewFolder(dataDir) ? templateFile(folder) : undefined;
+  const copy = template ? readTemplate(template) : undefined;
+  if (template && copy) {
+    try {
+      return await start(lib, dataDir, copy);
+    } catch (error) {
+      if (isStorageFull(error)) throw error;
+      log.warn("the empty database template did not load; making the database afresh", { template, error });
+      dropTemplate(template);
+      if (dataDir) {
+        // The folder was new: what the failed load left in it goes.
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        fs.mkdirSync(dataDir, { recursive: true });
+      }
+      const fresh = await start(lib, dataDir);
+      await saveTemplate(template, () => fresh.pg.dumpDataDir("none"));
+      return fresh;
+    }
+  }
+  const handle = await start(lib, dataDir, options.loadDataDir);
+  if (template) await saveTemplate(template, () => handle.pg.dumpDataDir("none"));
+  return handle;
+}
+
+async function start(lib: Awaited<ReturnType<typeof loadPglite>>, dataDir: string | undefined, loadDataDir?: Blob): Promise<DatabaseHandle & { pg: PGlite }> {
+  const { PGlite, vector, drizzle, migrate } = lib;
   const place = dataDir ? { path: dataDir, hint: DATA_FOLDER_HINT } : undefined;
   let pg: PGlite;
   try {
-    pg = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}), extensions: { vector } });
+    pg = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}), extensions: { vector } });
   } catch (error) {
     throw storageFull(error, place) ?? asError(error, `The database in ${dataDir ?? "memory"} could not be opened`);
   }
   wordFullDisk(pg, place);
   const db = drizzle({ client: pg, schema });
-  await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  try {
+    await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  } catch (error) {
+    await pg.close().catch(() => {});
+    throw error;
+  }
   return {
     driver: "pglite",
     pg,

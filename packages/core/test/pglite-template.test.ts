@@ -1,0 +1,86 @@
+/**
+ * A new embedded database starts from the empty template (db/pglite-template.ts); an existing
+ * one never does; a bad template costs only time.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { setLogSink } from "../src/log.js";
+import { openPglite } from "../src/db/pglite.js";
+import { templateFile } from "../src/db/pglite-template.js";
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "vos-template-test-"));
+const templates = path.join(root, "templates");
+const saved = process.env.VOS_DB_TEMPLATE_DIR;
+let count = 0;
+const newFolder = () => path.join(root, `db-${++count}`);
+const tables = async (handle: Awaited<ReturnType<typeof openPglite>>) =>
+  (await handle.sql.query<{ name: string }>("select tablename as name from pg_tables where schemaname = 'public' order by 1")).map((row) => row.name);
+
+beforeEach(() => {
+  process.env.VOS_DB_TEMPLATE_DIR = templates;
+  fs.rmSync(templates, { recursive: true, force: true });
+});
+afterEach(() => {
+  if (saved === undefined) delete process.env.VOS_DB_TEMPLATE_DIR;
+  else process.env.VOS_DB_TEMPLATE_DIR = saved;
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** Replaces the template with one that has a table of its own, to tell which databases came from it. */
+async function markedTemplate(): Promise<void> {
+  const marked = await openPglite(undefined);
+  await marked.sql.query("create table from_template (id int)");
+  const dump = await marked.pg.dumpDataDir("none");
+  await marked.close();
+  fs.writeFileSync(templateFile(templates), new Uint8Array(await dump.arrayBuffer()));
+}
+
+describe("the empty database template", () => {
+  it("is made by the first new database, and every later new one starts from it, migrated and persisted", async () => {
+    const first = await openPglite(newFolder());
+    const schema = await tables(first);
+    expect(schema).toEqual(expect.arrayContaining(["video", "job", "frame"]));
+    await first.close();
+    expect(fs.existsSync(templateFile(templates))).toBe(true);
+
+    await markedTemplate();
+    const folder = newFolder();
+    const second = await openPglite(folder);
+    expect(await tables(second)).toEqual([...schema, "from_template"].sort());
+    await second.sql.query("insert into from_template values (7)");
+    await second.close();
+    // Persisted in its own folder: reopened, it is the same database, not the template again.
+    const reopened = await openPglite(folder);
+    expect(await reopened.sql.query("select id from from_template")).toEqual([{ id: 7 }]);
+    await reopened.close();
+  });
+
+  it("is never used for a folder that already holds a database", async () => {
+    const folder = newFolder();
+    await (await openPglite(folder)).close();
+    await markedTemplate();
+    const again = await openPglite(folder);
+    expect(await tables(again)).not.toContain("from_template");
+    await again.close();
+  });
+
+  it("is replaced when it does not load, and the database is made afresh", async () => {
+    fs.mkdirSync(templates, { recursive: true });
+    fs.writeFileSync(templateFile(templates), "not a dump");
+    const lines: string[] = [];
+    setLogSink((line) => lines.push(line));
+    const handle = await openPglite(newFolder()).finally(() => setLogSink((line) => process.stderr.write(`${line}\n`)));
+    expect(lines.join("\n")).toContain("the empty database template did not load");
+    expect(await tables(handle)).toEqual(expect.arrayContaining(["video", "job", "frame"]));
+    await handle.close();
+    expect(fs.statSync(templateFile(templates)).size).toBeGreaterThan(1024 * 1024);
+  });
+
+  it("is neither made nor used when turned off", async () => {
+    process.env.VOS_DB_TEMPLATE_DIR = "off";
+    await (await openPglite(newFolder())).close();
+    expect(fs.existsSync(templates)).toBe(false);
+  });
+});
