@@ -5,7 +5,7 @@ import { configDefaults, defineConfig } from "vitest/config";
  *
  * - unit: in-process and fast: no emulator, database, server or child process. A file joins by
  *   its name (`*.unit.test.ts`), or by being listed in UNIT below (files named before the split).
- * - integration: emulators (fauxqs, cognito-local, the Pinecone-protocol server, a model hub),
+ * - integration: emulators (fauxqs, cognito-local, the Pinecone- and ECS-protocol servers, a model hub),
  *   databases (PGlite, PostgreSQL), the API in process, ffmpeg and the models. Every test file
  *   that no other project claims lands here.
  * - e2e: the `vos` command as processes, browsers, fault runs: `*.e2e.test.ts` and `faults/`.

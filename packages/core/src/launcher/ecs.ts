@@ -49,9 +49,8 @@ export function createEcsTaskLauncher(ecs: ECSClient, config: EcsLaunchConfig): 
       let count = 0;
       let token: string | undefined;
       do {
-        const page = await ecs.send(
-          new ListTasksCommand({ cluster: config.cluster, startedBy: STARTED_BY, desiredStatus: "RUNNING", maxResults: 100, ...(token ? { nextToken: token } : {}) }),
-        );
+        // startedBy must be ListTasks' only filter; the desired status RUNNING is its default.
+        const page = await ecs.send(new ListTasksCommand({ cluster: config.cluster, startedBy: STARTED_BY, maxResults: 100, ...(token ? { nextToken: token } : {}) }));
         count += page.taskArns?.length ?? 0;
         token = page.nextToken;
       } while (token && count < config.maxTasks);

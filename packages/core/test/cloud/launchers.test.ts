@@ -6,8 +6,8 @@ import { createEcsTaskLauncher, parseEcsTaskStopped } from "../../src/launcher/e
 import { createProcessLauncher, OWN_PROCESS_TASK_ID } from "../../src/launcher/process.js";
 import { TaskLaunchFailed, type TaskStopped } from "../../src/launcher/task-launcher.js";
 
-// ECS has no local emulator: the SDK client is mocked at its transport, and the tests check the
-// exact requests the launcher makes.
+// The exact requests the launcher makes, with the SDK client mocked at its transport; the behaviour
+// against a server that speaks ECS's protocol is in contracts/task-launcher.contract.test.ts.
 const ecsMock = mockClient(ECSClient);
 afterAll(() => ecsMock.restore());
 beforeEach(() => ecsMock.reset());
@@ -76,7 +76,8 @@ describe("ECS task launcher", () => {
       .resolvesOnce({ taskArns: ["t100", "t101"] });
     expect(await launcher.active()).toBe(102);
     const calls = ecsMock.commandCalls(ListTasksCommand).map((call) => call.args[0].input);
-    expect(calls[0]).toMatchObject({ cluster: "vos", startedBy: "vos-dispatch", desiredStatus: "RUNNING" });
+    // startedBy alone: ECS refuses it beside another filter.
+    expect(calls[0]).toEqual({ cluster: "vos", startedBy: "vos-dispatch", maxResults: 100 });
     expect(calls[1]).toMatchObject({ nextToken: "page2" });
   });
 
