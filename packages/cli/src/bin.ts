@@ -1,18 +1,14 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
-import { errorMessage, isVisibleError } from "@vos/core";
+import { errorMessage, isVisibleError } from "@vos/core/error";
 import { ApiError } from "./client.js";
-import { ingest } from "./commands/ingest.js";
 import { login, logout } from "./commands/login.js";
 import { label, objects, similar } from "./commands/objects.js";
 import { retry } from "./commands/retry.js";
 import { search } from "./commands/search.js";
-import { serve } from "./commands/serve.js";
 import { remove, videos } from "./commands/videos.js";
 import { connect, type Connection } from "./connect.js";
 import { pictureForSearch } from "./image-query.js";
-import { ingestInputs } from "./ingest-inputs.js";
-import { createResumeStore } from "./upload/resume-store.js";
 
 const integerIn = (min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -52,7 +48,8 @@ const program = new Command("vos")
 program
   .command("serve")
   .description("run the API, the worker pool and the web app (what `npm start` runs)")
-  .action(() => serve());
+  // serve and ingest load what only they use (the server, the upload machinery) when they run.
+  .action(async () => (await import("./commands/serve.js")).serve());
 
 program
   .command("ingest")
@@ -63,6 +60,11 @@ program
   .option("--wait", "wait until each video is ready or failed, with progress", false)
   .option("--json", "print JSON: [{ videoId, status, frames, file, error? }]", false)
   .action(async (paths: string[], options: { title?: string; concurrency: number; wait: boolean; json: boolean }) => {
+    const [{ ingest }, { ingestInputs }, { createResumeStore }] = await Promise.all([
+      import("./commands/ingest.js"),
+      import("./ingest-inputs.js"),
+      import("./upload/resume-store.js"),
+    ]);
     const inputs = await ingestInputs(paths);
     const results = await withClient(options.wait, ({ client, identity }) => ingest(client, inputs, { ...options, resume: createResumeStore(), apiIdentity: identity }));
     if (results.some((result) => result.status === "failed")) process.exitCode = 1;

@@ -1,7 +1,6 @@
 import path from "node:path";
-import { createApi } from "@vos/functions/api/app";
-import { loadConfig, type Config } from "@vos/core";
-import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
+import type { Config } from "@vos/core";
+import type { EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { ApiError } from "@vos/contract";
 import { credentialsFor } from "./auth/credentials.js";
 import { createTokenStore } from "./auth/token-store.js";
@@ -28,21 +27,6 @@ export interface Connection {
 }
 
 /**
- * The local API: the Hono app over the embedded runtime, with the files route for thumbnails.
- * `inProcess`: the caller is this process's own CLI, which holds the data folder (and its lock)
- * and so acts as VOS_TENANT without signing in; only `vos serve` checks sign-in.
- */
-export function localApi(runtime: EmbeddedRuntime, options: { inProcess?: boolean } = {}) {
-  return createApi({
-    services: runtime.services,
-    tenantOf: () => runtime.config.tenant,
-    serveFiles: true,
-    ...(runtime.config.apiToken ? { apiToken: runtime.config.apiToken } : {}),
-    ...(runtime.config.auth && !options.inProcess ? { jwt: { auth: runtime.config.auth } } : {}),
-  });
-}
-
-/**
  * Talks to a running server when VOS_API_URL is set; otherwise opens the data folder itself
  * (taking its lock) and calls the same API in process. `workers` starts the in-process worker
  * pool, for commands that wait for processing.
@@ -55,6 +39,12 @@ export async function connect(options: { workers: boolean; env?: NodeJS.ProcessE
     const credentials = await credentialsFor(remote, env, createTokenStore(env));
     return { client: createClient(remote, (request) => fetch(request), credentials), identity: remote, close: async () => {} };
   }
+  // Loaded only here: a command against a server never loads the database, the models or the API.
+  const [{ loadConfig }, { startEmbeddedRuntime }, { localApi }] = await Promise.all([
+    import("@vos/core"),
+    import("@vos/core/runtime/embedded"),
+    import("./local-api.js"),
+  ]);
   // The in-process API reads VOS_API_TOKEN too, and so wants it sent.
   const token = env.VOS_API_TOKEN?.trim() || undefined;
   const config: Config = loadConfig(env);

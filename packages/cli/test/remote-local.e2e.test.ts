@@ -13,7 +13,7 @@ import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/em
 import { createApi } from "@vos/functions/api/app";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localApi } from "../src/connect.js";
+import { localApi } from "../src/local-api.js";
 import { testModelDir } from "../../core/test/support/test-model.js";
 import { jsonOf, runVos, spawnVos } from "./support/cli.js";
 import { sha256Of } from "./support/padded-video.js";

@@ -22,7 +22,7 @@ import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/em
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelDir } from "../../core/test/support/test-model.js";
 import { syntheticVideo } from "../../core/test/support/videos.js";
-import { localApi } from "../src/connect.js";
+import { localApi } from "../src/local-api.js";
 import { jsonOf, runVos } from "./support/cli.js";
 import { smallDisk, type FullDisk } from "../../core/test/support/full-disk.js";
 import { serveApi, type ServedApi } from "./support/served-api.js";

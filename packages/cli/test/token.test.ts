@@ -32,7 +32,7 @@ describe("the CLI and VOS_API_TOKEN", () => {
     await createClient("http://localhost:3000/", fetch, TOKEN).listVideos();
     expect(seen).toEqual([{ url: "http://localhost:3000/api/videos?limit=500", authorization: `Bearer ${TOKEN}` }]);
 
-    const { localApi } = await import("../src/connect.js");
+    const { localApi } = await import("../src/local-api.js");
     const app = localApi(connection.runtime!);
     const without = createClient("http://localhost:3000/", async (request) => app.fetch(request));
     await expect(without.listVideos()).rejects.toEqual(expect.objectContaining({ code: "auth.missing", status: 401 }));
@@ -50,7 +50,7 @@ describe("the CLI on a data folder whose server signs people in", () => {
     const own = await connect({ workers: false, env });
     try {
       expect(await own.client.listVideos()).toEqual([]);
-      const { localApi } = await import("../src/connect.js");
+      const { localApi } = await import("../src/local-api.js");
       const served = createClient("http://localhost:3000/", async (request) => localApi(own.runtime!).fetch(request));
       // Refused without a token; the client asks the API how it signs in and says what to run.
       await expect(served.listVideos()).rejects.toEqual(expect.objectContaining({ code: "auth.login_required", status: 401, message: expect.stringContaining("vos login") }));

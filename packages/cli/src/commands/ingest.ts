@@ -1,7 +1,7 @@
 import path from "node:path";
 import { MultiBar, Presets } from "cli-progress";
 import type { VideoView } from "@vos/contract";
-import { errorMessage, isVisibleError } from "@vos/core";
+import { errorMessage, isVisibleError } from "@vos/core/error";
 import { ApiError, type Client } from "../client.js";
 import type { IngestInput } from "../ingest-inputs.js";
 import { bytes, printJson, table } from "../output.js";

@@ -5,7 +5,7 @@ import { serve as listen } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { createLogger, loadConfig } from "@vos/core";
 import { startEmbeddedRuntime } from "@vos/core/runtime/embedded";
-import { localApi } from "../connect.js";
+import { localApi } from "../local-api.js";
 
 /** The built web UI (`npm run build:web` writes it). */
 export const WEB_DIST = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
