@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadConfig } from "@vos/core";
+import { loadConfig, setLogSink } from "@vos/core";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../src/api/app.js";
@@ -92,6 +92,8 @@ describe("HTTP API", () => {
 
   it("answers a broken database and a failing store through the one error type, their own words kept in the log", async () => {
     const secret = "password authentication failed for user vos_admin at db.internal:5432";
+    const logged: string[] = [];
+    setLogSink((line) => logged.push(line));
     const broken = createApi({
       services: { ...runtime.services, db: Object.assign(Object.create(runtime.services.db) as typeof runtime.services.db, { execute: () => Promise.reject(new Error(secret)) }) },
       tenantOf: () => "local",
@@ -115,6 +117,10 @@ describe("HTTP API", () => {
     const elsewhere = await failing.request("/api/files/other/videos/x/source.mp4");
     expect(elsewhere.status).toBe(404);
     expect(await elsewhere.json()).toEqual({ code: "file.not_found", message: "No such file." });
+
+    setLogSink((line) => process.stderr.write(`${line}\n`));
+    expect(logged.find((line) => line.includes("health check: database unreachable"))).toContain(secret);
+    expect(logged.find((line) => line.includes("unhandled error"))).toContain("store down");
   });
 
   it.each([
