@@ -176,7 +176,8 @@ function h264(): string[] {
   return ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-r", String(FPS), "-f", "mp4"];
 }
 
-function ffmpeg(args: string[]): Promise<void> {
+/** Runs ffmpeg quietly; its last words are in the error when it fails. */
+export function ffmpeg(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath(), ["-hide_banner", "-nostdin", "-v", "error", "-y", ...args], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
@@ -186,7 +187,8 @@ function ffmpeg(args: string[]): Promise<void> {
   });
 }
 
-async function generate(dir: string, name: string, make: (temp: string) => Promise<void>): Promise<string> {
+/** `dir/name`, made by `make` into a temporary file and renamed into place, unless it is there already. */
+export async function generate(dir: string, name: string, make: (temp: string) => Promise<void>): Promise<string> {
   const target = path.join(dir, name);
   try {
     await access(target);
