@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Registers tsx's loader and runs the TypeScript entry in this same process, so `vos` works
-// straight from a checkout after `npm install`, and signals reach the real process.
-import { register } from "tsx/esm/api";
+// Runs the TypeScript entry in this same process, so `vos` works straight from a checkout after
+// `npm install` and signals reach the real process: from a bundle of the sources, rebuilt when
+// they change, or through tsx (bundle.js says when).
+import { runEntry } from "./bundle.js";
 
-register();
-await import("../src/bin.ts");
+await runEntry("packages/cli/src/bin.ts");

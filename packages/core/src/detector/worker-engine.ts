@@ -113,7 +113,7 @@ export async function startWorkerEngine(spec: EngineSpec, hooks: EngineHooks): P
 /**
  * Starts detector.worker next to this file. From a TypeScript checkout (tsx in `vos`, vitest in
  * tests) the entry is a .ts file Node cannot run by itself: a one-line bootstrap registers tsx in
- * the new thread, as bin/vos.js does in the main one, then imports it.
+ * the new thread, as bin/vos.js does in the main one when it runs the sources, then imports it.
  */
 function spawn(spec: EngineSpec): Worker {
   const here = import.meta.url;
