@@ -30,6 +30,8 @@ export interface S3Gate {
   failNextParts(n: number): void;
   /** Holds each part PUT this long before passing it on (a slower line, to stop a client mid-upload). */
   partDelayMs: number;
+  /** Resolves once no part PUT is in flight (a killed client's last parts may still land). */
+  settled(): Promise<void>;
   /** Called after each part S3 stored, with how many it stored so far. */
   onPartStored?: (storedParts: number) => void;
   close(): Promise<void>;
@@ -54,6 +56,8 @@ export async function startS3Gate(upstream: string): Promise<S3Gate> {
   let expireBefore = 0;
   let failing = 0;
   let stored = 0;
+  let inFlight = 0;
+  let idle: (() => void)[] = [];
 
   const gate: S3Gate = {
     url: "",
@@ -65,6 +69,7 @@ export async function startS3Gate(upstream: string): Promise<S3Gate> {
     expireSignedBefore: (ms) => (expireBefore = ms),
     failNextParts: (n) => (failing = n),
     partDelayMs: 0,
+    settled: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve))),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
@@ -90,6 +95,15 @@ export async function startS3Gate(upstream: string): Promise<S3Gate> {
       return s3Error(res, 503, "SlowDown", "Please reduce your request rate.");
     }
     let bytes = 0;
+    if (isPart) {
+      inFlight++;
+      res.once("close", () => {
+        if (--inFlight > 0) return;
+        const waiting = idle;
+        idle = [];
+        for (const resolve of waiting) resolve();
+      });
+    }
     req.on("data", (chunk: Buffer) => (bytes += chunk.length));
     const forwarded = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
