@@ -58,7 +58,7 @@ export const SHARED_SETTINGS = {
   VOS_SAMPLE_FPS: number(0.01, 30).default(1).describe("sampling cap: frames per second kept at most between scene changes"),
   VOS_SCENE_THRESHOLD: number(0, 1).default(0.25).describe("scene-change score (0-1) that keeps a frame at once; 0 turns it off"),
   VOS_DEDUP: flag.default(true).describe("drop frames that look like the last kept one"),
-  VOS_MAX_GAP_SEC: number(0.1, 3600).default(10).describe("keep a frame at least this often, even when nothing changes"),
+  VOS_MAX_GAP_SEC: number(0.1, 3600).default(10).describe("keep a frame in every slot of this many seconds, even when nothing changes"),
   VOS_FRAME_WIDTH: integer(64, 3840).default(640).describe("width frames are decoded at (scaled inside ffmpeg)"),
   VOS_MAX_UPLOAD_BYTES: integer(1, 1024 * GiB).default(5 * GiB).describe("largest accepted upload, in bytes"),
   VOS_MAX_DURATION_SEC: number(1, 7 * 24 * 3600).default(3 * 3600).describe("longest accepted video, in seconds"),

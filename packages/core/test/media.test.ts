@@ -6,7 +6,9 @@ import { VisibleError } from "../src/error.js";
 import { encodeJpeg, ffmpegPath, ffprobePath, probe, resetBinaryCache, sampleFrames, type MediaInfo, type SampledFrame, type SampleFramesOptions } from "../src/media/index.js";
 import {
   COLOUR_SEGMENTS,
+  BOUNDARY_SCENES,
   audioOnly,
+  boundaryVideo,
   colourVideo,
   emptyFile,
   rawH264,
@@ -209,11 +211,11 @@ describe("sampleFrames on the colour video (red 0-5, green 5-10, blue 10-15, tes
     expect(frames.at(-1)!.endSec).toBe(colourInfo.durationSec);
   });
 
-  it("with dedup and maxGapSec 2: a static segment still gets a frame every 2 s", async () => {
+  it("with dedup and maxGapSec 2: a static segment still gets a frame in every 2 s slot", async () => {
     const frames = await collect(colour, colourInfo, { fps: 1, sceneThreshold: 0.25, dedup: true, maxGapSec: 2, width: 64 });
     expect(frames.map((f) => [Math.round(f.timeSec), f.reason])).toEqual([
       [0, "first"], [2, "interval"], [4, "interval"],
-      [5, "scene"], [7, "interval"], [9, "interval"],
+      [5, "scene"], [6, "interval"], [8, "interval"],
       [10, "scene"], [12, "interval"], [14, "interval"],
       [15, "scene"], [16, "interval"], [17, "interval"], [18, "interval"], [19, "interval"],
     ]); // prettier-ignore
@@ -221,10 +223,10 @@ describe("sampleFrames on the colour video (red 0-5, green 5-10, blue 10-15, tes
 
   it("catches the cuts at 5, 10 and 15 s exactly, even between interval samples (fps 0.25)", async () => {
     const frames = await collect(colour, colourInfo, { fps: 0.25, sceneThreshold: 0.25, dedup: false, maxGapSec: 10, width: 64 });
-    // interval samples every 4 s from the last candidate: 0, 4; cut 5; 9; cut 10; 14; cut 15; 19
+    // interval samples open each 4 s slot of the timeline: 0, 4; cut 5; 8; cut 10; 12; cut 15; 16
     expect(frames.map((f) => [Math.round(f.timeSec * 30) / 30, f.reason])).toEqual([
-      [0, "first"], [4, "interval"], [5, "scene"], [9, "interval"],
-      [10, "scene"], [14, "interval"], [15, "scene"], [19, "interval"],
+      [0, "first"], [4, "interval"], [5, "scene"], [8, "interval"],
+      [10, "scene"], [12, "interval"], [15, "scene"], [16, "interval"],
     ]); // prettier-ignore
     for (const cut of [5, 10, 15]) {
       const frame = frames.find((f) => f.reason === "scene" && Math.abs(f.timeSec - cut) < FRAME)!;
@@ -255,6 +257,36 @@ describe("sampleFrames on the colour video (red 0-5, green 5-10, blue 10-15, tes
     expect(frames).toHaveLength(20);
     expect(frames[0]).toMatchObject({ width: 120, height: 160 });
   });
+});
+
+describe("sampleFrames over ranges (segments) of a video with cuts and flashes at the boundaries", () => {
+  const strip = (f: SampledFrame) => ({ timeSec: f.timeSec, endSec: f.endSec, reason: f.reason, mean: meanRgb(f).map(Math.round) });
+
+  it.each([
+    ["the defaults (fps 1, scene 0.25, dedup, maxGap 10)", {}],
+    ["fps 2 without dedup", { fps: 2, dedup: false }],
+    ["fps 0.5, scene detection off", { fps: 0.5, sceneThreshold: 0, maxGapSec: 10 }],
+  ] as const)("keeps the frames one pass keeps, with %s", async (_name, sampling) => {
+    const file = await boundaryVideo();
+    const info = await probe(file, LIMITS);
+    expect(info.durationSec).toBeCloseTo(90, 1);
+    const options = { width: 64, ...sampling };
+    const whole = await collect(file, info, options);
+    const bounds = [0, 30, 60, 90];
+    const parts = [];
+    for (let i = 0; i < 3; i++) {
+      const range = { startSec: bounds[i]!, endSec: i === 2 ? Infinity : bounds[i + 1]!, leadInSec: Math.max(0, bounds[i]! - 10), firstFrameNo: i * 1000 };
+      parts.push(await collect(file, info, { ...options, range }));
+    }
+    expect(parts.flat().map(strip)).toEqual(whole.map(strip));
+    parts.forEach((frames, i) => expect(frames.map((f) => f.frameNo)).toEqual(frames.map((_, k) => i * 1000 + k)));
+    // The cut at 30 s and the flash across 60 s are where one pass has them.
+    const times = whole.map((f) => f.timeSec);
+    if (!("sceneThreshold" in sampling)) {
+      expect(times).toContain(30);
+      expect(times.some((t) => t >= BOUNDARY_SCENES[5]!.startSec - 1e-3 && t < 60)).toBe(true);
+    }
+  }, 120_000);
 });
 
 describe("sampleFrames process lifecycle", () => {

@@ -69,6 +69,7 @@ const sig = (frame: Buffer) => frameSignature(frame, W, H);
 const RED: Rgb = [255, 0, 0];
 const GREEN: Rgb = [0, 255, 0];
 const BLUE: Rgb = [0, 0, 255];
+const WHITE: Rgb = [255, 255, 255];
 
 // ---------------------------------------------------------------------------------------------
 
@@ -129,11 +130,19 @@ describe("dedup signatures", () => {
 const opts = (o: Partial<SamplingOptions> = {}): SamplingOptions => ({ ...DEFAULT_SAMPLING, ...o });
 
 describe("candidate selection (mirror of ffmpeg's select expression)", () => {
-  it("builds the select expression from fps and scene threshold", () => {
-    expect(selectExpression({ fps: 1, sceneThreshold: 0.25 })).toBe("isnan(prev_selected_t)+gte(t-prev_selected_t,0.999999)+gt(scene,0.25)");
-    expect(selectExpression({ fps: 0.25, sceneThreshold: 0.3 })).toBe("isnan(prev_selected_t)+gte(t-prev_selected_t,3.999999)+gt(scene,0.3)");
+  it("builds the select expression from fps, scene threshold and where the stream starts", () => {
+    expect(selectExpression({ fps: 1, sceneThreshold: 0.25 })).toBe(
+      "isnan(prev_selected_t)+gt(floor((t+0.000001)*1),floor((prev_selected_t+0.000001)*1))+gt(scene,0.25)",
+    );
+    expect(selectExpression({ fps: 0.25, sceneThreshold: 0.3 })).toBe(
+      "isnan(prev_selected_t)+gt(floor((t+0.000001)*0.25),floor((prev_selected_t+0.000001)*0.25))+gt(scene,0.3)",
+    );
     // threshold 0: scene never selects, but the score is still computed (see selectExpression)
-    expect(selectExpression({ fps: 2, sceneThreshold: 0 })).toBe("isnan(prev_selected_t)+gte(t-prev_selected_t,0.499999)+0*scene");
+    expect(selectExpression({ fps: 2, sceneThreshold: 0 })).toBe("isnan(prev_selected_t)+gt(floor((t+0.000001)*2),floor((prev_selected_t+0.000001)*2))+0*scene");
+    // after a seek to 110 s, ffmpeg's times start at 0: the slots stay those of the file
+    expect(selectExpression({ fps: 1, sceneThreshold: 0 }, 110)).toBe(
+      "isnan(prev_selected_t)+gt(floor((t+110.000001)*1),floor((prev_selected_t+110.000001)*1))+0*scene",
+    );
   });
 
   it("selects the first frame, interval frames and scene frames", () => {
@@ -143,6 +152,10 @@ describe("candidate selection (mirror of ffmpeg's select expression)", () => {
     expect(isCandidate(1, 0, 0, o)).toBe(true);
     expect(isCandidate(0.5, 0, 0.9, o)).toBe(true);
     expect(isCandidate(0.5, 0, 0.9, opts({ sceneThreshold: 0 }))).toBe(false);
+    // slots are fixed on the timeline: after a cut at 3.4 s the next interval sample is the
+    // first frame of second 4, not one at 4.4 s
+    expect(isCandidate(4, 3.4, 0, o)).toBe(true);
+    expect(isCandidate(3.9, 3.4, 0, o)).toBe(false);
   });
 
   it("classifies candidates: first, interval, scene (a cut on an interval tick is a scene)", () => {
@@ -152,9 +165,10 @@ describe("candidate selection (mirror of ffmpeg's select expression)", () => {
     expect(candidateReason({ index: 2, timeSec: 1.4, prevSelectedSec: 1, sceneScore: 0.8 }, o)).toBe("scene");
     expect(candidateReason({ index: 2, timeSec: 2, prevSelectedSec: 1, sceneScore: 1 }, o)).toBe("scene");
     // ffmpeg prints the score with 6 decimals: 0.2500004 shows as 0.250000 (not > 0.25), but a
-    // candidate 0.4 s after the previous one cannot be an interval sample
+    // candidate in the same second as the previous one cannot be an interval sample
     expect(candidateReason({ index: 2, timeSec: 1.4, prevSelectedSec: 1, sceneScore: 0.25 }, o)).toBe("scene");
     expect(candidateReason({ index: 2, timeSec: 1.4, prevSelectedSec: 1, sceneScore: 0.9 }, opts({ sceneThreshold: 0 }))).toBe("interval");
+    expect(candidateReason({ index: 3, timeSec: 2, prevSelectedSec: 1.4, sceneScore: 0 }, o)).toBe("interval");
   });
 });
 
@@ -176,9 +190,12 @@ describe("keeping candidates", () => {
     expect(keepCandidate({ reason: "interval", timeSec: 3, signature: green }, { timeSec: 2, signature: red }, o)).toBe(true);
   });
 
-  it("keeps a duplicate once maxGapSec has passed since the last kept frame", () => {
+  it("keeps a duplicate that opens a new maxGapSec slot of the timeline", () => {
     expect(keepCandidate({ reason: "interval", timeSec: 9.9, signature: red }, { timeSec: 0, signature: red }, o)).toBe(false);
     expect(keepCandidate({ reason: "interval", timeSec: 10, signature: red }, { timeSec: 0, signature: red }, o)).toBe(true);
+    // the slots are fixed: 20 s opens a slot although the last kept frame is only 6 s old
+    expect(keepCandidate({ reason: "interval", timeSec: 19, signature: red }, { timeSec: 14, signature: red }, o)).toBe(false);
+    expect(keepCandidate({ reason: "interval", timeSec: 20, signature: red }, { timeSec: 14, signature: red }, o)).toBe(true);
   });
 
   it("keeps everything when dedup is off", () => {
@@ -230,16 +247,60 @@ describe("createSampler", () => {
     ]);
   });
 
-  it("dedup on: maxGapSec forces a frame in a long static stretch", () => {
+  it("dedup on: maxGapSec forces a frame into every slot of a long static stretch", () => {
     const frames = run(video, { fps: 1, dedup: true, maxGapSec: 2 }, [5]);
     expect(frames.map((f) => [f.timeSec, f.reason])).toEqual([
       [0, "first"],
       [2, "interval"],
       [4, "interval"],
       [5, "scene"],
-      [7, "interval"],
-      [9, "interval"],
+      [6, "interval"],
+      [8, "interval"],
     ]);
+  });
+
+  describe("a range of the timeline, decoded from a lead-in", () => {
+    /** 60 s, one candidate a second: static stretches, cuts at 17, 20 and 41, a flash at 29-30. */
+    const timeline: Rgb[] = Array.from({ length: 60 }, (_, t) => (t < 17 ? RED : t < 20 ? GREEN : t === 29 ? WHITE : t < 41 ? BLUE : RED));
+    const cuts = [17, 20, 29, 30, 41];
+    const candidate = (t: number): Candidate<number> => ({
+      timeSec: t,
+      sceneScore: cuts.includes(t) ? 1 : 0,
+      signature: sig(solid(W, H, timeline[t]!)),
+      payload: t,
+    });
+    const options = { fps: 1, dedup: true, maxGapSec: 10 };
+    const whole = () => {
+      const sampler = createSampler<number>(options, 60);
+      return [...timeline.flatMap((_, t) => sampler.push(candidate(t))), ...sampler.finish()];
+    };
+    /** What a segment [start, end) decodes: from start - maxGapSec, until the sampler is done. */
+    const segment = (start: number, end: number, firstFrameNo: number) => {
+      const sampler = createSampler<number>(options, 60, undefined, { startSec: start, endSec: end, firstFrameNo });
+      const out = [];
+      for (let t = Math.max(0, start - 10); t < 60 && !sampler.done; t++) out.push(...sampler.push(candidate(t)));
+      return { frames: [...out, ...sampler.finish()], stoppedAt: sampler.done ? sampler.lastCandidateSec : undefined };
+    };
+
+    it("keeps exactly the frames a pass over the whole timeline keeps, with the same ends", () => {
+      const all = whole();
+      const parts = [segment(0, 20, 0), segment(20, 40, 100), segment(40, 60, 200)];
+      const strip = (f: { timeSec: number; endSec: number; reason: string }) => [f.timeSec, f.endSec, f.reason];
+      expect(parts.flatMap((p) => p.frames.map(strip))).toEqual(all.map(strip));
+      // numbered from each range's first number; a range stops at the first kept frame past its end
+      expect(parts.map((p) => p.frames.map((f) => f.frameNo))).toEqual([
+        [0, 1, 2],
+        [100, 101, 102],
+        [200, 201, 202],
+      ]);
+      expect(parts.map((p) => p.stoppedAt)).toEqual([20, 40, undefined]);
+    });
+
+    it("gives nothing for the lead-in alone, and its frames only set the state", () => {
+      const sampler = createSampler<number>(options, 60, undefined, { startSec: 20, endSec: 40, firstFrameNo: 0 });
+      for (let t = 10; t < 20; t++) expect(sampler.push(candidate(t))).toEqual([]);
+      expect(sampler.done).toBe(false);
+    });
   });
 
   it("finishes with nothing when there were no candidates", () => {
@@ -277,12 +338,17 @@ describe("helpers", () => {
     expect(old).toContain("-vsync");
     expect(old.slice(old.indexOf("-vf"), old.indexOf("-vf") + 2)).toEqual([
       "-vf",
-      "scale=640:360:flags=area,format=rgb24,select=expr=isnan(prev_selected_t)+gte(t-prev_selected_t\\,0.999999)+gt(scene\\,0.25),settb=AVTB,metadata=mode=add:key=vos_sel:value=1,metadata=mode=print",
+      "scale=640:360:flags=area,format=rgb24,select=expr=isnan(prev_selected_t)+gt(floor((t+0.000001)*1)\\,floor((prev_selected_t+0.000001)*1))+gt(scene\\,0.25),settb=AVTB,metadata=mode=add:key=vos_sel:value=1,metadata=mode=print",
     ]);
     expect(old).toContain("file:/v/a.mp4");
     const modern = sampleArgs("/v/a.mp4", size, sampling, { fpsMode: true });
     expect(modern).toContain("-fps_mode");
     expect(modern).not.toContain("-vsync");
+    // a range: the seek comes before the input (fast, keyframe-aware), and the slots stay the file's
+    const seeking = sampleArgs("/v/a.mp4", size, sampling, { fpsMode: true }, 110.5);
+    expect(seeking.slice(seeking.indexOf("-ss"), seeking.indexOf("-ss") + 3)).toEqual(["-ss", "110.5", "-i"]);
+    expect(seeking.find((arg) => arg.startsWith("scale="))).toContain("floor((t+110.500001)*1)");
+    expect(old).not.toContain("-ss");
   });
 
   it("parses ffmpeg versions through libavutil", () => {

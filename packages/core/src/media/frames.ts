@@ -13,12 +13,12 @@ import type { Readable } from "node:stream";
 import { VisibleError } from "../error.js";
 import { log as rootLog } from "../log.js";
 import { ffmpegPath } from "./binaries.js";
-import { frameSignature } from "./dedup.js";
+import { DEFAULT_DEDUP_THRESHOLDS, frameSignature } from "./dedup.js";
 import { readFrames, StderrParser, type FrameRecord } from "./ffmpeg-output.js";
 import type { MediaInfo } from "./probe.js";
 import { summariseLog, toolBroken } from "./process.js";
 import { outputSize, sampleArgs } from "./sample-args.js";
-import { createSampler, resolveSampling, type FrameReason, type SamplingOptions } from "./sampling.js";
+import { createSampler, resolveSampling, type FrameReason, type SampleRange, type SamplingOptions } from "./sampling.js";
 
 export interface SampledFrame {
   /** 0-based index among kept frames; the same file and options always give the same numbers. */
@@ -38,6 +38,12 @@ export type SampleFramesOptions = Partial<SamplingOptions> & {
   /** Output width in pixels; the height keeps the display aspect ratio, rounded to even. */
   width: number;
   signal?: AbortSignal | undefined;
+  /**
+   * Only part of the video: decoding starts at `leadInSec` (ffmpeg seeks there), the frames from
+   * `startSec` to `endSec` come out numbered from `firstFrameNo`, and decoding stops at the first
+   * kept frame past `endSec` (see `createSampler`). Omitted: the whole video, numbered from 0.
+   */
+  range?: (SampleRange & { leadInSec: number }) | undefined;
 };
 
 const log = rootLog.child({ module: "media" });
@@ -74,7 +80,9 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
   if (!(await stat(file)).isFile()) throw new Error(`${file} is not a regular file`);
   signal?.throwIfAborted();
 
-  const args = sampleArgs(file, size, sampling);
+  const range = options.range;
+  const seekSec = range ? Math.max(0, Math.min(range.leadInSec, range.startSec)) : 0;
+  const args = sampleArgs(file, size, sampling, undefined, seekSec);
   const command = ffmpegPath();
   const started = Date.now();
   log.debug("ffmpeg sample start", { file, args: args.join(" ") });
@@ -136,7 +144,7 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
     return parser.records.shift();
   };
 
-  const sampler = createSampler<Buffer>(sampling, info.durationSec);
+  const sampler = createSampler<Buffer>(sampling, info.durationSec, DEFAULT_DEDUP_THRESHOLDS, range);
   const toFrame = (d: { frameNo: number; timeSec: number; endSec: number; reason: FrameReason; payload: Buffer }): SampledFrame => ({
     frameNo: d.frameNo,
     timeSec: d.timeSec,
@@ -167,7 +175,7 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
       }
       decoded++;
       const candidate = {
-        timeSec: record.timeSec,
+        timeSec: record.timeSec + seekSec,
         sceneScore: record.sceneScore,
         signature: sampling.dedup ? frameSignature(rgb, size.width, size.height) : undefined,
         payload: rgb,
@@ -176,6 +184,11 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
         kept++;
         yield toFrame(done);
         signal?.throwIfAborted();
+      }
+      if (sampler.done) {
+        // The range is complete: the rest of the file is another segment's (ffmpeg is stopped below).
+        log.debug("ffmpeg sample range done", { file, ms: Date.now() - started, candidates: decoded, kept });
+        return;
       }
     }
 

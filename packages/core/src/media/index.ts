@@ -22,6 +22,8 @@ export {
   type Candidate,
   type Decided,
   type Sampler,
+  type SampleRange,
+  slotOf,
 } from "./sampling.js";
 export {
   frameSignature,

@@ -31,19 +31,22 @@ export function escapeFilterValue(value: string): string {
   return option.replace(/[\\'\[\],;]/g, (c) => `\\${c}`);
 }
 
+const seekDecimal = (sec: number) => sec.toFixed(6).replace(/\.?0+$/, "");
+
 /** The ffmpeg arguments sampleFrames uses (exported for logs, the docs and tests). */
 export function sampleArgs(
   file: string,
   size: { width: number; height: number },
   sampling: Pick<SamplingOptions, "fps" | "sceneThreshold">,
   capabilities: Pick<FfmpegCapabilities, "fpsMode"> = ffmpegCapabilities(),
+  seekSec = 0,
 ): string[] {
   const filters = [
     // Scale (and convert) first: the scene score is then computed on small rgb frames, much
     // cheaper than on full-size ones (ffmpeg 4.1 would convert every full frame to rgb24).
     `scale=${size.width}:${size.height}:flags=area`,
     "format=rgb24",
-    `select=expr=${escapeFilterValue(selectExpression(sampling))}`,
+    `select=expr=${escapeFilterValue(selectExpression(sampling, seekSec))}`,
     "settb=AVTB",
     "metadata=mode=add:key=vos_sel:value=1",
     "metadata=mode=print",
@@ -54,6 +57,9 @@ export function sampleArgs(
     "-nostats",
     "-loglevel",
     "level+info",
+    // Before -i: ffmpeg seeks to the keyframe before, decodes from there and drops the frames
+    // before seekSec; the times it prints then start at 0 (frames.ts adds seekSec back).
+    ...(seekSec > 0 ? ["-ss", seekDecimal(seekSec)] : []),
     "-i",
     `file:${resolve(file)}`,
     "-map",

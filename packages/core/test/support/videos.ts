@@ -25,6 +25,8 @@
  *   emptyFile()              zero bytes, named .mp4
  *   syntheticVideo({...})    testsrc2 of any length/size/rate (H.264), for larger tests;
  *                            `faststart: true` puts the moov atom first
+ *   boundaryVideo()          90 s, 30 fps, 320x240, cuts and flashes at and next to 30 s and
+ *                            60 s (segment boundaries; scenes in BOUNDARY_SCENES)
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -181,6 +183,36 @@ export function textAsMp4(options: OutputOptions = {}): Promise<string> {
 /** A zero-byte file named .mp4. */
 export function emptyFile(options: OutputOptions = {}): Promise<string> {
   return generate(`empty-${VERSION}.mp4`, options.dir, (out) => writeFile(out, ""));
+}
+
+/** boundaryVideo's scenes, in order: still colours, moving patterns, 3- and 6-frame flashes. */
+export const BOUNDARY_SCENES: readonly { source: string; startSec: number; endSec: number }[] = [
+  { source: "color=c=0xff0000", startSec: 0, endSec: 18 },
+  { source: "testsrc2", startSec: 18, endSec: 29.9 },
+  { source: "color=c=0x00ff00", startSec: 29.9, endSec: 30 },
+  { source: "color=c=0x0000ff", startSec: 30, endSec: 45 },
+  { source: "testsrc", startSec: 45, endSec: 59.9 },
+  { source: "color=c=0xffffff", startSec: 59.9, endSec: 60.1 },
+  { source: "color=c=0xffff00", startSec: 60.1, endSec: 60.5 },
+  { source: "color=c=0xff0000", startSec: 60.5, endSec: 90 },
+];
+
+/**
+ * 90 s with the x264 default keyframe spacing (not on the boundaries), whose scenes put a cut
+ * right at 30 s, one 0.1 s before it, a flash across 60 s and a cut 0.5 s after it: what a
+ * segmented decode must sample exactly as one pass does.
+ */
+export function boundaryVideo(options: OutputOptions = {}): Promise<string> {
+  const size = "320x240";
+  return generate(`boundary-${VERSION}-${size}.mp4`, options.dir, async (out) => {
+    const scenes = BOUNDARY_SCENES.map(({ source, startSec, endSec }, i) => {
+      const frames = Math.round((endSec - startSec) * 30);
+      return `${source}${source.includes("=") ? ":" : "="}s=${size}:r=30,trim=end_frame=${frames},setpts=PTS-STARTPTS,format=yuv420p,setsar=1[s${i}]`;
+    });
+    const inputs = BOUNDARY_SCENES.map((_, i) => `[s${i}]`).join("");
+    const graph = [...scenes, `${inputs}concat=n=${BOUNDARY_SCENES.length}:v=1:a=0,format=yuv420p[v]`].join(";");
+    await ffmpeg(["-filter_complex", graph, "-map", "[v]", ...h264(), "-f", "mp4", out]);
+  });
 }
 
 /** ffmpeg's moving `testsrc2` pattern as H.264 mp4 (cached by parameters). */
