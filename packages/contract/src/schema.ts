@@ -152,7 +152,7 @@ export interface paths {
                                     code: string;
                                     message: string;
                                 } | null;
-                                /** @description the latest processing job, with per-stage progress */
+                                /** @description the latest processing run (its segments summed), with per-stage progress */
                                 job: {
                                     id: string;
                                     /** @enum {string} */
@@ -177,6 +177,14 @@ export interface paths {
                                         };
                                     };
                                     lastError: string | null;
+                                    /** @description a long video is processed in segments, one job each, in parallel: how they stand (total 1: one job for the whole video) */
+                                    segments: {
+                                        total: number;
+                                        succeeded: number;
+                                        running: number;
+                                        queued: number;
+                                        failed: number;
+                                    };
                                 } | null;
                                 /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
                                 playbackUrl: string | null;
@@ -257,7 +265,7 @@ export interface paths {
                                     code: string;
                                     message: string;
                                 } | null;
-                                /** @description the latest processing job, with per-stage progress */
+                                /** @description the latest processing run (its segments summed), with per-stage progress */
                                 job: {
                                     id: string;
                                     /** @enum {string} */
@@ -282,6 +290,14 @@ export interface paths {
                                         };
                                     };
                                     lastError: string | null;
+                                    /** @description a long video is processed in segments, one job each, in parallel: how they stand (total 1: one job for the whole video) */
+                                    segments: {
+                                        total: number;
+                                        succeeded: number;
+                                        running: number;
+                                        queued: number;
+                                        failed: number;
+                                    };
                                 } | null;
                                 /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
                                 playbackUrl: string | null;
@@ -715,7 +731,7 @@ export interface paths {
                                 code: string;
                                 message: string;
                             } | null;
-                            /** @description the latest processing job, with per-stage progress */
+                            /** @description the latest processing run (its segments summed), with per-stage progress */
                             job: {
                                 id: string;
                                 /** @enum {string} */
@@ -740,6 +756,14 @@ export interface paths {
                                     };
                                 };
                                 lastError: string | null;
+                                /** @description a long video is processed in segments, one job each, in parallel: how they stand (total 1: one job for the whole video) */
+                                segments: {
+                                    total: number;
+                                    succeeded: number;
+                                    running: number;
+                                    queued: number;
+                                    failed: number;
+                                };
                             } | null;
                             /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
                             playbackUrl: string | null;
@@ -878,7 +902,7 @@ export interface paths {
                                 code: string;
                                 message: string;
                             } | null;
-                            /** @description the latest processing job, with per-stage progress */
+                            /** @description the latest processing run (its segments summed), with per-stage progress */
                             job: {
                                 id: string;
                                 /** @enum {string} */
@@ -903,6 +927,14 @@ export interface paths {
                                     };
                                 };
                                 lastError: string | null;
+                                /** @description a long video is processed in segments, one job each, in parallel: how they stand (total 1: one job for the whole video) */
+                                segments: {
+                                    total: number;
+                                    succeeded: number;
+                                    running: number;
+                                    queued: number;
+                                    failed: number;
+                                };
                             } | null;
                             /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
                             playbackUrl: string | null;
@@ -994,7 +1026,7 @@ export interface paths {
                                 code: string;
                                 message: string;
                             } | null;
-                            /** @description the latest processing job, with per-stage progress */
+                            /** @description the latest processing run (its segments summed), with per-stage progress */
                             job: {
                                 id: string;
                                 /** @enum {string} */
@@ -1019,6 +1051,14 @@ export interface paths {
                                     };
                                 };
                                 lastError: string | null;
+                                /** @description a long video is processed in segments, one job each, in parallel: how they stand (total 1: one job for the whole video) */
+                                segments: {
+                                    total: number;
+                                    succeeded: number;
+                                    running: number;
+                                    queued: number;
+                                    failed: number;
+                                };
                             } | null;
                             /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
                             playbackUrl: string | null;

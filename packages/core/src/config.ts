@@ -12,6 +12,10 @@ const GiB = 1024 ** 3;
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const number = (min: number, max: number) => z.coerce.number().min(min).max(max);
+/** Seconds of video per segment job: 0 (never split) or 30 to 3600. */
+const segmentSeconds = z.coerce
+  .number()
+  .refine((n) => n === 0 || (n >= 30 && n <= 3600), "expected 0 (never split) or a number of seconds from 30 to 3600");
 const flag = z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"]).transform((v) => ["true", "1", "yes", "on"].includes(v));
 /** A comma-separated list of lower-case names, or `*` for any. */
 const names = z
@@ -59,6 +63,9 @@ export const SHARED_SETTINGS = {
   VOS_SCENE_THRESHOLD: number(0, 1).default(0.25).describe("scene-change score (0-1) that keeps a frame at once; 0 turns it off"),
   VOS_DEDUP: flag.default(true).describe("drop frames that look like the last kept one"),
   VOS_MAX_GAP_SEC: number(0.1, 3600).default(10).describe("keep a frame in every slot of this many seconds, even when nothing changes"),
+  VOS_SEGMENT_SEC: segmentSeconds
+    .default(120)
+    .describe("a video longer than this is split into segments of about this many seconds (a whole number of VOS_MAX_GAP_SEC slots), each its own job, run in parallel; 0: never split"),
   VOS_FRAME_WIDTH: integer(64, 3840).default(640).describe("width frames are decoded at (scaled inside ffmpeg)"),
   VOS_MAX_UPLOAD_BYTES: integer(1, 1024 * GiB).default(5 * GiB).describe("largest accepted upload, in bytes"),
   VOS_MAX_DURATION_SEC: number(1, 7 * 24 * 3600).default(3 * 3600).describe("longest accepted video, in seconds"),
@@ -108,6 +115,8 @@ export interface SharedConfig {
   probableScore: number;
   threads: number;
   sampling: { fps: number; sceneThreshold: number; dedup: boolean; maxGapSec: number };
+  /** Seconds of video per segment job; 0: never split. */
+  segmentSec: number;
   frameWidth: number;
   maxUploadBytes: number;
   maxDurationSec: number;
@@ -136,6 +145,7 @@ export function sharedConfig(c: z.output<z.ZodObject<typeof SHARED_SETTINGS>>): 
     probableScore: c.VOS_PROBABLE_SCORE,
     threads: c.VOS_THREADS,
     sampling: { fps: c.VOS_SAMPLE_FPS, sceneThreshold: c.VOS_SCENE_THRESHOLD, dedup: c.VOS_DEDUP, maxGapSec: c.VOS_MAX_GAP_SEC },
+    segmentSec: c.VOS_SEGMENT_SEC,
     frameWidth: c.VOS_FRAME_WIDTH,
     maxUploadBytes: c.VOS_MAX_UPLOAD_BYTES,
     maxDurationSec: c.VOS_MAX_DURATION_SEC,

@@ -21,6 +21,8 @@ export interface Settings {
   maxAttempts: number;
   visibilityTimeoutSec: number;
   sampling: SamplingOptions;
+  /** Seconds of video per segment job (pipeline/segments.ts); 0: never split. */
+  segmentSec: number;
   frameWidth: number;
   embedBatch: number;
   /** Similarity at which a positive label carries over to a near-duplicate object (default 0.95). */

@@ -1,4 +1,4 @@
-import { and, count, eq, or, sql } from "drizzle-orm";
+import { and, count, eq, gte, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { frameTable, type FrameRow } from "./frame.sql.js";
 
@@ -31,8 +31,10 @@ export async function byKeys(db: Tx, tenantId: string, keys: { videoId: string; 
     .where(and(eq(frameTable.tenantId, tenantId), or(...keys.map((key) => and(eq(frameTable.videoId, key.videoId), eq(frameTable.frameNo, key.frameNo))))));
 }
 
-export async function countForVideo(db: Tx, videoId: string): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(frameTable).where(eq(frameTable.videoId, videoId));
+/** A video's frames, or those numbered in [from, to) (one segment's). */
+export async function countForVideo(db: Tx, videoId: string, numbers?: { from: number; to: number }): Promise<number> {
+  const inRange = numbers ? and(gte(frameTable.frameNo, numbers.from), lt(frameTable.frameNo, numbers.to)) : undefined;
+  const [row] = await db.select({ n: count() }).from(frameTable).where(and(eq(frameTable.videoId, videoId), inRange));
   return row?.n ?? 0;
 }
 

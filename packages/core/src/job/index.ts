@@ -6,6 +6,7 @@ import { jobTable, STAGES, type JobProgress, type JobRow, type Stage } from "./j
 
 export { failureOf, gaveUp, GAVE_UP, nextStep, retryDelaySec, stopped, type Failure, type NextStep } from "./failure.js";
 export { jobTable, JOB_STATUSES, STAGES, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
+export { summariseRun, type RunSummary, type SegmentCounts } from "./runs.js";
 
 type Tx = Pick<Database, "insert" | "update" | "select" | "delete">;
 
@@ -17,13 +18,88 @@ export function emptyProgress(): JobProgress {
   };
 }
 
-/** A new ingest job for a video; the caller sends its queue message after the commit. */
+/** A new ingest job for a video, the first of a new run; the caller sends its queue message after the commit. */
 export async function create(tx: Tx, input: { tenantId: string; videoId: string; maxAttempts: number }): Promise<JobRow> {
+  const id = createId("job");
   const [row] = await tx
     .insert(jobTable)
-    .values({ id: createId("job"), tenantId: input.tenantId, videoId: input.videoId, kind: "ingest", status: "queued", maxAttempts: input.maxAttempts, progress: emptyProgress() })
+    .values({ id, runId: id, tenantId: input.tenantId, videoId: input.videoId, kind: "ingest", status: "queued", maxAttempts: input.maxAttempts, progress: emptyProgress() })
     .returning();
   return row!;
+}
+
+/** The id of segment `segment`'s job in the run `first` started: the same on every attempt at planning. */
+export const segmentJobId = (runId: string, segment: number) => `${runId}.s${segment}`;
+
+/**
+ * Makes a job for each segment of `first`'s run but the first (idempotent: a planning attempt that
+ * died part-way leaves nothing a new one duplicates); `setRange` then narrows `first` to segment 0.
+ * Returns the run's jobs that still need their first queue message: those not yet begun.
+ */
+export async function addSegments(tx: Tx, first: JobRow, segments: { segment: number; startSec: number; endSec: number | null }[]): Promise<JobRow[]> {
+  const [head, ...rest] = segments;
+  if (!head || head.segment !== 0) throw new Error("a run's segments start with segment 0");
+  if (rest.length > 0) {
+    await tx
+      .insert(jobTable)
+      .values(
+        rest.map((range) => ({
+          id: segmentJobId(first.runId, range.segment),
+          runId: first.runId,
+          segment: range.segment,
+          startSec: range.startSec,
+          endSec: range.endSec,
+          tenantId: first.tenantId,
+          videoId: first.videoId,
+          kind: "ingest" as const,
+          status: "queued" as const,
+          maxAttempts: first.maxAttempts,
+          progress: emptyProgress(),
+        })),
+      )
+      .onConflictDoNothing();
+  }
+  return tx
+    .select()
+    .from(jobTable)
+    .where(and(eq(jobTable.runId, first.runId), sql`${jobTable.segment} > 0`, eq(jobTable.status, "queued"), eq(jobTable.attempts, 0)))
+    .orderBy(jobTable.segment);
+}
+
+/** Narrows a run's first job to its segment: the run is planned. */
+export async function setRange(tx: Tx, id: string, range: { startSec: number; endSec: number | null }): Promise<void> {
+  await tx.update(jobTable).set({ startSec: range.startSec, endSec: range.endSec, updatedAt: new Date() }).where(eq(jobTable.id, id));
+}
+
+/** Every job of a run, by segment. */
+export async function ofRun(db: Pick<Database, "select">, runId: string): Promise<JobRow[]> {
+  return db.select().from(jobTable).where(eq(jobTable.runId, runId)).orderBy(jobTable.segment);
+}
+
+/** Every job of each video's latest run, by segment (one job for a video processed in one piece). */
+export async function latestRuns(db: Database, videoIds: string[]): Promise<Map<string, JobRow[]>> {
+  const runs = new Map<string, JobRow[]>();
+  const firsts = await latestForVideos(db, videoIds);
+  if (firsts.size === 0) return runs;
+  const rows = await db
+    .select()
+    .from(jobTable)
+    .where(inArray(jobTable.runId, [...firsts.values()].map((job) => job.runId)))
+    .orderBy(jobTable.segment);
+  for (const row of rows) runs.set(row.videoId, [...(runs.get(row.videoId) ?? []), row]);
+  return runs;
+}
+
+/**
+ * A partly indexed video processed again: its run's failed segments are queued with fresh
+ * attempts, keeping their checkpoints (what they committed stays and is not done again).
+ */
+export async function reviveFailedSegments(tx: Tx, runId: string): Promise<JobRow[]> {
+  return tx
+    .update(jobTable)
+    .set({ status: "queued", attempts: 0, lastError: null, errorCode: null, taskId: null, deadlineAt: null, finishedAt: null, updatedAt: new Date() })
+    .where(and(eq(jobTable.runId, runId), eq(jobTable.status, "failed")))
+    .returning();
 }
 
 export async function get(db: Database, id: string): Promise<JobRow | undefined> {
@@ -31,11 +107,15 @@ export async function get(db: Database, id: string): Promise<JobRow | undefined>
   return row;
 }
 
-/** The newest job of each video. */
+/** The first job of each video's newest run (the video's only job unless it was split into segments). */
 export async function latestForVideos(db: Database, videoIds: string[]): Promise<Map<string, JobRow>> {
   const latest = new Map<string, JobRow>();
   if (videoIds.length === 0) return latest;
-  const rows = await db.select().from(jobTable).where(inArray(jobTable.videoId, videoIds)).orderBy(desc(jobTable.createdAt), desc(jobTable.id));
+  const rows = await db
+    .select()
+    .from(jobTable)
+    .where(and(inArray(jobTable.videoId, videoIds), eq(jobTable.segment, 0)))
+    .orderBy(desc(jobTable.createdAt), desc(jobTable.id));
   for (const row of rows) if (!latest.has(row.videoId)) latest.set(row.videoId, row);
   return latest;
 }

@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { tenantId, timestamps } from "../db/columns.js";
 import { videoTable } from "../video/video.sql.js";
 
@@ -24,6 +24,17 @@ export const jobTable = pgTable(
       .notNull()
       .references(() => videoTable.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: ["ingest"] }).notNull(),
+    /**
+     * The run this job belongs to: the id of the job that started it (the one `complete` or
+     * `retry` queued). A long video's run is split into segments, one job each (segments.ts).
+     */
+    runId: text("run_id").notNull(),
+    /** 0 for the run's first job; segment i's frames are numbered from i * SEGMENT_FRAME_STRIDE. */
+    segment: integer("segment").notNull().default(0),
+    /** The part of the video this job samples: [startSec, endSec); null before the run is planned (the whole video). */
+    startSec: doublePrecision("start_sec"),
+    /** null: to the end of the video. */
+    endSec: doublePrecision("end_sec"),
     status: text("status", { enum: JOB_STATUSES }).notNull(),
     attempts: integer("attempts").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull(),
@@ -38,7 +49,7 @@ export const jobTable = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
     ...timestamps,
   },
-  (table) => [index("job_video_idx").on(table.videoId), index("job_status_idx").on(table.status)],
+  (table) => [index("job_video_idx").on(table.videoId), index("job_status_idx").on(table.status), index("job_run_idx").on(table.runId)],
 );
 
 export type JobRow = typeof jobTable.$inferSelect;

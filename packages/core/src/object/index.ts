@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, or } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, lt, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/database.js";
 import { VisibleError } from "../error.js";
@@ -108,8 +108,10 @@ export async function byLabels(db: Tx, tenantId: string, labels: string[], optio
     .limit(options.limit);
 }
 
-export async function countForVideo(db: Tx, videoId: string): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(objectTable).where(eq(objectTable.videoId, videoId));
+/** A video's objects, or those of the frames numbered in [from, to) (one segment's). */
+export async function countForVideo(db: Tx, videoId: string, numbers?: { from: number; to: number }): Promise<number> {
+  const inRange = numbers ? and(gte(objectTable.frameNo, numbers.from), lt(objectTable.frameNo, numbers.to)) : undefined;
+  const [row] = await db.select({ n: count() }).from(objectTable).where(and(eq(objectTable.videoId, videoId), inRange));
   return row?.n ?? 0;
 }
 

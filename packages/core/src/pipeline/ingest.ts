@@ -1,11 +1,13 @@
 import * as Frame from "../frame/index.js";
 import * as Job from "../job/index.js";
 import * as Object_ from "../object/index.js";
-import { probe, sampleFrames, type MediaInfo, type SampledFrame } from "../media/index.js";
+import { probe, sampleFrames, type MediaInfo, type SampledFrame, type SampleFramesOptions } from "../media/index.js";
 import type { Services } from "../services.js";
 import { Channel, StageClock } from "../util/channel.js";
 import { vectorId } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
+import { failSegment, finishRun, partOf, planRun } from "./segment-run.js";
+import { SEGMENT_FRAME_STRIDE } from "./segments.js";
 import { commitBatch, inferBatch, writeImages, type Inferred, type PipelineWork } from "./stages.js";
 
 export interface IngestContext {
@@ -52,7 +54,7 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
   const log = svc.log.child({ jobId: ctx.jobId, videoId: ctx.videoId });
   const video = await Video.find(svc, ctx.videoId);
   if (!video || video.status === "deleting") throw new IngestCancelled(ctx.videoId);
-  await Video.setStatus(svc.db, video.id, { status: "processing", errorCode: null, errorMessage: null });
+  await Video.markProcessing(svc.db, video.id);
 
   const progress = job.progress;
   const source = await svc.blobs.source(video.blobKey);
@@ -65,6 +67,9 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
   await Job.setProgress(svc.db, ctx.jobId, progress);
   log.info("probed", { stage: "probe", ms: Math.round(performance.now() - started), durationSec: info.durationSec, width: info.width, height: info.height });
 
+  // The run's first job splits a long video into segments once the probe gave its length.
+  if (job.segment === 0 && job.startSec === null) job = await planRun(svc, job, info, log);
+  const part = partOf(job, info, svc.settings.sampling.maxGapSec);
   if (job.checkpoint >= 0) log.info("resuming after the last committed frame", { attempt: job.attempts, checkpoint: job.checkpoint });
   const [embedder, detector] = await Promise.all([svc.embedder(), svc.detector?.()]);
   const index = await svc.vectors.index(embedder.model, embedder.dimension);
@@ -73,21 +78,23 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
     detector,
     index,
     progress,
-    fraction: (sec: number) => (info.durationSec > 0 ? Math.min(1, sec / info.durationSec) : 1),
+    fraction: (sec: number) => (part.spanSec > 0 ? Math.min(1, Math.max(0, sec - part.startSec) / part.spanSec) : 1),
+    firstFrameNo: part.firstFrameNo,
     stages: new StageClock(),
     parts: new StageClock(),
   };
   const pipelineStarted = performance.now();
-  await runStages(svc, ctx, job, info, source, work);
+  await runStages(svc, ctx, job, info, source, work, part.range);
 
-  const count = await Frame.countForVideo(svc.db, ctx.videoId);
-  const objects = await Object_.countForVideo(svc.db, ctx.videoId);
+  const numbers = { from: part.firstFrameNo, to: part.firstFrameNo + SEGMENT_FRAME_STRIDE };
+  const count = await Frame.countForVideo(svc.db, ctx.videoId, numbers);
+  const objects = await Object_.countForVideo(svc.db, ctx.videoId, numbers);
   progress.stage = "done";
   for (const stage of Job.STAGES) progress.stages[stage] = 1;
   progress.frames = { sampled: count, embedded: count, indexed: count, objects };
-  await svc.db.transaction(async (tx) => {
-    await Video.setStatus(tx, ctx.videoId, { status: "ready", frameCount: count, objectCount: objects });
+  const run = await svc.db.transaction(async (tx) => {
     await Job.succeed(tx, ctx.jobId, progress);
+    return finishRun(tx, ctx.videoId, job.runId);
   });
   const stats: IngestStats = {
     wallMs: performance.now() - pipelineStarted,
@@ -97,13 +104,29 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
     objects,
   };
   const seconds = (performance.now() - started) / 1000;
-  log.info("ingested", { stage: "done", frames: count, objects, ms: Math.round(seconds * 1000), realtime: info.durationSec / seconds, busyMs: roundAll(stats.stageBusyMs) });
+  log.info(run.ready ? "ingested" : "segment ingested", {
+    stage: "done",
+    frames: count,
+    objects,
+    ms: Math.round(seconds * 1000),
+    realtime: part.spanSec / seconds,
+    busyMs: roundAll(stats.stageBusyMs),
+    ...(run.segments > 1 ? { segment: job.segment, segments: run.segments, segmentsLeft: run.left } : {}),
+  });
   return { frames: count, objects, stats };
 }
 
 const roundAll = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Math.round(v)]));
 
-async function runStages(svc: Services, ctx: IngestContext, job: Job.JobRow, info: MediaInfo, source: string, work: PipelineWork): Promise<void> {
+async function runStages(
+  svc: Services,
+  ctx: IngestContext,
+  job: Job.JobRow,
+  info: MediaInfo,
+  source: string,
+  work: PipelineWork,
+  range: SampleFramesOptions["range"],
+): Promise<void> {
   const toInfer = new Channel<SampledFrame[]>(QUEUE_BATCHES);
   const toWrite = new Channel<Inferred>(QUEUE_BATCHES);
   const toCommit = new Channel<Inferred>(QUEUE_BATCHES);
@@ -124,14 +147,14 @@ async function runStages(svc: Services, ctx: IngestContext, job: Job.JobRow, inf
   const decode = stage(
     "decode",
     async () => {
-      const frames = sampleFrames(source, info, { ...svc.settings.sampling, width: svc.settings.frameWidth, signal: ctx.signal })[Symbol.asyncIterator]();
+      const frames = sampleFrames(source, info, { ...svc.settings.sampling, width: svc.settings.frameWidth, signal: ctx.signal, range })[Symbol.asyncIterator]();
       let batch: SampledFrame[] = [];
       try {
         for (;;) {
           const next = await stages.time("decode", () => frames.next());
           if (next.done) break;
           const frame = next.value;
-          progress.frames.sampled = frame.frameNo + 1;
+          progress.frames.sampled = frame.frameNo - work.firstFrameNo + 1;
           progress.stages.sample = work.fraction(frame.endSec);
           if (frame.frameNo <= job.checkpoint) continue; // committed by an earlier attempt
           batch.push(frame);
@@ -198,6 +221,8 @@ async function runStages(svc: Services, ctx: IngestContext, job: Job.JobRow, inf
  * is bad; otherwise it stays, so the job can be retried.
  */
 export async function failPermanently(svc: Services, ctx: Omit<IngestContext, "signal">, error: Pick<Job.Failure, "code" | "message" | "badInput">): Promise<void> {
+  const job = await Job.get(svc.db, ctx.jobId);
+  if (job && (job.segment > 0 || job.endSec !== null)) return failSegment(svc, job, error);
   await svc.vectors.deleteByPrefix(ctx.tenantId, vectorId.videoPrefix(ctx.videoId));
   await svc.blobs.deletePrefix(`${Video.videoPrefix(ctx.tenantId, ctx.videoId)}frames/`);
   await svc.blobs.deletePrefix(`${Video.videoPrefix(ctx.tenantId, ctx.videoId)}objects/`);

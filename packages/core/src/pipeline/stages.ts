@@ -27,7 +27,10 @@ export interface PipelineWork {
   detector: ObjectDetector | undefined;
   index: VectorIndex;
   progress: Job.JobProgress;
+  /** How far into the job's part of the video a time is, 0-1. */
   fraction: (sec: number) => number;
+  /** The number of the job's first frame (a segment's frames are numbered from its stride). */
+  firstFrameNo: number;
   /** Busy time of each concurrent stage. */
   stages: StageClock;
   /** Busy time of each kind of work inside the stages. */
@@ -63,7 +66,7 @@ export async function inferBatch(batch: SampledFrame[], work: PipelineWork): Pro
   const objectVectors = found.length > 0 ? await parts.time("embed", () => work.embedder.embedImages(found.map((object) => object.crop))) : [];
   const last = batch[batch.length - 1]!;
   progress.stage = "embed";
-  progress.frames.embedded = last.frameNo + 1;
+  progress.frames.embedded = last.frameNo - work.firstFrameNo + 1;
   progress.frames.objects += found.length;
   progress.stages.embed = work.fraction(last.endSec);
   return { batch, vectors, found, objectVectors };
@@ -113,7 +116,7 @@ export async function commitBatch(svc: Services, ctx: BatchOwner, item: Inferred
     ]),
   );
   const last = batch[batch.length - 1]!;
-  progress.frames.indexed = last.frameNo + 1;
+  progress.frames.indexed = last.frameNo - work.firstFrameNo + 1;
   progress.stages.index = work.fraction(last.endSec);
   await parts.time("db", () =>
     svc.db.transaction(async (tx) => {
@@ -150,7 +153,7 @@ export async function commitBatch(svc: Services, ctx: BatchOwner, item: Inferred
         })),
       );
       await Job.checkpoint(tx, ctx.jobId, last.frameNo, progress);
-      await Video.setStatus(tx, ctx.videoId, { frameCount: last.frameNo + 1 });
+      await Video.recount(tx, ctx.videoId);
     }),
   );
   svc.log.debug("batch committed", { jobId: ctx.jobId, videoId: ctx.videoId, stage: "index", checkpoint: last.frameNo, frames: batch.length, objects: found.length });

@@ -14,6 +14,7 @@ export function settingsFrom(config: SharedConfig): Settings {
     maxAttempts: config.maxAttempts,
     visibilityTimeoutSec: config.visibilityTimeoutSec,
     sampling: config.sampling,
+    segmentSec: config.segmentSec,
     frameWidth: config.frameWidth,
     embedBatch: config.embedBatch,
     propagateScore: config.propagateScore,

@@ -23,6 +23,10 @@ const filterFields = {
   limit: z.number().int().min(1).max(100).default(10).describe("most results to return"),
   minScore: z.number().min(-1).max(1).optional().describe("drop hits scoring below this cosine similarity"),
   kinds: z.array(z.enum(KINDS)).min(1).default([...KINDS]).describe("what to return: frames (moments), objects, or both"),
+  includeProcessing: z
+    .boolean()
+    .default(true)
+    .describe("also search videos still being processed (what their finished parts hold so far); false: only videos that are ready"),
 };
 
 export const textSchema = z.object({ text: textField().trim().min(1).max(1000).describe("what to look for, in words"), ...filterFields });
@@ -37,14 +41,22 @@ const OVERFETCH = 5;
  * Vector -> index top-k frames -> frame rows in the index's ranking order -> moments. Hits whose
  * rows are gone (a video being deleted) are dropped rather than shown half.
  */
-async function frameHits(svc: Services, tenantId: string, index: VectorIndex, vector: Float32Array, filters: Filters, titles: (ids: string[]) => Promise<Map<string, string>>): Promise<FrameSearchHit[]> {
+async function frameHits(
+  svc: Services,
+  tenantId: string,
+  index: VectorIndex,
+  vector: Float32Array,
+  filters: Filters,
+  titles: (ids: string[]) => Promise<Map<string, string>>,
+  excluded: ReadonlySet<string>,
+): Promise<FrameSearchHit[]> {
   const matches = await index.query(tenantId, {
     vector,
-    topK: Math.min(1000, filters.limit * OVERFETCH),
+    topK: Math.min(1000, filters.limit * OVERFETCH * (excluded.size > 0 ? 2 : 1)),
     filter: { kind: "frame", ...(filters.videoId ? { videoId: filters.videoId } : {}) },
   });
   const ranked = matches
-    .filter((match) => filters.minScore === undefined || match.score >= filters.minScore)
+    .filter((match) => (filters.minScore === undefined || match.score >= filters.minScore) && !excluded.has(match.metadata.videoId))
     .map((match) => ({ videoId: match.metadata.videoId, frameNo: match.metadata.frameNo, score: match.score }));
   const rows = await Frame.byKeys(svc.db, tenantId, ranked);
   const rowByKey = new Map(rows.map((row) => [`${row.videoId}#${row.frameNo}`, row]));
@@ -88,18 +100,21 @@ async function objectHits(
   filters: Filters,
   words: string | undefined,
   titles: (ids: string[]) => Promise<Map<string, string>>,
+  excluded: ReadonlySet<string>,
 ): Promise<ObjectSearchHit[]> {
   const matches = await index.query(tenantId, {
     vector,
-    topK: Math.min(1000, filters.limit * 2),
+    topK: Math.min(1000, filters.limit * 2 * (excluded.size > 0 ? 2 : 1)),
     filter: { kind: "object", ...(filters.videoId ? { videoId: filters.videoId } : {}) },
   });
   const scored = new Map<string, { id: string; score: number; labelMatch: boolean }>();
   for (const match of matches) {
+    if (excluded.has(match.metadata.videoId)) continue;
     if (filters.minScore === undefined || match.score >= filters.minScore) scored.set(match.id, { id: match.id, score: match.score, labelMatch: false });
   }
   if (words) {
-    const labelled = await Object_.byLabels(svc.db, tenantId, labelCandidates(words), { limit: filters.limit, ...(filters.videoId ? { videoId: filters.videoId } : {}) });
+    const found = await Object_.byLabels(svc.db, tenantId, labelCandidates(words), { limit: filters.limit, ...(filters.videoId ? { videoId: filters.videoId } : {}) });
+    const labelled = found.filter((row) => !excluded.has(row.videoId));
     const ids = labelled.map(Object_.idOf);
     const stored = await index.fetch(tenantId, ids);
     for (const id of ids) {
@@ -126,9 +141,11 @@ export async function byVector(svc: Services, tenantId: string, model: string, v
     for (const [id, title] of await Video.titles(svc, tenantId, missing)) cache.set(id, title);
     return cache;
   };
+  // Videos still being processed, when only finished ones are wanted.
+  const excluded = new Set(filters.includeProcessing ? [] : await Video.unfinishedIds(svc.db, tenantId));
   const [frames, objects] = await Promise.all([
-    filters.kinds.includes("frame") ? frameHits(svc, tenantId, index, vector, filters, titles) : Promise.resolve([]),
-    filters.kinds.includes("object") ? objectHits(svc, tenantId, index, vector, filters, words, titles) : Promise.resolve([]),
+    filters.kinds.includes("frame") ? frameHits(svc, tenantId, index, vector, filters, titles, excluded) : Promise.resolve([]),
+    filters.kinds.includes("object") ? objectHits(svc, tenantId, index, vector, filters, words, titles, excluded) : Promise.resolve([]),
   ]);
   return rank(frames, objects, filters.limit);
 }

@@ -16,7 +16,8 @@ import { containerOfFilename } from "../media/containers.js";
 import type { Services } from "../services.js";
 import { createId } from "../util/id.js";
 import { uploadErrors } from "./errors.js";
-import { complete, get, remove, type VideoView } from "./videos.js";
+import { complete } from "./processing.js";
+import { get, remove, type VideoView } from "./videos.js";
 import { videoTable, type VideoRow } from "./video.sql.js";
 
 export const DROP_PREFIX = "incoming/";

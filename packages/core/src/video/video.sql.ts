@@ -20,6 +20,8 @@ export const videoTable = pgTable(
     height: integer("height"),
     fps: doublePrecision("fps"),
     codec: text("codec"),
+    /** Segments of the current run (1: the video is processed as one job). */
+    segments: integer("segments").notNull().default(1),
     frameCount: integer("frame_count").notNull().default(0),
     objectCount: integer("object_count").notNull().default(0),
     errorCode: text("error_code"),

@@ -1,14 +1,13 @@
-/** Videos: registering, uploading, listing, processing and deleting them. */
+/** Videos: registering, listing, viewing and deleting them (processing.ts queues their runs). */
 import { and, desc, eq, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
 import * as Job from "../job/index.js";
 import { containerOfFilename } from "../media/containers.js";
 import type { Services } from "../services.js";
-import type { UploadedPart } from "../uploads/upload-targets.js";
 import { createId } from "../util/id.js";
 import { textField } from "../util/text.js";
 import { vectorId } from "../vector/vector-index.js";
-import { failureRemovesUpload, uploadErrors, VideoNotRetryable, VideoWrongState } from "./errors.js";
+import { failureRemovesUpload, uploadErrors } from "./errors.js";
 import { row, sourceKey, VIDEO_TYPE, videoPrefix } from "./rows.js";
 import { releaseDroppedFile } from "./source-file.js";
 import { VIDEO_STATUSES, videoTable, type VideoRow } from "./video.sql.js";
@@ -65,9 +64,12 @@ export const viewSchema = z.object({
       maxAttempts: z.number().int(),
       progress: progressSchema,
       lastError: z.string().nullable(),
+      segments: z
+        .object({ total: z.number().int(), succeeded: z.number().int(), running: z.number().int(), queued: z.number().int(), failed: z.number().int() })
+        .describe("a long video is processed in segments, one job each, in parallel: how they stand (total 1: one job for the whole video)"),
     })
     .nullable()
-    .describe("the latest processing job, with per-stage progress"),
+    .describe("the latest processing run (its segments summed), with per-stage progress"),
   playbackUrl: z.string().nullable().describe("URL to play the uploaded file (HTTP Range locally, presigned on AWS)"),
   retryable: z.boolean().describe("failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again"),
   createdAt: z.string(),
@@ -75,7 +77,7 @@ export const viewSchema = z.object({
 });
 export type VideoView = z.infer<typeof viewSchema>;
 
-export function view(row: VideoRow, job?: Job.JobRow, playbackUrl: string | null = null, retryable = false): VideoView {
+export function view(row: VideoRow, job?: Job.RunSummary, playbackUrl: string | null = null, retryable = false): VideoView {
   return {
     id: row.id,
     title: row.title,
@@ -91,7 +93,7 @@ export function view(row: VideoRow, job?: Job.JobRow, playbackUrl: string | null
     objectCount: row.objectCount,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? "" } : null,
     job: job
-      ? { id: job.id, status: job.status, attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, lastError: job.lastError }
+      ? { id: job.id, status: job.status, attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, lastError: job.lastError, segments: job.segments }
       : null,
     playbackUrl,
     retryable: row.status === "failed" && retryable,
@@ -104,14 +106,12 @@ export function view(row: VideoRow, job?: Job.JobRow, playbackUrl: string | null
 const playable = (row: VideoRow) => row.status === "queued" || row.status === "processing" || row.status === "ready";
 
 async function views(svc: Services, rows: VideoRow[]): Promise<VideoView[]> {
-  const jobs = await Job.latestForVideos(svc.db, rows.map((r) => r.id));
+  const runs = await Job.latestRuns(svc.db, rows.map((r) => r.id));
+  const jobs = new Map([...runs].map(([id, run]) => [id, Job.summariseRun(run)]));
   return Promise.all(
-    rows.map(async (r) => view(r, jobs.get(r.id), playable(r) ? await svc.blobs.url(r.blobKey) : null, !(r.errorCode && failureRemovesUpload(r.errorCode)))),
+    // A failed segment never removes the upload: the other segments read it.
+    rows.map(async (r) => view(r, jobs.get(r.id), playable(r) ? await svc.blobs.url(r.blobKey) : null, r.segments > 1 || !(r.errorCode && failureRemovesUpload(r.errorCode)))),
   );
-}
-
-async function keptUpload(svc: Services, video: VideoRow): Promise<boolean> {
-  return (await svc.blobs.stat(video.blobKey).catch(() => undefined)) !== undefined;
 }
 
 
@@ -159,78 +159,6 @@ export async function list(svc: Services, tenantId: string, options: { limit?: n
 }
 
 /**
- * The upload is complete: create the ingest job and queue it. Completing twice is harmless: the
- * second call returns the video as it is.
- */
-export async function complete(svc: Services, tenantId: string, id: string, parts?: UploadedPart[]): Promise<VideoView> {
-  const video = await row(svc, tenantId, id);
-  if (video.status !== "uploading") {
-    if (video.status === "deleting") throw new VideoWrongState(id, video.status, "complete the upload");
-    return get(svc, tenantId, id);
-  }
-  if (!(await svc.blobs.stat(video.blobKey))) await svc.uploads.complete(video, parts);
-  const stored = await svc.blobs.stat(video.blobKey);
-  if (!stored) throw uploadErrors.missing(id);
-  if (stored.size !== video.sizeBytes) throw uploadErrors.sizeMismatch(video.sizeBytes, stored.size);
-  const job = await queueJob(svc, tenantId, video, { from: "uploading", undo: { status: "uploading" } });
-  if (job) svc.log.info("video queued", { videoId: id, jobId: job.id });
-  return get(svc, tenantId, id);
-}
-
-/**
- * Processes a failed video again from its stored upload: a new job (fresh attempts, no
- * checkpoint, since failing removed what the last one made), queued like `complete` does. A
- * video already queued or processing is answered as it is, so a double click is harmless; a
- * failure on bad input deleted the upload, and the same file would fail the same way.
- */
-export async function retry(svc: Services, tenantId: string, id: string): Promise<VideoView> {
-  const video = await row(svc, tenantId, id);
-  if (video.status === "queued" || video.status === "processing") return get(svc, tenantId, id);
-  if (video.status !== "failed") throw new VideoNotRetryable(id, `it is ${video.status}; only a failed video can be processed again.`);
-  if (!(await keptUpload(svc, video))) {
-    const why = video.errorCode ? ` when it failed (${video.errorCode})` : "";
-    throw new VideoNotRetryable(id, `its uploaded file was removed${why}, and the same file would fail the same way. Upload a fixed file as a new video.`);
-  }
-  // The undo puts the video back as it was.
-  const job = await queueJob(svc, tenantId, video, { from: "failed", undo: { status: "failed", errorCode: video.errorCode, errorMessage: video.errorMessage } });
-  if (job) svc.log.info("video queued again", { videoId: id, jobId: job.id, previousError: video.errorCode });
-  return get(svc, tenantId, id);
-}
-
-/**
- * Moves a video from `from` to queued with a new job (fresh attempts) and sends the job's
- * message. Without its message the job would never run, so a failed send undoes both and the
- * caller can try again. Returns undefined when the video was no longer in `from` (a race).
- */
-async function queueJob(
-  svc: Services,
-  tenantId: string,
-  video: VideoRow,
-  options: { from: VideoRow["status"]; undo: Partial<Pick<VideoRow, "status" | "errorCode" | "errorMessage">> },
-): Promise<Job.JobRow | undefined> {
-  const job = await svc.db.transaction(async (tx) => {
-    const updated = await tx
-      .update(videoTable)
-      .set({ status: "queued", errorCode: null, errorMessage: null, updatedAt: new Date() })
-      .where(and(eq(videoTable.id, video.id), eq(videoTable.status, options.from)))
-      .returning({ id: videoTable.id });
-    if (updated.length === 0) return undefined;
-    return Job.create(tx, { tenantId, videoId: video.id, maxAttempts: svc.settings.maxAttempts });
-  });
-  if (!job) return undefined;
-  try {
-    await svc.queue.send({ jobId: job.id, videoId: video.id, tenantId });
-  } catch (error) {
-    await svc.db.transaction(async (tx) => {
-      await tx.delete(Job.jobTable).where(eq(Job.jobTable.id, job.id));
-      await tx.update(videoTable).set({ ...options.undo, updatedAt: new Date() }).where(eq(videoTable.id, video.id));
-    });
-    throw error;
-  }
-  return job;
-}
-
-/**
  * Deletes a video and everything made from it: vectors, files, then rows (frames and jobs
  * cascade). The row is marked `deleting` first, so a crash part-way leaves a video that can be
  * deleted again rather than orphans that nothing points to.
@@ -238,8 +166,8 @@ async function queueJob(
 export async function remove(svc: Services, tenantId: string, id: string): Promise<{ vectors: number; blobs: number }> {
   const video = await row(svc, tenantId, id);
   await svc.db.update(videoTable).set({ status: "deleting", updatedAt: new Date() }).where(eq(videoTable.id, id));
-  const job = (await Job.latestForVideos(svc.db, [id])).get(id);
-  if (job && svc.cancelJob) svc.cancelJob(job.id);
+  // Every running segment of its run stops.
+  for (const job of (await Job.latestRuns(svc.db, [id])).get(id) ?? []) svc.cancelJob?.(job.id);
   // A dropped file (drop.ts) was never an API upload: nothing to abort.
   if (video.status === "uploading" && !video.sourceEtag) await svc.uploads.abort(video);
   const vectors = await svc.vectors.deleteByPrefix(tenantId, vectorId.videoPrefix(id));
@@ -247,6 +175,15 @@ export async function remove(svc: Services, tenantId: string, id: string): Promi
   await svc.db.delete(videoTable).where(eq(videoTable.id, id));
   svc.log.info("video deleted", { videoId: id, vectors, blobs });
   return { vectors, blobs };
+}
+
+/** A tenant's videos still being processed (queued or processing), whose finished parts search already finds. */
+export async function unfinishedIds(db: Services["db"], tenantId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: videoTable.id })
+    .from(videoTable)
+    .where(and(eq(videoTable.tenantId, tenantId), inArray(videoTable.status, ["queued", "processing"])));
+  return rows.map((r) => r.id);
 }
 
 /** Titles of the given videos of a tenant, for labelling search results. */
@@ -257,15 +194,6 @@ export async function titles(svc: Services, tenantId: string, ids: string[]): Pr
     .from(videoTable)
     .where(and(eq(videoTable.tenantId, tenantId), inArray(videoTable.id, ids)));
   return new Map(rows.map((r) => [r.id, r.title]));
-}
-
-/** Status changes made by the pipeline. */
-export async function setStatus(
-  db: Pick<Services["db"], "update">,
-  id: string,
-  changes: Partial<Pick<VideoRow, "status" | "durationSec" | "width" | "height" | "fps" | "codec" | "frameCount" | "objectCount" | "errorCode" | "errorMessage">>,
-): Promise<void> {
-  await db.update(videoTable).set({ ...changes, updatedAt: new Date() }).where(eq(videoTable.id, id));
 }
 
 export async function find(svc: Services, id: string): Promise<VideoRow | undefined> {

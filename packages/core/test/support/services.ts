@@ -17,6 +17,7 @@ export const testSettings = (overrides: Partial<Settings> = {}): Settings => ({
   maxAttempts: 3,
   visibilityTimeoutSec: 30,
   sampling: { fps: 1, sceneThreshold: 0.25, dedup: false, maxGapSec: 10 },
+  segmentSec: 0,
   frameWidth: 320,
   embedBatch: 8,
   ...overrides,

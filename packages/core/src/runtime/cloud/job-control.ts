@@ -71,7 +71,9 @@ export async function dispatchJobs(ctrl: JobControl, records: DispatchRecord[], 
       const jobLog = log.child({ jobId: message.jobId, videoId: message.videoId });
       let job = await Job.get(svc.db, message.jobId);
       if (job && record.redriven && job.status === "failed" && (await Job.revive(svc.db, job.id))) {
-        await Video.setStatus(svc.db, job.videoId, { status: "queued", frameCount: 0, errorCode: null, errorMessage: null });
+        // What the video still has: nothing after a whole-video failure, the other segments' frames after a segment's.
+        await Video.setStatus(svc.db, job.videoId, { status: "queued", errorCode: null, errorMessage: null });
+        await Video.recount(svc.db, job.videoId);
         jobLog.info("redriven job revived");
         job = await Job.get(svc.db, message.jobId);
       }

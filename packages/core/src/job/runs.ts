@@ -1,0 +1,68 @@
+import { STAGES, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
+
+/** How a run's segments stand: each segment is one job. */
+export interface SegmentCounts {
+  total: number;
+  succeeded: number;
+  running: number;
+  queued: number;
+  failed: number;
+}
+
+/** A run seen as one job: what the library shows for a video, however many segments it has. */
+export interface RunSummary {
+  /** The run's id (its first job's). */
+  id: string;
+  status: JobStatus;
+  attempts: number;
+  maxAttempts: number;
+  progress: JobProgress;
+  lastError: string | null;
+  segments: SegmentCounts;
+}
+
+const stageOrder = (stage: Stage | "done") => (stage === "done" ? STAGES.length : STAGES.indexOf(stage));
+
+/**
+ * Sums a run's jobs (given by segment, the first one first): frames add up, each stage's fraction
+ * is the mean over the segments (which are of equal length but for the last), the stage is the
+ * earliest one any unfinished segment is in, and the status is running while any segment runs,
+ * queued while any waits, then failed if any failed.
+ */
+export function summariseRun(jobs: JobRow[]): RunSummary {
+  const first = jobs[0];
+  if (!first) throw new Error("a run has at least one job");
+  const count = (status: JobStatus) => jobs.filter((job) => job.status === status).length;
+  const segments: SegmentCounts = { total: jobs.length, succeeded: count("succeeded"), running: count("running"), queued: count("queued"), failed: count("failed") };
+  if (jobs.length === 1) {
+    return { id: first.runId, status: first.status, attempts: first.attempts, maxAttempts: first.maxAttempts, progress: first.progress, lastError: first.lastError, segments };
+  }
+  const status: JobStatus = segments.running > 0 ? "running" : segments.queued > 0 ? "queued" : segments.failed > 0 ? "failed" : "succeeded";
+  const unfinished = jobs.filter((job) => job.status !== "succeeded");
+  const stage = unfinished.reduce<Stage | "done">((earliest, job) => {
+    const at: Stage | "done" = job.status === "queued" && job.attempts === 0 ? "probe" : job.progress.stage;
+    return stageOrder(at) < stageOrder(earliest) ? at : earliest;
+  }, "done");
+  const mean = (pick: (progress: JobProgress) => number) => jobs.reduce((sum, job) => sum + pick(job.progress), 0) / jobs.length;
+  const total = (pick: (frames: JobProgress["frames"]) => number) => jobs.reduce((sum, job) => sum + pick(job.progress.frames), 0);
+  const failed = jobs.find((job) => job.status === "failed");
+  const latestError = [...jobs].sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime()).find((job) => job.lastError)?.lastError ?? null;
+  return {
+    id: first.runId,
+    status,
+    attempts: Math.max(...jobs.map((job) => job.attempts)),
+    maxAttempts: first.maxAttempts,
+    progress: {
+      stage,
+      stages: Object.fromEntries(STAGES.map((name) => [name, mean((progress) => progress.stages[name])])) as Record<Stage, number>,
+      frames: {
+        sampled: total((frames) => frames.sampled),
+        embedded: total((frames) => frames.embedded),
+        indexed: total((frames) => frames.indexed),
+        objects: total((frames) => frames.objects),
+      },
+    },
+    lastError: failed?.lastError ?? latestError,
+    segments,
+  };
+}

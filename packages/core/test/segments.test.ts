@@ -1,0 +1,190 @@
+/**
+ * A long video split into segments in the embedded runtime: two workers share it, the frames kept
+ * are exactly those of one pass, a scene across a boundary is one moment, a segment that fails
+ * for good fails the video while the rest stays searchable and `retry` runs only that segment,
+ * and deleting the video mid-run stops every segment and removes everything.
+ */
+import { createReadStream } from "node:fs";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+import { VisibleError } from "../src/error.js";
+import * as Frame from "../src/frame/index.js";
+import * as Job from "../src/job/index.js";
+import { planSegments, SEGMENT_FRAME_STRIDE } from "../src/pipeline/segments.js";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
+import * as Search from "../src/search/index.js";
+import type { VectorIndex } from "../src/vector/index.js";
+import * as Video from "../src/video/index.js";
+import { testModelDir } from "./support/test-model.js";
+import { boundaryVideo, stillImage } from "./support/videos.js";
+
+const dirs: string[] = [];
+const runtimes: EmbeddedRuntime[] = [];
+afterEach(async () => {
+  for (const rt of runtimes.splice(0)) await rt.close();
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function start(env: Record<string, string> = {}): Promise<EmbeddedRuntime> {
+  const dir = await mkdtemp(path.join(tmpdir(), "vos-segments-"));
+  dirs.push(dir);
+  const config = loadConfig({ VOS_DATA_DIR: dir, VOS_CLIP_MODEL: await testModelDir(), VOS_DETECTOR: "off", VOS_WORKERS: "2", VOS_LOG_LEVEL: "silent", ...env });
+  const runtime = await startEmbeddedRuntime(config, { workers: true });
+  runtimes.push(runtime);
+  return runtime;
+}
+
+/** The 90 s boundary video uploaded and queued. */
+async function upload(rt: EmbeddedRuntime): Promise<string> {
+  const file = await boundaryVideo();
+  const video = await Video.create(rt.services, "local", { filename: "long.mp4", sizeBytes: (await stat(file)).size, contentType: "video/mp4" });
+  await Video.upload(rt.services, "local", video.id, createReadStream(file), { contentType: "video/mp4" });
+  await Video.complete(rt.services, "local", video.id);
+  return video.id;
+}
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
+
+const finished = (rt: EmbeddedRuntime, id: string) =>
+  waitFor(
+    () => Video.get(rt.services, "local", id),
+    (view) => view.status === "ready" || view.status === "failed",
+  );
+const frames = async (rt: EmbeddedRuntime, id: string) =>
+  (await Frame.listForVideo(rt.services.db, id)).map((f) => ({ timeSec: f.timeSec, endSec: f.endSec, reason: f.reason }));
+
+describe("segment plans", () => {
+  it("splits on whole maxGap slots, keeps a short tail in the last segment, and never splits an unknown length", () => {
+    expect(planSegments(90, 40, 10)).toEqual([
+      { segment: 0, startSec: 0, endSec: 40 },
+      { segment: 1, startSec: 40, endSec: null },
+    ]);
+    expect(planSegments(125, 120, 10)).toEqual([{ segment: 0, startSec: 0, endSec: null }]);
+    expect(planSegments(3 * 3600, 120, 10)).toHaveLength(90);
+    expect(planSegments(600, 44, 10).map((s) => s.startSec).slice(0, 3)).toEqual([0, 40, 80]);
+    expect(planSegments(600, 0, 10)).toEqual([{ segment: 0, startSec: 0, endSec: null }]);
+    expect(planSegments(Number.NaN, 120, 10)).toEqual([{ segment: 0, startSec: 0, endSec: null }]);
+  });
+});
+
+describe("a long video processed in segments", () => {
+  it("keeps exactly the frames one pass keeps, and a scene across a boundary is one moment", async () => {
+    const single = await start({ VOS_SEGMENT_SEC: "0" });
+    const wholeId = await upload(single);
+    expect(await finished(single, wholeId)).toMatchObject({ status: "ready", job: { segments: { total: 1, succeeded: 1 } } });
+    const expected = await frames(single, wholeId);
+
+    const rt = await start({ VOS_SEGMENT_SEC: "40" });
+    const id = await upload(rt);
+    const view = await finished(rt, id);
+    expect(view).toMatchObject({ status: "ready", frameCount: expected.length, job: { status: "succeeded", segments: { total: 2, succeeded: 2, failed: 0 } } });
+    expect(await frames(rt, id)).toEqual(expected);
+    // Segment 1's frames are numbered from its stride; both segments ran, each once.
+    const numbers = (await Frame.listForVideo(rt.services.db, id)).map((f) => f.frameNo);
+    expect(numbers.filter((n) => n >= SEGMENT_FRAME_STRIDE).length).toBeGreaterThan(0);
+    const run = (await Job.latestRuns(rt.services.db, [id])).get(id)!;
+    expect(run.map((job) => [job.segment, job.startSec, job.endSec, job.status, job.attempts])).toEqual([
+      [0, 0, 40, "succeeded", 1],
+      [1, 40, null, "succeeded", 1],
+    ]);
+    expect(view.job!.progress.frames.indexed).toBe(expected.length);
+
+    // Blue fills 30-45 s, across the boundary at 40 s: one moment, as from one pass.
+    const blue = new Uint8Array(await readFile(await stillImage("0x0000ff")));
+    const search = async (runtime: EmbeddedRuntime, videoId: string) =>
+      (await Search.image(runtime.services, "local", blue, { kinds: ["frame"], limit: 3, videoId })).map((hit) => [hit.start, hit.end]);
+    const [best] = await search(rt, id);
+    expect(best).toEqual((await search(single, wholeId))[0]);
+    expect(best![0]).toBeLessThanOrEqual(30.001);
+    expect(best![1]).toBeGreaterThanOrEqual(45);
+  }, 180_000);
+
+  it("fails the video when a segment fails for good, keeps the rest searchable, and retries only that segment", async () => {
+    const rt = await start({ VOS_SEGMENT_SEC: "40" });
+    // The first upsert of segment 1's vectors fails as bad data would: a permanent failure.
+    const vectors = rt.services.vectors;
+    let refused = 0;
+    rt.services.vectors = {
+      ...vectors,
+      async index(model, dimension) {
+        const index = await vectors.index(model, dimension);
+        return {
+          ...index,
+          async upsert(namespace, records) {
+            if (refused === 0 && records.some((record) => /#f(\d+)$/.exec(record.id) && Number(/#f(\d+)$/.exec(record.id)![1]) >= SEGMENT_FRAME_STRIDE)) {
+              refused++;
+              throw new VisibleError("media.corrupt", "the frames of this part could not be stored", 422, true);
+            }
+            return index.upsert(namespace, records);
+          },
+        } satisfies VectorIndex;
+      },
+    };
+    const id = await upload(rt);
+    const failed = await waitFor(
+      () => Video.get(rt.services, "local", id),
+      (view) => view.status === "failed" && view.job?.status === "failed",
+    );
+    expect(failed).toMatchObject({
+      status: "failed",
+      error: { code: "media.corrupt", message: "Segment 2 of 2 (0:40-end): the frames of this part could not be stored" },
+      retryable: true,
+      job: { segments: { total: 2, succeeded: 1, failed: 1 } },
+    });
+    // Segment 0's frames stay, counted and searchable; the upload stays for the retry.
+    const kept = (await Frame.listForVideo(rt.services.db, id)).map((f) => f.frameNo);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.every((n) => n < SEGMENT_FRAME_STRIDE)).toBe(true);
+    expect(failed.frameCount).toBe(kept.length);
+    const hits = await Search.text(rt.services, "local", { text: "a red image", kinds: ["frame"], videoId: id });
+    expect(hits.length).toBeGreaterThan(0);
+
+    const [first] = (await Job.latestRuns(rt.services.db, [id])).get(id)!;
+    const retried = await Video.retry(rt.services, "local", id);
+    expect(retried).toMatchObject({ status: "queued", error: null });
+    const ready = await finished(rt, id);
+    expect(ready).toMatchObject({ status: "ready", job: { segments: { total: 2, succeeded: 2 } } });
+    const run = (await Job.latestRuns(rt.services.db, [id])).get(id)!;
+    // The same run: segment 0 untouched, segment 1 run once more.
+    expect(run[0]).toMatchObject({ id: first!.id, attempts: 1, finishedAt: first!.finishedAt });
+    expect(run[1]).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(refused).toBe(1);
+
+    const single = await start({ VOS_SEGMENT_SEC: "0" });
+    const wholeId = await upload(single);
+    await finished(single, wholeId);
+    expect(await frames(rt, id)).toEqual(await frames(single, wholeId));
+  }, 180_000);
+
+  it("stops every segment and removes everything when the video is deleted mid-run", async () => {
+    const rt = await start({ VOS_SEGMENT_SEC: "30" });
+    const id = await upload(rt);
+    await waitFor(
+      () => Job.latestRuns(rt.services.db, [id]).then((runs) => runs.get(id) ?? []),
+      (run) => run.filter((job) => job.status === "running" && job.checkpoint >= 0).length >= 2,
+    );
+    await Video.remove(rt.services, "local", id);
+    // Nothing left: no job (they go with the video), frame, vector or file; the workers are free.
+    expect(await Job.latestRuns(rt.services.db, [id])).toEqual(new Map());
+    expect(await Frame.countForVideo(rt.services.db, id)).toBe(0);
+    const settled = await waitFor(
+      async () => ({ vectors: await rt.services.vectors.listIds("local", `${id}#`), files: await rt.services.blobs.list(`local/videos/${id}/`) }),
+      (left) => left.vectors.length === 0 && left.files.length === 0,
+      10_000,
+    );
+    expect(settled).toEqual({ vectors: [], files: [] });
+    const next = await upload(rt);
+    expect(await finished(rt, next)).toMatchObject({ status: "ready", job: { segments: { total: 3, succeeded: 3 } } });
+  }, 180_000);
+});
