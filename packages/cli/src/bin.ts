@@ -79,8 +79,9 @@ program
   .addOption(new Option("--limit <n>", "most moments to show").argParser(integerIn(1, 100)).default(10))
   .addOption(new Option("--min-score <s>", "drop hits below this similarity (-1 to 1)").argParser(numberIn(-1, 1)))
   .addOption(new Option("--kinds <kinds>", "frame, object, or frame,object").argParser(kindsOf))
+  .option("--ready-only", "leave out videos still being processed (by default what they hold so far is searched)", false)
   .option("--json", "print JSON: [{ videoId, kind, timeSec, start, end, score, thumbnailUrl }] (objects add objectId, label, box)", false)
-  .action(async (text: string | undefined, options: { image?: string; video?: string; limit: number; minScore?: number; kinds?: ("frame" | "object")[]; json: boolean }) => {
+  .action(async (text: string | undefined, options: { image?: string; video?: string; limit: number; minScore?: number; kinds?: ("frame" | "object")[]; readyOnly: boolean; json: boolean }) => {
     if (!options.image && !text?.trim()) throw new InvalidArgumentError("give words to search for, or --image <file>");
     // Read and shrink the picture first: an unreadable one fails before anything is opened or sent.
     const picture = options.image ? await pictureForSearch(options.image) : undefined;

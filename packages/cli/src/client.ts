@@ -104,6 +104,7 @@ export function createClient(baseUrl: string, fetch: Fetch, credentials?: string
             ...(filters.limit ? { limit: filters.limit } : {}),
             ...(filters.minScore !== undefined ? { minScore: filters.minScore } : {}),
             ...(filters.kinds ? { kinds: filters.kinds.join(",") } : {}),
+            ...(filters.includeProcessing !== undefined ? { includeProcessing: String(filters.includeProcessing) as "true" | "false" } : {}),
           },
         })
         .then((r) => r.hits),

@@ -22,6 +22,7 @@ const iou = (a: Box, b: Box) => {
 let dataDir: string;
 let env: Record<string, string>;
 let videoId: string;
+let frames: number;
 let objects: ListedObject[];
 
 beforeAll(async () => {
@@ -29,7 +30,7 @@ beforeAll(async () => {
   env = { VOS_DATA_DIR: dataDir, VOS_CLIP_MODEL: await testModelDir(), VOS_DETECTOR: "centernet" };
   const ingest = await runVos(["ingest", await photoVideo(), "--wait", "--json"], env, { timeoutMs: 180_000 });
   expect(ingest.code, ingest.stderr).toBe(0);
-  videoId = jsonOf<{ videoId: string }[]>(ingest)[0]!.videoId;
+  ({ videoId, frames } = jsonOf<{ videoId: string; frames: number }[]>(ingest)[0]!);
   objects = jsonOf<ListedObject[]>(await runVos(["objects", videoId, "--json"], env));
 }, 240_000);
 afterAll(async () => rm(dataDir, { recursive: true, force: true }));
@@ -96,7 +97,7 @@ describe("object search on a video made of real photographs", () => {
   it("deletes the video's object vectors and crops with it", async () => {
     const result = await runVos(["delete", videoId, "--json"], env);
     expect(result.code, result.stderr).toBe(0);
-    expect(jsonOf<{ vectors: number }>(result).vectors).toBe(4 + objects.length);
+    expect(jsonOf<{ vectors: number }>(result).vectors).toBe(frames + objects.length);
     expect(await readdir(path.join(dataDir, "blobs", "local", "videos")).catch(() => [])).toEqual([]);
     const runtime = await startEmbeddedRuntime(loadConfig({ ...env, VOS_LOG_LEVEL: "warn" }), { workers: false });
     try {

@@ -1173,6 +1173,11 @@ export interface paths {
                          *     ]
                          */
                         kinds?: ("frame" | "object")[];
+                        /**
+                         * @description also search videos still being processed (what their finished parts hold so far); false: only videos that are ready
+                         * @default true
+                         */
+                        includeProcessing?: boolean;
                     };
                 };
             };
@@ -1329,6 +1334,11 @@ export interface paths {
                         minScore?: number | null;
                         /** @description comma-separated: frame, object (default both) */
                         kinds?: string;
+                        /**
+                         * @description false: only videos that are ready (default true: also what processing videos hold so far)
+                         * @enum {string}
+                         */
+                        includeProcessing?: "true" | "false";
                     };
                 };
             };

@@ -44,10 +44,11 @@ describe("the failed job's code", () => {
     await cp(MIGRATIONS_FOLDER, before, { recursive: true });
     const journalFile = path.join(before, "meta", "_journal.json");
     const journal = JSON.parse(await readFile(journalFile, "utf8")) as { entries: { tag: string }[] };
-    const added = journal.entries.find((entry) => entry.tag.startsWith("0004_"))!;
-    journal.entries = journal.entries.filter((entry) => entry !== added);
+    // From 0004 on: the column's migration and every later one.
+    const added = journal.entries.filter((entry) => entry.tag >= "0004_");
+    journal.entries = journal.entries.filter((entry) => !added.includes(entry));
     await writeFile(journalFile, JSON.stringify(journal));
-    await rm(path.join(before, `${added.tag}.sql`));
+    for (const entry of added) await rm(path.join(before, `${entry.tag}.sql`));
 
     const pg = await PGlite.create();
     try {
@@ -61,11 +62,12 @@ describe("the failed job's code", () => {
           ('job_waiting', 't', 'vid_1', 'ingest', 'queued', 3, '{}', 'transient: try again');
       `);
       await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-      const rows = await pg.query<{ id: string; error_code: string | null }>("SELECT id, error_code FROM job ORDER BY id");
+      const rows = await pg.query<{ id: string; error_code: string | null; run_id: string; segment: number }>("SELECT id, error_code, run_id, segment FROM job ORDER BY id");
+      // Each earlier job is the whole of its own run (0005_segments).
       expect(rows.rows).toEqual([
-        { id: "job_bad", error_code: "media.not_a_video" },
-        { id: "job_gave_up", error_code: "job.gave_up" },
-        { id: "job_waiting", error_code: null },
+        { id: "job_bad", error_code: "media.not_a_video", run_id: "job_bad", segment: 0 },
+        { id: "job_gave_up", error_code: "job.gave_up", run_id: "job_gave_up", segment: 0 },
+        { id: "job_waiting", error_code: null, run_id: "job_waiting", segment: 0 },
       ]);
     } finally {
       await pg.close();

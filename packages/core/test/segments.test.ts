@@ -187,4 +187,45 @@ describe("a long video processed in segments", () => {
     const next = await upload(rt);
     expect(await finished(rt, next)).toMatchObject({ status: "ready", job: { segments: { total: 3, succeeded: 3 } } });
   }, 180_000);
+
+  it("is searchable while it is processed: what its finished segments hold, unless only ready videos are asked for", async () => {
+    const rt = await start({ VOS_SEGMENT_SEC: "40" });
+    // Segment 1's first upsert waits until the test lets it go.
+    const vectors = rt.services.vectors;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    rt.services.vectors = {
+      ...vectors,
+      async index(model, dimension) {
+        const index = await vectors.index(model, dimension);
+        return {
+          ...index,
+          async upsert(namespace, records) {
+            if (records.some((record) => Number(/#f(\d+)$/.exec(record.id)?.[1] ?? -1) >= SEGMENT_FRAME_STRIDE)) {
+              holding = true;
+              await held;
+            }
+            return index.upsert(namespace, records);
+          },
+        } satisfies VectorIndex;
+      },
+    };
+    const id = await upload(rt);
+    const partly = await waitFor(
+      () => Video.get(rt.services, "local", id),
+      (view) => holding && view.job?.segments.succeeded === 1,
+    );
+    expect(partly).toMatchObject({ status: "processing", job: { status: "running", segments: { total: 2, succeeded: 1, running: 1 } } });
+    const red = { text: "a red image", kinds: ["frame" as const], videoId: id };
+    const during = await Search.text(rt.services, "local", red);
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.every((hit) => hit.start < 40)).toBe(true);
+    expect(await Search.text(rt.services, "local", { ...red, includeProcessing: false })).toEqual([]);
+
+    release();
+    await finished(rt, id);
+    const after = await Search.text(rt.services, "local", { ...red, includeProcessing: false });
+    expect(after.some((hit) => hit.start >= 60)).toBe(true);
+  }, 180_000);
 });

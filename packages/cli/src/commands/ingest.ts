@@ -94,7 +94,8 @@ export async function ingest(client: Client, inputs: IngestInput[], options: Ing
         slot.result.frames = video.frameCount;
         if (video.status === "failed" && video.error) slot.result.error = video.error;
         const stage = video.status === "processing" ? (video.job?.progress.stage ?? "processing") : video.status;
-        slot.bar?.update(Math.round(fraction(video) * 100), { stage: `${stage} (${video.frameCount} frames)` });
+        const segments = video.job && video.job.segments.total > 1 ? `, ${video.job.segments.succeeded}/${video.job.segments.total} segments` : "";
+        slot.bar?.update(Math.round(fraction(video) * 100), { stage: `${stage} (${video.frameCount} frames${segments})` });
       }
     }
   }

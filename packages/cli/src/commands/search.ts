@@ -9,6 +9,8 @@ export interface SearchOptions {
   limit?: number;
   minScore?: number;
   kinds?: ("frame" | "object")[];
+  /** Leave out videos still being processed. */
+  readyOnly?: boolean;
   json: boolean;
 }
 
@@ -19,6 +21,7 @@ export async function search(client: Client, text: string | undefined, options: 
     ...(options.limit ? { limit: options.limit } : {}),
     ...(options.minScore !== undefined ? { minScore: options.minScore } : {}),
     ...(options.kinds ? { kinds: options.kinds } : {}),
+    ...(options.readyOnly ? { includeProcessing: false } : {}),
   };
   const hits = options.picture ? await client.searchImage(options.picture, filters) : await client.search({ text: text ?? "", ...filters });
   const shown = hits.map((hit) => ({ ...hit, thumbnailUrl: client.absolute(hit.thumbnailUrl) }));

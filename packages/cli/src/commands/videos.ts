@@ -13,7 +13,10 @@ export async function videos(client: Client, options: { json: boolean }): Promis
       ["id", "title", "status", "length", "size", "frames", "objects", "note"],
       list.map((v) => {
         const stage = v.job?.progress.stage;
-        const note = v.error ? `${v.error.code}: ${v.error.message}` : v.status === "processing" && stage ? `stage: ${stage}` : "";
+        const segments = v.job && v.job.segments.total > 1 ? v.job.segments : undefined;
+        const partly = segments && segments.succeeded < segments.total ? `partly indexed (${segments.succeeded}/${segments.total} segments)` : "";
+        const working = v.status === "processing" && stage ? [partly, `stage: ${stage}`].filter(Boolean).join(", ") : "";
+        const note = v.error ? [`${v.error.code}: ${v.error.message}`, partly].filter(Boolean).join("; ") : working;
         return [v.id, v.title.slice(0, 40), v.status, clock(v.durationSec), bytes(v.sizeBytes), v.frameCount, v.objectCount, note];
       }),
     ) + "\n",

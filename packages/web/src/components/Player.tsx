@@ -9,7 +9,7 @@ import { BoxOverlay, type OverlayBox } from "./BoxOverlay";
 import { BackIcon, BoxesIcon } from "./Icons";
 import { SimilarPanel } from "./SimilarPanel";
 import { Timeline } from "./Timeline";
-import { playable } from "./VideoList";
+import { partlyIndexed, playable } from "./VideoList";
 
 export interface PlayerProps {
   api: Pick<ApiClient, "getVideo" | "resolve" | "listObjects" | "similarObjects" | "setLabel" | "removeLabel">;
@@ -246,6 +246,7 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
                   video.fps ? `${Math.round(video.fps * 100) / 100} fps` : "",
                   video.status === "ready" ? `${plural(video.frameCount, "frame")} indexed` : video.status,
                   video.status === "ready" && video.objectCount ? plural(video.objectCount, "object") : "",
+                  partlyIndexed(video),
                 ]
                   .filter(Boolean)
                   .join(" · ")}

@@ -64,13 +64,22 @@ function Stages({ video }: { video: VideoView }) {
   );
 }
 
+/** "partly indexed (7/24 segments)" while a video processed in segments is not finished: what is done is searchable. */
+export function partlyIndexed(video: VideoView): string {
+  const segments = video.job?.segments;
+  if (!segments || segments.total < 2 || video.status === "ready" || segments.succeeded === segments.total) return "";
+  return `partly indexed (${segments.succeeded}/${segments.total} segments)`;
+}
+
 function meta(video: VideoView): string {
+  const partly = partlyIndexed(video);
   return [
     formatBytes(video.sizeBytes),
     formatDuration(video.durationSec),
     video.width && video.height ? `${video.width}×${video.height}` : "",
     video.status === "ready" ? plural(video.frameCount, "frame") + " indexed" : "",
     video.status === "ready" && video.objectCount ? plural(video.objectCount, "object") : "",
+    partly && video.frameCount ? `${partly}: ${plural(video.frameCount, "frame")} searchable` : partly,
   ]
     .filter(Boolean)
     .join(" · ");

@@ -22,6 +22,7 @@ const imageForm = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(10),
   minScore: z.coerce.number().min(-1).max(1).optional(),
   kinds: z.string().regex(/^(frame|object)(,(frame|object))?$/).optional().describe("comma-separated: frame, object (default both)"),
+  includeProcessing: z.enum(["true", "false"]).optional().describe("false: only videos that are ready (default true: also what processing videos hold so far)"),
 });
 
 /** `size` is the picture's (or the whole request's, read from Content-Length); unknown for a body sent in chunks. */
@@ -75,6 +76,7 @@ export function searchRoutes(options: ApiOptions) {
           ...(form.videoId ? { videoId: form.videoId } : {}),
           ...(form.minScore !== undefined ? { minScore: form.minScore } : {}),
           ...(form.kinds ? { kinds: form.kinds.split(",") as ("frame" | "object")[] } : {}),
+          ...(form.includeProcessing ? { includeProcessing: form.includeProcessing === "true" } : {}),
         });
         return c.json({ hits }, 200);
       }),
