@@ -8,11 +8,13 @@
 import { readFile } from "node:fs/promises";
 import type { DeletedVideo, SearchHit } from "@vos/contract";
 import { createApi } from "@vos/functions/api/app";
+import { Frame, Job } from "@vos/core";
+import { probe, sampleFrames } from "@vos/core/media";
 import { startOneMachineCloud, type OneMachineCloud } from "@vos/core/runtime/cloud";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";
 import { testModelDir } from "../../core/test/support/test-model.js";
-import { colourVideo } from "../../core/test/support/videos.js";
+import { boundaryVideo, colourVideo } from "../../core/test/support/videos.js";
 
 let env: CloudTestEnvironment;
 let cloud: OneMachineCloud;
@@ -24,7 +26,8 @@ beforeAll(async () => {
   env = await startCloudTestEnvironment({
     dimension: 16, // the generated model's projection size
     // Explicit sampling, so the frame count follows from the settings (as in the embedded test).
-    env: { VOS_CLIP_MODEL: await testModelDir(), VOS_DEDUP: "false", VOS_SAMPLE_FPS: "1", VOS_EMBED_BATCH: "4", VOS_DETECTOR: "off", VOS_LOG_LEVEL: "warn" },
+    // Videos over 30 s go in segments (the 20 s colour video stays whole).
+    env: { VOS_CLIP_MODEL: await testModelDir(), VOS_DEDUP: "false", VOS_SAMPLE_FPS: "1", VOS_EMBED_BATCH: "4", VOS_DETECTOR: "off", VOS_SEGMENT_SEC: "30", VOS_LOG_LEVEL: "warn" },
   });
   Object.assign(process.env, env.env);
   cloud = await startOneMachineCloud(env.env, { pollMs: 100, workerOutput: (line) => workerLines.push(line) });
@@ -115,4 +118,47 @@ describe("cloud mode on one machine (S3, SQS, Pinecone protocol, PostgreSQL; wor
     expect(await cloud.api.services.blobs.list(`local/videos/${videoId}/`)).toEqual([]);
     expect((await call<{ hits: SearchHit[] }>("POST", "/api/search", { text: "a red image" })).body.hits).toEqual([]);
   });
+
+  it("splits a long video into segments, each run by a worker task of its own, and keeps one pass's frames", async () => {
+    const path = await boundaryVideo();
+    const file = await readFile(path);
+    const created = await call<{ video: { id: string }; upload: { partBytes: number; parts: { partNumber: number; url: string }[] } }>("POST", "/api/videos", {
+      filename: "long.mp4",
+      sizeBytes: file.length,
+      contentType: "video/mp4",
+    });
+    const id = created.body.video.id;
+    const { partBytes, parts } = created.body.upload;
+    const etags = await Promise.all(
+      parts.map(async (part) => {
+        const response = await fetch(part.url, { method: "PUT", body: file.subarray((part.partNumber - 1) * partBytes, part.partNumber * partBytes) });
+        return { partNumber: part.partNumber, etag: response.headers.get("etag")! };
+      }),
+    );
+    expect((await call("POST", `/api/videos/${id}/complete`, { parts: etags })).status).toBe(202);
+
+    let video: { status: string; frameCount: number; job: { segments: { total: number; succeeded: number } } } | undefined;
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      video = (await call<typeof video>("GET", `/api/videos/${id}`)).body;
+      if (video?.status === "ready" || video?.status === "failed") break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(video, workerLines.join("\n")).toMatchObject({ status: "ready", job: { segments: { total: 3, succeeded: 3 } } });
+
+    // One pass over the file with the same settings keeps the same frames.
+    const info = await probe(path, { maxBytes: file.length, maxDurationSec: 3600 });
+    const expected: number[] = [];
+    for await (const frame of sampleFrames(path, info, { fps: 1, dedup: false, width: 64 })) expected.push(frame.timeSec);
+    const db = cloud.api.services.db;
+    const frames = await Frame.listForVideo(db, id);
+    expect(frames.map((f) => f.timeSec)).toEqual(expected);
+    expect(video!.frameCount).toBe(expected.length);
+    // Each segment ran in a task of its own; every frame's vector is in Pinecone.
+    const run = (await Job.latestRuns(db, [id])).get(id)!;
+    expect(new Set(run.map((job) => job.taskId)).size).toBe(3);
+    const stored = [...env.pinecone.vectors(env.names.index, "local").keys()].filter((key) => key.startsWith(`${id}#`));
+    expect(stored.sort()).toEqual(frames.map((f) => `${id}#f${f.frameNo}`).sort());
+    expect(env.fauxqs.messages(env.names.jobs)).toEqual([]);
+  }, 240_000);
 });
