@@ -6,13 +6,14 @@
 // when it cannot be built or VOS_BUNDLE=off is set, the sources run through tsx as before.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CACHE = path.join(REPO_ROOT, "node_modules", ".cache", "vos");
 /** Bumped when the build settings below change, so old bundles are not reused. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /**
  * Imports `entry` (a path from the repository root, or absolute) from its bundle, or through tsx.
@@ -80,6 +81,7 @@ function stamp(files) {
  */
 async function build(source, name, cache, manifestPath) {
   const esbuild = await import("esbuild");
+  const externals = new Set();
   const dir = `${name}-${process.pid}-${Date.now().toString(36)}`;
   const outdir = path.join(cache, dir);
   const result = await esbuild.build({
@@ -93,9 +95,10 @@ async function build(source, name, cache, manifestPath) {
     sourcemap: "linked",
     metafile: true,
     logLevel: "silent",
-    plugins: [workspaceOnly, fileLocations(outdir)],
+    plugins: [workspaceOnly(externals), fileLocations(outdir)],
   });
-  const inputs = Object.keys(result.metafile.inputs).map((input) => path.resolve(input));
+  // A changed or moved package (npm install) makes the bundle stale too.
+  const inputs = [...Object.keys(result.metafile.inputs).map((input) => path.resolve(input)), ...externals];
   const manifest = { format: FORMAT, source, dir, inputs, stamp: stamp(inputs) };
   mkdirSync(cache, { recursive: true });
   const temporary = `${manifestPath}.${process.pid}`;
@@ -105,14 +108,29 @@ async function build(source, name, cache, manifestPath) {
   return path.join(outdir, `${name}.js`);
 }
 
-/** The workspace's packages (@vos/*) and relative files go in; every npm package stays an import. */
-/** @type {import("esbuild").Plugin} */
-const workspaceOnly = {
-  name: "workspace-only",
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith("@vos/") ? undefined : { path: args.path, external: true }));
-  },
-};
+/**
+ * The workspace's packages (@vos/*) and relative files go in; every npm package stays an import,
+ * of the file it resolves to from the importing source (npm nests some packages inside a
+ * workspace's own node_modules, which the cache folder would not find), recorded in `externals`.
+ * @param {Set<string>} externals
+ * @returns {import("esbuild").Plugin}
+ */
+function workspaceOnly(externals) {
+  return {
+    name: "workspace-only",
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.path.startsWith("@vos/") || args.pluginData?.resolving) return undefined;
+        if (isBuiltin(args.path)) return { path: args.path, external: true };
+        const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { resolving: true } });
+        // Not installed (an optional peer): Node says so if it is ever imported.
+        if (found.errors.length > 0 || !path.isAbsolute(found.path)) return { path: args.path, external: true };
+        externals.add(found.path);
+        return { path: pathToFileURL(found.path).href, external: true };
+      });
+    },
+  };
+}
 
 /**
  * import.meta.url keeps naming each source file, as it does under tsx: the sources find their

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -65,6 +65,25 @@ describe("the CLI's bundle loader", () => {
     expect(second).not.toBe(first);
     // The earlier build stays for an hour: a process started from it may still load its chunks.
     expect((await readdir(cache)).sort()).toEqual([first, second, "main.json"].sort());
+  });
+
+  it("imports an npm package from where the importing source finds it, and rebuilds when the package changes", async () => {
+    // A package nested in the source's own node_modules, as npm nests a workspace's version.
+    const nested = path.join(dir, "node_modules", "nested-dep");
+    await mkdir(nested, { recursive: true });
+    await writeFile(path.join(nested, "package.json"), JSON.stringify({ name: "nested-dep", type: "module", exports: "./index.js" }));
+    await writeFile(path.join(nested, "index.js"), "export const version = 1;\n");
+    await writeFile(path.join(dir, "main.ts"), ['import { version } from "nested-dep";', "console.log(JSON.stringify({ greeting: `v${version}`, where: \"main.ts\" }));", ""].join("\n"));
+    expect(await runMain()).toEqual({ greeting: "v1", where: "main.ts" });
+    const first = await manifest();
+    const bundle = await readFile(path.join(cache, first.dir, "main.js"), "utf8");
+    expect(bundle).toContain(pathToFileURL(path.join(nested, "index.js")).href);
+    expect(first.inputs).toContain(path.join(nested, "index.js"));
+
+    // An upgraded (or moved) package is a changed input: the next start bundles again.
+    await writeFile(path.join(nested, "index.js"), "export const version = 22;\n");
+    expect(await runMain()).toEqual({ greeting: "v22", where: "main.ts" });
+    expect((await manifest()).dir).not.toBe(first.dir);
   });
 
   it("runs the sources through tsx with VOS_BUNDLE=off, and when the bundle cannot be written", async () => {
