@@ -127,4 +127,38 @@ describe("dispatch handler", () => {
     const { Video } = await import("@vos/core");
     expect((await Video.find(runtime.services, video.id))?.status).toBe("queued");
   });
+
+  const redriveAttributes = { reason: { dataType: "String", stringValue: "Gave up", stringListValues: [], binaryListValues: [] } };
+
+  it("drops a redriven dead letter whose video was deleted meanwhile, and starts nothing", async () => {
+    const { job, video, message } = await seedJob(runtime.services);
+    await Job.fail(runtime.services.db, job.id, Job.gaveUp(3, "boom"));
+    const { Video } = await import("@vos/core");
+    await Video.remove(runtime.services, "t1", video.id);
+    expect(await handler(event(record(message, redriveAttributes)))).toEqual({ batchItemFailures: [] });
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+    expect(env.fauxqs.messages(env.names.deadLetters)).toEqual([]);
+    expect(await Job.get(runtime.services.db, job.id)).toBeUndefined();
+  });
+
+  it("revives a segment that gave up, and the video keeps the other segments' frames", async () => {
+    const { job, video } = await seedJob(runtime.services);
+    const { Video, Frame } = await import("@vos/core");
+    const [segment] = await runtime.services.db.transaction((tx) =>
+      Job.addSegments(tx, job, [
+        { segment: 0, startSec: 0, endSec: 120 },
+        { segment: 1, startSec: 120, endSec: null },
+      ]),
+    );
+    await Job.setRange(runtime.services.db, job.id, { startSec: 0, endSec: 120 });
+    await Job.succeed(runtime.services.db, job.id, Job.emptyProgress());
+    await Frame.upsertMany(runtime.services.db, [0, 1].map((frameNo) => ({ videoId: video.id, frameNo, tenantId: "t1", timeSec: frameNo, endSec: frameNo + 1, reason: "interval" as const, thumbnailKey: `k${frameNo}` })));
+    await Job.fail(runtime.services.db, segment!.id, Job.gaveUp(3, "boom"));
+    await Video.setStatus(runtime.services.db, video.id, { status: "failed", errorCode: Job.GAVE_UP, errorMessage: "Segment 2 of 2: gave up" });
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: "arn:segment" }] });
+    await handler(event(record({ jobId: segment!.id, videoId: video.id, tenantId: "t1" }, redriveAttributes)));
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
+    expect(await Job.get(runtime.services.db, segment!.id)).toMatchObject({ status: "queued", attempts: 0, taskId: "arn:segment" });
+    expect(await Video.find(runtime.services, video.id)).toMatchObject({ status: "queued", frameCount: 2, errorCode: null });
+  });
 });
