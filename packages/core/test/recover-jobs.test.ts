@@ -15,6 +15,7 @@ import * as Job from "../src/job/index.js";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
 import * as Video from "../src/video/index.js";
 import { testModelDir } from "./support/test-model.js";
+import { waitFor } from "./support/wait-for.js";
 import { syntheticVideo } from "./support/videos.js";
 
 let dir: string;
@@ -53,15 +54,6 @@ async function queuedVideo(rt: EmbeddedRuntime): Promise<{ videoId: string; jobI
 const query = async <T>(rt: EmbeddedRuntime, text: string) => ((await rt.services.db.execute(sql.raw(text))) as unknown as { rows: T[] }).rows;
 const messages = (rt: EmbeddedRuntime) => query<{ receive_count: number; dead: boolean }>(rt, `SELECT receive_count, dead_at IS NOT NULL AS dead FROM queue_message`);
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
-}
 
 describe("jobs across stops and starts of the embedded runtime", () => {
   it("hands a running job back on a graceful stop without counting the attempt, and finishes it after", async () => {

@@ -19,6 +19,7 @@ import * as Search from "../src/search/index.js";
 import type { VectorIndex } from "../src/vector/index.js";
 import * as Video from "../src/video/index.js";
 import { testModelDir } from "./support/test-model.js";
+import { waitFor } from "./support/wait-for.js";
 import { boundaryVideo, stillImage } from "./support/videos.js";
 
 const dirs: string[] = [];
@@ -46,20 +47,31 @@ async function upload(rt: EmbeddedRuntime): Promise<string> {
   return video.id;
 }
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
+
+/** Runs `hook` before each upsert of vectors of segment 1 or later (frame numbers from the stride); it may throw or wait. */
+function onSegmentUpsert(rt: EmbeddedRuntime, hook: () => Promise<void>): void {
+  const vectors = rt.services.vectors;
+  const laterSegment = (id: string) => Number(/#f(\d+)$/.exec(id)?.[1] ?? -1) >= SEGMENT_FRAME_STRIDE;
+  rt.services.vectors = {
+    ...vectors,
+    async index(model, dimension) {
+      const index = await vectors.index(model, dimension);
+      return {
+        ...index,
+        async upsert(namespace, records) {
+          if (records.some((record) => laterSegment(record.id))) await hook();
+          return index.upsert(namespace, records);
+        },
+      } satisfies VectorIndex;
+    },
+  };
 }
 
 const finished = (rt: EmbeddedRuntime, id: string) =>
   waitFor(
     () => Video.get(rt.services, "local", id),
     (view) => view.status === "ready" || view.status === "failed",
+    120_000,
   );
 const frames = async (rt: EmbeddedRuntime, id: string) =>
   (await Frame.listForVideo(rt.services.db, id)).map((f) => ({ timeSec: f.timeSec, endSec: f.endSec, reason: f.reason }));
@@ -113,28 +125,17 @@ describe("a long video processed in segments", () => {
   it("fails the video when a segment fails for good, keeps the rest searchable, and retries only that segment", async () => {
     const rt = await start({ VOS_SEGMENT_SEC: "40" });
     // The first upsert of segment 1's vectors fails as bad data would: a permanent failure.
-    const vectors = rt.services.vectors;
     let refused = 0;
-    rt.services.vectors = {
-      ...vectors,
-      async index(model, dimension) {
-        const index = await vectors.index(model, dimension);
-        return {
-          ...index,
-          async upsert(namespace, records) {
-            if (refused === 0 && records.some((record) => /#f(\d+)$/.exec(record.id) && Number(/#f(\d+)$/.exec(record.id)![1]) >= SEGMENT_FRAME_STRIDE)) {
-              refused++;
-              throw new VisibleError("media.corrupt", "the frames of this part could not be stored", 422, true);
-            }
-            return index.upsert(namespace, records);
-          },
-        } satisfies VectorIndex;
-      },
-    };
+    onSegmentUpsert(rt, async () => {
+      if (refused > 0) return;
+      refused++;
+      throw new VisibleError("media.corrupt", "the frames of this part could not be stored", 422, true);
+    });
     const id = await upload(rt);
     const failed = await waitFor(
       () => Video.get(rt.services, "local", id),
       (view) => view.status === "failed" && view.job?.status === "failed",
+      120_000,
     );
     expect(failed).toMatchObject({
       status: "failed",
@@ -173,6 +174,7 @@ describe("a long video processed in segments", () => {
     await waitFor(
       () => Job.latestRuns(rt.services.db, [id]).then((runs) => runs.get(id) ?? []),
       (run) => run.filter((job) => job.status === "running" && job.checkpoint >= 0).length >= 2,
+      120_000,
     );
     await Video.remove(rt.services, "local", id);
     // Nothing left: no job (they go with the video), frame, vector or file; the workers are free.
@@ -190,31 +192,19 @@ describe("a long video processed in segments", () => {
 
   it("is searchable while it is processed: what its finished segments hold, unless only ready videos are asked for", async () => {
     const rt = await start({ VOS_SEGMENT_SEC: "40" });
-    // Segment 1's first upsert waits until the test lets it go.
-    const vectors = rt.services.vectors;
+    // Segment 1's upserts wait until the test lets them go.
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let holding = false;
-    rt.services.vectors = {
-      ...vectors,
-      async index(model, dimension) {
-        const index = await vectors.index(model, dimension);
-        return {
-          ...index,
-          async upsert(namespace, records) {
-            if (records.some((record) => Number(/#f(\d+)$/.exec(record.id)?.[1] ?? -1) >= SEGMENT_FRAME_STRIDE)) {
-              holding = true;
-              await held;
-            }
-            return index.upsert(namespace, records);
-          },
-        } satisfies VectorIndex;
-      },
-    };
+    onSegmentUpsert(rt, async () => {
+      holding = true;
+      await held;
+    });
     const id = await upload(rt);
     const partly = await waitFor(
       () => Video.get(rt.services, "local", id),
       (view) => holding && view.job?.segments.succeeded === 1,
+      120_000,
     );
     expect(partly).toMatchObject({ status: "processing", job: { status: "running", segments: { total: 2, succeeded: 1, running: 1 } } });
     const red = { text: "a red image", kinds: ["frame" as const], videoId: id };
