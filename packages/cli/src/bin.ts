@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { errorMessage, isVisibleError } from "@vos/core/error";
 import { ApiError } from "./client.js";
+import { activity } from "./commands/activity.js";
 import { login, logout } from "./commands/login.js";
 import { label, objects, similar } from "./commands/objects.js";
 import { retry } from "./commands/retry.js";
@@ -87,6 +88,12 @@ program
     const picture = options.image ? await pictureForSearch(options.image) : undefined;
     await withClient(false, ({ client }) => search(client, text, { ...options, ...(picture ? { picture } : {}) }));
   });
+
+program
+  .command("activity")
+  .description("what the workers are doing: jobs by state, workers and their segments, frames/s, time left per video, recent failures")
+  .option("--json", "print the API's /activity answer as JSON", false)
+  .action(async (options: { json: boolean }) => withClient(false, ({ client }) => activity(client, options)));
 
 program
   .command("login")

@@ -83,6 +83,7 @@ export function createClient(baseUrl: string, fetch: Fetch, credentials?: string
     baseUrl,
     absolute: url,
     health: () => api.get("/health"),
+    activity: () => api.get("/activity"),
     signInMethod: () => api.get("/auth"),
     listVideos: () => api.get("/videos", { query: { limit: 500 } }).then((r) => r.videos),
     getVideo: (id: string) => api.get("/videos/{id}", { params: { id } }),

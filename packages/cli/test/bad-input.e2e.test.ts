@@ -59,6 +59,11 @@ describe("bad inputs get specific errors and leave nothing half-written", () => 
       ["failed", "media.not_a_video"],
     ]);
     expect(await storedFiles()).toEqual([]);
+    // `vos activity` lists them among the recent failures, with their reasons.
+    const activity = await runVos(["activity"], env);
+    expect(activity.code, activity.stderr).toBe(0);
+    expect(activity.stdout).toContain("3 failed in the last day");
+    for (const code of ["media.corrupt", "media.no_video_stream", "media.not_a_video"]) expect(activity.stdout).toContain(code);
     const runtime = await startEmbeddedRuntime(loadConfig({ ...env, VOS_LOG_LEVEL: "warn" }), { workers: false });
     try {
       for (const video of videos) {

@@ -1886,6 +1886,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fleet at a glance: jobs by state, workers running now, throughput, time left per video, recent failures */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the tenant's processing, now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            generatedAt: string;
+                            /** @description jobs (one per segment of a long video) by state */
+                            jobs: {
+                                queued: number;
+                                running: number;
+                                failedLastDay: number;
+                                succeededLastHour: number;
+                            };
+                            /** @description what runs now */
+                            workers: {
+                                jobId: string;
+                                /** @description the worker-pool slot or ECS task running it */
+                                taskId: string | null;
+                                videoId: string;
+                                videoTitle: string;
+                                /** @description 0-based */
+                                segment: number;
+                                segments: number;
+                                /** @enum {string} */
+                                stage: "probe" | "sample" | "embed" | "index" | "done";
+                                framesIndexed: number;
+                                attempt: number;
+                                /** @description when it last reported */
+                                since: string;
+                            }[];
+                            throughput: {
+                                windowSec: number;
+                                frames: number;
+                                objects: number;
+                                framesPerSec: number;
+                                objectsPerSec: number;
+                            };
+                            /** @description videos queued or processing, oldest first */
+                            videos: {
+                                id: string;
+                                title: string;
+                                /** @enum {string} */
+                                status: "queued" | "processing";
+                                segments: {
+                                    total: number;
+                                    succeeded: number;
+                                    running: number;
+                                    queued: number;
+                                    failed: number;
+                                };
+                                /** @description share of the video indexed */
+                                done: number;
+                                elapsedSec: number;
+                                /** @description time left at the pace so far; null until there is a pace */
+                                etaSec: number | null;
+                            }[];
+                            /** @description the latest failed jobs of the last day, newest first */
+                            failures: {
+                                jobId: string;
+                                videoId: string;
+                                videoTitle: string;
+                                segment: number;
+                                code: string | null;
+                                message: string | null;
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -151,6 +151,11 @@ describe("a long video processed in segments", () => {
     const hits = await Search.text(rt.services, "local", { text: "a red image", kinds: ["frame"], videoId: id });
     expect(hits.length).toBeGreaterThan(0);
 
+    // The activity view lists the failed segment with its reason.
+    expect((await Job.activity(rt.services.db, "local")).failures).toEqual([
+      expect.objectContaining({ videoId: id, segment: 1, code: "media.corrupt", message: expect.stringContaining("could not be stored") }),
+    ]);
+
     const [first] = (await Job.latestRuns(rt.services.db, [id])).get(id)!;
     const retried = await Video.retry(rt.services, "local", id);
     expect(retried).toMatchObject({ status: "queued", error: null });
@@ -213,9 +218,21 @@ describe("a long video processed in segments", () => {
     expect(during.every((hit) => hit.start < 40)).toBe(true);
     expect(await Search.text(rt.services, "local", { ...red, includeProcessing: false })).toEqual([]);
 
+    // The activity view shows the held segment at work, the video half done, frames per second.
+    const now = await Job.activity(rt.services.db, "local");
+    expect(Job.activitySchema.parse(now)).toEqual(now);
+    expect(now.jobs).toMatchObject({ running: 1, queued: 0, succeededLastHour: 1 });
+    expect(now.workers).toEqual([expect.objectContaining({ videoId: id, segment: 1, segments: 2, attempt: 1 })]);
+    expect(now.videos).toEqual([expect.objectContaining({ id, status: "processing", segments: expect.objectContaining({ total: 2, succeeded: 1 }) })]);
+    expect(now.videos[0]!.done).toBeGreaterThan(0);
+    expect(now.videos[0]!.done).toBeLessThan(1);
+    expect(now.throughput.frames).toBe(partly.frameCount);
+    expect(now.throughput.framesPerSec).toBeCloseTo(partly.frameCount / Job.THROUGHPUT_WINDOW_SEC, 6);
+
     release();
     await finished(rt, id);
     const after = await Search.text(rt.services, "local", { ...red, includeProcessing: false });
     expect(after.some((hit) => hit.start >= 60)).toBe(true);
+    expect(await Job.activity(rt.services.db, "local")).toMatchObject({ jobs: { running: 0, succeededLastHour: 2 }, workers: [], videos: [], failures: [] });
   }, 180_000);
 });

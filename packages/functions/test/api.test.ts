@@ -38,6 +38,7 @@ describe("HTTP API", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        "/activity",
         "/auth",
         "/health",
         "/search",
@@ -72,6 +73,12 @@ describe("HTTP API", () => {
     expect(shown.job).toMatchObject({ status: "queued", progress: { stage: "probe" } });
     const list = (await (await app.request("/api/videos")).json()) as { videos: { id: string }[] };
     expect(list.videos.map((v) => v.id)).toContain(video.id);
+    // The activity view counts its job as queued and lists the video as waiting, with no pace yet.
+    const activity = await app.request("/api/activity");
+    expect(activity.status).toBe(200);
+    const now = (await activity.json()) as { jobs: { queued: number }; videos: { id: string; status: string; done: number; etaSec: number | null }[] };
+    expect(now.jobs.queued).toBeGreaterThanOrEqual(1);
+    expect(now.videos).toContainEqual(expect.objectContaining({ id: video.id, status: "queued", done: 0, etaSec: null }));
   });
 
   it("serves stored files with HTTP ranges", async () => {

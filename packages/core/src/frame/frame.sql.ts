@@ -1,4 +1,4 @@
-import { doublePrecision, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import { doublePrecision, index, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import { tenantId, timestamps } from "../db/columns.js";
 import { videoTable } from "../video/video.sql.js";
 
@@ -17,7 +17,8 @@ export const frameTable = pgTable(
     thumbnailKey: text("thumbnail_key").notNull(),
     createdAt: timestamps.createdAt,
   },
-  (table) => [primaryKey({ columns: [table.videoId, table.frameNo] })],
+  // The second index counts a tenant's recent frames (the activity view's frames per second).
+  (table) => [primaryKey({ columns: [table.videoId, table.frameNo] }), index("frame_tenant_created_idx").on(table.tenantId, table.createdAt)],
 );
 
 export type FrameRow = typeof frameTable.$inferSelect;

@@ -7,6 +7,7 @@ import { jobTable, STAGES, type JobProgress, type JobRow, type Stage } from "./j
 export { failureOf, gaveUp, GAVE_UP, nextStep, retryDelaySec, stopped, type Failure, type NextStep } from "./failure.js";
 export { jobTable, JOB_STATUSES, STAGES, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
 export { summariseRun, type RunSummary, type SegmentCounts } from "./runs.js";
+export { activity, activitySchema, THROUGHPUT_WINDOW_SEC, type Activity } from "./activity.js";
 
 type Tx = Pick<Database, "insert" | "update" | "select" | "delete">;
 

@@ -24,7 +24,7 @@ export const objectTable = pgTable(
     cropKey: text("crop_key").notNull(),
     createdAt: timestamps.createdAt,
   },
-  (table) => [primaryKey({ columns: [table.videoId, table.frameNo, table.k] }), index("object_tenant_label_idx").on(table.tenantId, table.label)],
+  (table) => [primaryKey({ columns: [table.videoId, table.frameNo, table.k] }), index("object_tenant_label_idx").on(table.tenantId, table.label), index("object_tenant_created_idx").on(table.tenantId, table.createdAt)],
 );
 
 export type ObjectRow = typeof objectTable.$inferSelect;

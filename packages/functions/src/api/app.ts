@@ -5,6 +5,7 @@ import { DEFAULT_MAX_IMAGE_BYTES, type ApiOptions } from "./context.js";
 import { onError, validationHook } from "./errors.js";
 import { createJwtVerifier } from "./jwt.js";
 import { corsFor, securityHeaders } from "./security.js";
+import { activityRoutes } from "./routes/activity.js";
 import { authRoutes } from "./routes/auth.js";
 import { fileRoutes } from "./routes/files.js";
 import { healthRoutes } from "./routes/health.js";
@@ -40,7 +41,8 @@ export function createApi(given: ApiOptions & { serveFiles?: boolean; corsOrigin
     .route("/", authRoutes(options))
     .route("/", videoRoutes(options))
     .route("/", searchRoutes(options))
-    .route("/", objectRoutes(options));
+    .route("/", objectRoutes(options))
+    .route("/", activityRoutes(options));
   if (options.serveFiles) api.route("/", fileRoutes(options.services.blobs, options.tenantOf));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -1,0 +1,2 @@
+CREATE INDEX "frame_tenant_created_idx" ON "frame" USING btree ("tenant_id","created_at");--> statement-breakpoint
+CREATE INDEX "object_tenant_created_idx" ON "object" USING btree ("tenant_id","created_at");
