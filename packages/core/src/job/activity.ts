@@ -10,7 +10,7 @@ import { frameTable } from "../frame/frame.sql.js";
 import { objectTable } from "../object/object.sql.js";
 import { videoTable } from "../video/video.sql.js";
 import { jobTable, STAGES } from "./job.sql.js";
-import { summariseRun } from "./runs.js";
+import { latestRuns, summariseRun } from "./runs.js";
 
 /** Frames per second are counted over this window. */
 export const THROUGHPUT_WINDOW_SEC = 300;
@@ -148,16 +148,9 @@ async function unfinishedVideos(db: Database, tenantId: string, now: Date): Prom
     .orderBy(videoTable.createdAt)
     .limit(VIDEOS_SHOWN);
   if (videos.length === 0) return [];
-  const runs = await db
-    .select()
-    .from(jobTable)
-    .where(inArray(jobTable.videoId, videos.map((video) => video.id)))
-    .orderBy(desc(jobTable.createdAt));
+  const runs = await latestRuns(db, videos.map((video) => video.id));
   return videos.map((video) => {
-    // The newest run: the run of the newest first job.
-    const mine = runs.filter((job) => job.videoId === video.id);
-    const runId = mine.find((job) => job.segment === 0)?.runId;
-    const run = mine.filter((job) => job.runId === runId).sort((a, b) => a.segment - b.segment);
+    const run = runs.get(video.id) ?? [];
     const summary = run.length > 0 ? summariseRun(run) : undefined;
     const done = summary?.progress.stages.index ?? 0;
     const startedAt = run[0]?.createdAt ?? now;

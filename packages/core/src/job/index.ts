@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { createId } from "../util/id.js";
 import { GAVE_UP, recorded, type Failure } from "./failure.js";
@@ -6,7 +6,7 @@ import { jobTable, STAGES, type JobProgress, type JobRow, type Stage } from "./j
 
 export { failureOf, gaveUp, GAVE_UP, nextStep, retryDelaySec, stopped, type Failure, type NextStep } from "./failure.js";
 export { jobTable, JOB_STATUSES, STAGES, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
-export { summariseRun, type RunSummary, type SegmentCounts } from "./runs.js";
+export { latestForVideos, latestRuns, ofRun, summariseRun, type RunSummary, type SegmentCounts } from "./runs.js";
 export { activity, activitySchema, THROUGHPUT_WINDOW_SEC, type Activity } from "./activity.js";
 
 type Tx = Pick<Database, "insert" | "update" | "select" | "delete">;
@@ -72,24 +72,7 @@ export async function setRange(tx: Tx, id: string, range: { startSec: number; en
   await tx.update(jobTable).set({ startSec: range.startSec, endSec: range.endSec, updatedAt: new Date() }).where(eq(jobTable.id, id));
 }
 
-/** Every job of a run, by segment. */
-export async function ofRun(db: Pick<Database, "select">, runId: string): Promise<JobRow[]> {
-  return db.select().from(jobTable).where(eq(jobTable.runId, runId)).orderBy(jobTable.segment);
-}
 
-/** Every job of each video's latest run, by segment (one job for a video processed in one piece). */
-export async function latestRuns(db: Database, videoIds: string[]): Promise<Map<string, JobRow[]>> {
-  const runs = new Map<string, JobRow[]>();
-  const firsts = await latestForVideos(db, videoIds);
-  if (firsts.size === 0) return runs;
-  const rows = await db
-    .select()
-    .from(jobTable)
-    .where(inArray(jobTable.runId, [...firsts.values()].map((job) => job.runId)))
-    .orderBy(jobTable.segment);
-  for (const row of rows) runs.set(row.videoId, [...(runs.get(row.videoId) ?? []), row]);
-  return runs;
-}
 
 /**
  * A partly indexed video processed again: its run's failed segments are queued with fresh
@@ -108,18 +91,6 @@ export async function get(db: Database, id: string): Promise<JobRow | undefined>
   return row;
 }
 
-/** The first job of each video's newest run (the video's only job unless it was split into segments). */
-export async function latestForVideos(db: Database, videoIds: string[]): Promise<Map<string, JobRow>> {
-  const latest = new Map<string, JobRow>();
-  if (videoIds.length === 0) return latest;
-  const rows = await db
-    .select()
-    .from(jobTable)
-    .where(and(inArray(jobTable.videoId, videoIds), eq(jobTable.segment, 0)))
-    .orderBy(desc(jobTable.createdAt), desc(jobTable.id));
-  for (const row of rows) if (!latest.has(row.videoId)) latest.set(row.videoId, row);
-  return latest;
-}
 
 /**
  * Claims the job for one attempt. Returns undefined when the job is already finished (a replayed

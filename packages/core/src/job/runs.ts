@@ -1,4 +1,6 @@
-import { STAGES, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
+import { and, desc, eq, inArray } from "drizzle-orm";
+import type { Database } from "../db/database.js";
+import { jobTable, STAGES, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
 
 /** How a run's segments stand: each segment is one job. */
 export interface SegmentCounts {
@@ -65,4 +67,36 @@ export function summariseRun(jobs: JobRow[]): RunSummary {
     lastError: failed?.lastError ?? latestError,
     segments,
   };
+}
+
+/** The first job of each video's newest run (the video's only job unless it was split into segments). */
+export async function latestForVideos(db: Database, videoIds: string[]): Promise<Map<string, JobRow>> {
+  const latest = new Map<string, JobRow>();
+  if (videoIds.length === 0) return latest;
+  const rows = await db
+    .select()
+    .from(jobTable)
+    .where(and(inArray(jobTable.videoId, videoIds), eq(jobTable.segment, 0)))
+    .orderBy(desc(jobTable.createdAt), desc(jobTable.id));
+  for (const row of rows) if (!latest.has(row.videoId)) latest.set(row.videoId, row);
+  return latest;
+}
+
+/** Every job of each video's latest run, by segment (one job for a video processed in one piece). */
+export async function latestRuns(db: Database, videoIds: string[]): Promise<Map<string, JobRow[]>> {
+  const runs = new Map<string, JobRow[]>();
+  const firsts = await latestForVideos(db, videoIds);
+  if (firsts.size === 0) return runs;
+  const rows = await db
+    .select()
+    .from(jobTable)
+    .where(inArray(jobTable.runId, [...firsts.values()].map((job) => job.runId)))
+    .orderBy(jobTable.segment);
+  for (const row of rows) runs.set(row.videoId, [...(runs.get(row.videoId) ?? []), row]);
+  return runs;
+}
+
+/** Every job of a run, by segment. */
+export async function ofRun(db: Pick<Database, "select">, runId: string): Promise<JobRow[]> {
+  return db.select().from(jobTable).where(eq(jobTable.runId, runId)).orderBy(jobTable.segment);
 }
