@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { errorMessage, isVisibleError } from "@vos/core/error";
 import { ApiError } from "./client.js";
-import { activity } from "./commands/activity.js";
+import { activity, redrive } from "./commands/activity.js";
 import { login, logout } from "./commands/login.js";
 import { label, objects, similar } from "./commands/objects.js";
 import { retry } from "./commands/retry.js";
@@ -94,6 +94,13 @@ program
   .description("what the workers are doing: jobs by state, workers and their segments, frames/s, time left per video, recent failures")
   .option("--json", "print the API's /activity answer as JSON", false)
   .action(async (options: { json: boolean }) => withClient(false, ({ client }) => activity(client, options)));
+
+program
+  .command("redrive")
+  .description("send dead letters (listed by `vos activity`) back to the jobs queue: their jobs run again with fresh attempts")
+  .argument("<id...>", "dead letter ids")
+  .option("--json", "print the dead letters sent back as JSON", false)
+  .action(async (ids: string[], options: { json: boolean }) => withClient(false, ({ client }) => redrive(client, ids, options)));
 
 program
   .command("login")

@@ -1,4 +1,3 @@
-import path from "node:path";
 import {
   ApiError,
   createContractClient,
@@ -84,6 +83,7 @@ export function createClient(baseUrl: string, fetch: Fetch, credentials?: string
     absolute: url,
     health: () => api.get("/health"),
     activity: () => api.get("/activity"),
+    redrive: (id: string) => api.post("/dead-letters/{id}/redrive", { params: { id } }).then((r) => r.deadLetter),
     signInMethod: () => api.get("/auth"),
     listVideos: () => api.get("/videos", { query: { limit: 500 } }).then((r) => r.videos),
     getVideo: (id: string) => api.get("/videos/{id}", { params: { id } }),

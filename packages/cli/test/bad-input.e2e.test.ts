@@ -82,6 +82,9 @@ describe("bad inputs get specific errors and leave nothing half-written", () => 
     const unknown = await runVos(["delete", "vid_does_not_exist"], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("[video.not_found]");
+    const notDead = await runVos(["redrive", "msg_does_not_exist"], env);
+    expect(notDead.code).toBe(1);
+    expect(notDead.stderr).toContain("[dead_letter.not_found]");
     const missing = await runVos(["ingest", path.join(dataDir, "nope.mp4"), "--json"], env);
     expect(jsonOf<Result[]>(missing)[0]).toMatchObject({ status: "failed", error: { code: "cli.file_not_found" } });
     const limit = await runVos(["search", "cat", "--limit", "0"], env);

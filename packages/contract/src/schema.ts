@@ -1893,7 +1893,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The fleet at a glance: jobs by state, workers running now, throughput, time left per video, recent failures */
+        /** The fleet at a glance: jobs by state, workers running now, throughput, time left per video, recent failures, dead letters */
         get: {
             parameters: {
                 query?: never;
@@ -1971,6 +1971,19 @@ export interface paths {
                                 message: string | null;
                                 at: string;
                             }[];
+                            /** @description jobs that gave up and wait on the dead letters for a redrive, oldest first */
+                            deadLetters: {
+                                /** @description the dead letter's id: what a redrive takes */
+                                id: string;
+                                jobId: string;
+                                videoId: string;
+                                /** @description null when the video was deleted since */
+                                videoTitle: string | null;
+                                /** @description 0-based; null when the job is gone */
+                                segment: number | null;
+                                reason: string;
+                                failedAt: string | null;
+                            }[];
                         };
                     };
                 };
@@ -1978,6 +1991,75 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/{id}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead letter back to the jobs queue: its job runs again with fresh attempts
+         * @description The job that gave up is revived when a worker takes the message (its video is queued again, keeping what other segments indexed); a job whose video was deleted since is dropped then. AWS: the message moves from the dead-letter queue to the jobs queue; the local runtime makes its dead job deliverable again.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the dead letter's id, from GET /activity */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description sent back to the jobs queue */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deadLetter: {
+                                /** @description the dead letter's id: what a redrive takes */
+                                id: string;
+                                jobId: string;
+                                videoId: string;
+                                /** @description null when the video was deleted since */
+                                videoTitle: string | null;
+                                /** @description 0-based; null when the job is gone */
+                                segment: number | null;
+                                reason: string;
+                                failedAt: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

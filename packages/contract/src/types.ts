@@ -44,3 +44,8 @@ export type LabelResult = Answer<"/objects/{objectId}/labels", "put">;
 /** How a client signs in to this API (`GET /auth`). */
 export type SignInMethod = Answer<"/auth", "get">;
 export type Health = Answer<"/health", "get">;
+
+/** The fleet at a glance (`GET /activity`). */
+export type Activity = Answer<"/activity", "get">;
+/** A job that gave up, waiting for a redrive. */
+export type DeadLetter = Activity["deadLetters"][number];

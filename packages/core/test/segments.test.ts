@@ -1,8 +1,8 @@
 /**
  * A long video split into segments in the embedded runtime: two workers share it, the frames kept
  * are exactly those of one pass, a scene across a boundary is one moment, a segment that fails
- * for good fails the video while the rest stays searchable and `retry` runs only that segment,
- * and deleting the video mid-run stops every segment and removes everything.
+ * for good fails the video while the rest stays searchable and `retry` runs only that segment, a
+ * segment that gave up is redriven from the dead letters, and deleting the video mid-run stops every segment and removes everything.
  */
 import { createReadStream } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
@@ -152,7 +152,7 @@ describe("a long video processed in segments", () => {
     expect(hits.length).toBeGreaterThan(0);
 
     // The activity view lists the failed segment with its reason.
-    expect((await Job.activity(rt.services.db, "local")).failures).toEqual([
+    expect((await Job.activity(rt.services, "local")).failures).toEqual([
       expect.objectContaining({ videoId: id, segment: 1, code: "media.corrupt", message: expect.stringContaining("could not be stored") }),
     ]);
 
@@ -171,6 +171,44 @@ describe("a long video processed in segments", () => {
     const wholeId = await upload(single);
     await finished(single, wholeId);
     expect(await frames(rt, id)).toEqual(await frames(single, wholeId));
+  }, 180_000);
+
+  it("sends a segment that gave up to the dead letters; a redrive runs it again and the video becomes ready", async () => {
+    const rt = await start({ VOS_SEGMENT_SEC: "40", VOS_MAX_ATTEMPTS: "1" });
+    // Segment 1's first upsert fails as an outage would: a transient error, and one attempt to spend.
+    let refused = 0;
+    onSegmentUpsert(rt, async () => {
+      if (refused++ === 0) throw new Error("the vector store is away");
+    });
+    const id = await upload(rt);
+    await waitFor(
+      () => Video.get(rt.services, "local", id),
+      (view) => view.status === "failed" && view.job?.status === "failed",
+      120_000,
+    );
+    const [first, second] = (await Job.latestRuns(rt.services.db, [id])).get(id)!;
+    const { deadLetters, failures } = await Job.activity(rt.services, "local");
+    expect(failures).toEqual([expect.objectContaining({ jobId: second!.id, code: "job.gave_up", message: "Gave up after 1 attempt; last error: the vector store is away" })]);
+    expect(deadLetters).toEqual([
+      { id: expect.any(String), jobId: second!.id, videoId: id, videoTitle: expect.any(String), segment: 1, reason: expect.stringContaining("the vector store is away"), failedAt: expect.any(String) },
+    ]);
+    const [letter] = deadLetters;
+    // Another tenant's redrive finds nothing.
+    await expect(Job.redrive(rt.services, "someone-else", letter!.id)).rejects.toBeInstanceOf(Job.DeadLetterNotFound);
+
+    expect(await Job.redrive(rt.services, "local", letter!.id)).toEqual(letter);
+    const ready = await waitFor(
+      () => Video.get(rt.services, "local", id),
+      (view) => view.status === "ready",
+      120_000,
+    );
+    expect(ready).toMatchObject({ error: null, job: { segments: { total: 2, succeeded: 2 } } });
+    const run = (await Job.latestRuns(rt.services.db, [id])).get(id)!;
+    expect(run[0]).toMatchObject({ id: first!.id, attempts: 1, finishedAt: first!.finishedAt });
+    expect(run[1]).toMatchObject({ id: second!.id, status: "succeeded", attempts: 1 });
+    expect(ready.frameCount).toBe(await Frame.countForVideo(rt.services.db, id));
+    expect((await Job.activity(rt.services, "local")).deadLetters).toEqual([]);
+    await expect(Job.redrive(rt.services, "local", letter!.id)).rejects.toThrow(/redriven already/);
   }, 180_000);
 
   it("stops every segment and removes everything when the video is deleted mid-run", async () => {
@@ -219,7 +257,7 @@ describe("a long video processed in segments", () => {
     expect(await Search.text(rt.services, "local", { ...red, includeProcessing: false })).toEqual([]);
 
     // The activity view shows the held segment at work, the video half done, frames per second.
-    const now = await Job.activity(rt.services.db, "local");
+    const now = await Job.activity(rt.services, "local");
     expect(Job.activitySchema.parse(now)).toEqual(now);
     expect(now.jobs).toMatchObject({ running: 1, queued: 0, succeededLastHour: 1 });
     expect(now.workers).toEqual([expect.objectContaining({ videoId: id, segment: 1, segments: 2, attempt: 1 })]);
@@ -233,6 +271,6 @@ describe("a long video processed in segments", () => {
     await finished(rt, id);
     const after = await Search.text(rt.services, "local", { ...red, includeProcessing: false });
     expect(after.some((hit) => hit.start >= 60)).toBe(true);
-    expect(await Job.activity(rt.services.db, "local")).toMatchObject({ jobs: { running: 0, succeededLastHour: 2 }, workers: [], videos: [], failures: [] });
+    expect(await Job.activity(rt.services, "local")).toMatchObject({ jobs: { running: 0, succeededLastHour: 2 }, workers: [], videos: [], failures: [] });
   }, 180_000);
 });

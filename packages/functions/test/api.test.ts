@@ -39,6 +39,7 @@ describe("HTTP API", () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         "/activity",
+        "/dead-letters/{id}/redrive",
         "/auth",
         "/health",
         "/search",
@@ -79,6 +80,11 @@ describe("HTTP API", () => {
     const now = (await activity.json()) as { jobs: { queued: number }; videos: { id: string; status: string; done: number; etaSec: number | null }[] };
     expect(now.jobs.queued).toBeGreaterThanOrEqual(1);
     expect(now.videos).toContainEqual(expect.objectContaining({ id: video.id, status: "queued", done: 0, etaSec: null }));
+    // No job gave up: no dead letters, and a redrive of an unknown one says so.
+    expect((now as unknown as { deadLetters: unknown[] }).deadLetters).toEqual([]);
+    const redrive = await app.request("/api/dead-letters/msg_nope/redrive", { method: "POST" });
+    expect(redrive.status).toBe(404);
+    expect(await redrive.json()).toMatchObject({ code: "dead_letter.not_found" });
   });
 
   it("serves stored files with HTTP ranges", async () => {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore, type MouseEvent } from "react";
 import { createApiClient, type ApiClient } from "./api/client";
 import type { SearchFilters, SearchHit } from "./api/types";
+import { ActivityPage } from "./components/ActivityPage";
 import { Library } from "./components/Library";
 import { LogoIcon } from "./components/Icons";
 import { Player } from "./components/Player";
@@ -106,7 +107,7 @@ export function App({ api: given, user }: AppProps) {
 
   const player = route.v ? videos.videos.find((video) => video.id === route.v) : undefined;
   useEffect(() => {
-    const page = route.v ? (player?.title ?? "Player") : route.view === "search" ? "Search" : "Library";
+    const page = route.v ? (player?.title ?? "Player") : { search: "Search", activity: "Activity", library: "Library" }[route.view];
     document.title = `${page} · ${APP_NAME}`;
   }, [route.v, route.view, player?.title]);
 
@@ -164,6 +165,8 @@ export function App({ api: given, user }: AppProps) {
         onOpen={openHit}
       />
     );
+  } else if (route.view === "activity") {
+    content = <ActivityPage api={api} />;
   } else {
     content = (
       <Library
@@ -197,6 +200,9 @@ export function App({ api: given, user }: AppProps) {
             </a>
             <a href={routeHref({ ...route, view: "search", v: undefined, t: undefined })} onClick={go("search")} aria-current={route.view === "search" && !route.v ? "page" : undefined}>
               Search
+            </a>
+            <a href={routeHref({ ...route, view: "activity", v: undefined, t: undefined })} onClick={go("activity")} aria-current={route.view === "activity" && !route.v ? "page" : undefined}>
+              Activity
             </a>
           </nav>
           {user && (

@@ -32,5 +32,25 @@ export async function activity(client: Client, options: { json: boolean }): Prom
     out.push("", "Recent failures:");
     out.push(table(["when", "video", "segment", "reason"], now.failures.map((f) => [f.at.slice(11, 19), f.videoTitle.slice(0, 30), f.segment + 1, `${f.code ?? "error"}: ${(f.message ?? "").slice(0, 80)}`])));
   }
+  if (now.deadLetters.length > 0) {
+    out.push("", "Dead letters (send one back with `vos redrive <id>`):");
+    out.push(
+      table(
+        ["id", "died", "video", "segment", "reason"],
+        now.deadLetters.map((d) => [d.id, d.failedAt?.slice(0, 19).replace("T", " ") ?? "-", (d.videoTitle ?? `${d.videoId} (deleted)`).slice(0, 30), d.segment === null ? "-" : d.segment + 1, d.reason.slice(0, 80)]),
+      ),
+    );
+  }
   process.stdout.write(out.join("\n") + "\n");
+}
+
+/** `vos redrive <id...>`: dead letters back to the jobs queue; their jobs run again with fresh attempts. */
+export async function redrive(client: Client, ids: string[], options: { json: boolean }): Promise<void> {
+  const sent = [];
+  for (const id of ids) sent.push(await client.redrive(id));
+  if (options.json) return printJson(sent);
+  for (const letter of sent) {
+    const segment = letter.segment === null ? "" : `, segment ${letter.segment + 1}`;
+    process.stdout.write(`Redriven ${letter.id}: ${letter.videoTitle ?? letter.videoId}${segment} runs again (it died: ${letter.reason.slice(0, 120)}).\n`);
+  }
 }

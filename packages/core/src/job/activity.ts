@@ -1,14 +1,16 @@
 /**
  * The fleet at a glance, for one tenant: jobs by state, the workers running now with their
  * segment, frames and objects committed per second over the last minutes, each unfinished video's
- * progress and time left, and the latest failures with their reasons.
+ * progress and time left, the latest failures with their reasons, and the dead letters.
  */
 import { and, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/database.js";
+import type { Services } from "../services.js";
 import { frameTable } from "../frame/frame.sql.js";
 import { objectTable } from "../object/object.sql.js";
 import { videoTable } from "../video/video.sql.js";
+import { deadLetters, deadLetterSchema } from "./dead-letters.js";
 import { jobTable, STAGES } from "./job.sql.js";
 import { latestRuns, summariseRun } from "./runs.js";
 
@@ -73,10 +75,12 @@ export const activitySchema = z.object({
       }),
     )
     .describe("the latest failed jobs of the last day, newest first"),
+  deadLetters: z.array(deadLetterSchema).describe("jobs that gave up and wait on the dead letters for a redrive, oldest first"),
 });
 export type Activity = z.infer<typeof activitySchema>;
 
-export async function activity(db: Database, tenantId: string, now = new Date()): Promise<Activity> {
+export async function activity(svc: Pick<Services, "db" | "queue">, tenantId: string, now = new Date()): Promise<Activity> {
+  const { db } = svc;
   const ago = (sec: number) => new Date(now.getTime() - sec * 1000);
   const windowStart = ago(THROUGHPUT_WINDOW_SEC);
   const [states] = await db
@@ -133,9 +137,11 @@ export async function activity(db: Database, tenantId: string, now = new Date())
       videoTitle: title,
       segment: job.segment,
       code: job.errorCode,
-      message: job.lastError,
+      // The row keeps "<code>: <message>"; the view has the code on its own.
+      message: job.errorCode && job.lastError?.startsWith(`${job.errorCode}: `) ? job.lastError.slice(job.errorCode.length + 2) : job.lastError,
       at: (job.finishedAt ?? job.updatedAt).toISOString(),
     })),
+    deadLetters: await deadLetters(svc, tenantId),
   };
 }
 

@@ -38,7 +38,7 @@ export function failureOf(error: unknown): Failure {
 export const stopped = (reason: string): Failure => ({ code: "task.stopped", message: reason, permanent: false, badInput: false });
 
 /** The failure that ends a job whose attempts are used up, with the last one's reason in words. */
-export function gaveUp(attempts: number, lastError: string, how = `Gave up after ${attempts} attempts`): Failure {
+export function gaveUp(attempts: number, lastError: string, how = `Gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}`): Failure {
   return { code: GAVE_UP, message: `${how}; last error: ${lastError}`, permanent: true, badInput: false };
 }
 

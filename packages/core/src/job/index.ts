@@ -8,6 +8,7 @@ export { failureOf, gaveUp, GAVE_UP, nextStep, retryDelaySec, stopped, type Fail
 export { jobTable, JOB_STATUSES, STAGES, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
 export { latestForVideos, latestRuns, ofRun, summariseRun, type RunSummary, type SegmentCounts } from "./runs.js";
 export { activity, activitySchema, THROUGHPUT_WINDOW_SEC, type Activity } from "./activity.js";
+export { DeadLetterNotFound, deadLetters, deadLetterSchema, redrive, type DeadLetterView } from "./dead-letters.js";
 
 type Tx = Pick<Database, "insert" | "update" | "select" | "delete">;
 
@@ -86,7 +87,7 @@ export async function reviveFailedSegments(tx: Tx, runId: string): Promise<JobRo
     .returning();
 }
 
-export async function get(db: Database, id: string): Promise<JobRow | undefined> {
+export async function get(db: Pick<Database, "select">, id: string): Promise<JobRow | undefined> {
   const [row] = await db.select().from(jobTable).where(eq(jobTable.id, id));
   return row;
 }
@@ -241,7 +242,7 @@ export async function stuck(db: Database, now: Date, limit = 100): Promise<JobRo
  * no checkpoint, since failing removed what it had made. Only a job that gave up qualifies; one
  * that failed on bad input would fail the same way again.
  */
-export async function revive(db: Database, id: string): Promise<JobRow | undefined> {
+export async function revive(db: Pick<Database, "update">, id: string): Promise<JobRow | undefined> {
   const [row] = await db
     .update(jobTable)
     .set({

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { errorMessage, isStorageFull } from "../error.js";
 import { JobMessage, type ReceivedMessage } from "../queue/job-queue.js";
 import type { Services } from "../services.js";
+import { reviveRedriven } from "../video/processing.js";
 import { IngestCancelled } from "./ingest.js";
 import { runJob } from "./run-job.js";
-
 
 export interface WorkerPoolOptions {
   /** Jobs processed at once. */
@@ -59,6 +59,8 @@ export function startWorkerPool(svc: Services, options: WorkerPoolOptions): Work
       await svc.queue.deadLetter(message.receiptHandle, `malformed message: ${errorMessage(error)}`);
       return;
     }
+    // An operator redrove its dead letter: the job that gave up runs again with fresh attempts.
+    if (message.redriven) await reviveRedriven(svc, body.jobId);
     const controller = new AbortController();
     controllers.set(body.jobId, controller);
     const visibility = svc.settings.visibilityTimeoutSec;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { SqlClient } from "../db/database.js";
 import { createId } from "../util/id.js";
-import { JobMessage, type JobQueue, type ReceivedMessage } from "./job-queue.js";
+import { DEAD_LETTERS_SCANNED, JobMessage, type JobQueue, type ReceivedMessage } from "./job-queue.js";
 
 const safeJson = (text: string): unknown => {
   try {
@@ -24,6 +24,8 @@ const DDL = [
   dead_reason text,
   sent_at timestamptz NOT NULL DEFAULT now()
 )`,
+  // Added after the first release: data folders made before it gain the column on open.
+  `ALTER TABLE queue_message ADD COLUMN IF NOT EXISTS redriven_at timestamptz`,
   `CREATE INDEX IF NOT EXISTS queue_message_ready_idx ON queue_message (queue, visible_at) WHERE dead_at IS NULL`,
 ];
 
@@ -39,6 +41,7 @@ interface Row {
   body: string;
   receive_count: number;
   receipt_handle: string;
+  redriven: boolean;
 }
 
 /**
@@ -87,11 +90,11 @@ export async function createDbJobQueue(sql: SqlClient, options: DbJobQueueOption
            WHERE id IN (
              SELECT id FROM queue_message WHERE queue = $1 AND dead_at IS NULL AND visible_at <= $2
              ORDER BY visible_at, id LIMIT $5 FOR UPDATE SKIP LOCKED)
-           RETURNING id, body, receive_count, receipt_handle`,
+           RETURNING id, body, receive_count, receipt_handle, redriven_at IS NOT NULL AS redriven`,
           [queue, at(), at(visibilityTimeoutSec), randomBytes(6).toString("hex"), max],
         );
         return rows.map(
-          (row): ReceivedMessage => ({ id: row.id, body: row.body, receiveCount: row.receive_count, receiptHandle: row.receipt_handle }),
+          (row): ReceivedMessage => ({ id: row.id, body: row.body, receiveCount: row.receive_count, receiptHandle: row.receipt_handle, redriven: row.redriven }),
         );
       });
     },
@@ -123,6 +126,24 @@ export async function createDbJobQueue(sql: SqlClient, options: DbJobQueueOption
         at(),
         reason,
       ]);
+    },
+
+    async deadLetters({ max }) {
+      const rows = await sql.query<{ id: string; body: string; dead_reason: string | null; dead_at: Date | string }>(
+        `SELECT id, body, dead_reason, dead_at FROM queue_message WHERE queue = $1 AND dead_at IS NOT NULL ORDER BY dead_at, id LIMIT $2`,
+        [queue, Math.max(0, Math.min(max, DEAD_LETTERS_SCANNED))],
+      );
+      return rows.map((row) => ({ id: row.id, body: row.body, reason: row.dead_reason ?? "no reason recorded", failedAt: new Date(row.dead_at) }));
+    },
+
+    // Its deliveries start again from none, as a message sent anew; why it died stays with it.
+    async redrive(id) {
+      const rows = await sql.query<{ id: string }>(
+        `UPDATE queue_message SET dead_at = NULL, receive_count = 0, receipt_handle = NULL, visible_at = $3, redriven_at = $3
+         WHERE queue = $1 AND id = $2 AND dead_at IS NOT NULL RETURNING id`,
+        [queue, id, at()],
+      );
+      return rows.length > 0;
     },
 
     async releaseAll() {

@@ -1,2 +1,2 @@
-export { JobMessage, type JobQueue, type ReceivedMessage } from "./job-queue.js";
+export { DEAD_LETTERS_SCANNED, JobMessage, type DeadLetter, type JobQueue, type ReceivedMessage } from "./job-queue.js";
 export { createDbJobQueue, type DbJobQueueOptions } from "./database.js";

@@ -15,7 +15,24 @@ export interface ReceivedMessage {
   receiptHandle: string;
   /** 1 on first delivery. */
   receiveCount: number;
+  /** It came back from the dead letters (an operator's redrive): its job may be revived. */
+  redriven: boolean;
 }
+
+/** A message in the dead letters, as an operator sees it before a redrive. */
+export interface DeadLetter {
+  /** Its id among the dead letters: what `redrive` takes. */
+  id: string;
+  /** Raw body: a dead letter may be a malformed message. */
+  body: string;
+  /** Why it died; the queue's own redrive policy gives none, so it says so. */
+  reason: string;
+  /** When it died, where the queue knows. */
+  failedAt?: Date;
+}
+
+/** Dead letters one call looks at, at most: listing and finding one must stay bounded on a long dead-letter queue. */
+export const DEAD_LETTERS_SCANNED = 100;
 
 /**
  * A queue with SQS semantics: a received message is invisible for the visibility timeout and
@@ -34,4 +51,12 @@ export interface JobQueue {
   handBack(receiptHandle: string): Promise<void>;
   /** Moves a message to the dead-letter queue at once (a job that gave up). */
   deadLetter(receiptHandle: string, reason: string): Promise<void>;
+  /** Up to `max` dead letters (at most DEAD_LETTERS_SCANNED), oldest first. Looking leaves them as they are. */
+  deadLetters(options: { max: number }): Promise<DeadLetter[]>;
+  /**
+   * Moves one dead letter back onto the queue for delivery now, marked `redriven`, keeping why it
+   * died. False when no dead letter has that id (redriven already, or beyond the first
+   * DEAD_LETTERS_SCANNED).
+   */
+  redrive(id: string): Promise<boolean>;
 }

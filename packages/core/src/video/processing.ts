@@ -8,7 +8,7 @@ import type { Services } from "../services.js";
 import type { UploadedPart } from "../uploads/upload-targets.js";
 import { uploadErrors, VideoNotRetryable, VideoWrongState } from "./errors.js";
 import { row } from "./rows.js";
-import { setStatus } from "./state.js";
+import { lockRow, recount, setStatus } from "./state.js";
 import { videoTable, type VideoRow } from "./video.sql.js";
 import { get, type VideoView } from "./videos.js";
 
@@ -60,6 +60,27 @@ export async function retry(svc: Services, tenantId: string, id: string): Promis
   const job = await queueJob(svc, tenantId, video, { from: "failed", undo: { status: "failed", errorCode: video.errorCode, errorMessage: video.errorMessage } });
   if (job) svc.log.info("video queued again", { videoId: id, jobId: job.id, previousError: video.errorCode });
   return get(svc, tenantId, id);
+}
+
+/**
+ * A job whose dead letter an operator redrove runs again: a job that gave up gets fresh attempts
+ * and its video is queued again, keeping what it still has (nothing after a whole-video failure,
+ * the other segments' frames after a segment's). Any other job, or a video going away, is left
+ * as it is. Returns the job as it is now, undefined when it is gone.
+ */
+export async function reviveRedriven(svc: Services, jobId: string): Promise<Job.JobRow | undefined> {
+  const revived = await svc.db.transaction(async (tx) => {
+    const job = await Job.get(tx, jobId);
+    const video = job && (await lockRow(tx, job.videoId));
+    if (!job || !video || video.status === "deleting" || job.status !== "failed") return undefined;
+    const row = await Job.revive(tx, jobId);
+    if (row) await setStatus(tx, video.id, { status: "queued", errorCode: null, errorMessage: null });
+    return row;
+  });
+  if (!revived) return Job.get(svc.db, jobId);
+  await recount(svc.db, revived.videoId);
+  svc.log.info("redriven job revived", { jobId, videoId: revived.videoId, segment: revived.segment });
+  return revived;
 }
 
 /**

@@ -67,7 +67,7 @@ describe("worker task (runCloudJob)", () => {
     const { job, message } = await uploaded(runtime.services, 1);
     env.pinecone.failNext(1 + retry.retries, 500, { path: /^\/vectors\/upsert$/ });
     expect(await runCloudJob(runtime, job.id, { taskId: "arn:task/last" })).toMatchObject({ code: 0, outcome: { kind: "gave-up" } });
-    expect(await Job.get(runtime.services.db, job.id)).toMatchObject({ status: "failed", errorCode: "job.gave_up", lastError: expect.stringMatching(/^job\.gave_up: Gave up after 1 attempts/) });
+    expect(await Job.get(runtime.services.db, job.id)).toMatchObject({ status: "failed", errorCode: "job.gave_up", lastError: expect.stringMatching(/^job\.gave_up: Gave up after 1 attempt;/) });
     const [dead] = env.fauxqs.messages(env.names.deadLetters);
     expect(JSON.parse(dead!.body)).toEqual(message);
     expect(env.fauxqs.messages(env.names.alerts)[0]!.body).toContain(job.id);

@@ -6,7 +6,8 @@
  * Not promised, so not tested: delivery order (SQS standard queues have none); whether a
  * handed-back delivery counts toward the dead-letter limit (the database queue does not count
  * it, SQS cannot tell); a receipt handle the queue never issued (SQS refuses one, the database
- * queue ignores it: the domain only passes handles it received). `sendDeadLetter` exists on the
+ * queue ignores it: the domain only passes handles it received); the order of dead letters that
+ * died within the same second. `sendDeadLetter` exists on the
  * SQS queue only and is tested in cloud/sqs-sns.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,6 +54,77 @@ export function describeJobQueueContract(name: string, makeAdapter: () => Promis
       }
     }
 
+    /** Receives `message` and moves it to the dead letters with `reason`. */
+    async function kill(queue: JobQueue, message: JobMessage, reason: string): Promise<void> {
+      await queue.send(message);
+      const [received] = await receiveSoon(queue);
+      expect(JSON.parse(received!.body)).toEqual(message);
+      await queue.deadLetter(received!.receiptHandle, reason);
+    }
+
+    it("lists dead letters with body, reason and time, at most max; looking leaves them where they are", async () => {
+      const harness = await open();
+      const { queue } = harness;
+      expect(await queue.deadLetters({ max: 10 })).toEqual([]);
+      const [a, b] = [job("a"), job("b")];
+      const before = Date.now() - 1000;
+      await kill(queue, a, "Gave up: a");
+      await kill(queue, b, "Gave up: b");
+      for (let look = 0; look < 2; look++) {
+        const letters = await queue.deadLetters({ max: 10 });
+        expect(letters.map((letter) => [JSON.parse(letter.body), letter.reason])).toEqual(expect.arrayContaining([[a, "Gave up: a"], [b, "Gave up: b"]]));
+        expect(letters).toHaveLength(2);
+        for (const letter of letters) {
+          expect(letter.id).not.toBe("");
+          expect(letter.failedAt!.getTime()).toBeGreaterThan(before);
+          expect(letter.failedAt!.getTime()).toBeLessThan(Date.now() + 1000);
+        }
+      }
+      expect(await queue.deadLetters({ max: 1 })).toHaveLength(1);
+      expect(await harness.deadLetters()).toHaveLength(2);
+      expect(await queue.receive({ max: 10, visibilityTimeoutSec: 60 })).toEqual([]);
+    });
+
+    it("redrives one dead letter: delivered again at once, marked redriven, counted afresh; the others stay; a second redrive answers false", async () => {
+      const harness = await open();
+      const { queue } = harness;
+      const [a, b] = [job("a"), job("b")];
+      await kill(queue, a, "Gave up: a");
+      await kill(queue, b, "Gave up: b");
+      const letters = await queue.deadLetters({ max: 10 });
+      const letterOfA = letters.find((letter) => (JSON.parse(letter.body) as JobMessage).jobId === a.jobId)!;
+      expect(await queue.redrive(letterOfA.id)).toBe(true);
+      expect(await queue.redrive(letterOfA.id)).toBe(false);
+      expect(await queue.redrive("no-such-dead-letter")).toBe(false);
+      const [again, ...more] = await receiveSoon(queue);
+      expect(more).toEqual([]);
+      expect(JSON.parse(again!.body)).toEqual(a);
+      expect(again!.redriven).toBe(true);
+      expect(again!.receiveCount).toBe(1);
+      expect((await queue.deadLetters({ max: 10 })).map((letter) => JSON.parse(letter.body) as unknown)).toEqual([b]);
+      await queue.delete(again!.receiptHandle);
+      expect(await harness.live()).toEqual([]);
+    });
+
+    it("redrives a message that died of too many deliveries, with a reason that says so", async () => {
+      const { queue, maxReceiveCount } = await open();
+      const message = job("crashy");
+      await queue.send(message);
+      for (let i = 1; i <= maxReceiveCount; i++) {
+        const [received] = await receiveSoon(queue);
+        await queue.changeVisibility(received!.receiptHandle, 0);
+      }
+      expect(await queue.receive({ max: 10, visibilityTimeoutSec: 60 })).toEqual([]);
+      const [letter, ...others] = await queue.deadLetters({ max: 10 });
+      expect(others).toEqual([]);
+      expect(JSON.parse(letter!.body)).toEqual(message);
+      expect(letter!.reason).toMatch(/receive|deliver/i);
+      expect(await queue.redrive(letter!.id)).toBe(true);
+      const [again] = await receiveSoon(queue);
+      expect(JSON.parse(again!.body)).toEqual(message);
+      expect(again!.redriven).toBe(true);
+    });
+
     it("sends and receives: the body as sent, receive count 1, an id and a receipt handle; an empty queue answers at once", async () => {
       const { queue } = await open();
       const started = Date.now();
@@ -66,6 +138,7 @@ export function describeJobQueueContract(name: string, makeAdapter: () => Promis
       expect(received!.receiveCount).toBe(1);
       expect(received!.id).not.toBe("");
       expect(received!.receiptHandle).not.toBe("");
+      expect(received!.redriven).toBe(false);
     });
 
     it("hides a received message for its visibility timeout, then delivers it again with a new handle and a higher count", async () => {

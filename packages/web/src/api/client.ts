@@ -158,6 +158,10 @@ export function createApiClient(options: ApiClientOptions = {}) {
     createVideo: (input: CreateVideo, signal?: AbortSignal) => api.post("/videos", { json: input, ...sig(signal) }),
     completeUpload: (id: string, parts?: UploadedPart[], signal?: AbortSignal) =>
       api.post("/videos/{id}/complete", { params: { id }, json: parts ? { parts } : {}, ...sig(signal) }),
+    /** The fleet at a glance: jobs, workers, throughput, videos in progress, failures, dead letters. */
+    activity: (signal?: AbortSignal) => api.get("/activity", { ...sig(signal) }),
+    /** Sends a dead letter back to the jobs queue: its job runs again with fresh attempts. */
+    redrive: (id: string) => api.post("/dead-letters/{id}/redrive", { params: { id } }).then((r) => r.deadLetter),
     /** Processes a failed video again from its stored upload (a new job). */
     retryVideo: (id: string) => api.post("/videos/{id}/retry", { params: { id } }),
     deleteVideo: (id: string) => api.delete("/videos/{id}", { params: { id } }),

@@ -5,7 +5,9 @@
 import type { SearchHit, Stage, TextSearch } from "@vos/contract";
 
 export type {
+  Activity,
   Box,
+  DeadLetter,
   CreateVideo,
   DetectedObject,
   FrameHit,

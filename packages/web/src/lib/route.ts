@@ -2,11 +2,12 @@ import { useCallback, useEffect, useState } from "react";
 
 /**
  * Everything the address bar holds, so any screen can be shared or reloaded:
- * `?view=search&q=a+red+car&video=<id>&min=0.2&kind=object&v=<videoId>&t=12.5`.
+ * `?view=search&q=a+red+car&video=<id>&min=0.2&kind=object&v=<videoId>&t=12.5`; `?view=activity` is
+ * the fleet page.
  * `v` opens the player on that video, `t` is where it starts (seconds).
  */
 export interface Route {
-  view: "library" | "search";
+  view: "library" | "search" | "activity";
   /** Words of the current search. */
   q?: string;
   /** Search filter: only this video. */
@@ -29,7 +30,8 @@ function finite(value: string | null): number | undefined {
 
 export function parseRoute(search: string): Route {
   const params = new URLSearchParams(search);
-  const route: Route = { view: params.get("view") === "search" ? "search" : "library" };
+  const view = params.get("view");
+  const route: Route = { view: view === "search" || view === "activity" ? view : "library" };
   const q = params.get("q")?.trim();
   if (q) route.q = q;
   const video = params.get("video");

@@ -46,9 +46,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts `vos serve` and waits until /api/health answers. */
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "vos-web-"));
+/** Starts `vos serve` and waits until /api/health answers; on a data folder of its own unless given one (removed on stop). */
+export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<RunningServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), "vos-web-")));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, [VOS_BIN, "serve"], {

@@ -69,14 +69,7 @@ export async function dispatchJobs(ctrl: JobControl, records: DispatchRecord[], 
         continue;
       }
       const jobLog = log.child({ jobId: message.jobId, videoId: message.videoId });
-      let job = await Job.get(svc.db, message.jobId);
-      if (job && record.redriven && job.status === "failed" && (await Job.revive(svc.db, job.id))) {
-        // What the video still has: nothing after a whole-video failure, the other segments' frames after a segment's.
-        await Video.setStatus(svc.db, job.videoId, { status: "queued", errorCode: null, errorMessage: null });
-        await Video.recount(svc.db, job.videoId);
-        jobLog.info("redriven job revived");
-        job = await Job.get(svc.db, message.jobId);
-      }
+      const job = record.redriven ? await Video.reviveRedriven(svc, message.jobId) : await Job.get(svc.db, message.jobId);
       if (!job || job.videoId !== message.videoId || job.status === "succeeded" || job.status === "failed") {
         jobLog.info("job message dropped: the job is finished or unknown", { status: job?.status });
         result.dropped++;

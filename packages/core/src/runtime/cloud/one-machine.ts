@@ -68,7 +68,7 @@ export async function startOneMachineCloud(env: NodeJS.ProcessEnv, options: OneM
       try {
         const messages = await ctrl.queue.receive({ max: 10, visibilityTimeoutSec: 30 });
         if (messages.length > 0) {
-          const result = await dispatchJobs(ctrl, messages.map((m) => ({ messageId: m.id, body: m.body })));
+          const result = await dispatchJobs(ctrl, messages.map((m) => ({ messageId: m.id, body: m.body, redriven: m.redriven })));
           const failed = new Set(result.failed);
           for (const message of messages) if (!failed.has(message.id)) await ctrl.queue.delete(message.receiptHandle);
           continue;

@@ -61,6 +61,11 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
           await queue.send(message, sendOptions);
           pool?.notify();
         },
+        async redrive(id) {
+          const moved = await queue.redrive(id);
+          if (moved) pool?.notify();
+          return moved;
+        },
       },
       vectors: await createPgvectorStore(database.sql),
       ...modelLoaders(config),
