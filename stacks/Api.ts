@@ -30,7 +30,7 @@ export async function Api({ stack, app }: StackContext) {
   const network = use(Network);
   const { secret } = use(Database);
   const storage = use(Storage);
-  const { queue } = use(Jobs);
+  const { queue, deadLetters } = use(Jobs);
   const auth = use(Auth);
 
   // Text and picture search run CLIP in the function. A deploy ships the model (both halves, at
@@ -112,6 +112,9 @@ export async function Api({ stack, app }: StackContext) {
     frames: ["s3:GetObject", "s3:DeleteObject"],
   });
   queue.grantSendMessages(handler);
+  // The Activity page lists dead letters (receiving them, made visible again at once) and a
+  // redrive moves one to the jobs queue.
+  deadLetters.grantConsumeMessages(handler);
   secret.grantRead(handler);
   suppress(handler, [
     ...functionSuppressions(),

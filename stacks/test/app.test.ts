@@ -466,11 +466,15 @@ describe("Api", () => {
     expect(environmentOf(fn[0]!).VOS_WEB_ORIGIN).toBe("*");
     const uploads = resourceNamed(app.stack("Storage"), "AWS::S3::Bucket", "Uploads").resource.Properties;
     expect((uploads.CorsConfiguration as { CorsRules: Array<{ AllowedOrigins: string[] }> }).CorsRules[0]?.AllowedOrigins).toEqual(["*"]);
-    // New jobs go to the queue; the API never consumes a queue.
+    // New jobs and redriven dead letters go to the jobs queue, which the API never consumes; it
+    // reads and moves dead letters only.
     const role = (fn[0]!.resource.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
-    const actions = statementsOfRole(api, role).flatMap((s) => asList(s.Action) as string[]);
-    expect(actions).toContain("sqs:SendMessage");
-    expect(actions).not.toContain("sqs:ReceiveMessage");
+    const statements = statementsOfRole(api, role);
+    const sqsOn = (action: string) => statements.filter((s) => asList(s.Action).includes(action)).flatMap((s) => asList(s.Resource).map((r) => JSON.stringify(r)));
+    expect(sqsOn("sqs:SendMessage").join()).toContain("Queue");
+    expect(sqsOn("sqs:ReceiveMessage")).toHaveLength(1);
+    expect(sqsOn("sqs:ReceiveMessage")[0]).toContain("DeadLetters");
+    expect(sqsOn("sqs:DeleteMessage")).toEqual(sqsOn("sqs:ReceiveMessage"));
   });
 });
 

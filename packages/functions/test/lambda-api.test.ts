@@ -1,8 +1,10 @@
+import { SQSClient } from "@aws-sdk/client-sqs";
 import postgres from "postgres";
 import type { APIGatewayProxyResult, LambdaEvent } from "hono/aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";
 import { testModelDir } from "../../core/test/support/test-model.js";
+import { createSqsJobQueue } from "../../core/src/queue/sqs.js";
 import { handler as api } from "../src/api.js";
 import { handler as migrate } from "../src/migrate.js";
 import { handler as pineconeIndex } from "../src/pinecone-index.js";
@@ -84,6 +86,36 @@ describe("API on Lambda (hono/aws-lambda over the cloud runtime)", () => {
     expect(preflight.headers["access-control-allow-origin"]).toBe(ORIGIN);
     const foreign = await call(request("GET", "/api/health", { headers: { origin: "https://evil.example.com" } }));
     expect(foreign.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
+  it("lists the tenant's dead letters from the SQS dead-letter queue, and redrives one to the jobs queue with why it died", async () => {
+    await env.fauxqs.purge(env.names.jobs, env.names.deadLetters);
+    const sqs = new SQSClient({ region: "us-east-1", endpoint: env.fauxqs.endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+    const queue = createSqsJobQueue(sqs, { queueUrl: env.env.VOS_JOBS_QUEUE_URL!, deadLetterQueueUrl: env.env.VOS_DEAD_LETTER_QUEUE_URL! });
+    const ours = { jobId: "job_dead", videoId: "vid_gone", tenantId: "local" };
+    await queue.sendDeadLetter(ours, "Gave up after 3 attempts; last error: task stopped: OutOfMemoryError");
+    await queue.sendDeadLetter({ ...ours, jobId: "job_theirs", tenantId: "someone-else" }, "Gave up: theirs");
+    await queue.sendDeadLetter("not json {", "malformed message: not json");
+
+    const listed = await call(request("GET", "/api/activity"));
+    expect(listed.status).toBe(200);
+    const letters = listed.json!.deadLetters as { id: string; jobId: string }[];
+    expect(letters).toEqual([
+      { id: expect.any(String), jobId: "job_dead", videoId: "vid_gone", videoTitle: null, segment: null, reason: "Gave up after 3 attempts; last error: task stopped: OutOfMemoryError", failedAt: expect.any(String) },
+    ]);
+    // Looking left every dead letter where it was, visible.
+    expect(env.fauxqs.messages(env.names.deadLetters)).toHaveLength(3);
+
+    const redriven = await call(request("POST", `/api/dead-letters/${letters[0]!.id}/redrive`));
+    expect(redriven).toMatchObject({ status: 200, json: { deadLetter: { jobId: "job_dead" } } });
+    const [moved, ...more] = env.fauxqs.messages(env.names.jobs);
+    expect(more).toEqual([]);
+    expect(JSON.parse(moved!.body)).toEqual(ours);
+    expect(moved!.attributes).toMatchObject({ reason: "Gave up after 3 attempts; last error: task stopped: OutOfMemoryError", failedAt: expect.any(String) });
+    expect(env.fauxqs.messages(env.names.deadLetters).map((m) => m.body).sort()).toEqual([JSON.stringify({ ...ours, jobId: "job_theirs", tenantId: "someone-else" }), "not json {"].sort());
+    expect(await call(request("POST", `/api/dead-letters/${letters[0]!.id}/redrive`))).toMatchObject({ status: 404, json: { code: "dead_letter.not_found" } });
+    sqs.destroy();
+    await env.fauxqs.purge(env.names.jobs, env.names.deadLetters);
   });
 
   it("hands out presigned part URLs, completes the S3 upload with the parts' ETags and queues the job", async () => {

@@ -87,8 +87,9 @@ export async function activity(svc: Pick<Services, "db" | "queue">, tenantId: st
     .select({
       queued: sql<number>`count(*) FILTER (WHERE ${jobTable.status} = 'queued')::int`,
       running: sql<number>`count(*) FILTER (WHERE ${jobTable.status} = 'running')::int`,
-      failedLastDay: sql<number>`count(*) FILTER (WHERE ${jobTable.status} = 'failed' AND ${jobTable.finishedAt} > ${ago(86_400)})::int`,
-      succeededLastHour: sql<number>`count(*) FILTER (WHERE ${jobTable.status} = 'succeeded' AND ${jobTable.finishedAt} > ${ago(3600)})::int`,
+      // Times in raw SQL go as text: postgres.js does not take a Date there (PGlite does).
+      failedLastDay: sql<number>`count(*) FILTER (WHERE ${jobTable.status} = 'failed' AND ${jobTable.finishedAt} > ${ago(86_400).toISOString()}::timestamptz)::int`,
+      succeededLastHour: sql<number>`count(*) FILTER (WHERE ${jobTable.status} = 'succeeded' AND ${jobTable.finishedAt} > ${ago(3600).toISOString()}::timestamptz)::int`,
     })
     .from(jobTable)
     .where(eq(jobTable.tenantId, tenantId));

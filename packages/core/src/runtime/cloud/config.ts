@@ -71,7 +71,7 @@ type Group = "region" | "database" | "storage" | "jobs" | "deadLetters" | "pinec
 
 /** The variables each role cannot start without (the Pinecone key may also come from SST). */
 const NEEDS: Record<CloudRole, Group[]> = {
-  api: ["region", "database", "storage", "jobs", "pinecone"],
+  api: ["region", "database", "storage", "jobs", "deadLetters", "pinecone"],
   worker: ["region", "database", "storage", "jobs", "deadLetters", "pinecone"],
   dispatch: ["region", "database", "jobs", "deadLetters", "ecs"],
   "task-events": ["region", "database", "storage", "jobs", "deadLetters", "pinecone"],
