@@ -316,6 +316,7 @@ async function services(context: BenchContext, database: BenchDatabase, vectors:
       maxUploadBytes: 1e9,
       maxDurationSec: 3600,
       maxAttempts: 3,
+      segmentSec: 0,
       visibilityTimeoutSec: 60,
       sampling: { fps: 1, sceneThreshold: 0.25, dedup: true, maxGapSec: 10 },
       frameWidth: 640,
