@@ -117,7 +117,7 @@ export function workerTaskDefinitions(stack: Stack, { environment, localWorkers 
   const fargateTask = new ecs.FargateTaskDefinition(stack, "FargateWorker", {
     cpu: settings.workerCpu,
     memoryLimitMiB: settings.workerMemory,
-    ephemeralStorageGiB: 50,
+    // No disk beyond Fargate's default: ffmpeg reads the source from S3 through range requests.
     runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     taskRole,
     executionRole,

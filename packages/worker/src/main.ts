@@ -8,9 +8,6 @@
  * `VOS_WORKER_CHECK=1` (or `main.ts --check`) runs no job: see `check` below.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { createLogger, errorMessage } from "@vos/core";
 import { currentTaskId, loadCloudConfig, modelLoaders, runCloudJob, startCloudRuntime } from "@vos/core/runtime/cloud";
 import { encodeJpeg, ffmpegCapabilities, resolveBinary } from "@vos/core/media";
@@ -24,8 +21,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadCloudConfig(process.env, "worker");
-  const sourceDir = await mkdtemp(path.join(tmpdir(), "vos-task-"));
-  const runtime = await startCloudRuntime(config, { log: log.child({ jobId }), sourceDir });
+  const runtime = await startCloudRuntime(config, { log: log.child({ jobId }) });
   // ECS sends SIGTERM before stopping a task (scale-in, spot interruption, StopTask): hand the
   // job back instead of losing the attempt's place.
   const shutdown = new AbortController();
@@ -41,7 +37,6 @@ async function main(): Promise<number> {
     return code;
   } finally {
     await runtime.close().catch(() => {});
-    await rm(sourceDir, { recursive: true, force: true });
   }
 }
 

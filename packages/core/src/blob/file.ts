@@ -98,7 +98,9 @@ export function createFileBlobStore(root: string, publicUrl: (key: string) => st
       return keys.sort();
     },
     async source(key) {
-      return fileOf(key);
+      const file = fileOf(key);
+      if (!(await this.stat(key))) throw new Error(`no file for ${key}`);
+      return file;
     },
     async url(key) {
       fileOf(key);

@@ -1,10 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { pipeline as connect, Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -17,7 +11,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { BlobTooLarge, type BlobInfo, type BlobStore } from "./blob-store.js";
-import { errorMessage, storageFull, VisibleError } from "../error.js";
+import { errorMessage, VisibleError } from "../error.js";
 
 export interface S3BlobStoreOptions {
   s3: S3Client;
@@ -28,11 +22,11 @@ export interface S3BlobStoreOptions {
   /** Lifetime of URLs given to browsers (thumbnails, playback); default 1 hour. */
   urlTtlSec?: number;
   /**
-   * Where source videos are downloaded for ffprobe and ffmpeg, which need a seekable local file;
-   * default: `vos-sources` in the temporary folder. A worker task's disk must fit the largest
-   * upload.
+   * Lifetime of the URL ffprobe and ffmpeg read the source through; default 12 hours, longer
+   * than any job. A URL signed with a task role's temporary credentials stops working when they
+   * expire: ffmpeg's next read then fails, and the attempt is retried with a fresh URL.
    */
-  sourceDir?: string;
+  sourceUrlTtlSec?: number;
 }
 
 /**
@@ -44,6 +38,9 @@ export const isDerivedKey = (key: string) => {
   const match = /^[^/]+\/videos\/[^/]+\/(.+)$/.exec(key);
   return match !== null && !/^(source|upload)/.test(match[1]!);
 };
+
+/** How long the URL ffmpeg reads a source through lasts (12 hours: longer than any job). */
+export const SOURCE_URL_TTL_SEC = 12 * 3600;
 
 /** S3's answers that mean "try later" (after the SDK's own retries), and connections that failed. */
 const TRY_LATER = new Set(["SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "ThrottlingException", "TimeoutError"]);
@@ -91,12 +88,13 @@ const isNotFound = (error: unknown) => {
 /**
  * Blobs in two private S3 buckets, routed by key: uploads in one, derived files in the other, so
  * each can have its own lifecycle and access. Browsers get presigned GET URLs (nothing is
- * public); ffmpeg gets a local copy of the source. A prefix (a whole video) spans both buckets.
+ * public); ffprobe and ffmpeg read the source through a presigned URL with range requests, so a
+ * worker reads the part of the video its segment needs (and the container's index), never a
+ * copy of the whole upload on its disk. A prefix (a whole video) spans both buckets.
  */
 export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   const { s3 } = options;
   const urlTtl = options.urlTtlSec ?? 3600;
-  const sourceDir = options.sourceDir ?? path.join(tmpdir(), "vos-sources");
   const bucketOf = (key: string) => (isDerivedKey(key) ? options.framesBucket : options.uploadsBucket);
   const buckets = [...new Set([options.uploadsBucket, options.framesBucket])];
 
@@ -112,9 +110,6 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   }
 
   const presign = (key: string, expiresIn: number) => getSignedUrl(s3, new GetObjectCommand({ Bucket: bucketOf(key), Key: key }), { expiresIn });
-  // The one local write: the source copy on this task's disk, which may be too small for it.
-  const sourcePlace = { path: sourceDir, hint: "the worker's disk must hold the largest upload (give the task more ephemeral storage)" };
-  const mapError = (error: unknown) => storageFull(error, sourcePlace) ?? storageUnavailable(error);
 
   const store: BlobStore = {
     async put(key, body, putOptions = {}) {
@@ -195,26 +190,12 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       return all.flat().sort();
     },
 
-    // ffprobe and ffmpeg seek (an mp4's index may sit at the end): they read a local copy,
-    // downloaded once per task; a retried attempt in the same task reuses it.
+    // ffprobe and ffmpeg seek (an mp4's index may sit at the end): over HTTP, with range requests.
     async source(key) {
-      const file = path.join(sourceDir, createHash("sha256").update(key).digest("hex").slice(0, 16), path.basename(key));
-      const expected = await this.stat(key);
-      if (!expected) throw new Error(`no object ${key} in S3`);
-      const present = await stat(file).catch(() => undefined);
-      if (present?.size === expected.size) return file;
-      await mkdir(path.dirname(file), { recursive: true });
-      const partial = `${file}.${randomBytes(4).toString("hex")}.partial`;
-      try {
-        await pipeline(await this.get(key), createWriteStream(partial));
-        await rename(partial, file);
-      } catch (error) {
-        await rm(partial, { force: true });
-        throw error;
-      }
-      return file;
+      if (!(await this.stat(key))) throw new Error(`no object ${key} in S3`);
+      return presign(key, options.sourceUrlTtlSec ?? SOURCE_URL_TTL_SEC);
     },
     url: (key) => presign(key, urlTtl),
   };
-  return mapFailures(store, mapError);
+  return mapFailures(store, storageUnavailable);
 }

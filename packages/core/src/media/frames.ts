@@ -8,13 +8,13 @@
  */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { VisibleError } from "../error.js";
 import { log as rootLog } from "../log.js";
 import { ffmpegPath } from "./binaries.js";
 import { DEFAULT_DEDUP_THRESHOLDS, frameSignature } from "./dedup.js";
 import { readFrames, StderrParser, type FrameRecord } from "./ffmpeg-output.js";
+import { describeInput, inputNames, isRemote, networkFailure } from "./input.js";
 import type { MediaInfo } from "./probe.js";
 import { summariseLog, toolBroken } from "./process.js";
 import { outputSize, sampleArgs } from "./sample-args.js";
@@ -77,7 +77,7 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
   signal?.throwIfAborted();
 
   // A missing file is not a corrupt video (ffmpeg would exit 1 on it): fail before spawning.
-  if (!(await stat(file)).isFile()) throw new Error(`${file} is not a regular file`);
+  if (!isRemote(file) && !(await stat(file)).isFile()) throw new Error(`${file} is not a regular file`);
   signal?.throwIfAborted();
 
   const range = options.range;
@@ -85,7 +85,7 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
   const args = sampleArgs(file, size, sampling, undefined, seekSec);
   const command = ffmpegPath();
   const started = Date.now();
-  log.debug("ffmpeg sample start", { file, args: args.join(" ") });
+  log.debug("ffmpeg sample start", { file: describeInput(file), seekSec });
 
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
   let spawnError: Error | undefined;
@@ -187,7 +187,7 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
       }
       if (sampler.done) {
         // The range is complete: the rest of the file is another segment's (ffmpeg is stopped below).
-        log.debug("ffmpeg sample range done", { file, ms: Date.now() - started, candidates: decoded, kept });
+        log.debug("ffmpeg sample range done", { file: describeInput(file), ms: Date.now() - started, candidates: decoded, kept });
         return;
       }
     }
@@ -197,9 +197,14 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
     if (spawnError) {
       throw new VisibleError("media.ffmpeg_missing", `Could not start ffmpeg (${command}): ${spawnError.message}`, 503, false);
     }
-    const inputPath = resolve(file);
-    const why = () => summariseLog(parser.problems, 4, 400, [`file:${inputPath}`, inputPath]) || "no error message";
-    if (exit.signal) throw new Error(`ffmpeg was killed by ${exit.signal} while decoding ${file}`);
+    const why = () => summariseLog(parser.problems, 4, 400, inputNames(file)) || "no error message";
+    if (exit.signal) throw new Error(`ffmpeg was killed by ${exit.signal} while decoding ${describeInput(file)}`);
+    // A failure while reading over the network (an expired URL, a dropped connection) is retried,
+    // never blamed on the video.
+    const broken = (error: VisibleError): Error => {
+      const lost = networkFailure(file, parser.problems);
+      return lost ? new Error(`Could not read the video from storage (${describeInput(file)}): ${lost}`) : error;
+    };
     if (exit.code !== 0) {
       if (toolBroken(exit.code, parser.problems.join("\n") + parser.unparsed)) {
         throw new VisibleError("media.ffmpeg_missing", `ffmpeg (${command}) failed to run (exit code ${exit.code}): ${summariseLog([parser.unparsed])}`, 503, false);
@@ -207,26 +212,24 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
       if (decoded === 0 && SETUP_ERROR.test(parser.problems.join("\n"))) {
         throw new Error(`ffmpeg could not start decoding (exit code ${exit.code}): ${why()}`);
       }
-      throw corrupt(`The video could not be decoded (ffmpeg exit code ${exit.code}): ${why()}`);
+      throw broken(corrupt(`The video could not be decoded (ffmpeg exit code ${exit.code}): ${why()}`));
     }
-    if (leftover > 0) throw corrupt(`The video could not be decoded: ffmpeg's output ended inside a frame (${leftover} of ${frameBytes} bytes).`);
-    if (decoded === 0) throw corrupt(`The video contains no decodable frames: ${why()}`);
+    if (leftover > 0) throw broken(corrupt(`The video could not be decoded: ffmpeg's output ended inside a frame (${leftover} of ${frameBytes} bytes).`));
+    if (decoded === 0) throw broken(corrupt(`The video contains no decodable frames: ${why()}`));
     // A file cut short with its header intact (e.g. an mp4 with the moov atom first) decodes up
     // to the cut and ffmpeg still exits 0. Interval sampling leaves at most 1/fps between
     // candidates, so the last candidate shows how far decoding got.
     const reached = (sampler.lastCandidateSec ?? 0) + 1 / sampling.fps;
     const tolerance = Math.max(1, info.durationSec * 0.05);
     if (parser.errors > 0 && reached + tolerance < info.durationSec) {
-      throw corrupt(
-        `The video is damaged or truncated: decoding stopped near ${reached.toFixed(1)} s of ${info.durationSec.toFixed(1)} s (${why()}).`,
-      );
+      throw broken(corrupt(`The video is damaged or truncated: decoding stopped near ${reached.toFixed(1)} s of ${info.durationSec.toFixed(1)} s (${why()}).`));
     }
     if (parser.recordCount !== decoded) throw new Error(`ffmpeg logged ${parser.recordCount} frame records for ${decoded} frames`);
     for (const done of sampler.finish()) {
       kept++;
       yield toFrame(done);
     }
-    log.debug("ffmpeg sample done", { file, ms: Date.now() - started, candidates: decoded, kept });
+    log.debug("ffmpeg sample done", { file: describeInput(file), ms: Date.now() - started, candidates: decoded, kept });
   } finally {
     signal?.removeEventListener("abort", kill);
     kill();
@@ -236,6 +239,6 @@ export async function* sampleFrames(file: string, info: MediaInfo, options: Samp
     await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
     clearTimeout(timer);
     child.stderr.destroy();
-    if (killedByUs) log.debug("ffmpeg sample stopped early", { file, ms: Date.now() - started, candidates: decoded, kept });
+    if (killedByUs) log.debug("ffmpeg sample stopped early", { file: describeInput(file), ms: Date.now() - started, candidates: decoded, kept });
   }
 }

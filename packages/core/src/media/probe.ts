@@ -26,14 +26,13 @@
  * This module runs ffprobe and tells its failures apart; ffprobe-json.ts reads its answer and
  * policy.ts holds the checks against the limits and the media policy.
  */
-import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
 import { VisibleError } from "../error.js";
 import { ffprobePath } from "./binaries.js";
 import { displaySize, frameRate, num, parseJson, videoDuration } from "./ffprobe-json.js";
 import { checkDuration, checkFileSize, checkResolution, checkStreams, fail, type MediaPolicy } from "./policy.js";
 import { runTool, summariseLog, toolBroken } from "./process.js";
-import { sniffContainer } from "./signatures.js";
+import { describeInput, inputArgs, inputNames, inspectInput, networkFailure } from "./input.js";
+import { detectContainer } from "./signatures.js";
 
 export interface MediaInfo {
   /** File size in bytes. */
@@ -66,26 +65,28 @@ export interface ProbeOptions {
   timeoutMs?: number;
 }
 
-export async function probe(file: string, limits: ProbeLimits, options: ProbeOptions = {}): Promise<MediaInfo> {
-  const path = resolve(file);
-  const stats = await stat(path);
-  if (!stats.isFile()) throw new Error(`${path} is not a regular file`);
-  const sizeBytes = stats.size;
+/** `input`: a file, or an http(s) URL read through range requests (input.ts). */
+export async function probe(input: string, limits: ProbeLimits, options: ProbeOptions = {}): Promise<MediaInfo> {
+  const { sizeBytes, head } = await inspectInput(input);
   checkFileSize(sizeBytes, limits.maxBytes);
 
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const result = await runTool(ffprobePath(), ["-v", "error", "-show_format", "-show_streams", "-of", "json", `file:${path}`], { timeoutMs });
-  if (result.timedOut) throw new Error(`ffprobe did not finish within ${Math.round(timeoutMs / 1000)} s on ${path}`);
+  const named = describeInput(input);
+  const result = await runTool(ffprobePath(), ["-v", "error", "-show_format", "-show_streams", "-of", "json", ...inputArgs(input, "")], { timeoutMs });
+  if (result.timedOut) throw new Error(`ffprobe did not finish within ${Math.round(timeoutMs / 1000)} s on ${named}`);
   const json = parseJson(result.stdout);
   if (result.code !== 0 || !json?.format) {
     if (result.signal) throw new Error(`ffprobe was killed by ${result.signal}`);
-    // Only a failure to read the input says something about the file; a tool that cannot run
-    // must never be reported as a bad video (a permanent media.* error discards the upload).
+    // Only a failure to read the input says something about the file; a tool that cannot run, or
+    // a network that fails, must never be reported as a bad video (a permanent media.* error
+    // discards the upload).
     if (toolBroken(result.code, result.stderr) || /Unrecognized option|Failed to set value/i.test(result.stderr)) {
       throw new VisibleError("media.ffmpeg_missing", `ffprobe (${ffprobePath()}) failed to run: ${summariseLog(result.stderr.split("\n"), 2)}`, 503, false);
     }
-    const container = await sniffContainer(path);
-    const why = summariseLog(result.stderr.split("\n"), 2, 300, [`file:${path}`, path]);
+    const lost = networkFailure(input, result.stderr.split("\n"));
+    if (lost) throw new Error(`Could not read the video from storage (${named}): ${lost}`);
+    const container = detectContainer(head);
+    const why = summariseLog(result.stderr.split("\n"), 2, 300, inputNames(input));
     if (container) {
       throw fail(
         "media.corrupt",
@@ -102,7 +103,7 @@ export async function probe(file: string, limits: ProbeLimits, options: ProbeOpt
   if (measured === undefined) {
     // Raw elementary streams and some live recordings declare no duration: count packets (one
     // demux pass, no decoding) and use the frame rate ffmpeg will also assume when decoding.
-    measured = await countedDuration(path, video.index, fps, timeoutMs);
+    measured = await countedDuration(input, video.index, fps, timeoutMs);
   }
   const durationSec = checkDuration(measured, limits.maxDurationSec);
   const { width, height } = displaySize(codedWidth, codedHeight, video);
@@ -118,10 +119,10 @@ export async function probe(file: string, limits: ProbeLimits, options: ProbeOpt
   };
 }
 
-async function countedDuration(path: string, index: number, fps: number, timeoutMs: number): Promise<number | undefined> {
-  const args = ["-v", "error", "-count_packets", "-select_streams", String(index), "-show_streams", "-of", "json", `file:${path}`];
+async function countedDuration(input: string, index: number, fps: number, timeoutMs: number): Promise<number | undefined> {
+  const args = ["-v", "error", "-count_packets", "-select_streams", String(index), "-show_streams", "-of", "json", ...inputArgs(input, "")];
   const result = await runTool(ffprobePath(), args, { timeoutMs });
-  if (result.timedOut) throw new Error(`ffprobe -count_packets did not finish within ${Math.round(timeoutMs / 1000)} s on ${path}`);
+  if (result.timedOut) throw new Error(`ffprobe -count_packets did not finish within ${Math.round(timeoutMs / 1000)} s on ${describeInput(input)}`);
   const stream = parseJson(result.stdout)?.streams?.[0];
   const packets = num(stream?.nb_read_packets);
   if (!packets) return undefined;

@@ -11,8 +11,8 @@
  * whose timestamp rounds onto the previous one in the encoder's time base, which would break the
  * pairing, and rawvideo's default (cfr) would duplicate frames.
  */
-import { resolve } from "node:path";
 import { ffmpegCapabilities, type FfmpegCapabilities } from "./binaries.js";
+import { inputArgs } from "./input.js";
 import type { MediaInfo } from "./probe.js";
 import { selectExpression, type SamplingOptions } from "./sampling.js";
 
@@ -60,8 +60,7 @@ export function sampleArgs(
     // Before -i: ffmpeg seeks to the keyframe before, decodes from there and drops the frames
     // before seekSec; the times it prints then start at 0 (frames.ts adds seekSec back).
     ...(seekSec > 0 ? ["-ss", seekDecimal(seekSec)] : []),
-    "-i",
-    `file:${resolve(file)}`,
+    ...inputArgs(file),
     "-map",
     "0:V:0", // first video stream that is not cover art
     "-an",

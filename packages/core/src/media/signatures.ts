@@ -2,8 +2,6 @@
  * Known video container signatures, to tell "damaged video" from "not a video" when ffprobe fails
  * on a file: a real container starts with its signature even when the rest is cut off.
  */
-import { open } from "node:fs/promises";
-
 const ISO_BOXES = new Set(["ftyp", "moov", "mdat", "free", "skip", "wide", "pnot", "uuid", "styp", "sidx", "moof", "junk", "pict"]);
 
 /** A container name when the file starts with a known video container signature. */
@@ -18,16 +16,4 @@ export function detectContainer(head: Uint8Array): string | undefined {
   if (head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] === 1 && head[3] === 0xba) return "an MPEG program stream";
   if (head.length >= 377 && head[0] === 0x47 && head[188] === 0x47 && head[376] === 0x47) return "an MPEG transport stream";
   return undefined;
-}
-
-/** The signature `path` starts with, if any (its first 512 bytes are read). */
-export async function sniffContainer(path: string): Promise<string | undefined> {
-  const handle = await open(path, "r");
-  try {
-    const head = Buffer.alloc(512);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    return detectContainer(head.subarray(0, bytesRead));
-  } finally {
-    await handle.close();
-  }
 }

@@ -1,6 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startCloudRuntime, type CloudRuntime } from "../../src/runtime/cloud/runtime.js";
 import { runCloudJob } from "../../src/runtime/cloud/worker.js";
@@ -13,7 +11,6 @@ import { startCloudTestEnvironment, type CloudTestEnvironment } from "./support/
 
 let env: CloudTestEnvironment;
 let runtime: CloudRuntime;
-let sourceDir: string;
 let video: Buffer;
 const retry = { retries: 1, baseDelayMs: 5, maxDelayMs: 10 };
 
@@ -22,14 +19,12 @@ beforeAll(async () => {
     dimension: 16,
     env: { VOS_CLIP_MODEL: await testModelDir(), VOS_DETECTOR: "off", VOS_DEDUP: "false", VOS_SAMPLE_FPS: "1", VOS_EMBED_BATCH: "4", VOS_LOG_LEVEL: "error" },
   });
-  sourceDir = await mkdtemp(path.join(tmpdir(), "vos-worker-test-"));
-  runtime = await startCloudRuntime(env.config("worker"), { pineconeRetry: retry, sourceDir });
+  runtime = await startCloudRuntime(env.config("worker"), { pineconeRetry: retry });
   video = await readFile(await colourVideo());
 });
 afterAll(async () => {
   await runtime.close();
   await env.close();
-  await rm(sourceDir, { recursive: true, force: true });
 });
 beforeEach(async () => env.fauxqs.purge(env.names.jobs, env.names.deadLetters, env.names.alerts));
 
@@ -84,7 +79,7 @@ describe("worker task (runCloudJob)", () => {
 
   it("stops without re-queueing when the job was taken away (the reconciler re-queued it)", async () => {
     // Many frames, so the work is still going when the heartbeat notices.
-    const slow = await startCloudRuntime(env.config("worker", { VOS_SAMPLE_FPS: "10", VOS_EMBED_BATCH: "2" }), { sourceDir });
+    const slow = await startCloudRuntime(env.config("worker", { VOS_SAMPLE_FPS: "10", VOS_EMBED_BATCH: "2" }));
     try {
       const { job } = await uploaded(slow.services);
       const running = runCloudJob(slow, job.id, { taskId: "arn:task/late", heartbeatSec: 0.05 });

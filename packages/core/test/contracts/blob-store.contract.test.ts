@@ -24,7 +24,6 @@ describeBlobStoreContract("file store in a temporary folder", async () => {
 });
 
 describeBlobStoreContract("S3 (two buckets) on fauxqs", async () => {
-  const sourceDir = await mkdtemp(path.join(tmpdir(), "vos-blob-contract-s3-"));
   const s3 = new S3Client({
     region: "us-east-1",
     endpoint: fauxqs.endpoint,
@@ -32,11 +31,10 @@ describeBlobStoreContract("S3 (two buckets) on fauxqs", async () => {
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
   });
   return {
-    store: createS3BlobStore({ s3, uploadsBucket: fauxqs.bucket("contract-uploads"), framesBucket: fauxqs.bucket("contract-frames"), sourceDir }),
+    store: createS3BlobStore({ s3, uploadsBucket: fauxqs.bucket("contract-uploads"), framesBucket: fauxqs.bucket("contract-frames") }),
     fetchUrl: (url) => fetch(url),
     async close() {
       s3.destroy();
-      await rm(sourceDir, { recursive: true, force: true });
     },
   };
 });

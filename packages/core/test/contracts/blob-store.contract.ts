@@ -179,10 +179,20 @@ export function describeBlobStoreContract(name: string, makeAdapter: () => Promi
       expect(await response.text()).toBe("jpeg bytes");
     });
 
-    it("gives ffmpeg a local file with the object's bytes", async () => {
+    it("gives ffmpeg the object's bytes where it can seek: a local file, or a URL that serves byte ranges", async () => {
       const key = `${video(unique("t"))}source.mp4`;
       await store.put(key, Buffer.from("movie bytes"));
-      expect((await readFile(await store.source(key))).toString()).toBe("movie bytes");
+      const source = await store.source(key);
+      if (/^https?:\/\//.test(source)) {
+        expect(await (await fetch(source)).text()).toBe("movie bytes");
+        const part = await fetch(source, { headers: { range: "bytes=6-10" } });
+        expect(part.status).toBe(206);
+        expect(part.headers.get("content-range")).toBe("bytes 6-10/11");
+        expect(await part.text()).toBe("bytes");
+      } else {
+        expect((await readFile(source)).toString()).toBe("movie bytes");
+      }
+      await expect(store.source(`${video(unique("t"))}source.mp4`)).rejects.toThrow();
     });
   });
 }

@@ -29,8 +29,6 @@ export interface CloudRuntimeOptions {
   /** Where models are downloaded to when VOS_MODEL_CACHE is unset (Lambda: under /tmp). */
   modelCacheDir?: string;
   pineconeRetry?: RetryOptions;
-  /** Where source videos are downloaded for ffmpeg (a worker task: a folder of its own). */
-  sourceDir?: string;
 }
 
 export interface CloudRuntime {
@@ -97,7 +95,7 @@ export async function startCloudRuntime(config: CloudConfig, options: CloudRunti
   const services: Services = {
     db: database.db,
     blobs: storage
-      ? createS3BlobStore({ s3: s3(), uploadsBucket: storage.uploadsBucket, framesBucket: storage.framesBucket, ...(options.sourceDir ? { sourceDir: options.sourceDir } : {}) })
+      ? createS3BlobStore({ s3: s3(), uploadsBucket: storage.uploadsBucket, framesBucket: storage.framesBucket })
       : unavailable("File storage", "VOS_UPLOADS_BUCKET and VOS_FRAMES_BUCKET"),
     uploads: storage ? createS3UploadTargets({ s3: s3(), bucket: storage.uploadsBucket }) : unavailable("File storage", "VOS_UPLOADS_BUCKET"),
     queue,
