@@ -177,9 +177,11 @@ export async function run(context: BenchContext): Promise<SectionResult> {
     framesPerVideoSec: single.frames / single.videoSec,
     objectsPerFrame: single.objects / Math.max(1, single.frames),
   };
+  // A 2-hour video: the fleet sizes asked about, GPU tasks, and longer segments for a small fleet.
   const predictions = [
     ...[1, 8, 32, 128].map((tasks) => predict(measured, { videoSec: 7200, tasks })),
     ...[1, 8, 32].map((tasks) => predict(measured, { videoSec: 7200, tasks, kind: "gpu" })),
+    ...[300, 600].map((segmentSec) => predict(measured, { videoSec: 7200, tasks: 32, segmentSec })),
   ];
   return {
     title: `One ${seconds / 60}-minute 1280x720 video over several workers (ViT-B/32-sized CLIP, CenterNet detector, 1 frame every 2 s)`,

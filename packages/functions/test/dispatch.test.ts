@@ -1,5 +1,5 @@
 import { ECSClient, ListTasksCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
-import { startCloudRuntime, type CloudRuntime } from "@vos/core/runtime/cloud";
+import { DEFER_SEC, startCloudRuntime, type CloudRuntime } from "@vos/core/runtime/cloud";
 import { Job } from "@vos/core";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -97,7 +97,7 @@ describe("dispatch handler", () => {
     expect(await handler(event(record(running.message), record(waiting.message)))).toEqual({ batchItemFailures: [] });
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
     const queued = env.fauxqs.messages(env.names.jobs);
-    expect(queued).toEqual([expect.objectContaining({ delaySec: 60 })]);
+    expect(queued).toEqual([expect.objectContaining({ delaySec: DEFER_SEC })]);
     expect(JSON.parse(queued[0]!.body)).toEqual(waiting.message);
   });
 
