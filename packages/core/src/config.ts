@@ -63,8 +63,11 @@ export const SHARED_SETTINGS = {
   VOS_SCENE_THRESHOLD: number(0, 1).default(0.25).describe("scene-change score (0-1) that keeps a frame at once; 0 turns it off"),
   VOS_DEDUP: flag.default(true).describe("drop frames that look like the last kept one"),
   VOS_MAX_GAP_SEC: number(0.1, 3600).default(10).describe("keep a frame in every slot of this many seconds, even when nothing changes"),
+  // 300 s, measured (bench/README.md, "scale"): 7% over one pass at 120 s on one worker, and on
+  // AWS, where each segment pays a task start, the shortest wall time and fewest task minutes for
+  // a 2-hour video on the default 10 tasks.
   VOS_SEGMENT_SEC: segmentSeconds
-    .default(120)
+    .default(300)
     .describe("a video longer than this is split into segments of about this many seconds (a whole number of VOS_MAX_GAP_SEC slots), each its own job, run in parallel; 0: never split"),
   VOS_FRAME_WIDTH: integer(64, 3840).default(640).describe("width frames are decoded at (scaled inside ffmpeg)"),
   VOS_MAX_UPLOAD_BYTES: integer(1, 1024 * GiB).default(5 * GiB).describe("largest accepted upload, in bytes"),
