@@ -20,7 +20,7 @@ export interface S3Gate {
   url: string;
   /** Every part PUT so far, in the order they finished. */
   readonly parts: PartPut[];
-  /** Presigned requests refused as expired so far. */
+  /** Presigned part PUTs refused as expired so far (other presigned requests are refused too, not counted). */
   readonly expiredRefusals: number;
   /** Bytes of the part PUTs S3 stored (2xx), optionally since index `from` of `parts`. */
   storedBytes(from?: number): number;
@@ -82,7 +82,8 @@ export async function startS3Gate(upstream: string): Promise<S3Gate> {
     if (!Number.isNaN(signedAt)) {
       const expiresAt = signedAt + Number(url.searchParams.get("X-Amz-Expires") ?? 0) * 1000;
       if (signedAt < expireBefore || Date.now() > expiresAt) {
-        expiredRefusals++;
+        // Counted for the upload's parts only: workers' presigned reads of earlier videos pass here too.
+        if (isPart) expiredRefusals++;
         req.resume();
         if (isPart) parts.push({ uploadId, partNumber, status: 403, bytes: 0 });
         return s3Error(res, 403, "AccessDenied", "Request has expired");
