@@ -16,9 +16,9 @@ import * as Job from "../src/job/index.js";
 import { planSegments, SEGMENT_FRAME_STRIDE } from "../src/pipeline/segments.js";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
 import * as Search from "../src/search/index.js";
-import type { VectorIndex } from "../src/vector/index.js";
 import * as Video from "../src/video/index.js";
 import { testModelDir } from "./support/test-model.js";
+import { onUpsert } from "./support/upsert-hook.js";
 import { waitFor } from "./support/wait-for.js";
 import { boundaryVideo, stillImage } from "./support/videos.js";
 
@@ -50,21 +50,10 @@ async function upload(rt: EmbeddedRuntime): Promise<string> {
 
 /** Runs `hook` before each upsert of vectors of segment 1 or later (frame numbers from the stride); it may throw or wait. */
 function onSegmentUpsert(rt: EmbeddedRuntime, hook: () => Promise<void>): void {
-  const vectors = rt.services.vectors;
   const laterSegment = (id: string) => Number(/#f(\d+)$/.exec(id)?.[1] ?? -1) >= SEGMENT_FRAME_STRIDE;
-  rt.services.vectors = {
-    ...vectors,
-    async index(model, dimension) {
-      const index = await vectors.index(model, dimension);
-      return {
-        ...index,
-        async upsert(namespace, records) {
-          if (records.some((record) => laterSegment(record.id))) await hook();
-          return index.upsert(namespace, records);
-        },
-      } satisfies VectorIndex;
-    },
-  };
+  onUpsert(rt.services, async (records) => {
+    if (records.some((record) => laterSegment(record.id))) await hook();
+  });
 }
 
 const finished = (rt: EmbeddedRuntime, id: string) =>

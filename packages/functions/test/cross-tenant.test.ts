@@ -204,7 +204,6 @@ describe.each(runtimes)("cross-tenant attempts on $name", ({ start }) => {
   });
 
   it("cannot upload to, complete, retry or delete Alice's video", async () => {
-    const bob = as(BOB);
     const id = alicesVideo.id;
     const attempts: [string, string, unknown, Record<string, string>?][] = [
       ["PUT", `/api/videos/${id}/upload`, undefined, { "content-type": "video/mp4" }],

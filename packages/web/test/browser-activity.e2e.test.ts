@@ -13,8 +13,8 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../core/src/config";
 import { startEmbeddedRuntime } from "../../core/src/runtime/embedded/embedded";
-import type { VectorIndex } from "../../core/src/vector/index";
 import * as Video from "../../core/src/video/index";
+import { onUpsert } from "../../core/test/support/upsert-hook";
 import { waitFor } from "../../core/test/support/wait-for";
 import { createApiClient } from "../src/api/client";
 import { launchBrowser, type Browser } from "./support/browser";
@@ -31,19 +31,9 @@ async function videoThatGaveUp(dataDir: string, modelDir: string, file: string):
   const config = loadConfig({ VOS_DATA_DIR: dataDir, VOS_CLIP_MODEL: modelDir, VOS_DETECTOR: "off", VOS_MAX_ATTEMPTS: "1", VOS_LOG_LEVEL: "silent" });
   const rt = await startEmbeddedRuntime(config, { workers: true });
   try {
-    const vectors = rt.services.vectors;
-    rt.services.vectors = {
-      ...vectors,
-      async index(model, dimension) {
-        const index = await vectors.index(model, dimension);
-        return {
-          ...index,
-          upsert: async () => {
-            throw new Error("the vector store is away");
-          },
-        } satisfies VectorIndex;
-      },
-    };
+    onUpsert(rt.services, async () => {
+      throw new Error("the vector store is away");
+    });
     const video = await Video.create(rt.services, "local", { filename: "colours.mp4", sizeBytes: (await stat(file)).size, contentType: "video/mp4" });
     await Video.upload(rt.services, "local", video.id, createReadStream(file), { contentType: "video/mp4" });
     await Video.complete(rt.services, "local", video.id);
