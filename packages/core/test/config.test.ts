@@ -28,6 +28,9 @@ describe("configuration", () => {
   it("reads and converts values", () => {
     const config = loadConfig({ PORT: "8080", VOS_DEDUP: "off", VOS_SAMPLE_FPS: "0.5", VOS_DATA_DIR: "/data" });
     expect(config).toMatchObject({ port: 8080, dataDir: "/data", sampling: { dedup: false, fps: 0.5 } });
+    // Segments: 300 s by default, 0 turns them off, 30 s to an hour otherwise.
+    expect(loadConfig({}).segmentSec).toBe(300);
+    for (const value of ["0", "30", "3600"]) expect(loadConfig({ VOS_SEGMENT_SEC: value }).segmentSec).toBe(Number(value));
   });
 
   it.each([
@@ -43,6 +46,10 @@ describe("configuration", () => {
     ["VOS_CLIP_DTYPE", "int4"],
     ["VOS_CLIP_DEVICE", "gpu"],
     ["VOS_MODEL_DOWNLOAD", "maybe"],
+    ["VOS_SEGMENT_SEC", "10"],
+    ["VOS_SEGMENT_SEC", "-1"],
+    ["VOS_SEGMENT_SEC", "3601"],
+    ["VOS_SEGMENT_SEC", "two minutes"],
   ])("stops on %s=%s with a message naming the setting", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(expect.objectContaining({ code: "config.invalid", message: expect.stringContaining(`${name}=`) }));
   });
