@@ -2,6 +2,7 @@ import {
   ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type Message,
@@ -64,6 +65,12 @@ export function createSqsJobQueue(sqs: SQSClient, options: { queueUrl: string; d
   async function scanDeadLetters(stop: (seen: Message[]) => boolean, keep: (message: Message) => boolean = () => false): Promise<{ seen: Message[]; kept: Message[] }> {
     const seen = new Map<string, Message>();
     const kept: Message[] = [];
+    // The Activity page asks every few seconds and the dead letters are mostly none: one call
+    // says so, instead of receiving (and hiding, and showing again) on every look.
+    const { Attributes: counts } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: deadLettersUrl(), AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    );
+    if (Number(counts?.ApproximateNumberOfMessages ?? 1) + Number(counts?.ApproximateNumberOfMessagesNotVisible ?? 1) === 0) return { seen: [], kept };
     try {
       while (seen.size < DEAD_LETTERS_SCANNED && !stop([...seen.values()])) {
         const output = await sqs.send(
