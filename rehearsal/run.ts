@@ -59,7 +59,9 @@ async function main() {
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
 
-  const hub = await steps.run("model hub", async () => {
+  // The image install waits on the package registry, the build and the model on the CPU: they
+  // run side by side, and only the image's model bake waits for the hub.
+  const hubReady = steps.run("model hub", async () => {
     const model = await benchModelDir();
     // A 40-hex revision, as a pinned hub commit looks (the deploy trusts files fetched for a commit).
     const revision = createHash("sha1").update(JSON.stringify(model.info)).digest("hex");
@@ -68,44 +70,23 @@ async function main() {
     return { detail: `${MODEL}@${revision.slice(0, 8)} served from ${path.relative(ROOT, model.dir)}${model.generated ? " (generated now)" : ""}`, value: { server, revision } };
   });
 
-  const built = await steps.run("build as sst deploy does", async () => {
-    const app = await buildApp({
-      stage: STAGE,
-      outdir: path.join(WORK, "cdk.out"),
-      env: {
-        VOS_SKIP_WEB_BUILD: "1",
-        VOS_CLIP_MODEL: MODEL,
-        VOS_CLIP_REVISION: hub!.revision,
-        VOS_EMBED_DIMENSION: "512",
-        VOS_HF_ENDPOINT: hub!.server.endpoint,
-        VOS_ALERT_EMAIL: "ops@example.com",
-      },
-    });
-    return { detail: `${app.functions.length} functions (${app.functions.map((f) => f.name).join(", ")}) in ${(app.ms / 1000).toFixed(1)} s`, value: app };
-  });
-
-  await steps.run("function sizes against Lambda's limits", async () => {
-    const sizes = await measureFunctions(built!.functions);
-    results.functions = sizes;
-    results.layers = await measureLayers(built!.functions);
-    const over = sizes.filter((size) => !size.ok);
-    if (over.length > 0) throw new Error(`over their limits: ${over.map(describeSize).join("; ")}`);
-    const api = sizes.find((size) => size.name === "api")!;
-    const largestOther = Math.max(...sizes.filter((size) => size.name !== "api").map((size) => size.unzippedBytes));
-    return { detail: `${describeSize(api)}; the largest other function ${mb(largestOther)} (target ${mb(15e6)})`, value: sizes };
-  });
-
-  const workerDir = await steps.run("worker image: install, bake the model, self-check, as the Dockerfile does", async () => {
+  const hubFor = async (what: string) => {
+    const ready = await hubReady;
+    if (!ready) throw new Error(`no model hub for ${what}`);
+    return ready;
+  };
+  const workerDirReady = steps.run("worker image: install, bake the model, self-check, as the Dockerfile does", async () => {
     const measured = await measureImage({
       keep: true,
       top: 10_000,
       log: (line) => log(`  ${line}`),
       // The Dockerfile's model stage: the same revision as the API's layer, fetched from the hub.
       prepare: async (dir) => {
-        const model = workerModel(dir, hub!.revision);
+        const hub = await hubFor("the model bake");
+        const model = workerModel(dir, hub.revision);
         await run(process.execPath, ["--import", "tsx", "packages/worker/scripts/bake-model.ts"], {
           cwd: dir,
-          env: { ...process.env, ...model, VOS_HF_ENDPOINT: hub!.server.endpoint, VOS_LOG_LEVEL: "warn" },
+          env: { ...process.env, ...model, VOS_HF_ENDPOINT: hub.server.endpoint, VOS_LOG_LEVEL: "warn" },
         });
         return { ...model, VOS_MODEL_DOWNLOAD: "off" };
       },
@@ -123,6 +104,36 @@ async function main() {
       value: measured.dir!,
     };
   });
+
+  const built = await steps.run("build as sst deploy does", async () => {
+    const hub = await hubFor("the build");
+    const app = await buildApp({
+      stage: STAGE,
+      outdir: path.join(WORK, "cdk.out"),
+      env: {
+        VOS_SKIP_WEB_BUILD: "1",
+        VOS_CLIP_MODEL: MODEL,
+        VOS_CLIP_REVISION: hub.revision,
+        VOS_EMBED_DIMENSION: "512",
+        VOS_HF_ENDPOINT: hub.server.endpoint,
+        VOS_ALERT_EMAIL: "ops@example.com",
+      },
+    });
+    return { detail: `${app.functions.length} functions (${app.functions.map((f) => f.name).join(", ")}) in ${(app.ms / 1000).toFixed(1)} s`, value: app };
+  });
+
+  await steps.run("function sizes against Lambda's limits", async () => {
+    const sizes = await measureFunctions(built!.functions);
+    results.functions = sizes;
+    results.layers = await measureLayers(built!.functions);
+    const over = sizes.filter((size) => !size.ok);
+    if (over.length > 0) throw new Error(`over their limits: ${over.map(describeSize).join("; ")}`);
+    const api = sizes.find((size) => size.name === "api")!;
+    const largestOther = Math.max(...sizes.filter((size) => size.name !== "api").map((size) => size.unzippedBytes));
+    return { detail: `${describeSize(api)}; the largest other function ${mb(largestOther)} (target ${mb(15e6)})`, value: sizes };
+  });
+
+  const [hub, workerDir] = await Promise.all([hubReady, workerDirReady]);
 
   const services = await steps.run("emulators and the stage's resources", async () => {
     const value = await startStage(hub!.revision);

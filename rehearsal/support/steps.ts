@@ -10,6 +10,7 @@ export interface StepResult {
 export class Steps {
   readonly results: StepResult[] = [];
   #failed: string | undefined;
+  #running = 0;
 
   constructor(private readonly log: (line: string) => void) {}
 
@@ -19,7 +20,9 @@ export class Steps {
 
   /**
    * Runs `work` unless an earlier step failed (then it is recorded as skipped). `work` returns
-   * the step's detail line; a throw fails the step with the error as detail.
+   * the step's detail line; a throw fails the step with the error as detail. Steps may overlap
+   * (steps that wait on the network beside steps that compute): each keeps its place in the
+   * results in the order it started, and names itself in its last line while another one runs.
    */
   async run<T>(name: string, work: () => Promise<{ detail: string; value: T }>): Promise<T | undefined> {
     if (this.#failed) {
@@ -27,21 +30,27 @@ export class Steps {
       return undefined;
     }
     this.log(`- ${name}`);
+    const result: StepResult = { name, ok: false, ms: 0, detail: "running" };
+    this.results.push(result);
+    this.#running++;
     const started = performance.now();
+    const said = (outcome: string) => {
+      const shared = this.#running > 1 ? ` (${name})` : "";
+      this.log(`  ${outcome}${shared}: ${result.detail}`);
+    };
     try {
       const { detail, value } = await work();
-      const ms = Math.round(performance.now() - started);
-      this.results.push({ name, ok: true, ms, detail });
-      this.log(`  ok in ${(ms / 1000).toFixed(1)} s: ${detail}`);
+      Object.assign(result, { ok: true, ms: Math.round(performance.now() - started), detail });
+      said(`ok in ${(result.ms / 1000).toFixed(1)} s`);
       return value;
     } catch (error) {
-      const ms = Math.round(performance.now() - started);
-      const detail = error instanceof Error ? error.message : String(error);
-      this.results.push({ name, ok: false, ms, detail });
-      this.log(`  FAILED after ${(ms / 1000).toFixed(1)} s: ${detail}`);
+      Object.assign(result, { ms: Math.round(performance.now() - started), detail: error instanceof Error ? error.message : String(error) });
+      said(`FAILED after ${(result.ms / 1000).toFixed(1)} s`);
       if (error instanceof Error && error.stack) this.log(error.stack.split("\n").slice(1, 6).join("\n"));
-      this.#failed = name;
+      this.#failed ??= name;
       return undefined;
+    } finally {
+      this.#running--;
     }
   }
 }

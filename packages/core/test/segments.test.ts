@@ -8,7 +8,7 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { VisibleError } from "../src/error.js";
 import * as Frame from "../src/frame/index.js";
@@ -29,14 +29,29 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-async function start(env: Record<string, string> = {}): Promise<EmbeddedRuntime> {
+async function start(env: Record<string, string> = {}, owners: { runtimes: EmbeddedRuntime[]; dirs: string[] } = { runtimes, dirs }): Promise<EmbeddedRuntime> {
   const dir = await mkdtemp(path.join(tmpdir(), "vos-segments-"));
-  dirs.push(dir);
+  owners.dirs.push(dir);
   const config = loadConfig({ VOS_DATA_DIR: dir, VOS_CLIP_MODEL: await testModelDir(), VOS_DETECTOR: "off", VOS_WORKERS: "2", VOS_LOG_LEVEL: "silent", ...env });
   const runtime = await startEmbeddedRuntime(config, { workers: true });
-  runtimes.push(runtime);
+  owners.runtimes.push(runtime);
   return runtime;
 }
+
+/** One pass over the boundary video (no segments), made once and compared against by several tests. */
+const kept = { runtimes: [] as EmbeddedRuntime[], dirs: [] as string[] };
+afterAll(async () => {
+  for (const rt of kept.runtimes) await rt.close();
+  for (const dir of kept.dirs) await rm(dir, { recursive: true, force: true });
+});
+let onePass: Promise<{ rt: EmbeddedRuntime; id: string }> | undefined;
+const reference = () =>
+  (onePass ??= (async () => {
+    const rt = await start({ VOS_SEGMENT_SEC: "0" }, kept);
+    const id = await upload(rt);
+    expect(await finished(rt, id)).toMatchObject({ status: "ready", job: { segments: { total: 1, succeeded: 1 } } });
+    return { rt, id };
+  })());
 
 /** The 90 s boundary video uploaded and queued. */
 async function upload(rt: EmbeddedRuntime): Promise<string> {
@@ -81,9 +96,7 @@ describe("segment plans", () => {
 
 describe("a long video processed in segments", () => {
   it("keeps exactly the frames one pass keeps, and a scene across a boundary is one moment", async () => {
-    const single = await start({ VOS_SEGMENT_SEC: "0" });
-    const wholeId = await upload(single);
-    expect(await finished(single, wholeId)).toMatchObject({ status: "ready", job: { segments: { total: 1, succeeded: 1 } } });
+    const { rt: single, id: wholeId } = await reference();
     const expected = await frames(single, wholeId);
 
     const rt = await start({ VOS_SEGMENT_SEC: "40" });
@@ -156,9 +169,7 @@ describe("a long video processed in segments", () => {
     expect(run[1]).toMatchObject({ status: "succeeded", attempts: 1 });
     expect(refused).toBe(1);
 
-    const single = await start({ VOS_SEGMENT_SEC: "0" });
-    const wholeId = await upload(single);
-    await finished(single, wholeId);
+    const { rt: single, id: wholeId } = await reference();
     expect(await frames(rt, id)).toEqual(await frames(single, wholeId));
   }, 180_000);
 
