@@ -1,4 +1,5 @@
 import path from "node:path";
+import { setFlagsFromString } from "node:v8";
 import type { Config } from "@vos/core";
 import type { EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { ApiError } from "@vos/contract";
@@ -39,6 +40,10 @@ export async function connect(options: { workers: boolean; env?: NodeJS.ProcessE
     const credentials = await credentialsFor(remote, env, createTokenStore(env));
     return { client: createClient(remote, (request) => fetch(request), credentials), identity: remote, close: async () => {} };
   }
+  // A command that runs no workers lives a second or two and runs no detector: V8's baseline code
+  // for PGlite's WebAssembly is all it needs (its optimising compiler would cost about 0.4 s of CPU
+  // more). Set before PGlite compiles; `vos serve` and --wait keep bin/bundle.js's tiering.
+  if (!options.workers) setFlagsFromString("--liftoff-only");
   // Loaded only here: a command against a server never loads the database, the models or the API.
   const [{ loadConfig }, { startEmbeddedRuntime }, { localApi }] = await Promise.all([
     import("@vos/core"),
