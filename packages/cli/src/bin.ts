@@ -4,7 +4,7 @@ import { errorMessage, isVisibleError } from "@vos/core/error";
 import { ApiError } from "./client.js";
 import { activity, redrive } from "./commands/activity.js";
 import { login, logout } from "./commands/login.js";
-import { label, objects, similar } from "./commands/objects.js";
+import { label, objects, similar, tracks } from "./commands/objects.js";
 import { retry } from "./commands/retry.js";
 import { search } from "./commands/search.js";
 import { remove, videos } from "./commands/videos.js";
@@ -120,6 +120,13 @@ program
   .argument("<videoId>", "video id")
   .option("--json", 'print JSON: [{ "label", "score", "timeSec", "box": { "x", "y", "w", "h" } }] (box normalised 0-1)', false)
   .action(async (videoId: string, options: { json: boolean }) => withClient(false, ({ client }) => objects(client, videoId, options)));
+
+program
+  .command("tracks")
+  .description("list a video's tracks: each object followed from frame to frame, from when it appears to when it leaves")
+  .argument("<videoId>", "video id")
+  .option("--json", 'print JSON: [{ "id", "label", "start", "end", "score", "boxes": [{ "timeSec", "x", "y", "w", "h" }] }] (boxes normalised 0-1)', false)
+  .action(async (videoId: string, options: { json: boolean }) => withClient(false, ({ client }) => tracks(client, videoId, options)));
 
 program
   .command("similar")

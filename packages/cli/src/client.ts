@@ -90,6 +90,7 @@ export function createClient(baseUrl: string, fetch: Fetch, credentials?: string
     retryVideo: (id: string) => api.post("/videos/{id}/retry", { params: { id } }),
     deleteVideo: (id: string) => api.delete("/videos/{id}", { params: { id } }),
     objects: (videoId: string) => api.get("/videos/{id}/objects", { params: { id: videoId } }).then((r) => r.objects),
+    tracks: (videoId: string) => api.get("/videos/{id}/tracks", { params: { id: videoId } }).then((r) => r.tracks),
     similar: (objectId: string, query: SimilarRequest) => api.post("/objects/{objectId}/similar", { params: { objectId }, json: query }).then((r) => r.hits),
     label: (objectId: string, input: LabelInput) => api.put("/objects/{objectId}/labels", { params: { objectId }, json: input }),
     unlabel: (objectId: string, label: string) => api.delete("/objects/{objectId}/labels/{label}", { params: { objectId, label } }),

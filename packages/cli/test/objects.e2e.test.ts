@@ -94,6 +94,23 @@ describe("object search on a video made of real photographs", () => {
     expect(after.length).toBeGreaterThan(0);
   });
 
+  it("lists tracks: every detection in one, none across the blue gap, as `vos tracks --json` prints them", async () => {
+    const tracks = jsonOf<{ id: string; label: string; start: number; end: number; score: number; boxes: { timeSec: number; x: number; y: number; w: number; h: number }[] }[]>(
+      await runVos(["tracks", videoId, "--json"], env),
+    );
+    expect(tracks.length).toBeGreaterThan(0);
+    expect(Object.keys(tracks[0]!).sort()).toEqual(["boxes", "end", "id", "label", "score", "start"]);
+    expect(tracks.reduce((sum, t) => sum + t.boxes.length, 0)).toBe(objects.length);
+    for (const track of tracks) {
+      expect(track.id.startsWith(`${videoId}#t`)).toBe(true);
+      expect(track.boxes.every((b) => b.timeSec >= track.start && b.timeSec < track.end)).toBe(true);
+      // The scenes are cut apart (party, blue, party, figure): no track lives in two of them.
+      expect(track.boxes.some((b) => b.timeSec < 3) && track.boxes.some((b) => b.timeSec >= 6)).toBe(false);
+    }
+    const table = await runVos(["tracks", videoId], env);
+    expect(table.stdout).toContain("person");
+  });
+
   it("deletes the video's object vectors and crops with it", async () => {
     const result = await runVos(["delete", videoId, "--json"], env);
     expect(result.code, result.stderr).toBe(0);
@@ -107,5 +124,6 @@ describe("object search on a video made of real photographs", () => {
     }
     const gone = await runVos(["objects", videoId], env);
     expect(gone.stderr).toContain("[video.not_found]");
+    expect((await runVos(["tracks", videoId], env)).stderr).toContain("[video.not_found]");
   });
 });

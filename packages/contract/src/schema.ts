@@ -1230,6 +1230,8 @@ export interface paths {
                                     w: number;
                                     h: number;
                                 };
+                                /** @description the track the object belongs to (see GET /api/videos/{id}/tracks) */
+                                trackId: string;
                                 /** @description the query named this object's label */
                                 labelMatch: boolean;
                             })[];
@@ -1391,6 +1393,8 @@ export interface paths {
                                     w: number;
                                     h: number;
                                 };
+                                /** @description the track the object belongs to (see GET /api/videos/{id}/tracks) */
+                                trackId: string;
                                 /** @description the query named this object's label */
                                 labelMatch: boolean;
                             })[];
@@ -1521,6 +1525,8 @@ export interface paths {
                                     w: number;
                                     h: number;
                                 };
+                                /** @description the track the object belongs to (see GET /api/videos/{id}/tracks) */
+                                trackId: string;
                                 cropUrl: string;
                                 labels: {
                                     label: string;
@@ -1531,6 +1537,82 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     source: "explicit" | "propagated" | "probable";
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/videos/{id}/tracks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tracks in a video: each object followed from frame to frame, with its box in each sampled frame */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description tracks, in order of their start */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tracks: {
+                                /** @description track id, `<videoId>#t<frameNo>.<k>` (its first detection's frame and index) */
+                                id: string;
+                                videoId: string;
+                                /** @description the detector's label */
+                                label: string;
+                                /** @description seconds: the first sampled frame the object is seen in */
+                                start: number;
+                                /** @description seconds: the end of the last sampled frame it is seen in */
+                                end: number;
+                                /** @description the detector's highest confidence along the track */
+                                score: number;
+                                /** @description the track's most confident detection (an object id) */
+                                bestObjectId: string;
+                                /** @description the box in each sampled frame the object is seen in, in time order */
+                                boxes: {
+                                    x: number;
+                                    y: number;
+                                    w: number;
+                                    h: number;
+                                    timeSec: number;
                                 }[];
                             }[];
                         };
@@ -1635,6 +1717,8 @@ export interface paths {
                                     w: number;
                                     h: number;
                                 };
+                                /** @description the track the object belongs to (see GET /api/videos/{id}/tracks) */
+                                trackId: string;
                                 /** @description the query named this object's label */
                                 labelMatch: boolean;
                             }[];

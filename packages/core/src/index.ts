@@ -11,5 +11,6 @@ export * as Search from "./search/index.js";
 export * as Pipeline from "./pipeline/index.js";
 // Not `Object`: that name would shadow the global in every importer.
 export * as Objects from "./object/index.js";
+export * as Tracks from "./object/tracks.js";
 export * as Label from "./label/index.js";
 export * as RateLimit from "./rate-limit/index.js";

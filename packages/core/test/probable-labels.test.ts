@@ -29,7 +29,7 @@ async function objectsIn(tenant: string, vectors: number[][]): Promise<{ videoId
   const video = await Video.create(svc, tenant, { filename: "clip.mp4", sizeBytes: 10, contentType: "video/mp4" });
   const rows = vectors.map((_, frameNo) => ({
     videoId: video.id, frameNo, k: 0, tenantId: tenant, timeSec: frameNo, endSec: frameNo + 1, label: "cup", score: 0.9,
-    boxX: 0.1, boxY: 0.1, boxW: 0.5, boxH: 0.5, cropKey: Object_.cropKey(tenant, video.id, frameNo, 0),
+    boxX: 0.1, boxY: 0.1, boxW: 0.5, boxH: 0.5, cropKey: Object_.cropKey(tenant, video.id, frameNo, 0), trackId: `${video.id}#t${frameNo}.0`,
   }));
   await svc.db.transaction((tx) => Object_.replaceForFrames(tx, video.id, rows.map((r) => r.frameNo), rows));
   const embedder = await svc.embedder();

@@ -36,6 +36,7 @@ const object = (start: number, label: string, k: number): ObjectHit => ({
   label,
   detectorScore: 0.9,
   box: { x: 0.1 * k, y: 0.2, w: 0.3, h: 0.4 },
+  trackId: `vid_a#t${start}.${k}`,
   labelMatch: false,
 });
 
@@ -128,6 +129,7 @@ const detected = (id: string, timeSec: number, endSec: number, labels: DetectedO
   label: "person",
   score,
   box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 },
+  trackId: id.replace("#o", "#t"),
   cropUrl: `/api/files/${id}.jpg`,
   labels,
 });

@@ -21,6 +21,22 @@ export async function objects(client: Client, videoId: string, options: { json: 
   );
 }
 
+/** `vos tracks <videoId>`: each object followed from frame to frame, with its box in every frame. */
+export async function tracks(client: Client, videoId: string, options: { json: boolean }): Promise<void> {
+  const list = await client.tracks(videoId);
+  if (options.json) return printJson(list.map((t) => ({ id: t.id, label: t.label, start: t.start, end: t.end, score: t.score, boxes: t.boxes })));
+  if (list.length === 0) {
+    process.stdout.write("No tracks: the detector found no objects in this video.\n");
+    return;
+  }
+  process.stdout.write(
+    table(
+      ["track", "label", "from", "to", "frames", "score", "first box (x,y wxh)"],
+      list.map((t) => [t.id, t.label, clock(t.start), clock(t.end), String(t.boxes.length), t.score.toFixed(2), box(t.boxes[0]!)]),
+    ) + "\n",
+  );
+}
+
 /** `vos similar <objectId>`: objects that look like it, across the videos. */
 export async function similar(client: Client, objectId: string, options: { minScore?: number; limit?: number; expanded: boolean; video?: string; json: boolean }): Promise<void> {
   const hits = await client.similar(objectId, {

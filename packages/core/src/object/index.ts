@@ -22,6 +22,7 @@ export const viewSchema = z.object({
   label: z.string().describe("the detector's label"),
   score: z.number().describe("the detector's confidence"),
   box: boxSchema,
+  trackId: z.string().describe("the track the object belongs to (see GET /api/videos/{id}/tracks)"),
   cropUrl: z.string(),
 });
 export type ObjectView = z.infer<typeof viewSchema>;
@@ -41,6 +42,7 @@ export async function view(svc: Services, row: ObjectRow): Promise<ObjectView> {
     label: row.label,
     score: row.score,
     box: { x: row.boxX, y: row.boxY, w: row.boxW, h: row.boxH },
+    trackId: row.trackId,
     cropUrl: await svc.blobs.url(row.cropKey),
   };
 }

@@ -22,9 +22,16 @@ export const objectTable = pgTable(
     boxW: real("box_w").notNull(),
     boxH: real("box_h").notNull(),
     cropKey: text("crop_key").notNull(),
+    /** The track this detection belongs to: `<videoId>#t<frameNo>.<k>` of the track's first detection. */
+    trackId: text("track_id").notNull(),
     createdAt: timestamps.createdAt,
   },
-  (table) => [primaryKey({ columns: [table.videoId, table.frameNo, table.k] }), index("object_tenant_label_idx").on(table.tenantId, table.label), index("object_tenant_created_idx").on(table.tenantId, table.createdAt)],
+  (table) => [
+    primaryKey({ columns: [table.videoId, table.frameNo, table.k] }),
+    index("object_tenant_label_idx").on(table.tenantId, table.label),
+    index("object_tenant_created_idx").on(table.tenantId, table.createdAt),
+    index("object_video_track_idx").on(table.videoId, table.trackId),
+  ],
 );
 
 export type ObjectRow = typeof objectTable.$inferSelect;

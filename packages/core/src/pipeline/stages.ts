@@ -8,6 +8,7 @@ import type { Embedder, RgbImage } from "../embedder/index.js";
 import * as Frame from "../frame/index.js";
 import * as Job from "../job/index.js";
 import * as Object_ from "../object/index.js";
+import type { Tracker } from "../object/tracker.js";
 import { encodeJpeg, type SampledFrame } from "../media/index.js";
 import type { Services } from "../services.js";
 import type { StageClock } from "../util/channel.js";
@@ -26,6 +27,8 @@ export interface PipelineWork {
   embedder: Embedder;
   detector: ObjectDetector | undefined;
   index: VectorIndex;
+  /** Joins the objects of consecutive frames into tracks; batches reach it in frame order. */
+  tracker: Tracker;
   progress: Job.JobProgress;
   /** How far into the job's part of the video a time is, 0-1. */
   fraction: (sec: number) => number;
@@ -42,6 +45,7 @@ interface FoundObject {
   frame: SampledFrame;
   k: number;
   detection: Detection;
+  trackId: string;
   crop: RgbImage;
 }
 
@@ -60,8 +64,11 @@ export async function inferBatch(batch: SampledFrame[], work: PipelineWork): Pro
     parts.time("embed", () => work.embedder.embedImages(images)),
     work.detector ? parts.time("detect", () => work.detector!.detect(images)) : Promise.resolve(batch.map((): Detection[] => [])),
   ]);
+  const tracks = batch.map((frame, i) => work.tracker.assign({ frameNo: frame.frameNo, timeSec: frame.timeSec, cut: frame.reason === "scene" }, detections[i] ?? []));
   const found: FoundObject[] = await parts.time("crop", () =>
-    Promise.all(batch.flatMap((frame, i) => (detections[i] ?? []).map(async (detection, k) => ({ frame, k, detection, crop: await cropBox(images[i]!, detection.box) })))),
+    Promise.all(
+      batch.flatMap((frame, i) => (detections[i] ?? []).map(async (detection, k) => ({ frame, k, detection, trackId: tracks[i]![k]!, crop: await cropBox(images[i]!, detection.box) }))),
+    ),
   );
   const objectVectors = found.length > 0 ? await parts.time("embed", () => work.embedder.embedImages(found.map((object) => object.crop))) : [];
   const last = batch[batch.length - 1]!;
@@ -150,6 +157,7 @@ export async function commitBatch(svc: Services, ctx: BatchOwner, item: Inferred
           boxW: object.detection.box.w,
           boxH: object.detection.box.h,
           cropKey: Object_.cropKey(ctx.tenantId, ctx.videoId, object.frame.frameNo, object.k),
+          trackId: object.trackId,
         })),
       );
       await Job.checkpoint(tx, ctx.jobId, last.frameNo, progress);

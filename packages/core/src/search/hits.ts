@@ -21,6 +21,7 @@ export const objectHitSchema = z.object({
   label: z.string().describe("the detector's label"),
   detectorScore: z.number(),
   box: boxSchema,
+  trackId: z.string().describe("the track the object belongs to (see GET /api/videos/{id}/tracks)"),
   labelMatch: z.boolean().describe("the query named this object's label"),
 });
 

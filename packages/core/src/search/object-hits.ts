@@ -30,6 +30,7 @@ export async function objectHitsFor(
         label: row.label,
         detectorScore: row.score,
         box: { x: row.boxX, y: row.boxY, w: row.boxW, h: row.boxH },
+        trackId: row.trackId,
         labelMatch,
       };
     }),

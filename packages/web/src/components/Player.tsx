@@ -54,6 +54,7 @@ const objectOfHit = (hit: ObjectHit): DetectedObject => ({
   timeSec: hit.timeSec,
   endSec: hit.end,
   label: hit.label,
+  trackId: hit.trackId,
   score: hit.detectorScore,
   box: hit.box,
   cropUrl: hit.thumbnailUrl,

@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 
 export interface Outcome {
   frames: { frameNo: number; timeSec: number }[];
-  objects: { frameNo: number; k: number; label: string; box: number[] }[];
+  objects: { frameNo: number; k: number; label: string; box: number[]; track: string }[];
   /** Vector ids in the store, sorted, as listed (a duplicate would show twice). */
   vectors: string[];
   /** Thumbnails and crops under the video's folder, sorted (the uploaded source left out). */
@@ -42,7 +42,7 @@ export async function outcomeOf(svc: Services, tenantId: string, videoId: string
   return {
     outcome: {
       frames: frames.map((f) => ({ frameNo: f.frameNo, timeSec: round(f.timeSec) })),
-      objects: objects.map((o) => ({ frameNo: o.frameNo, k: o.k, label: o.label, box: [o.boxX, o.boxY, o.boxW, o.boxH].map(round) })),
+      objects: objects.map((o) => ({ frameNo: o.frameNo, k: o.k, label: o.label, box: [o.boxX, o.boxY, o.boxW, o.boxH].map(round), track: anon(o.trackId) })),
       vectors: listed,
       blobs,
     },

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { Label, Objects, Search, textField, Video } from "@vos/core";
+import { Label, Objects, Search, textField, Tracks, Video } from "@vos/core";
 import type { ApiOptions } from "../context.js";
 import { errorResponses, jsonResponse, validationHook } from "../errors.js";
 import { rateLimited } from "../rate-limit.js";
@@ -12,6 +12,14 @@ const list = createRoute({
   summary: "Objects found in a video, with boxes and labels (explicit, propagated, probable)",
   request: { params: z.object({ id: Video.idSchema }), query: z.object({ probable: z.enum(["true", "false"]).default("true") }) },
   responses: { 200: jsonResponse(z.object({ objects: z.array(Label.labelledObjectSchema) }), "objects"), ...errorResponses(404) },
+});
+
+const tracks = createRoute({
+  method: "get",
+  path: "/videos/{id}/tracks",
+  summary: "Tracks in a video: each object followed from frame to frame, with its box in each sampled frame",
+  request: { params: z.object({ id: Video.idSchema }) },
+  responses: { 200: jsonResponse(z.object({ tracks: z.array(Tracks.trackSchema) }), "tracks, in order of their start"), ...errorResponses(404) },
 });
 
 const similar = createRoute({
@@ -44,6 +52,12 @@ export function objectRoutes(options: ApiOptions) {
     .openapi(list, async (c) =>
       c.json({ objects: await Label.objectsOfVideo(svc, await options.tenantOf(c), c.req.valid("param").id, { probable: c.req.valid("query").probable === "true" }) }, 200),
     )
+    .openapi(tracks, async (c) => {
+      const tenant = await options.tenantOf(c);
+      const { id } = c.req.valid("param");
+      await Video.get(svc, tenant, id);
+      return c.json({ tracks: await Tracks.listForVideo(svc.db, tenant, id) }, 200);
+    })
     .openapi(similar, (c) =>
       rateLimited(c, options, "search", async (tenant) => {
         const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};

@@ -1,0 +1,81 @@
+/**
+ * Tracks as stored: each object row names its track. A video's tracks are read back from its
+ * rows (label, first and last moment, the box in every sampled frame, the most confident
+ * detection), and a resumed job rebuilds its tracker from the rows its crashed attempt committed.
+ */
+import { and, asc, desc, eq, gte, inArray, lte } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../db/database.js";
+import { frameTable } from "../frame/frame.sql.js";
+import { objectTable, type ObjectRow } from "./object.sql.js";
+import { replayFrames, type Tracker } from "./tracker.js";
+import { boxSchema, idOf } from "./index.js";
+
+type Reader = Pick<Database, "select">;
+
+export const trackSchema = z.object({
+  id: z.string().describe("track id, `<videoId>#t<frameNo>.<k>` (its first detection's frame and index)"),
+  videoId: z.string(),
+  label: z.string().describe("the detector's label"),
+  start: z.number().describe("seconds: the first sampled frame the object is seen in"),
+  end: z.number().describe("seconds: the end of the last sampled frame it is seen in"),
+  score: z.number().describe("the detector's highest confidence along the track"),
+  bestObjectId: z.string().describe("the track's most confident detection (an object id)"),
+  boxes: z.array(boxSchema.extend({ timeSec: z.number() })).describe("the box in each sampled frame the object is seen in, in time order"),
+});
+export type TrackView = z.infer<typeof trackSchema>;
+
+/** Groups object rows (in frame order) into tracks, in order of their start. */
+export function tracksOf(rows: readonly ObjectRow[]): TrackView[] {
+  const tracks = new Map<string, TrackView>();
+  for (const row of rows) {
+    const box = { timeSec: row.timeSec, x: row.boxX, y: row.boxY, w: row.boxW, h: row.boxH };
+    const track = tracks.get(row.trackId);
+    if (!track) {
+      tracks.set(row.trackId, { id: row.trackId, videoId: row.videoId, label: row.label, start: row.timeSec, end: row.endSec, score: row.score, bestObjectId: idOf(row), boxes: [box] });
+      continue;
+    }
+    track.boxes.push(box);
+    track.end = Math.max(track.end, row.endSec);
+    if (row.score > track.score) Object.assign(track, { score: row.score, bestObjectId: idOf(row) });
+  }
+  return [...tracks.values()].sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1));
+}
+
+/** A video's tracks, in order of their start. */
+export async function listForVideo(db: Reader, tenantId: string, videoId: string): Promise<TrackView[]> {
+  const rows = await db
+    .select()
+    .from(objectTable)
+    .where(and(eq(objectTable.tenantId, tenantId), eq(objectTable.videoId, videoId)))
+    .orderBy(asc(objectTable.frameNo), asc(objectTable.k));
+  return tracksOf(rows);
+}
+
+/**
+ * Brings a job's tracker to where its last committed frame left it: the last frames of its part
+ * up to the checkpoint, with the tracks their objects were given, replayed in order.
+ */
+export async function resumeTracker(db: Reader, tracker: Tracker, videoId: string, frames: { from: number; through: number }): Promise<void> {
+  if (frames.through < frames.from) return;
+  const last = await db
+    .select({ frameNo: frameTable.frameNo, timeSec: frameTable.timeSec, reason: frameTable.reason })
+    .from(frameTable)
+    .where(and(eq(frameTable.videoId, videoId), gte(frameTable.frameNo, frames.from), lte(frameTable.frameNo, frames.through)))
+    .orderBy(desc(frameTable.frameNo))
+    .limit(replayFrames());
+  if (last.length === 0) return;
+  const objects = await db
+    .select()
+    .from(objectTable)
+    .where(and(eq(objectTable.videoId, videoId), inArray(objectTable.frameNo, last.map((f) => f.frameNo))))
+    .orderBy(asc(objectTable.frameNo), asc(objectTable.k));
+  tracker.replay(
+    last.reverse().map((frame) => ({
+      frameNo: frame.frameNo,
+      timeSec: frame.timeSec,
+      cut: frame.reason === "scene",
+      detections: objects.filter((o) => o.frameNo === frame.frameNo).map((o) => ({ label: o.label, box: { x: o.boxX, y: o.boxY, w: o.boxW, h: o.boxH }, trackId: o.trackId })),
+    })),
+  );
+}

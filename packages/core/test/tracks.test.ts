@@ -1,0 +1,70 @@
+/**
+ * Tracks from a real ingest: a photographed person pans across the frame, a cut, then the camera
+ * zooms in on them (see support/track-video.ts). One track per scene, none across the cut, boxes
+ * on the planted ones, start and end within one sampling interval; deleting the video removes them.
+ */
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+import * as Objects from "../src/object/index.js";
+import { overlap } from "../src/object/tracker.js";
+import * as Tracks from "../src/object/tracks.js";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
+import * as Video from "../src/video/index.js";
+import { testModelDir } from "./support/test-model.js";
+import { CUT_SEC, plantedBox, TRACK_VIDEO_SEC, trackVideo } from "./support/track-video.js";
+import { waitFor } from "./support/wait-for.js";
+
+/** Frames are sampled at most once a second (the default): the precision start and end can have. */
+const INTERVAL_SEC = 1;
+let dir: string;
+let rt: EmbeddedRuntime;
+let videoId: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "vos-tracks-"));
+  rt = await startEmbeddedRuntime(loadConfig({ VOS_DATA_DIR: dir, VOS_CLIP_MODEL: await testModelDir(), VOS_DETECTOR: "centernet", VOS_LOG_LEVEL: "silent" }), { workers: true });
+  const file = await trackVideo();
+  const video = await Video.create(rt.services, "local", { filename: "walk.mp4", sizeBytes: (await stat(file)).size, contentType: "video/mp4" });
+  await Video.upload(rt.services, "local", video.id, createReadStream(file), { contentType: "video/mp4" });
+  await Video.complete(rt.services, "local", video.id);
+  videoId = video.id;
+  const done = await waitFor(() => Video.get(rt.services, "local", videoId), (view) => view.status === "ready" || view.status === "failed", 120_000);
+  expect(done.status).toBe("ready");
+}, 180_000);
+afterAll(async () => {
+  await rt?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("tracks of a real ingest", () => {
+  it("follow the person through each scene, one track a scene, none across the cut", async () => {
+    const people = (await Tracks.listForVideo(rt.services.db, "local", videoId)).filter((t) => t.label === "person");
+    expect(people.map((t) => t.boxes.length).every((n) => n >= 3)).toBe(true);
+    expect(people).toHaveLength(2);
+    const [pan, zoom] = people as [Tracks.TrackView, Tracks.TrackView];
+    expect(pan.start).toBeLessThanOrEqual(INTERVAL_SEC);
+    expect(Math.abs(pan.end - CUT_SEC)).toBeLessThanOrEqual(INTERVAL_SEC);
+    expect(Math.abs(zoom.start - CUT_SEC)).toBeLessThanOrEqual(INTERVAL_SEC);
+    expect(Math.abs(zoom.end - TRACK_VIDEO_SEC)).toBeLessThanOrEqual(INTERVAL_SEC);
+    expect(pan.boxes.every((b) => b.timeSec < CUT_SEC)).toBe(true);
+    expect(zoom.boxes.every((b) => b.timeSec >= CUT_SEC)).toBe(true);
+    for (const track of people) {
+      for (const { timeSec, ...box } of track.boxes) expect(overlap(box, plantedBox(timeSec)), `${track.id} at ${timeSec} s`).toBeGreaterThanOrEqual(0.5);
+    }
+    // The pan moves right, the zoom grows: the boxes follow.
+    expect(pan.boxes.at(-1)!.x - pan.boxes[0]!.x).toBeGreaterThan(0.3);
+    expect(zoom.boxes.at(-1)!.h / zoom.boxes[0]!.h).toBeGreaterThan(1.2);
+    // Each object row names its track; the best detection is one of them.
+    const rows = await Objects.listForVideo(rt.services.db, "local", videoId);
+    expect(rows.filter((r) => r.trackId === pan.id).map(Objects.idOf)).toContain(pan.bestObjectId);
+  });
+
+  it("go with the video", async () => {
+    await Video.remove(rt.services, "local", videoId);
+    expect(await Tracks.listForVideo(rt.services.db, "local", videoId)).toEqual([]);
+  });
+});
