@@ -6,6 +6,7 @@ import { CLIP_DTYPES, defaultClipRevision, isValidRevision, type ClipDtype } fro
 import { VisibleError } from "./error.js";
 import { redactSecret } from "./log.js";
 import type { MediaPolicy } from "./media/probe.js";
+import { DEFAULT_TRACK_EMBED_SEC } from "./object/embed-plan.js";
 import type { RateLimits } from "./rate-limit/index.js";
 
 const GiB = 1024 ** 3;
@@ -55,6 +56,9 @@ export const SHARED_SETTINGS = {
   VOS_DETECTOR: z.string().min(1).default("centernet").describe("object detector: centernet (built in), a transformers.js model id or folder, or off"),
   VOS_DETECT_THRESHOLD: number(0, 1).default(0.3).describe("lowest detector score an object is kept at"),
   VOS_MAX_OBJECTS: integer(0, 100).default(10).describe("most objects kept per frame"),
+  VOS_TRACK_EMBED_SEC: number(0, 3600)
+    .default(DEFAULT_TRACK_EMBED_SEC)
+    .describe("seconds between two embedded crops of one tracked object (sooner when its box doubles or halves, or the detector is much surer); 0: embed every detection"),
   VOS_PROPAGATE_SCORE: number(0, 1).default(0.95).describe("similarity at which a label carries over to near-duplicate objects"),
   VOS_PROBABLE_SCORE: number(0, 1).default(0.85).describe("similarity at which a labelled object's neighbours vote for a probable label"),
   VOS_EMBED_BATCH: integer(1, 1024).default(16).describe("images per embedding batch"),
@@ -114,6 +118,7 @@ export interface SharedConfig {
   /** Undefined when detection is off (VOS_DETECTOR=off or VOS_MAX_OBJECTS=0). */
   detector: { model: string; threshold: number; maxObjects: number } | undefined;
   embedBatch: number;
+  trackEmbedSec: number;
   propagateScore: number;
   probableScore: number;
   threads: number;
@@ -144,6 +149,7 @@ export function sharedConfig(c: z.output<z.ZodObject<typeof SHARED_SETTINGS>>): 
     modelDownload: c.VOS_MODEL_DOWNLOAD === "on",
     detector: c.VOS_DETECTOR === "off" || c.VOS_MAX_OBJECTS === 0 ? undefined : { model: c.VOS_DETECTOR, threshold: c.VOS_DETECT_THRESHOLD, maxObjects: c.VOS_MAX_OBJECTS },
     embedBatch: c.VOS_EMBED_BATCH,
+    trackEmbedSec: c.VOS_TRACK_EMBED_SEC,
     propagateScore: c.VOS_PROPAGATE_SCORE,
     probableScore: c.VOS_PROBABLE_SCORE,
     threads: c.VOS_THREADS,

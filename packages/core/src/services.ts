@@ -25,6 +25,8 @@ export interface Settings {
   segmentSec: number;
   frameWidth: number;
   embedBatch: number;
+  /** Seconds between two embedded crops of one track (object/embed-plan.ts); 0: every detection. */
+  trackEmbedSec?: number;
   /** Similarity at which a positive label carries over to a near-duplicate object (default 0.95). */
   propagateScore?: number;
   /** Similarity at which a labelled object's neighbour votes for a probable label (default 0.85). */

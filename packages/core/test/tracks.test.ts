@@ -1,7 +1,8 @@
 /**
  * Tracks from a real ingest: a photographed person pans across the frame, a cut, then the camera
  * zooms in on them (see support/track-video.ts). One track per scene, none across the cut, boxes
- * on the planted ones, start and end within one sampling interval; deleting the video removes them.
+ * on the planted ones, start and end within one sampling interval; crops embedded sparsely along a
+ * track; deleting the video removes them.
  */
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
@@ -10,8 +11,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import * as Objects from "../src/object/index.js";
-import { overlap } from "../src/object/tracker.js";
+import { iou } from "../src/detector/select.js";
 import * as Tracks from "../src/object/tracks.js";
+import * as Search from "../src/search/index.js";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
 import * as Video from "../src/video/index.js";
 import { testModelDir } from "./support/test-model.js";
@@ -53,7 +55,7 @@ describe("tracks of a real ingest", () => {
     expect(pan.boxes.every((b) => b.timeSec < CUT_SEC)).toBe(true);
     expect(zoom.boxes.every((b) => b.timeSec >= CUT_SEC)).toBe(true);
     for (const track of people) {
-      for (const { timeSec, ...box } of track.boxes) expect(overlap(box, plantedBox(timeSec)), `${track.id} at ${timeSec} s`).toBeGreaterThanOrEqual(0.5);
+      for (const { timeSec, ...box } of track.boxes) expect(iou(box, plantedBox(timeSec)), `${track.id} at ${timeSec} s`).toBeGreaterThanOrEqual(0.5);
     }
     // The pan moves right, the zoom grows: the boxes follow.
     expect(pan.boxes.at(-1)!.x - pan.boxes[0]!.x).toBeGreaterThan(0.3);
@@ -61,6 +63,22 @@ describe("tracks of a real ingest", () => {
     // Each object row names its track; the best detection is one of them.
     const rows = await Objects.listForVideo(rt.services.db, "local", videoId);
     expect(rows.filter((r) => r.trackId === pan.id).map(Objects.idOf)).toContain(pan.bestObjectId);
+  });
+
+  it("embed a track's crops sparsely: its first, then every few seconds; the others stand in through it", async () => {
+    const [pan] = (await Tracks.listForVideo(rt.services.db, "local", videoId)).filter((t) => t.label === "person");
+    const rows = await Objects.listForVideo(rt.services.db, "local", videoId);
+    const panRows = rows.filter((row) => row.trackId === pan!.id);
+    expect(panRows[0]!.embedded).toBe(true);
+    // Six frames 0-5 s, every 4 s by default: embedded at 0 and 4 s.
+    expect(panRows.filter((row) => row.embedded).map((row) => row.timeSec)).toEqual([0, 4]);
+    // A vector for each embedded crop, none for the others.
+    const stored = await rt.services.vectors.listIds("local", `${videoId}#o`);
+    expect(new Set(stored)).toEqual(new Set(rows.filter((row) => row.embedded).map(Objects.idOf)));
+    // An object without a vector of its own still finds what looks like it, through its track.
+    const skipped = panRows.find((row) => !row.embedded)!;
+    const similar = await Search.similar(rt.services, "local", Objects.idOf(skipped), { minScore: -1 });
+    expect(similar.map((hit) => hit.objectId)).toContain(Objects.idOf(panRows.find((row) => row.embedded && row.timeSec === 4)!));
   });
 
   it("go with the video", async () => {

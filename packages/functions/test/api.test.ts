@@ -48,6 +48,7 @@ describe("HTTP API", () => {
         "/videos/{id}",
         "/videos/{id}/complete",
         "/videos/{id}/retry",
+        "/videos/{id}/tracks",
         "/videos/{id}/upload",
         "/videos/{id}/upload/parts",
         "/videos/{id}/objects",

@@ -4,6 +4,7 @@ import type { Database } from "../db/database.js";
 import * as Object_ from "../object/index.js";
 import * as Video from "../video/index.js";
 import { nearestObjects, objectIndex, storedVector } from "../object/neighbours.js";
+import { standIns } from "../object/tracks.js";
 import type { Services } from "../services.js";
 import { textField } from "../util/text.js";
 import { labelTable, type LabelRow } from "./label.sql.js";
@@ -89,19 +90,22 @@ export async function probable(svc: Services, tenantId: string, videoId: string,
   const result = new Map<string, { label: string; votes: number }>();
   const labelled = await svc.db.select().from(labelTable).where(eq(labelTable.tenantId, tenantId)).limit(500);
   if (labelled.length === 0) return result;
-  const objectIds = (await Object_.listForVideo(svc.db, tenantId, videoId)).map(Object_.idOf);
-  if (objectIds.length === 0) return result;
+  const rows = await Object_.listForVideo(svc.db, tenantId, videoId);
+  if (rows.length === 0) return result;
+  // Objects whose crop was not embedded vote and are voted for through their track's stand-in.
+  const stand = await standIns(svc.db, [...rows, ...(await Object_.byIds(svc.db, tenantId, labelled.map((row) => row.objectId)))]);
   const index = await objectIndex(svc);
-  const vectors = await index.fetch(tenantId, [...new Set([...labelled.map((row) => row.objectId), ...objectIds])]);
-  const candidates = objectIds.flatMap((id) => {
-    const values = vectors.get(id)?.values;
+  const vectors = await index.fetch(tenantId, [...new Set(stand.values())]);
+  const vectorOf = (objectId: string) => vectors.get(stand.get(objectId) ?? objectId)?.values;
+  const candidates = rows.map(Object_.idOf).flatMap((id) => {
+    const values = vectorOf(id);
     return values ? [{ id, unit: unit(values) }] : [];
   });
   const minScore = options.minScore ?? svc.settings.probableScore ?? DEFAULT_PROBABLE_SCORE;
   const perLabel = options.perLabel ?? 50;
   const tally = new Map<string, Map<string, number>>();
   for (const row of labelled) {
-    const values = vectors.get(row.objectId)?.values;
+    const values = vectorOf(row.objectId);
     if (!values) continue;
     const query = unit(values);
     const near = candidates

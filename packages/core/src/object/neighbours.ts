@@ -1,6 +1,7 @@
 import type { Services } from "../services.js";
 import type { VectorIndex, VectorMatch } from "../vector/vector-index.js";
-import { ObjectNotFound } from "./index.js";
+import { byIds, ObjectNotFound } from "./index.js";
+import { standIns } from "./tracks.js";
 
 /** The vector index of the configured model (the one objects were embedded with). */
 export async function objectIndex(svc: Services): Promise<VectorIndex> {
@@ -8,11 +9,18 @@ export async function objectIndex(svc: Services): Promise<VectorIndex> {
   return svc.vectors.index(embedder.model, embedder.dimension);
 }
 
-/** The object's stored vector: similarity search never embeds a crop again. */
+/**
+ * The object's stored vector, or for an object whose crop was not embedded its track's nearest
+ * embedded one's: similarity search never embeds a crop again.
+ */
 export async function storedVector(svc: Services, index: VectorIndex, tenantId: string, objectId: string): Promise<number[]> {
   const stored = (await index.fetch(tenantId, [objectId])).get(objectId);
-  if (!stored) throw new ObjectNotFound(objectId);
-  return Array.from(stored.values);
+  if (stored) return Array.from(stored.values);
+  const [row] = await byIds(svc.db, tenantId, [objectId]);
+  const standIn = row && !row.embedded ? (await standIns(svc.db, [row])).get(objectId) : undefined;
+  const vector = standIn ? (await index.fetch(tenantId, [standIn])).get(standIn) : undefined;
+  if (!vector) throw new ObjectNotFound(objectId);
+  return Array.from(vector.values);
 }
 
 export const normalised = (vectors: ArrayLike<number>[]): number[] => {

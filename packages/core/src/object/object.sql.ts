@@ -1,4 +1,4 @@
-import { doublePrecision, index, integer, pgTable, primaryKey, real, text } from "drizzle-orm/pg-core";
+import { boolean, doublePrecision, index, integer, pgTable, primaryKey, real, text } from "drizzle-orm/pg-core";
 import { tenantId, timestamps } from "../db/columns.js";
 import { videoTable } from "../video/video.sql.js";
 
@@ -24,6 +24,11 @@ export const objectTable = pgTable(
     cropKey: text("crop_key").notNull(),
     /** The track this detection belongs to: `<videoId>#t<frameNo>.<k>` of the track's first detection. */
     trackId: text("track_id").notNull(),
+    /**
+     * Whether this detection's crop has a vector of its own. A track's crops are embedded sparsely
+     * (object/embed-plan.ts); one without stands for its track through the nearest one with.
+     */
+    embedded: boolean("embedded").notNull().default(true),
     createdAt: timestamps.createdAt,
   },
   (table) => [

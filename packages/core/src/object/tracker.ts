@@ -10,6 +10,7 @@
  * frames always give the same tracks, so a resumed job (see `replay`) continues exactly where the
  * crashed attempt was.
  */
+import { iou } from "../detector/select.js";
 import type { Box } from "../detector/types.js";
 
 export interface TrackSettings {
@@ -62,9 +63,9 @@ export class Tracker {
     private readonly settings: TrackSettings = DEFAULT_TRACK_SETTINGS,
   ) {}
 
-  /** Tracks that a later frame may continue. */
-  get openCount(): number {
-    return this.#open.length;
+  /** The ids of the tracks a later frame may continue. */
+  openIds(): Set<string> {
+    return new Set(this.#open.map((track) => track.id));
   }
 
   /** The track id of each of the frame's detections, in their order. */
@@ -105,8 +106,8 @@ export class Tracker {
 
   /** How well a box matches where a track was expected: above 1 by overlap, (0, 1] by nearness, 0 not at all. */
   #match(expected: Box, box: Box): number {
-    const iou = overlap(expected, box);
-    if (iou >= this.settings.minIou) return 1 + iou;
+    const overlap = iou(expected, box);
+    if (overlap >= this.settings.minIou) return 1 + overlap;
     const limit = this.settings.maxShift * Math.max(expected.w, expected.h);
     const distance = Math.hypot(box.x + box.w / 2 - (expected.x + expected.w / 2), box.y + box.h / 2 - (expected.y + expected.h / 2));
     const areas = (box.w * box.h) / (expected.w * expected.h);
@@ -151,13 +152,4 @@ function expectedBox(track: OpenTrack, timeSec: number): Box {
     w: Math.max(1e-6, at(before.box.w, last.box.w)),
     h: Math.max(1e-6, at(before.box.h, last.box.h)),
   };
-}
-
-/** Intersection over union of two boxes. */
-export function overlap(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.w * a.h + b.w * b.h - inter);
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { Database } from "../db/database.js";
 import { frameTable } from "../frame/frame.sql.js";
 import { objectTable, type ObjectRow } from "./object.sql.js";
+import type { EmbedPlan } from "./embed-plan.js";
 import { replayFrames, type Tracker } from "./tracker.js";
 import { boxSchema, idOf } from "./index.js";
 
@@ -42,6 +43,32 @@ export function tracksOf(rows: readonly ObjectRow[]): TrackView[] {
   return [...tracks.values()].sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1));
 }
 
+/**
+ * The object whose vector stands for each given object: itself when its crop was embedded, else
+ * its track's embedded detection nearest in time (the earlier one on a tie). Objects of a track
+ * with none embedded (none exist: a track's first crop always is) are left out.
+ */
+export async function standIns(db: Reader, rows: readonly ObjectRow[]): Promise<Map<string, string>> {
+  const result = new Map<string, string>();
+  const missing = rows.filter((row) => !row.embedded);
+  for (const row of rows) if (row.embedded) result.set(idOf(row), idOf(row));
+  if (missing.length === 0) return result;
+  const embedded = await db
+    .select({ videoId: objectTable.videoId, frameNo: objectTable.frameNo, k: objectTable.k, timeSec: objectTable.timeSec, trackId: objectTable.trackId })
+    .from(objectTable)
+    .where(and(inArray(objectTable.videoId, [...new Set(missing.map((row) => row.videoId))]), inArray(objectTable.trackId, [...new Set(missing.map((row) => row.trackId))]), eq(objectTable.embedded, true)))
+    .orderBy(asc(objectTable.frameNo), asc(objectTable.k));
+  for (const row of missing) {
+    let best: (typeof embedded)[number] | undefined;
+    for (const candidate of embedded) {
+      if (candidate.trackId !== row.trackId) continue;
+      if (!best || Math.abs(candidate.timeSec - row.timeSec) < Math.abs(best.timeSec - row.timeSec)) best = candidate;
+    }
+    if (best) result.set(idOf(row), idOf(best));
+  }
+  return result;
+}
+
 /** A video's tracks, in order of their start. */
 export async function listForVideo(db: Reader, tenantId: string, videoId: string): Promise<TrackView[]> {
   const rows = await db
@@ -53,10 +80,11 @@ export async function listForVideo(db: Reader, tenantId: string, videoId: string
 }
 
 /**
- * Brings a job's tracker to where its last committed frame left it: the last frames of its part
- * up to the checkpoint, with the tracks their objects were given, replayed in order.
+ * Brings a job's tracker and embed plan to where its last committed frame left them: the last
+ * frames of its part up to the checkpoint, with the tracks their objects were given, replayed in
+ * order; then each open track's last embedded detection.
  */
-export async function resumeTracker(db: Reader, tracker: Tracker, videoId: string, frames: { from: number; through: number }): Promise<void> {
+export async function resumeTracks(db: Reader, tracker: Tracker, plan: EmbedPlan, videoId: string, frames: { from: number; through: number }): Promise<void> {
   if (frames.through < frames.from) return;
   const last = await db
     .select({ frameNo: frameTable.frameNo, timeSec: frameTable.timeSec, reason: frameTable.reason })
@@ -78,4 +106,13 @@ export async function resumeTracker(db: Reader, tracker: Tracker, videoId: strin
       detections: objects.filter((o) => o.frameNo === frame.frameNo).map((o) => ({ label: o.label, box: { x: o.boxX, y: o.boxY, w: o.boxW, h: o.boxH }, trackId: o.trackId })),
     })),
   );
+  const open = [...tracker.openIds()];
+  if (open.length === 0) return;
+  const embedded = await db
+    .select({ trackId: objectTable.trackId, timeSec: objectTable.timeSec, w: objectTable.boxW, h: objectTable.boxH, score: objectTable.score })
+    .from(objectTable)
+    .where(and(eq(objectTable.videoId, videoId), inArray(objectTable.trackId, open), eq(objectTable.embedded, true), lte(objectTable.frameNo, frames.through)))
+    .orderBy(asc(objectTable.frameNo), asc(objectTable.k));
+  // In frame order: each track's last one is remembered last.
+  for (const row of embedded) plan.remember(row.trackId, { timeSec: row.timeSec, box: { w: row.w, h: row.h }, score: row.score });
 }

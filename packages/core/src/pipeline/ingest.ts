@@ -1,8 +1,9 @@
 import * as Frame from "../frame/index.js";
 import * as Job from "../job/index.js";
 import * as Object_ from "../object/index.js";
+import { EmbedPlan } from "../object/embed-plan.js";
 import { Tracker } from "../object/tracker.js";
-import { resumeTracker } from "../object/tracks.js";
+import { resumeTracks } from "../object/tracks.js";
 import { probe, sampleFrames, type MediaInfo, type SampledFrame, type SampleFramesOptions } from "../media/index.js";
 import type { Services } from "../services.js";
 import { Channel, StageClock } from "../util/channel.js";
@@ -77,12 +78,14 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
   const index = await svc.vectors.index(embedder.model, embedder.dimension);
   // Tracks run within a part: a resumed attempt picks up the ones its last committed frames left open.
   const tracker = new Tracker(ctx.videoId);
-  if (detector) await resumeTracker(svc.db, tracker, ctx.videoId, { from: part.firstFrameNo, through: job.checkpoint });
+  const embedPlan = new EmbedPlan(svc.settings.trackEmbedSec);
+  if (detector) await resumeTracks(svc.db, tracker, embedPlan, ctx.videoId, { from: part.firstFrameNo, through: job.checkpoint });
   const work: PipelineWork = {
     embedder,
     detector,
     index,
     tracker,
+    embedPlan,
     progress,
     fraction: (sec: number) => (part.spanSec > 0 ? Math.min(1, Math.max(0, sec - part.startSec) / part.spanSec) : 1),
     firstFrameNo: part.firstFrameNo,

@@ -8,6 +8,7 @@ import type { Embedder, RgbImage } from "../embedder/index.js";
 import * as Frame from "../frame/index.js";
 import * as Job from "../job/index.js";
 import * as Object_ from "../object/index.js";
+import type { EmbedPlan } from "../object/embed-plan.js";
 import type { Tracker } from "../object/tracker.js";
 import { encodeJpeg, type SampledFrame } from "../media/index.js";
 import type { Services } from "../services.js";
@@ -29,6 +30,8 @@ export interface PipelineWork {
   index: VectorIndex;
   /** Joins the objects of consecutive frames into tracks; batches reach it in frame order. */
   tracker: Tracker;
+  /** Which of a track's crops are embedded. */
+  embedPlan: EmbedPlan;
   progress: Job.JobProgress;
   /** How far into the job's part of the video a time is, 0-1. */
   fraction: (sec: number) => number;
@@ -46,6 +49,8 @@ interface FoundObject {
   k: number;
   detection: Detection;
   trackId: string;
+  /** Its crop is embedded (else it stands for its track through an embedded one). */
+  embedded: boolean;
   crop: RgbImage;
 }
 
@@ -53,6 +58,7 @@ export interface Inferred {
   batch: SampledFrame[];
   vectors: Float32Array[];
   found: FoundObject[];
+  /** The vectors of the embedded objects of `found`, in their order. */
   objectVectors: Float32Array[];
 }
 
@@ -64,13 +70,22 @@ export async function inferBatch(batch: SampledFrame[], work: PipelineWork): Pro
     parts.time("embed", () => work.embedder.embedImages(images)),
     work.detector ? parts.time("detect", () => work.detector!.detect(images)) : Promise.resolve(batch.map((): Detection[] => [])),
   ]);
-  const tracks = batch.map((frame, i) => work.tracker.assign({ frameNo: frame.frameNo, timeSec: frame.timeSec, cut: frame.reason === "scene" }, detections[i] ?? []));
+  const plan = batch.map((frame, i) => {
+    const frameDetections = detections[i] ?? [];
+    const tracks = work.tracker.assign({ frameNo: frame.frameNo, timeSec: frame.timeSec, cut: frame.reason === "scene" }, frameDetections);
+    const embedded = frameDetections.map((detection, k) => work.embedPlan.decide(tracks[k]!, { timeSec: frame.timeSec, box: detection.box, score: detection.score }));
+    work.embedPlan.keepOnly(work.tracker.openIds());
+    return { tracks, embedded };
+  });
   const found: FoundObject[] = await parts.time("crop", () =>
     Promise.all(
-      batch.flatMap((frame, i) => (detections[i] ?? []).map(async (detection, k) => ({ frame, k, detection, trackId: tracks[i]![k]!, crop: await cropBox(images[i]!, detection.box) }))),
+      batch.flatMap((frame, i) =>
+        (detections[i] ?? []).map(async (detection, k) => ({ frame, k, detection, trackId: plan[i]!.tracks[k]!, embedded: plan[i]!.embedded[k]!, crop: await cropBox(images[i]!, detection.box) })),
+      ),
     ),
   );
-  const objectVectors = found.length > 0 ? await parts.time("embed", () => work.embedder.embedImages(found.map((object) => object.crop))) : [];
+  const toEmbed = found.filter((object) => object.embedded);
+  const objectVectors = toEmbed.length > 0 ? await parts.time("embed", () => work.embedder.embedImages(toEmbed.map((object) => object.crop))) : [];
   const last = batch[batch.length - 1]!;
   progress.stage = "embed";
   progress.frames.embedded = last.frameNo - work.firstFrameNo + 1;
@@ -107,7 +122,7 @@ export async function commitBatch(svc: Services, ctx: BatchOwner, item: Inferred
         values: vectors[i]!,
         metadata: { videoId: ctx.videoId, kind: "frame" as const, timeSec: frame.timeSec, frameNo: frame.frameNo },
       })),
-      ...found.map((object, i) => ({
+      ...found.filter((object) => object.embedded).map((object, i) => ({
         id: vectorId.object(ctx.videoId, object.frame.frameNo, object.k),
         values: objectVectors[i]!,
         metadata: {
@@ -158,6 +173,7 @@ export async function commitBatch(svc: Services, ctx: BatchOwner, item: Inferred
           boxH: object.detection.box.h,
           cropKey: Object_.cropKey(ctx.tenantId, ctx.videoId, object.frame.frameNo, object.k),
           trackId: object.trackId,
+          embedded: object.embedded,
         })),
       );
       await Job.checkpoint(tx, ctx.jobId, last.frameNo, progress);

@@ -17,6 +17,7 @@ export function settingsFrom(config: SharedConfig): Settings {
     segmentSec: config.segmentSec,
     frameWidth: config.frameWidth,
     embedBatch: config.embedBatch,
+    trackEmbedSec: config.trackEmbedSec,
     propagateScore: config.propagateScore,
     probableScore: config.probableScore,
   };

@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 
 export interface Outcome {
   frames: { frameNo: number; timeSec: number }[];
-  objects: { frameNo: number; k: number; label: string; box: number[]; track: string }[];
+  objects: { frameNo: number; k: number; label: string; box: number[]; track: string; embedded: boolean }[];
   /** Vector ids in the store, sorted, as listed (a duplicate would show twice). */
   vectors: string[];
   /** Thumbnails and crops under the video's folder, sorted (the uploaded source left out). */
@@ -18,7 +18,7 @@ export interface Checked {
   outcome: Outcome;
   /** Vector ids listed more than once, plus frame or object rows repeated. */
   duplicates: number;
-  /** The vector ids the rows imply: one per frame and per object. */
+  /** The vector ids the rows imply: one per frame and per object whose crop was embedded. */
   expectedVectors: string[];
   /** The blob keys the rows point at. */
   expectedBlobs: string[];
@@ -42,12 +42,12 @@ export async function outcomeOf(svc: Services, tenantId: string, videoId: string
   return {
     outcome: {
       frames: frames.map((f) => ({ frameNo: f.frameNo, timeSec: round(f.timeSec) })),
-      objects: objects.map((o) => ({ frameNo: o.frameNo, k: o.k, label: o.label, box: [o.boxX, o.boxY, o.boxW, o.boxH].map(round), track: anon(o.trackId) })),
+      objects: objects.map((o) => ({ frameNo: o.frameNo, k: o.k, label: o.label, box: [o.boxX, o.boxY, o.boxW, o.boxH].map(round), track: anon(o.trackId), embedded: o.embedded })),
       vectors: listed,
       blobs,
     },
     duplicates,
-    expectedVectors: [...frames.map((f) => `<v>#f${f.frameNo}`), ...objects.map((o) => `<v>#o${o.frameNo}.${o.k}`)].sort(),
+    expectedVectors: [...frames.map((f) => `<v>#f${f.frameNo}`), ...objects.filter((o) => o.embedded).map((o) => `<v>#o${o.frameNo}.${o.k}`)].sort(),
     expectedBlobs: [...frames.map((f) => anon(f.thumbnailKey)), ...objects.map((o) => anon(o.cropKey))].sort(),
     job,
   };

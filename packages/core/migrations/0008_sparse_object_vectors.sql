@@ -1,0 +1,1 @@
+ALTER TABLE "object" ADD COLUMN "embedded" boolean DEFAULT true NOT NULL;
