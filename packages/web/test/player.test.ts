@@ -4,10 +4,9 @@ import { createElement } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DetectedObject, ObjectHit, SearchHit } from "../src/api/types";
 import { BoxLayer, displayedFrameRect } from "../src/components/BoxOverlay";
-import { searchBoxesAt } from "../src/components/Player";
 import { Timeline } from "../src/components/Timeline";
 import { apiBaseFrom } from "../src/api/client";
-import { objectBoxesAt, objectsAt, shownLabel } from "../src/objects/boxes";
+import { objectBoxesAt, objectsAt, searchBoxesAt, shownLabel, trackObjectAt, trackSpan } from "../src/objects/boxes";
 import { parseRoute, routeQuery } from "../src/lib/route";
 import { click, render, type Rendered } from "./support/react";
 
@@ -132,6 +131,35 @@ const detected = (id: string, timeSec: number, endSec: number, labels: DetectedO
   trackId: id.replace("#o", "#t"),
   cropUrl: `/api/files/${id}.jpg`,
   labels,
+});
+
+describe("tracks in the player", () => {
+  // One person followed over three frames (0-3 s), another object at 1 s.
+  const walk = [
+    { ...detected("vid_a#o0.0", 0, 1), trackId: "vid_a#t0.0", box: { x: 0.1, y: 0.2, w: 0.2, h: 0.4 } },
+    { ...detected("vid_a#o1.0", 1, 2), trackId: "vid_a#t0.0", box: { x: 0.3, y: 0.2, w: 0.2, h: 0.4 } },
+    { ...detected("vid_a#o1.1", 1, 2), trackId: "vid_a#t1.1", label: "dog" },
+    { ...detected("vid_a#o2.0", 2, 3), trackId: "vid_a#t0.0", box: { x: 0.5, y: 0.2, w: 0.2, h: 0.4 } },
+  ];
+
+  it("spans a track from its first detection to the end of its last frame", () => {
+    expect(trackSpan(walk, "vid_a#t0.0")).toEqual({ trackId: "vid_a#t0.0", label: "person", start: 0, end: 3, frames: 3 });
+    expect(trackSpan(walk, "vid_a#t9.9")).toBeUndefined();
+  });
+
+  it("finds the track's box on the frame on screen, so the selection follows the object", () => {
+    expect([0.2, 1.5, 2.9].map((t) => trackObjectAt(walk, "vid_a#t0.0", t)?.box.x)).toEqual([0.1, 0.3, 0.5]);
+    expect(trackObjectAt(walk, "vid_a#t1.1", 0.5)).toBeUndefined();
+  });
+
+  it("lights the track on the timeline and says when it is in view", () => {
+    rendered = render(createElement(Timeline, { duration: 10, current: 1, hits: [], track: trackSpan(walk, "vid_a#t0.0"), onSeek: () => {} }));
+    const view = rendered;
+    const span = view.container.querySelector<HTMLElement>(".timeline-span")!;
+    expect(span.dataset.track).toBe("vid_a#t0.0");
+    expect(span.style.left).toBe("0%");
+    expect(view.container.textContent).toContain("person in view 0:00");
+  });
 });
 
 describe("object labels", () => {

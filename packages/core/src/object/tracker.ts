@@ -77,7 +77,7 @@ export class Tracker {
       const last = track.points[track.points.length - 1]!.box;
       detections.forEach((detection, k) => {
         if (detection.label !== track.label) return;
-        const score = Math.max(this.#match(expected, detection.box), this.#match(last, detection.box));
+        const score = Math.max(matchScore(expected, detection.box, this.settings), matchScore(last, detection.box, this.settings));
         if (score > 0) pairs.push({ track, k, score });
       });
     }
@@ -104,16 +104,6 @@ export class Tracker {
     return assigned;
   }
 
-  /** How well a box matches where a track was expected: above 1 by overlap, (0, 1] by nearness, 0 not at all. */
-  #match(expected: Box, box: Box): number {
-    const overlap = iou(expected, box);
-    if (overlap >= this.settings.minIou) return 1 + overlap;
-    const limit = this.settings.maxShift * Math.max(expected.w, expected.h);
-    const distance = Math.hypot(box.x + box.w / 2 - (expected.x + expected.w / 2), box.y + box.h / 2 - (expected.y + expected.h / 2));
-    const areas = (box.w * box.h) / (expected.w * expected.h);
-    return distance < limit && areas >= 0.5 && areas <= 2 ? 1 - distance / limit : 0;
-  }
-
   /**
    * Rebuilds the state after `frames` from what was stored for them (each detection with the track
    * it was given), as a resumed job needs it. The frames must be the last ones before where work
@@ -134,6 +124,16 @@ export class Tracker {
       this.#open = open;
     }
   }
+}
+
+/** How well a box matches where a track was expected: above 1 by overlap, (0, 1] by nearness, 0 not at all. */
+export function matchScore(expected: Box, box: Box, settings: TrackSettings = DEFAULT_TRACK_SETTINGS): number {
+  const overlap = iou(expected, box);
+  if (overlap >= settings.minIou) return 1 + overlap;
+  const limit = settings.maxShift * Math.max(expected.w, expected.h);
+  const distance = Math.hypot(box.x + box.w / 2 - (expected.x + expected.w / 2), box.y + box.h / 2 - (expected.y + expected.h / 2));
+  const areas = (box.w * box.h) / (expected.w * expected.h);
+  return distance < limit && areas >= 0.5 && areas <= 2 ? 1 - distance / limit : 0;
 }
 
 /** Frames a resumed job replays: a track open after them has both its last points among them. */

@@ -5,6 +5,7 @@
  */
 import * as Job from "../job/index.js";
 import type { MediaInfo, SampleFramesOptions } from "../media/index.js";
+import { stitchTracks } from "../object/stitch.js";
 import type { Services } from "../services.js";
 import * as Video from "../video/index.js";
 import { describeSegment, leadInSec, planSegments, SEGMENT_FRAME_STRIDE } from "./segments.js";
@@ -45,8 +46,8 @@ export async function planRun(svc: Services, job: Job.JobRow, info: MediaInfo, l
 
 /**
  * After a job of the run succeeded: the video's counts from its rows, and `ready` once every
- * segment has succeeded. The video's row is locked first, so two segments finishing at once
- * cannot both miss that the other one was the last.
+ * segment has succeeded, with the tracks that cross segment boundaries joined. The video's row is
+ * locked first, so two segments finishing at once cannot both miss that the other one was the last.
  */
 export async function finishRun(tx: Tx, videoId: string, runId: string): Promise<{ ready: boolean; segments: number; left: number }> {
   const video = await Video.lockRow(tx, videoId);
@@ -54,6 +55,7 @@ export async function finishRun(tx: Tx, videoId: string, runId: string): Promise
   await Video.recount(tx, videoId);
   const left = jobs.filter((job) => job.status !== "succeeded").length;
   const ready = left === 0 && video?.status === "processing";
+  if (ready && jobs.length > 1) await stitchTracks(tx, videoId, SEGMENT_FRAME_STRIDE);
   if (ready) await Video.setStatus(tx, videoId, { status: "ready" });
   return { ready, segments: jobs.length, left };
 }

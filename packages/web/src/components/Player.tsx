@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { ApiError, messageOf, type ApiClient } from "../api/client";
-import { hitKey, type DetectedObject, type ObjectHit, type SearchHit, type VideoView } from "../api/types";
+import { hitKey, type ObjectHit, type SearchHit, type VideoView } from "../api/types";
 import { formatBytes, formatDuration, formatRange, formatScore, formatTime, plural } from "../lib/format";
-import { objectBoxesAt } from "../objects/boxes";
+import { objectBoxesAt, objectOfHit, searchBoxesAt, trackObjectAt, trackSpan } from "../objects/boxes";
 import { createSimilarStore } from "../objects/similar-store";
 import { useVideoObjects } from "../objects/use-objects";
 import { BoxOverlay, type OverlayBox } from "./BoxOverlay";
@@ -38,28 +38,6 @@ export interface PlayerProps {
 
 /** Pixels at the bottom of the player left to the video's own controls (boxes do not take clicks there). */
 const CONTROLS_HEIGHT = 64;
-
-/** The current search's objects in this video whose frame covers `seconds`. */
-export function searchBoxesAt(hits: readonly SearchHit[], seconds: number): OverlayBox[] {
-  return hits
-    .filter((hit): hit is ObjectHit => hit.kind === "object" && seconds >= hit.start && seconds < Math.max(hit.end, hit.start + 0.5))
-    .map((hit) => ({ id: hit.objectId, x: hit.box.x, y: hit.box.y, width: hit.box.w, height: hit.box.h, label: hit.label, score: hit.detectorScore }));
-}
-
-/** A search's object hit as a detected object, for a box drawn before the video's objects arrive. */
-const objectOfHit = (hit: ObjectHit): DetectedObject => ({
-  id: hit.objectId,
-  videoId: hit.videoId,
-  frameNo: hit.frameNo,
-  timeSec: hit.timeSec,
-  endSec: hit.end,
-  label: hit.label,
-  trackId: hit.trackId,
-  score: hit.detectorScore,
-  box: hit.box,
-  cropUrl: hit.thumbnailUrl,
-  labels: [],
-});
 
 /** Plays a video from a moment, with the search's moments on a timeline and in a list. */
 export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onBack, backLabel, hrefOf, onOpen, boxesAt }: PlayerProps) {
@@ -147,6 +125,10 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
     (box ?? stage.current?.querySelector<HTMLElement>("video"))?.focus();
   }, [similar]);
   const panelVideo = panel.object ? (panel.object.videoId === video?.id ? video : videos.find((candidate) => candidate.id === panel.object!.videoId)) : undefined;
+  // The selected object's track: lit on the timeline, and its box marked in whichever frame is on screen.
+  const selectedTrack = panel.object?.videoId === videoId ? panel.object.trackId : undefined;
+  const span = useMemo(() => (selectedTrack ? trackSpan(objects.objects, selectedTrack) : undefined), [objects.objects, selectedTrack]);
+  const selectedId = selectedTrack ? (trackObjectAt(objects.objects, selectedTrack, current)?.id ?? panel.object?.id) : panel.object?.id;
   const labelsHere = useMemo(() => [...new Set(objects.objects.flatMap((object) => object.labels.map((label) => label.label)))], [objects.objects]);
 
   const seek = (seconds: number) => {
@@ -211,7 +193,7 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
                 {video ? (video.status === "uploading" ? "The file has not finished uploading." : video.status === "failed" ? "This video failed to process and cannot be played." : "Loading…") : loadError ? "" : "Loading…"}
               </div>
             )}
-            <BoxOverlay video={element} boxes={boxes} onSelect={selectBox} {...(panel.object ? { selectedId: panel.object.id } : {})} reserveBottom={src ? CONTROLS_HEIGHT : 0} />
+            <BoxOverlay video={element} boxes={boxes} onSelect={selectBox} {...(selectedId ? { selectedId } : {})} reserveBottom={src ? CONTROLS_HEIGHT : 0} />
           </div>
           {objects.error ? (
             <p className="notice error" role="alert">
@@ -223,7 +205,7 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
               {mediaError}
             </p>
           ) : null}
-          <Timeline duration={duration || video?.durationSec || 0} current={current} hits={mine} onSeek={seek} />
+          <Timeline duration={duration || video?.durationSec || 0} current={current} hits={mine} track={span} onSeek={seek} />
           <div className="player-nav">
             <button type="button" className="button small" disabled={!previous} onClick={() => previous && seek(previous.timeSec)} aria-label="Previous moment">
               ‹ Previous moment

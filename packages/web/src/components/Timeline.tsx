@@ -1,19 +1,22 @@
 import type { PointerEvent } from "react";
 import { hitKey, type SearchHit } from "../api/types";
 import { formatRange, formatScore, formatTime } from "../lib/format";
+import type { TrackSpan } from "../objects/boxes";
 
 export interface TimelineProps {
   duration: number;
   current: number;
   /** Hits of the current search in this video, best first. */
   hits: readonly SearchHit[];
+  /** The selected object's track, lit from its first to its last frame. */
+  track?: TrackSpan | undefined;
   onSeek(seconds: number): void;
 }
 
 const pct = (value: number, duration: number) => `${Math.max(0, Math.min(100, (value / duration) * 100))}%`;
 
 /** The video's length with a marker for every moment the search found; click to seek. */
-export function Timeline({ duration, current, hits, onSeek }: TimelineProps) {
+export function Timeline({ duration, current, hits, track, onSeek }: TimelineProps) {
   const known = duration > 0 && Number.isFinite(duration);
   const seekTo = (event: PointerEvent<HTMLDivElement>) => {
     if (!known || event.button !== 0) return;
@@ -24,6 +27,14 @@ export function Timeline({ duration, current, hits, onSeek }: TimelineProps) {
     <div className="timeline">
       <div className="timeline-track" onPointerDown={seekTo} aria-hidden={hits.length === 0 || undefined}>
         {known ? <div className="timeline-progress" style={{ width: pct(current, duration) }} /> : null}
+        {known && track ? (
+          <div
+            className="timeline-span"
+            data-track={track.trackId}
+            style={{ left: pct(track.start, duration), width: `max(4px, ${pct(track.end - track.start, duration)})` }}
+            title={`${track.label}: ${formatRange(track.start, track.end)}`}
+          />
+        ) : null}
         {known
           ? hits.map((hit, rank) => {
               const active = current >= hit.start && current <= hit.end;
@@ -45,7 +56,13 @@ export function Timeline({ duration, current, hits, onSeek }: TimelineProps) {
       </div>
       <div className="timeline-labels muted small">
         <span>{formatTime(current)}</span>
-        <span>{hits.length ? `${hits.length} ${hits.length === 1 ? "moment" : "moments"} marked` : "No search moments in this video"}</span>
+        <span>
+          {track
+            ? `${track.label} in view ${formatRange(track.start, track.end)}`
+            : hits.length
+              ? `${hits.length} ${hits.length === 1 ? "moment" : "moments"} marked`
+              : "No search moments in this video"}
+        </span>
         <span>{known ? formatTime(duration) : "–:––"}</span>
       </div>
     </div>

@@ -1,4 +1,4 @@
-import type { DetectedObject, LabelSource, ObjectLabel } from "../api/types";
+import type { DetectedObject, LabelSource, ObjectHit, ObjectLabel, SearchHit } from "../api/types";
 import type { OverlayBox } from "../components/BoxOverlay";
 import { formatScore, formatTime } from "../lib/format";
 
@@ -69,3 +69,55 @@ export function objectBoxesAt(objects: readonly DetectedObject[], seconds: numbe
     };
   });
 }
+
+/** Where a track is in the video: from its first detection to the end of its last frame. */
+export interface TrackSpan {
+  trackId: string;
+  label: string;
+  start: number;
+  end: number;
+  /** Sampled frames it is seen in. */
+  frames: number;
+}
+
+export function trackSpan(objects: readonly DetectedObject[], trackId: string): TrackSpan | undefined {
+  const mine = objects.filter((object) => object.trackId === trackId);
+  if (mine.length === 0) return undefined;
+  return {
+    trackId,
+    label: shownLabel(mine[0]!).text,
+    start: Math.min(...mine.map((object) => object.timeSec)),
+    end: Math.max(...mine.map((object) => object.endSec)),
+    frames: mine.length,
+  };
+}
+
+/** The track's detection on screen at `seconds` (its box follows the object as the video plays). */
+export function trackObjectAt(objects: readonly DetectedObject[], trackId: string, seconds: number): DetectedObject | undefined {
+  return objectsAt(
+    objects.filter((object) => object.trackId === trackId),
+    seconds,
+  )[0];
+}
+
+/** The current search's objects in this video whose frame covers `seconds`. */
+export function searchBoxesAt(hits: readonly SearchHit[], seconds: number): OverlayBox[] {
+  return hits
+    .filter((hit): hit is ObjectHit => hit.kind === "object" && seconds >= hit.start && seconds < Math.max(hit.end, hit.start + 0.5))
+    .map((hit) => ({ id: hit.objectId, x: hit.box.x, y: hit.box.y, width: hit.box.w, height: hit.box.h, label: hit.label, score: hit.detectorScore }));
+}
+
+/** A search's object hit as a detected object, for a box drawn before the video's objects arrive. */
+export const objectOfHit = (hit: ObjectHit): DetectedObject => ({
+  id: hit.objectId,
+  videoId: hit.videoId,
+  frameNo: hit.frameNo,
+  timeSec: hit.timeSec,
+  endSec: hit.end,
+  label: hit.label,
+  trackId: hit.trackId,
+  score: hit.detectorScore,
+  box: hit.box,
+  cropUrl: hit.thumbnailUrl,
+  labels: [],
+});

@@ -59,3 +59,23 @@ export function photoVideoFixture(): Promise<string> {
   });
   return photos;
 }
+
+let tracks: Promise<string> | undefined;
+
+/**
+ * The 12 s video for tracks (packages/core/test/support/track-video.ts), 640x360: a photographed
+ * person pans left to right on grey 0-6 s, then a cut, then the camera zooms in on them 6-12 s.
+ */
+export function trackVideoFixture(): Promise<string> {
+  tracks ??= new Promise<string>((resolve, reject) => {
+    const script = [
+      `const { trackVideo } = await import(${JSON.stringify(path.join(CORE_SUPPORT, "track-video.ts"))});`,
+      "process.stdout.write(await trackVideo());",
+    ].join("\n");
+    execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: REPO_ROOT, timeout: 300_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`could not make the track video: ${error.message}\n${stderr}`));
+      resolve(stdout.trim());
+    });
+  });
+  return tracks;
+}
