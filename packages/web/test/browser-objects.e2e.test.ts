@@ -6,13 +6,12 @@
  * leave the results. Any console error in the page fails the test. Screenshots land in
  * test-artifacts/web/ (objects-player, objects-similar, objects-labelled, objects-phone).
  */
-import { execFile } from "node:child_process";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DetectedObject, SearchHit } from "../src/api/types";
 import { launchBrowser, videoSettled, type Browser } from "./support/browser";
 import { photoVideoFixture } from "./support/fixtures";
-import { ensureWebBuild, REPO_ROOT, startServer, VOS_BIN, type RunningServer } from "./support/server";
+import { ensureWebBuild, ingestWithCli, startServer, type RunningServer } from "./support/server";
 
 let server: RunningServer;
 let browser: Browser;
@@ -22,22 +21,6 @@ let objects: DetectedObject[];
 /** The most confident full-height person of the party's second appearance (6-9 s). */
 let person: DetectedObject;
 
-/** `vos ingest <file> --wait --json` against the server, as a user would. */
-function ingestWithCli(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [VOS_BIN, "ingest", file, "--wait", "--json"],
-      { cwd: REPO_ROOT, env: { ...process.env, VOS_API_URL: server.url, VOS_LOG_LEVEL: "warn" }, timeout: 180_000 },
-      (error, stdout, stderr) => {
-        if (error) return reject(new Error(`vos ingest failed: ${error.message}\n${stderr}`));
-        const [result] = JSON.parse(stdout) as { videoId: string; status: string }[];
-        if (result?.status !== "ready") return reject(new Error(`vos ingest did not finish: ${stdout}`));
-        resolve(result.videoId);
-      },
-    );
-  });
-}
 
 const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
   const response = await fetch(`${server.url}/api${path}`, init);
@@ -48,7 +31,7 @@ const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
 beforeAll(async () => {
   const [, file, started] = await Promise.all([ensureWebBuild(), photoVideoFixture(), startServer()]);
   server = started;
-  [videoId, browser] = await Promise.all([ingestWithCli(file), launchBrowser()]);
+  [videoId, browser] = await Promise.all([ingestWithCli(server.url, file), launchBrowser()]);
   page = browser.page;
   ({ objects } = await api<{ objects: DetectedObject[] }>(`/videos/${videoId}/objects`));
   person = objects.filter((o) => o.timeSec >= 6 && o.timeSec < 9 && o.box.h > 0.4).sort((a, b) => b.score - a.score)[0]!;

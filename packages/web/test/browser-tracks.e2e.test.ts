@@ -5,12 +5,11 @@
  * selection moves to the same person's box in the frame on screen, further right. Any console
  * error in the page fails the test. A screenshot lands in test-artifacts/web/ (tracks-player).
  */
-import { execFile } from "node:child_process";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, videoSettled, type Browser } from "./support/browser";
 import { trackVideoFixture } from "./support/fixtures";
-import { ensureWebBuild, REPO_ROOT, startServer, VOS_BIN, type RunningServer } from "./support/server";
+import { ensureWebBuild, ingestWithCli, startServer, type RunningServer } from "./support/server";
 
 interface Track {
   id: string;
@@ -26,26 +25,11 @@ let page: Page;
 let videoId: string;
 let pan: Track;
 
-function ingestWithCli(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [VOS_BIN, "ingest", file, "--wait", "--json"],
-      { cwd: REPO_ROOT, env: { ...process.env, VOS_API_URL: server.url, VOS_LOG_LEVEL: "warn" }, timeout: 180_000 },
-      (error, stdout, stderr) => {
-        if (error) return reject(new Error(`vos ingest failed: ${error.message}\n${stderr}`));
-        const [result] = JSON.parse(stdout) as { videoId: string; status: string }[];
-        if (result?.status !== "ready") return reject(new Error(`vos ingest did not finish: ${stdout}`));
-        resolve(result.videoId);
-      },
-    );
-  });
-}
 
 beforeAll(async () => {
   const [, file, started] = await Promise.all([ensureWebBuild(), trackVideoFixture(), startServer()]);
   server = started;
-  [videoId, browser] = await Promise.all([ingestWithCli(file), launchBrowser()]);
+  [videoId, browser] = await Promise.all([ingestWithCli(server.url, file), launchBrowser()]);
   page = browser.page;
   const response = await fetch(`${server.url}/api/videos/${videoId}/tracks`);
   const { tracks } = (await response.json()) as { tracks: Track[] };

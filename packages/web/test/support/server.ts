@@ -3,7 +3,7 @@
  * temp data folder and the generated test CLIP model. Also builds the web app when the build is
  * missing or older than its sources.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { get } from "node:http";
 import { createServer } from "node:net";
@@ -110,4 +110,21 @@ export async function ensureWebBuild(): Promise<"built" | "fresh"> {
     child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`vite build failed (${code}):\n${output}`))));
   });
   return "built";
+}
+
+/** `vos ingest <file> --wait --json` against a running server, as a user would: the video's id once it is ready. */
+export function ingestWithCli(serverUrl: string, file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [VOS_BIN, "ingest", file, "--wait", "--json"],
+      { cwd: REPO_ROOT, env: { ...process.env, VOS_API_URL: serverUrl, VOS_LOG_LEVEL: "warn" }, timeout: 180_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`vos ingest failed: ${error.message}\n${stderr}`));
+        const [result] = JSON.parse(stdout) as { videoId: string; status: string }[];
+        if (result?.status !== "ready") return reject(new Error(`vos ingest did not finish: ${stdout}`));
+        resolve(result.videoId);
+      },
+    );
+  });
 }
