@@ -1820,7 +1820,7 @@ export interface paths {
                          */
                         polarity?: "positive" | "negative";
                         /**
-                         * @description also label near-duplicates of the object
+                         * @description also label near-duplicates of the object (and their tracks); the object's own track is always labelled
                          * @default true
                          */
                         propagate?: boolean;

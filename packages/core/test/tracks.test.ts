@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
+import * as Label from "../src/label/index.js";
 import * as Objects from "../src/object/index.js";
 import { iou } from "../src/detector/select.js";
 import * as Tracks from "../src/object/tracks.js";
@@ -79,6 +80,18 @@ describe("tracks of a real ingest", () => {
     const skipped = panRows.find((row) => !row.embedded)!;
     const similar = await Search.similar(rt.services, "local", Objects.idOf(skipped), { minScore: -1 });
     expect(similar.map((hit) => hit.objectId)).toContain(Objects.idOf(panRows.find((row) => row.embedded && row.timeSec === 4)!));
+  });
+
+  it("take a label given to one of their objects, without overriding what a person set", async () => {
+    const [pan] = (await Tracks.listForVideo(rt.services.db, "local", videoId)).filter((t) => t.label === "person");
+    const ids = (await Objects.listForVideo(rt.services.db, "local", videoId)).filter((row) => row.trackId === pan!.id).map(Objects.idOf);
+    const labelsOf = async () => [...(await Label.forObjects(rt.services.db, "local", ids)).entries()].map(([id, labels]) => [ids.indexOf(id), labels.map((l) => `${l.polarity} ${l.source}`).join()]).sort();
+    const set = await Label.set(rt.services, "local", ids[0]!, { label: "walker", propagate: false });
+    expect(set.propagatedTo.sort()).toEqual(ids.slice(1).sort());
+    expect(await labelsOf()).toEqual(ids.map((_, i) => [i, i === 0 ? "positive explicit" : "positive propagated"]));
+    // "Not a walker" on the third frame: the track follows, the person's own label on the first stays.
+    await Label.set(rt.services, "local", ids[2]!, { label: "walker", polarity: "negative" });
+    expect(await labelsOf()).toEqual(ids.map((_, i) => [i, i === 0 ? "positive explicit" : i === 2 ? "negative explicit" : "negative propagated"]));
   });
 
   it("go with the video", async () => {

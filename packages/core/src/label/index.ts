@@ -4,7 +4,7 @@ import type { Database } from "../db/database.js";
 import * as Object_ from "../object/index.js";
 import * as Video from "../video/index.js";
 import { nearestObjects, objectIndex, storedVector } from "../object/neighbours.js";
-import { standIns } from "../object/tracks.js";
+import { standIns, trackMembers } from "../object/tracks.js";
 import type { Services } from "../services.js";
 import { textField } from "../util/text.js";
 import { labelTable, type LabelRow } from "./label.sql.js";
@@ -19,7 +19,7 @@ export const DEFAULT_PROBABLE_SCORE = 0.85;
 export const setSchema = z.object({
   label: textField().trim().toLowerCase().min(1).max(100).describe("the name to give the object, e.g. 'my red mug'"),
   polarity: z.enum(["positive", "negative"]).default("positive").describe("positive: it is this; negative: it is not"),
-  propagate: z.boolean().default(true).describe("also label near-duplicates of the object"),
+  propagate: z.boolean().default(true).describe("also label near-duplicates of the object (and their tracks); the object's own track is always labelled"),
 });
 export type SetInput = z.input<typeof setSchema>;
 
@@ -42,8 +42,10 @@ export async function forObjects(db: Tx, tenantId: string, objectIds: string[]):
 }
 
 /**
- * Labels an object. A positive label also goes to the object's near-duplicates (at least
- * `propagateScore` similar), without overwriting what a person set on them.
+ * Labels an object, and with it the rest of its track (the same object in other frames). A
+ * positive label also goes to the object's near-duplicates (at least `propagateScore` similar)
+ * and their tracks. Labels carried this way are "propagated": they never overwrite what a person
+ * set, and a later label of the track replaces them.
  */
 export async function set(svc: Services, tenantId: string, objectId: string, input: SetInput): Promise<{ label: LabelView; propagatedTo: string[] }> {
   const parsed = setSchema.parse(input);
@@ -54,21 +56,25 @@ export async function set(svc: Services, tenantId: string, objectId: string, inp
     .insert(labelTable)
     .values(row)
     .onConflictDoUpdate({ target: [labelTable.tenantId, labelTable.objectId, labelTable.label], set: { polarity: row.polarity, source: "explicit", updatedAt: row.updatedAt } });
-  let propagatedTo: string[] = [];
+  const carriedTo: Object_.ObjectRow[] = [object];
   if (parsed.polarity === "positive" && parsed.propagate) {
     const index = await objectIndex(svc);
     const vector = await storedVector(svc, index, tenantId, objectId);
     const near = await nearestObjects(index, tenantId, vector, { topK: 200, minScore: svc.settings.propagateScore ?? DEFAULT_PROPAGATE_SCORE, exclude: new Set([objectId]) });
-    const rows = await Object_.byIds(svc.db, tenantId, near.map((match) => match.id));
-    if (rows.length > 0) {
-      await svc.db
-        .insert(labelTable)
-        .values(rows.map((r) => ({ ...row, objectId: Object_.idOf(r), videoId: r.videoId, source: "propagated" as const })))
-        .onConflictDoNothing();
-      propagatedTo = rows.map(Object_.idOf);
-    }
+    carriedTo.push(...(await Object_.byIds(svc.db, tenantId, near.map((match) => match.id))));
   }
-  return { label: view(row), propagatedTo };
+  const rows = (await trackMembers(svc.db, tenantId, carriedTo)).filter((member) => Object_.idOf(member) !== objectId);
+  if (rows.length > 0) {
+    await svc.db
+      .insert(labelTable)
+      .values(rows.map((r) => ({ ...row, objectId: Object_.idOf(r), videoId: r.videoId, source: "propagated" as const })))
+      .onConflictDoUpdate({
+        target: [labelTable.tenantId, labelTable.objectId, labelTable.label],
+        set: { polarity: row.polarity, updatedAt: row.updatedAt },
+        setWhere: eq(labelTable.source, "propagated"),
+      });
+  }
+  return { label: view(row), propagatedTo: rows.map(Object_.idOf) };
 }
 
 export async function remove(svc: Services, tenantId: string, objectId: string, label: string): Promise<boolean> {

@@ -69,6 +69,22 @@ export async function standIns(db: Reader, rows: readonly ObjectRow[]): Promise<
   return result;
 }
 
+/** Every detection of the tracks of the given objects (the objects themselves included). */
+export async function trackMembers(db: Reader, tenantId: string, rows: readonly Pick<ObjectRow, "videoId" | "trackId">[]): Promise<ObjectRow[]> {
+  if (rows.length === 0) return [];
+  return db
+    .select()
+    .from(objectTable)
+    .where(
+      and(
+        eq(objectTable.tenantId, tenantId),
+        inArray(objectTable.videoId, [...new Set(rows.map((row) => row.videoId))]),
+        inArray(objectTable.trackId, [...new Set(rows.map((row) => row.trackId))]),
+      ),
+    )
+    .orderBy(asc(objectTable.videoId), asc(objectTable.frameNo), asc(objectTable.k));
+}
+
 /** A video's tracks, in order of their start. */
 export async function listForVideo(db: Reader, tenantId: string, videoId: string): Promise<TrackView[]> {
   const rows = await db
