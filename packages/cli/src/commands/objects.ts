@@ -26,7 +26,7 @@ export async function tracks(client: Client, videoId: string, options: { json: b
   const list = await client.tracks(videoId);
   if (options.json) return printJson(list.map((t) => ({ id: t.id, label: t.label, start: t.start, end: t.end, score: t.score, boxes: t.boxes })));
   if (list.length === 0) {
-    process.stdout.write("No tracks: the detector found no objects in this video.\n");
+    process.stdout.write("No tracks in this video: the detector found no objects in it, or it is not ready yet (see its status in vos videos).\n");
     return;
   }
   process.stdout.write(

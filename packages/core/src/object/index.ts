@@ -66,7 +66,7 @@ export async function replaceForFrames(tx: Tx, videoId: string, frameNos: number
   if (rows.length > 0) await tx.insert(objectTable).values(rows);
 }
 
-export async function listForVideo(db: Tx, tenantId: string, videoId: string): Promise<ObjectRow[]> {
+export async function listForVideo(db: Pick<Database, "select">, tenantId: string, videoId: string): Promise<ObjectRow[]> {
   return db
     .select()
     .from(objectTable)

@@ -10,7 +10,7 @@ import { frameTable } from "../frame/frame.sql.js";
 import { objectTable, type ObjectRow } from "./object.sql.js";
 import type { EmbedPlan } from "./embed-plan.js";
 import { replayFrames, type Tracker } from "./tracker.js";
-import { boxSchema, idOf } from "./index.js";
+import { boxSchema, idOf, listForVideo as listObjects } from "./index.js";
 
 type Reader = Pick<Database, "select">;
 
@@ -87,12 +87,7 @@ export async function trackMembers(db: Reader, tenantId: string, rows: readonly 
 
 /** A video's tracks, in order of their start. */
 export async function listForVideo(db: Reader, tenantId: string, videoId: string): Promise<TrackView[]> {
-  const rows = await db
-    .select()
-    .from(objectTable)
-    .where(and(eq(objectTable.tenantId, tenantId), eq(objectTable.videoId, videoId)))
-    .orderBy(asc(objectTable.frameNo), asc(objectTable.k));
-  return tracksOf(rows);
+  return tracksOf(await listObjects(db, tenantId, videoId));
 }
 
 /**
