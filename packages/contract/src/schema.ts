@@ -1209,21 +1209,23 @@ export interface paths {
                                 kind: "object";
                                 videoId: string;
                                 videoTitle: string;
-                                /** @description where the player seeks: the best frame's time */
+                                /** @description where the player seeks: the time of the detection that matched best */
                                 timeSec: number;
-                                /** @description start of the moment, seconds */
+                                /** @description the track's first moment, seconds */
                                 start: number;
-                                /** @description end of the moment, seconds */
+                                /** @description the end of the track's last sampled frame, seconds */
                                 end: number;
                                 /** @description cosine similarity to the query */
                                 score: number;
+                                /** @description the frame of the detection that matched best */
                                 frameNo: number;
                                 thumbnailUrl: string;
+                                /** @description the detection that matched best (one hit per track) */
                                 objectId: string;
                                 /** @description the detector's label */
                                 label: string;
                                 detectorScore: number;
-                                /** @description box normalised to the frame (0-1), x/y = top-left */
+                                /** @description the object's box at timeSec */
                                 box: {
                                     x: number;
                                     y: number;
@@ -1232,6 +1234,8 @@ export interface paths {
                                 };
                                 /** @description the track the object belongs to (see GET /api/videos/{id}/tracks) */
                                 trackId: string;
+                                /** @description detections along the track: sampled frames the object is seen in */
+                                detections: number;
                                 /** @description the query named this object's label */
                                 labelMatch: boolean;
                             })[];
@@ -1372,21 +1376,23 @@ export interface paths {
                                 kind: "object";
                                 videoId: string;
                                 videoTitle: string;
-                                /** @description where the player seeks: the best frame's time */
+                                /** @description where the player seeks: the time of the detection that matched best */
                                 timeSec: number;
-                                /** @description start of the moment, seconds */
+                                /** @description the track's first moment, seconds */
                                 start: number;
-                                /** @description end of the moment, seconds */
+                                /** @description the end of the track's last sampled frame, seconds */
                                 end: number;
                                 /** @description cosine similarity to the query */
                                 score: number;
+                                /** @description the frame of the detection that matched best */
                                 frameNo: number;
                                 thumbnailUrl: string;
+                                /** @description the detection that matched best (one hit per track) */
                                 objectId: string;
                                 /** @description the detector's label */
                                 label: string;
                                 detectorScore: number;
-                                /** @description box normalised to the frame (0-1), x/y = top-left */
+                                /** @description the object's box at timeSec */
                                 box: {
                                     x: number;
                                     y: number;
@@ -1395,6 +1401,8 @@ export interface paths {
                                 };
                                 /** @description the track the object belongs to (see GET /api/videos/{id}/tracks) */
                                 trackId: string;
+                                /** @description detections along the track: sampled frames the object is seen in */
+                                detections: number;
                                 /** @description the query named this object's label */
                                 labelMatch: boolean;
                             })[];
@@ -1696,21 +1704,23 @@ export interface paths {
                                 kind: "object";
                                 videoId: string;
                                 videoTitle: string;
-                                /** @description where the player seeks: the best frame's time */
+                                /** @description where the player seeks: the time of the detection that matched best */
                                 timeSec: number;
-                                /** @description start of the moment, seconds */
+                                /** @description the track's first moment, seconds */
                                 start: number;
-                                /** @description end of the moment, seconds */
+                                /** @description the end of the track's last sampled frame, seconds */
                                 end: number;
                                 /** @description cosine similarity to the query */
                                 score: number;
+                                /** @description the frame of the detection that matched best */
                                 frameNo: number;
                                 thumbnailUrl: string;
+                                /** @description the detection that matched best (one hit per track) */
                                 objectId: string;
                                 /** @description the detector's label */
                                 label: string;
                                 detectorScore: number;
-                                /** @description box normalised to the frame (0-1), x/y = top-left */
+                                /** @description the object's box at timeSec */
                                 box: {
                                     x: number;
                                     y: number;
@@ -1719,6 +1729,8 @@ export interface paths {
                                 };
                                 /** @description the track the object belongs to (see GET /api/videos/{id}/tracks) */
                                 trackId: string;
+                                /** @description detections along the track: sampled frames the object is seen in */
+                                detections: number;
                                 /** @description the query named this object's label */
                                 labelMatch: boolean;
                             }[];

@@ -2,7 +2,7 @@
  * Tracks from a real ingest: a photographed person pans across the frame, a cut, then the camera
  * zooms in on them (see support/track-video.ts). One track per scene, none across the cut, boxes
  * on the planted ones, start and end within one sampling interval; crops embedded sparsely along a
- * track; deleting the video removes them.
+ * track; search and similar objects answer tracks; deleting the video removes them.
  */
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
@@ -76,10 +76,30 @@ describe("tracks of a real ingest", () => {
     // A vector for each embedded crop, none for the others.
     const stored = await rt.services.vectors.listIds("local", `${videoId}#o`);
     expect(new Set(stored)).toEqual(new Set(rows.filter((row) => row.embedded).map(Objects.idOf)));
-    // An object without a vector of its own still finds what looks like it, through its track.
+    // An object without a vector of its own still finds what looks like it, through its track:
+    // the same person after the cut, never its own track.
     const skipped = panRows.find((row) => !row.embedded)!;
     const similar = await Search.similar(rt.services, "local", Objects.idOf(skipped), { minScore: -1 });
-    expect(similar.map((hit) => hit.objectId)).toContain(Objects.idOf(panRows.find((row) => row.embedded && row.timeSec === 4)!));
+    const tracks = similar.map((hit) => hit.trackId);
+    expect(tracks).not.toContain(pan!.id);
+    expect(tracks).toContain((await Tracks.listForVideo(rt.services.db, "local", videoId)).filter((t) => t.label === "person")[1]!.id);
+    expect(new Set(tracks).size).toBe(tracks.length);
+  });
+
+  it("answer object search as tracks: one hit a track, its span, the box at the moment shown", async () => {
+    const people = (await Tracks.listForVideo(rt.services.db, "local", videoId)).filter((t) => t.label === "person");
+    const hits = (await Search.text(rt.services, "local", { text: "a person", kinds: ["object"], limit: 20 })).filter((hit) => hit.kind === "object");
+    const byTrack = new Map(hits.map((hit) => [hit.trackId, hit]));
+    expect(byTrack.size).toBe(hits.length);
+    for (const track of people) {
+      const hit = byTrack.get(track.id)!;
+      expect(hit, track.id).toMatchObject({ label: "person", labelMatch: true, start: track.start, end: track.end, detections: track.boxes.length });
+      const { timeSec: _, ...box } = track.boxes.find((b) => b.timeSec === hit.timeSec)!;
+      expect(hit.box).toEqual(box);
+    }
+    // Similar to the zoom track: the pan track, once, with its whole span.
+    const similar = await Search.similar(rt.services, "local", people[1]!.bestObjectId, { minScore: -1, limit: 50 });
+    expect(similar.find((hit) => hit.trackId === people[0]!.id)).toMatchObject({ start: people[0]!.start, end: people[0]!.end });
   });
 
   it("take a label given to one of their objects, without overriding what a person set", async () => {

@@ -36,6 +36,7 @@ const object = (start: number, label: string, k: number): ObjectHit => ({
   detectorScore: 0.9,
   box: { x: 0.1 * k, y: 0.2, w: 0.3, h: 0.4 },
   trackId: `vid_a#t${start}.${k}`,
+  detections: 1,
   labelMatch: false,
 });
 

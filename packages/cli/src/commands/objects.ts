@@ -37,7 +37,7 @@ export async function tracks(client: Client, videoId: string, options: { json: b
   );
 }
 
-/** `vos similar <objectId>`: objects that look like it, across the videos. */
+/** `vos similar <objectId>`: tracks that look like it, across the videos (one row per track). */
 export async function similar(client: Client, objectId: string, options: { minScore?: number; limit?: number; expanded: boolean; video?: string; json: boolean }): Promise<void> {
   const hits = await client.similar(objectId, {
     mode: options.expanded ? "expanded" : "focused",
@@ -45,12 +45,19 @@ export async function similar(client: Client, objectId: string, options: { minSc
     ...(options.limit ? { limit: options.limit } : {}),
     ...(options.video ? { videoId: options.video } : {}),
   });
-  if (options.json) return printJson(hits.map(({ objectId: id, videoId, label, score, timeSec, box: b }) => ({ objectId: id, videoId, label, score, timeSec, box: b })));
+  if (options.json) {
+    return printJson(hits.map(({ objectId: id, videoId, label, score, timeSec, box: b, trackId, start, end, detections }) => ({ objectId: id, videoId, label, score, timeSec, box: b, trackId, start, end, detections })));
+  }
   if (hits.length === 0) {
     process.stdout.write("No similar objects above the threshold.\n");
     return;
   }
-  process.stdout.write(table(["object", "video", "time", "label", "score"], hits.map((h) => [h.objectId, h.videoTitle, clock(h.timeSec), h.label, h.score.toFixed(3)])) + "\n");
+  process.stdout.write(
+    table(
+      ["object", "video", "track", "best", "label", "score"],
+      hits.map((h) => [h.objectId, h.videoTitle, `${clock(h.start)}-${clock(h.end)}`, clock(h.timeSec), h.label, h.score.toFixed(3)]),
+    ) + "\n",
+  );
 }
 
 /** `vos label <objectId> <label>`: name an object (or say it is not that, with --negative). */

@@ -30,7 +30,7 @@ export async function search(client: Client, text: string | undefined, options: 
       shown.map((hit) => {
         const { videoId, kind, timeSec, start, end, score, thumbnailUrl } = hit;
         const base = { videoId, kind, timeSec, start, end, score, thumbnailUrl };
-        return hit.kind === "object" ? { ...base, objectId: hit.objectId, label: hit.label, box: hit.box } : base;
+        return hit.kind === "object" ? { ...base, objectId: hit.objectId, label: hit.label, box: hit.box, trackId: hit.trackId, detections: hit.detections } : base;
       }),
     );
   } else if (shown.length === 0) {

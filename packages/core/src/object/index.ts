@@ -99,15 +99,26 @@ export async function get(svc: Services, tenantId: string, id: string): Promise<
   return row;
 }
 
-/** Objects the detector labelled with any of `labels`, most confident first. */
-export async function byLabels(db: Tx, tenantId: string, labels: string[], options: { videoId?: string; limit: number }): Promise<ObjectRow[]> {
+/**
+ * Tracks the detector labelled with any of `labels`, most confident first: one object per track,
+ * its most confident detection among those with their own vector (a track's first always has one).
+ */
+export async function byLabels(db: Pick<Database, "select" | "selectDistinctOn">, tenantId: string, labels: string[], options: { videoId?: string; limit: number }): Promise<ObjectRow[]> {
   if (labels.length === 0) return [];
-  return db
-    .select()
+  const best = db
+    .selectDistinctOn([objectTable.videoId, objectTable.trackId])
     .from(objectTable)
-    .where(and(eq(objectTable.tenantId, tenantId), inArray(objectTable.label, labels), options.videoId ? eq(objectTable.videoId, options.videoId) : undefined))
-    .orderBy(desc(objectTable.score))
-    .limit(options.limit);
+    .where(
+      and(
+        eq(objectTable.tenantId, tenantId),
+        inArray(objectTable.label, labels),
+        eq(objectTable.embedded, true),
+        options.videoId ? eq(objectTable.videoId, options.videoId) : undefined,
+      ),
+    )
+    .orderBy(objectTable.videoId, objectTable.trackId, desc(objectTable.score), asc(objectTable.frameNo))
+    .as("best");
+  return db.select().from(best).orderBy(desc(best.score), asc(best.videoId), asc(best.frameNo)).limit(options.limit);
 }
 
 /** A video's objects, or those of the frames numbered in [from, to) (one segment's). */

@@ -3,7 +3,7 @@
  * rows (label, first and last moment, the box in every sampled frame, the most confident
  * detection), and a resumed job rebuilds its tracker from the rows its crashed attempt committed.
  */
-import { and, asc, desc, eq, gte, inArray, lte } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, lte, max, min } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/database.js";
 import { frameTable } from "../frame/frame.sql.js";
@@ -83,6 +83,29 @@ export async function trackMembers(db: Reader, tenantId: string, rows: readonly 
       ),
     )
     .orderBy(asc(objectTable.videoId), asc(objectTable.frameNo), asc(objectTable.k));
+}
+
+export interface TrackSpan {
+  start: number;
+  end: number;
+  detections: number;
+}
+
+/** Each named track's first and last moment and how many detections it holds, by track id. */
+export async function spans(db: Reader, tenantId: string, rows: readonly Pick<ObjectRow, "videoId" | "trackId">[]): Promise<Map<string, TrackSpan>> {
+  if (rows.length === 0) return new Map();
+  const found = await db
+    .select({ trackId: objectTable.trackId, start: min(objectTable.timeSec), end: max(objectTable.endSec), detections: count() })
+    .from(objectTable)
+    .where(
+      and(
+        eq(objectTable.tenantId, tenantId),
+        inArray(objectTable.videoId, [...new Set(rows.map((row) => row.videoId))]),
+        inArray(objectTable.trackId, [...new Set(rows.map((row) => row.trackId))]),
+      ),
+    )
+    .groupBy(objectTable.trackId);
+  return new Map(found.map((row) => [row.trackId, { start: row.start ?? 0, end: row.end ?? 0, detections: row.detections }]));
 }
 
 /** A video's tracks, in order of their start. */

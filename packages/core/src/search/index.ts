@@ -34,7 +34,7 @@ export const filtersSchema = z.object(filterFields);
 export type TextQuery = z.input<typeof textSchema>;
 export type Filters = z.output<typeof filtersSchema>;
 
-/** Frames to fetch per moment wanted: neighbours merge, so ask the index for more. */
+/** Frames (objects) to fetch per moment (track) wanted: neighbours merge, so ask the index for more. */
 const OVERFETCH = 5;
 
 /**
@@ -89,8 +89,9 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 
 /**
- * Objects near the query vector, plus, for text, objects whose detector label the words name:
- * those are found by their label even when the embedding model ranks them low, and come first.
+ * Tracks whose detections lie near the query vector, plus, for text, tracks whose detector label
+ * the words name: those are found by their label even when the embedding model ranks them low,
+ * and come first.
  */
 async function objectHits(
   svc: Services,
@@ -104,7 +105,8 @@ async function objectHits(
 ): Promise<ObjectSearchHit[]> {
   const matches = await index.query(tenantId, {
     vector,
-    topK: Math.min(1000, filters.limit * 2 * (excluded.size > 0 ? 2 : 1)),
+    // Detections of one track fold into one hit: ask for more than the hits wanted.
+    topK: Math.min(1000, filters.limit * OVERFETCH * (excluded.size > 0 ? 2 : 1)),
     filter: { kind: "object", ...(filters.videoId ? { videoId: filters.videoId } : {}) },
   });
   const scored = new Map<string, { id: string; score: number; labelMatch: boolean }>();

@@ -1,8 +1,13 @@
 import * as Object_ from "../object/index.js";
+import { spans } from "../object/tracks.js";
 import type { Services } from "../services.js";
 import type { ObjectSearchHit } from "./hits.js";
 
-/** Object hits from scored object ids, hydrated from the database in the given order. */
+/**
+ * Object hits from scored object ids, hydrated from the database in the given order: one hit per
+ * track, its best-ranked detection (the moment and box shown), spanning the track's first to last
+ * moment. Ids whose rows are gone (a video being deleted) are dropped.
+ */
 export async function objectHitsFor(
   svc: Services,
   tenantId: string,
@@ -11,19 +16,25 @@ export async function objectHitsFor(
 ): Promise<ObjectSearchHit[]> {
   const rows = await Object_.byIds(svc.db, tenantId, scored.map((s) => s.id));
   const byId = new Map(rows.map((row) => [Object_.idOf(row), row]));
-  const names = await titles(rows.map((row) => row.videoId));
-  const hits = await Promise.all(
-    scored.map(async ({ id, score, labelMatch }): Promise<ObjectSearchHit | undefined> => {
-      const row = byId.get(id);
-      if (!row) return undefined;
+  const tracks = new Set<string>();
+  const best = scored.flatMap((entry) => {
+    const row = byId.get(entry.id);
+    if (!row || tracks.has(`${row.videoId} ${row.trackId}`)) return [];
+    tracks.add(`${row.videoId} ${row.trackId}`);
+    return [{ ...entry, row }];
+  });
+  const [names, span] = await Promise.all([titles(best.map(({ row }) => row.videoId)), spans(svc.db, tenantId, best.map(({ row }) => row))]);
+  return Promise.all(
+    best.map(async ({ id, score, labelMatch, row }): Promise<ObjectSearchHit> => {
+      const track = span.get(row.trackId) ?? { start: row.timeSec, end: row.endSec, detections: 1 };
       return {
         kind: "object",
         objectId: id,
         videoId: row.videoId,
         videoTitle: names.get(row.videoId) ?? row.videoId,
         timeSec: row.timeSec,
-        start: row.timeSec,
-        end: row.endSec,
+        start: track.start,
+        end: track.end,
         score,
         frameNo: row.frameNo,
         thumbnailUrl: await svc.blobs.url(row.cropKey),
@@ -31,9 +42,9 @@ export async function objectHitsFor(
         detectorScore: row.score,
         box: { x: row.boxX, y: row.boxY, w: row.boxW, h: row.boxH },
         trackId: row.trackId,
+        detections: track.detections,
         labelMatch,
       };
     }),
   );
-  return hits.filter((hit): hit is ObjectSearchHit => hit !== undefined);
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import * as Label from "../label/index.js";
 import * as Object_ from "../object/index.js";
 import { nearestObjects, normalised, objectIndex, storedVector } from "../object/neighbours.js";
+import { trackMembers } from "../object/tracks.js";
 import type { Services } from "../services.js";
 import * as Video from "../video/index.js";
 import type { ObjectSearchHit } from "./hits.js";
@@ -21,17 +22,18 @@ export type SimilarQuery = z.input<typeof similarSchema>;
 const EXPAND_WITH = 5;
 
 /**
- * Objects that look like this one, from its stored vector (never embedding the crop again).
- * Objects a person marked as NOT one of this object's labels (its positive labels, or the
- * detector's label) are left out.
+ * Tracks that look like this object, from its stored vector (never embedding the crop again): one
+ * hit per track, never the object's own. Objects a person marked as NOT one of this object's
+ * labels (its positive labels, or the detector's label) are left out.
  */
 export async function similar(svc: Services, tenantId: string, objectId: string, query: SimilarQuery = {}): Promise<ObjectSearchHit[]> {
   const options = similarSchema.parse(query);
   const object = await Object_.get(svc, tenantId, objectId);
   const index = await objectIndex(svc);
   const vector = await storedVector(svc, index, tenantId, objectId);
-  const exclude = new Set([objectId]);
-  const scope = { topK: options.limit * 2, minScore: options.minScore, exclude, ...(options.videoId ? { videoId: options.videoId } : {}) };
+  // The object's own track is the object itself, seen in other frames.
+  const exclude = new Set([objectId, ...(await trackMembers(svc.db, tenantId, [object])).map(Object_.idOf)]);
+  const scope = { topK: options.limit * 4, minScore: options.minScore, exclude, ...(options.videoId ? { videoId: options.videoId } : {}) };
   let matches = await nearestObjects(index, tenantId, vector, scope);
 
   if (options.mode === "expanded") {
@@ -57,10 +59,9 @@ export async function similar(svc: Services, tenantId: string, objectId: string,
   const kept = matches
     .filter((match) => match.score >= options.minScore)
     .filter((match) => !(labels.get(match.id) ?? []).some((l) => l.polarity === "negative" && names.has(l.label)))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, options.limit);
+    .sort((a, b) => b.score - a.score);
   const cache = new Map<string, string>();
-  return objectHitsFor(
+  const hits = await objectHitsFor(
     svc,
     tenantId,
     kept.map((match) => ({ id: match.id, score: match.score, labelMatch: false })),
@@ -69,4 +70,5 @@ export async function similar(svc: Services, tenantId: string, objectId: string,
       return cache;
     },
   );
+  return hits.slice(0, options.limit);
 }
