@@ -143,11 +143,11 @@ program
 
 program
   .command("label")
-  .description("label an object; positive labels also go to its near-duplicates")
+  .description("label an object and its track; positive labels also go to near-duplicates and their tracks")
   .argument("<objectId>", "object id")
   .argument("<label>", "the label, e.g. \"my mug\"")
   .option("--negative", "say the object is NOT this (hides it from that label's similar results)", false)
-  .option("--no-propagate", "do not label near-duplicates")
+  .option("--no-propagate", "do not label near-duplicates (the track is labelled still)")
   .option("--remove", "remove this label instead", false)
   .option("--json", "print JSON", false)
   .action(async (objectId: string, name: string, options: { negative: boolean; propagate: boolean; remove: boolean; json: boolean }) =>

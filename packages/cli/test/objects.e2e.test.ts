@@ -10,8 +10,8 @@ import { jsonOf, runVos } from "./support/cli.js";
 import { photoVideo } from "./support/photo-video.js";
 
 /** What `vos objects --json` prints of each object, and `vos similar --json` of each hit. */
-type ListedObject = Pick<DetectedObject, "id" | "label" | "score" | "timeSec" | "box" | "labels">;
-type Similar = Pick<ObjectHit, "objectId" | "videoId" | "label" | "score" | "timeSec" | "box">;
+type ListedObject = Pick<DetectedObject, "id" | "label" | "score" | "timeSec" | "box" | "trackId" | "labels">;
+type Similar = Pick<ObjectHit, "objectId" | "videoId" | "label" | "score" | "timeSec" | "box" | "trackId" | "start" | "end" | "detections">;
 
 const iou = (a: Box, b: Box) => {
   const w = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
@@ -81,8 +81,15 @@ describe("object search on a video made of real photographs", () => {
   it("propagates a positive label to near-duplicates and removes a hit marked negative", async () => {
     const person = partyPerson();
     const [again] = jsonOf<Similar[]>(await runVos(["similar", person.id, "--min-score", "0.9", "--json"], env));
-    const labelled = jsonOf<{ propagatedTo: string[] }>(await runVos(["label", person.id, "guest", "--json"], env));
+    // One row per track, the object's own never among them.
+    expect(again!.trackId).not.toBe(person.trackId);
+    expect(again!.start).toBeLessThanOrEqual(again!.timeSec);
+    expect(again!.end).toBeGreaterThan(again!.timeSec);
+    const labelled = jsonOf<{ track: string; propagatedTo: string[]; carriedToTracks: string[] }>(await runVos(["label", person.id, "guest", "--json"], env));
     expect(labelled.propagatedTo).toContain(again!.objectId);
+    expect(labelled).toMatchObject({ track: person.trackId });
+    expect(labelled.carriedToTracks).toContain(again!.trackId);
+    expect(labelled.carriedToTracks).not.toContain(person.trackId);
     const listed = jsonOf<ListedObject[]>(await runVos(["objects", videoId, "--json"], env));
     expect(listed.find((o) => o.id === again!.objectId)!.labels).toContainEqual({ label: "guest", polarity: "positive", source: "propagated" });
     expect(listed.find((o) => o.id === person.id)!.labels).toContainEqual({ label: "guest", polarity: "positive", source: "explicit" });

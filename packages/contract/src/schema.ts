@@ -1809,7 +1809,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Label an object positive or negative (positive labels also go to near-duplicates) */
+        /** Label an object and its track positive or negative (positive labels also go to near-duplicates and their tracks) */
         put: {
             parameters: {
                 query?: never;
@@ -1857,7 +1857,12 @@ export interface paths {
                                  */
                                 source: "explicit" | "propagated" | "probable";
                             };
+                            /** @description the object's track, labelled along with it */
+                            track: string;
+                            /** @description every other object the label went to: the rest of the track, near-duplicates and their tracks */
                             propagatedTo: string[];
+                            /** @description the near-duplicates' tracks the label was carried to (not the object's own) */
+                            carriedToTracks: string[];
                         };
                     };
                 };

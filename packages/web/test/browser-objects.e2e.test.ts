@@ -185,7 +185,7 @@ describe("object boxes and similar objects in Chromium", () => {
     await panel.getByRole("button", { name: "Apply" }).click();
     const outcome = panel.getByTestId("label-outcome");
     await outcome.waitFor();
-    await expect(outcome.textContent()).resolves.toMatch(/^Labelled 1 “guest”(, carried to \d+ near-duplicates?)?; marked 1 as not “guest”\.$/);
+    await expect(outcome.textContent()).resolves.toMatch(/^Labelled 1 “guest”(, carried to \d+ near-duplicate tracks?)?; marked 1 as not “guest”\.$/);
     await page.locator(`li.similar-tile[data-object-id="${twin}"]`).waitFor({ state: "detached" });
     await page.locator('ol.similar-grid[data-state="done"]').waitFor();
     await panel.getByRole("list", { name: "Labels of this object" }).getByText("guest", { exact: true }).waitFor();

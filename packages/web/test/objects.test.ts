@@ -205,7 +205,7 @@ describe("similar store", () => {
 
     const state = store.getSnapshot();
     expect(state.outcome!.ok).toBe(true);
-    expect(state.outcome!.text).toMatch(/^Labelled 2 “guest”, carried to \d+ near-duplicates?; marked 1 as not “guest”\.$/);
+    expect(state.outcome!.text).toMatch(/^Labelled 2 “guest”, carried to \d+ near-duplicate tracks?; marked 1 as not “guest”\.$/);
     expect(state.revision).toBe(1);
     expect(state.recent).toEqual(["guest"]);
     expect(state.bins.size).toBe(0);
@@ -216,10 +216,13 @@ describe("similar store", () => {
     expect(state.labels.get(person.id)).toEqual([{ label: "guest", polarity: "positive", source: "explicit" }]);
     expect(state.labels.get(twin!.objectId)).toEqual([{ label: "guest", polarity: "negative", source: "explicit" }]);
     // What the server now says.
-    const listed = new Map((await api.listObjects(video.id, { probable: false })).map((o) => [o.id, o.labels]));
+    const objects = await api.listObjects(video.id, { probable: false });
+    const listed = new Map(objects.map((o) => [o.id, o.labels]));
     expect(listed.get(positive!.objectId)).toEqual([{ label: "guest", polarity: "positive", source: "explicit" }]);
-    const carried = [...listed].filter(([, labels]) => labels.some((l) => l.source === "propagated")).length;
-    expect(state.outcome!.text).toContain(`carried to ${carried} near-duplicate`);
+    // Counted in tracks: those of objects the label was carried to, less the three labelled ones' own.
+    const own = new Set(objects.filter((o) => [person.id, positive!.objectId, twin!.objectId].includes(o.id)).map((o) => o.trackId));
+    const carried = new Set(objects.filter((o) => o.labels.some((l) => l.label === "guest" && l.polarity === "positive" && l.source === "propagated") && !own.has(o.trackId)).map((o) => o.trackId));
+    expect(state.outcome!.text).toContain(`carried to ${carried.size} near-duplicate track`);
   });
 
   it("removes a label and says so", async () => {
@@ -359,7 +362,7 @@ describe("similar panel", () => {
       { method: "PUT", path: `${encoded(person.id)}/labels`, body: { label: "staff", polarity: "positive", propagate: true } },
       { method: "PUT", path: `${encoded(twin.objectId)}/labels`, body: { label: "staff", polarity: "negative", propagate: false } },
     ]);
-    expect(view.container.querySelector('[data-testid="label-outcome"]')!.textContent).toMatch(/^Labelled 1 “staff”(, carried to \d+ near-duplicates?)?; marked 1 as not “staff”\.$/);
+    expect(view.container.querySelector('[data-testid="label-outcome"]')!.textContent).toMatch(/^Labelled 1 “staff”(, carried to \d+ near-duplicate tracks?)?; marked 1 as not “staff”\.$/);
     expect(view.tile(twin.objectId)).toBeNull();
     const chips = () => Array.from(view.container.querySelectorAll('ul[aria-label="Labels of this object"] li')).map((li) => li.textContent);
     expect(chips()).toEqual(["staff"]);

@@ -6,7 +6,7 @@ import type { DetectedObject, ObjectHit, SearchHit } from "../src/api/types";
 import { BoxLayer, displayedFrameRect } from "../src/components/BoxOverlay";
 import { Timeline } from "../src/components/Timeline";
 import { apiBaseFrom } from "../src/api/client";
-import { objectBoxesAt, objectsAt, searchBoxesAt, shownLabel, trackObjectAt, trackSpan } from "../src/objects/boxes";
+import { boxAt, objectBoxesAt, objectsAt, searchBoxesAt, shownLabel, trackObjectAt, trackSpan, trackSuccessors } from "../src/objects/boxes";
 import { parseRoute, routeQuery } from "../src/lib/route";
 import { click, render, type Rendered } from "./support/react";
 
@@ -30,6 +30,7 @@ const hit = (start: number, end: number, score: number, frameNo: number): Search
 
 const object = (start: number, label: string, k: number): ObjectHit => ({
   ...hit(start, start + 1, 0.3, start),
+  timeSec: start,
   kind: "object",
   objectId: `vid_a#o${start}.${k}`,
   label,
@@ -62,6 +63,9 @@ describe("box overlay", () => {
     ]);
     expect(searchBoxesAt(hits, 8)).toHaveLength(1);
     expect(searchBoxesAt(hits, 1)).toEqual([]);
+    // A hit spans its track (3-9 s); its box is the one at its best moment, 5 s, and only there.
+    const track: SearchHit = { ...object(3, "person", 1), timeSec: 5, end: 9 };
+    expect([3.5, 5, 5.9, 6.5, 8].map((t) => searchBoxesAt([track], t).length)).toEqual([0, 1, 1, 0, 0]);
   });
 
   it("places boxes over the displayed frame in fractions of it", () => {
@@ -151,6 +155,21 @@ describe("tracks in the player", () => {
   it("finds the track's box on the frame on screen, so the selection follows the object", () => {
     expect([0.2, 1.5, 2.9].map((t) => trackObjectAt(walk, "vid_a#t0.0", t)?.box.x)).toEqual([0.1, 0.3, 0.5]);
     expect(trackObjectAt(walk, "vid_a#t1.1", 0.5)).toBeUndefined();
+  });
+
+  it("moves a box toward its track's next box between sampled frames, and not across a gap", () => {
+    const next = trackSuccessors(walk);
+    expect([...next].map(([id, o]) => [id, o.id])).toEqual([
+      ["vid_a#o0.0", "vid_a#o1.0"],
+      ["vid_a#o1.0", "vid_a#o2.0"],
+    ]);
+    const person = (t: number) => objectBoxesAt(walk, t, new Set(), next).find((box) => box.id.endsWith(".0"))!;
+    expect([0, 0.5, 1.25, 2.5].map((t) => Number(person(t).x.toFixed(3)))).toEqual([0.1, 0.2, 0.35, 0.5]);
+    expect(person(0.5)).toMatchObject({ y: 0.2, width: 0.2, height: 0.4 });
+    // Seen at 0 s and again at 2 s only: the detector missed it at 1 s, so the box stays put.
+    const gap = [walk[0]!, walk[3]!];
+    expect(trackSuccessors(gap).size).toBe(0);
+    expect(boxAt(walk[0]!, undefined, 0.5)).toEqual(walk[0]!.box);
   });
 
   it("lights the track on the timeline and says when it is in view", () => {

@@ -7,7 +7,7 @@ const box = (b: { x: number; y: number; w: number; h: number }) => `${b.x.toFixe
 export async function objects(client: Client, videoId: string, options: { json: boolean }): Promise<void> {
   const list = await client.objects(videoId);
   if (options.json) {
-    return printJson(list.map((o) => ({ id: o.id, label: o.label, score: o.score, timeSec: o.timeSec, box: o.box, labels: o.labels })));
+    return printJson(list.map((o) => ({ id: o.id, label: o.label, score: o.score, timeSec: o.timeSec, box: o.box, trackId: o.trackId, labels: o.labels })));
   }
   if (list.length === 0) {
     process.stdout.write("No objects found in this video.\n");
@@ -70,6 +70,6 @@ export async function label(client: Client, objectId: string, name: string, opti
   }
   const result = await client.label(objectId, { label: name, polarity: options.negative ? "negative" : "positive", propagate: options.propagate });
   if (options.json) return printJson(result);
-  const also = result.propagatedTo.length > 0 ? `, and ${result.propagatedTo.length} near-duplicate(s)` : "";
-  process.stdout.write(`Labelled ${objectId} ${options.negative ? "NOT " : ""}'${result.label.label}'${also}.\n`);
+  const also = result.carriedToTracks.length > 0 ? `, and ${result.carriedToTracks.length} near-duplicate track(s)` : "";
+  process.stdout.write(`Labelled ${objectId} ${options.negative ? "NOT " : ""}'${result.label.label}' with its track${also}.\n`);
 }

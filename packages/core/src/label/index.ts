@@ -47,7 +47,17 @@ export async function forObjects(db: Tx, tenantId: string, objectIds: string[]):
  * and their tracks. Labels carried this way are "propagated": they never overwrite what a person
  * set, and a later label of the track replaces them.
  */
-export async function set(svc: Services, tenantId: string, objectId: string, input: SetInput): Promise<{ label: LabelView; propagatedTo: string[] }> {
+export interface SetResult {
+  label: LabelView;
+  /** The object's own track, labelled with it. */
+  track: string;
+  /** Every other object the label went to: the rest of the track, the near-duplicates and theirs. */
+  propagatedTo: string[];
+  /** The near-duplicates' tracks (not the object's own). */
+  carriedToTracks: string[];
+}
+
+export async function set(svc: Services, tenantId: string, objectId: string, input: SetInput): Promise<SetResult> {
   const parsed = setSchema.parse(input);
   const object = await Object_.get(svc, tenantId, objectId);
   const now = new Date();
@@ -74,7 +84,8 @@ export async function set(svc: Services, tenantId: string, objectId: string, inp
         setWhere: eq(labelTable.source, "propagated"),
       });
   }
-  return { label: view(row), propagatedTo: rows.map(Object_.idOf) };
+  const carriedToTracks = [...new Set(rows.filter((r) => r.videoId !== object.videoId || r.trackId !== object.trackId).map((r) => r.trackId))];
+  return { label: view(row), track: object.trackId, propagatedTo: rows.map(Object_.idOf), carriedToTracks };
 }
 
 export async function remove(svc: Services, tenantId: string, objectId: string, label: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore
 import { ApiError, messageOf, type ApiClient } from "../api/client";
 import { hitKey, type ObjectHit, type SearchHit, type VideoView } from "../api/types";
 import { formatBytes, formatDuration, formatRange, formatScore, formatTime, plural } from "../lib/format";
-import { objectBoxesAt, objectOfHit, searchBoxesAt, trackObjectAt, trackSpan } from "../objects/boxes";
+import { objectBoxesAt, objectOfHit, searchBoxesAt, trackObjectAt, trackSpan, trackSuccessors } from "../objects/boxes";
 import { createSimilarStore } from "../objects/similar-store";
 import { useVideoObjects } from "../objects/use-objects";
 import { BoxOverlay, type OverlayBox } from "./BoxOverlay";
@@ -86,15 +86,20 @@ export function Player({ api, videoId, t, videos, hits, searchLabel, onSeek, onB
   // Every detected object of the frame on screen; the search's objects stand out.
   const objects = useVideoObjects(api, videoId, video?.status === "ready");
   const [showBoxes, setShowBoxes] = useState(true);
-  const matches = useMemo(() => new Set(mine.flatMap((hit) => (hit.kind === "object" ? [hit.objectId] : []))), [mine]);
+  const successors = useMemo(() => trackSuccessors(objects.objects), [objects.objects]);
+  // An object hit is a track: every box of the track stands out, not only its best detection's.
+  const matches = useMemo(() => {
+    const tracks = new Set(mine.flatMap((hit) => (hit.kind === "object" ? [hit.trackId] : [])));
+    return new Set([...mine.flatMap((hit) => (hit.kind === "object" ? [hit.objectId] : [])), ...objects.objects.filter((o) => tracks.has(o.trackId)).map((o) => o.id)]);
+  }, [mine, objects.objects]);
   const boxes = useMemo(() => {
     if (!showBoxes) return [];
     if (boxesAt) return boxesAt(current);
-    const drawn = objectBoxesAt(objects.objects, current, matches);
+    const drawn = objectBoxesAt(objects.objects, current, matches, successors);
     const known = new Set(drawn.map((box) => box.id));
     const searched = searchBoxesAt(mine, current).filter((box) => !known.has(box.id));
     return [...drawn, ...searched.map((box) => ({ ...box, tone: "match" as const }))];
-  }, [showBoxes, boxesAt, objects.objects, matches, mine, current]);
+  }, [showBoxes, boxesAt, objects.objects, matches, successors, mine, current]);
 
   // Click a box: the similar-objects panel.
   const similar = useMemo(() => createSimilarStore(api), [api]);

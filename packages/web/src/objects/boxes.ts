@@ -41,13 +41,47 @@ export function objectName(object: Pick<DetectedObject, "label" | "score" | "tim
   return `${shownLabel(object).text} ${formatScore(object.score)} at ${formatTime(object.timeSec)}`;
 }
 
+/** Each detection's successor along its track, where that is on the very next sampled frame. */
+export function trackSuccessors(objects: readonly DetectedObject[]): Map<string, DetectedObject> {
+  const byTrack = new Map<string, DetectedObject[]>();
+  for (const object of objects) {
+    const list = byTrack.get(object.trackId);
+    if (list) list.push(object);
+    else byTrack.set(object.trackId, [object]);
+  }
+  const next = new Map<string, DetectedObject>();
+  for (const list of byTrack.values()) {
+    list.sort((a, b) => a.timeSec - b.timeSec);
+    for (let i = 0; i + 1 < list.length; i++) if (list[i + 1]!.timeSec <= list[i]!.endSec + EPSILON) next.set(list[i]!.id, list[i + 1]!);
+  }
+  return next;
+}
+
+/**
+ * A detection's box at `seconds`: moved in a straight line toward its successor's box, so that a
+ * box keeps up with its object between two sampled frames instead of jumping once a frame.
+ */
+export function boxAt(object: Pick<DetectedObject, "timeSec" | "box">, next: Pick<DetectedObject, "timeSec" | "box"> | undefined, seconds: number): DetectedObject["box"] {
+  if (!next || next.timeSec <= object.timeSec) return object.box;
+  const f = Math.min(1, Math.max(0, (seconds - object.timeSec) / (next.timeSec - object.timeSec)));
+  const mix = (a: number, b: number) => a + (b - a) * f;
+  return { x: mix(object.box.x, next.box.x), y: mix(object.box.y, next.box.y), w: mix(object.box.w, next.box.w), h: mix(object.box.h, next.box.h) };
+}
+
 /**
  * The boxes to draw at `seconds`: every detected object on screen, named by its label, with
- * the current search's objects (`matches`) standing out.
+ * the current search's objects (`matches`) standing out; a box with a successor along its track
+ * (`next`, see trackSuccessors) moves toward it as the video plays.
  */
-export function objectBoxesAt(objects: readonly DetectedObject[], seconds: number, matches: ReadonlySet<string> = new Set()): OverlayBox[] {
+export function objectBoxesAt(
+  objects: readonly DetectedObject[],
+  seconds: number,
+  matches: ReadonlySet<string> = new Set(),
+  next: ReadonlyMap<string, DetectedObject> = new Map(),
+): OverlayBox[] {
   return objectsAt(objects, seconds).map((object) => {
     const shown = shownLabel(object);
+    const box = boxAt(object, next.get(object.id), seconds);
     const match = matches.has(object.id);
     const about = [
       `Detected ${object.label} (${Math.round(object.score * 100)} % sure)`,
@@ -57,10 +91,10 @@ export function objectBoxesAt(objects: readonly DetectedObject[], seconds: numbe
     ];
     return {
       id: object.id,
-      x: object.box.x,
-      y: object.box.y,
-      width: object.box.w,
-      height: object.box.h,
+      x: box.x,
+      y: box.y,
+      width: box.w,
+      height: box.h,
       label: shown.text,
       score: object.score,
       name: objectName(object),
@@ -100,10 +134,14 @@ export function trackObjectAt(objects: readonly DetectedObject[], trackId: strin
   )[0];
 }
 
-/** The current search's objects in this video whose frame covers `seconds`. */
+/**
+ * The current search's object hits in this video whose best detection is on screen at `seconds`
+ * (drawn until the video's own objects arrive; a hit spans its whole track, its box is the one at
+ * `timeSec`, shown for about one sampled frame).
+ */
 export function searchBoxesAt(hits: readonly SearchHit[], seconds: number): OverlayBox[] {
   return hits
-    .filter((hit): hit is ObjectHit => hit.kind === "object" && seconds >= hit.start && seconds < Math.max(hit.end, hit.start + 0.5))
+    .filter((hit): hit is ObjectHit => hit.kind === "object" && seconds >= hit.timeSec - EPSILON && seconds < Math.min(hit.end, hit.timeSec + 1))
     .map((hit) => ({ id: hit.objectId, x: hit.box.x, y: hit.box.y, width: hit.box.w, height: hit.box.h, label: hit.label, score: hit.detectorScore }));
 }
 
@@ -113,7 +151,7 @@ export const objectOfHit = (hit: ObjectHit): DetectedObject => ({
   videoId: hit.videoId,
   frameNo: hit.frameNo,
   timeSec: hit.timeSec,
-  endSec: hit.end,
+  endSec: Math.min(hit.end, hit.timeSec + 1),
   label: hit.label,
   trackId: hit.trackId,
   score: hit.detectorScore,

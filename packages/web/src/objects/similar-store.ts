@@ -160,7 +160,9 @@ export function createSimilarStore(api: Api, options: { debounceMs?: number; lim
     const negatives = [...new Set(targets.negatives)].filter((id) => !positives.includes(id));
     if (positives.length + negatives.length === 0) return;
     set({ applying: true, outcome: undefined });
+    // Near-duplicates' tracks the label was carried to, less the tracks labelled here (either way).
     const carried = new Set<string>();
+    const own = new Set<string>();
     const failures: string[] = [];
     let given = 0;
     let refused = 0;
@@ -169,23 +171,24 @@ export function createSimilarStore(api: Api, options: { debounceMs?: number; lim
       try {
         const result = await api.setLabel(id, { label, polarity: "positive", propagate: true });
         given++;
-        for (const other of result.propagatedTo) carried.add(other);
+        own.add(result.track);
+        for (const track of result.carriedToTracks) carried.add(track);
       } catch (error) {
         failures.push(messageOf(error));
       }
     });
     await eachLimited(negatives, CONCURRENCY, async (id) => {
       try {
-        await api.setLabel(id, { label, polarity: "negative", propagate: false });
+        own.add((await api.setLabel(id, { label, polarity: "negative", propagate: false })).track);
         refused++;
       } catch (error) {
         failures.push(messageOf(error));
       }
     });
-    for (const id of [...positives, ...negatives]) carried.delete(id);
+    for (const track of own) carried.delete(track);
 
     const parts: string[] = [];
-    if (given) parts.push(`Labelled ${given} ${quote(label)}${carried.size ? `, carried to ${plural(carried.size, "near-duplicate")}` : ""}`);
+    if (given) parts.push(`Labelled ${given} ${quote(label)}${carried.size ? `, carried to ${plural(carried.size, "near-duplicate track")}` : ""}`);
     if (refused) parts.push(`${given ? "marked" : "Marked"} ${refused} as not ${quote(label)}`);
     if (failures.length) parts.push(`${parts.length ? "but " : ""}${plural(failures.length, "label")} could not be set: ${failures[0]}`);
     const recent = [label, ...state.recent.filter((other) => other !== label)].slice(0, 20);
@@ -256,7 +259,7 @@ export function createSimilarStore(api: Api, options: { debounceMs?: number; lim
     },
 
     /**
-     * Labels the selected results: positives get the label (carried to their near-duplicates),
+     * Labels the selected results: positives get the label (along their tracks, and carried to their near-duplicates' tracks),
      * negatives get it as negative; `self` labels the clicked object too. Then searches again.
      */
     apply(label: string, { self }: { self: boolean }): Promise<void> {

@@ -30,12 +30,19 @@ const similar = createRoute({
   responses: { 200: jsonResponse(z.object({ hits: z.array(Search.objectHitSchema) }), "similar objects, best first"), ...errorResponses(400, 404, 413, 429) },
 });
 
+const labelledSchema = z.object({
+  label: Label.labelSchema,
+  track: z.string().describe("the object's track, labelled along with it"),
+  propagatedTo: z.array(z.string()).describe("every other object the label went to: the rest of the track, near-duplicates and their tracks"),
+  carriedToTracks: z.array(z.string()).describe("the near-duplicates' tracks the label was carried to (not the object's own)"),
+});
+
 const setLabel = createRoute({
   method: "put",
   path: "/objects/{objectId}/labels",
-  summary: "Label an object positive or negative (positive labels also go to near-duplicates)",
+  summary: "Label an object and its track positive or negative (positive labels also go to near-duplicates and their tracks)",
   request: { params: objectParam, body: { required: true, content: { "application/json": { schema: Label.setSchema } } } },
-  responses: { 200: jsonResponse(z.object({ label: Label.labelSchema, propagatedTo: z.array(z.string()) }), "labelled"), ...errorResponses(400, 404, 413, 507) },
+  responses: { 200: jsonResponse(labelledSchema, "labelled"), ...errorResponses(400, 404, 413, 507) },
 });
 
 const removeLabel = createRoute({
