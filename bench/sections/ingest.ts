@@ -9,120 +9,15 @@
  * The video is a real photograph (a party: many people) under a slow zoom, so every sampled
  * frame differs and holds objects: detection, crops and crop embeddings all do real work.
  */
-import { createReadStream } from "node:fs";
-import { mkdtemp, stat } from "node:fs/promises";
-import path from "node:path";
-import { Job, loadConfig, Objects, Pipeline, Video } from "@vos/core";
-import { startEmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { benchModelDir } from "../support/bench-model.js";
+import { freshIngest } from "../support/ingest-child.js";
+import { ingestAtOnce, summary, type RunResult } from "../support/ingest-run.js";
 import { round } from "../support/stats.js";
-import { trackRecall, unitVectors, type ObjectVectors } from "../support/track-recall.js";
+import { trackRecall } from "../support/track-recall.js";
 import { zoomVideo } from "../support/zoom-video.js";
 import type { BenchContext, SectionResult, Table } from "../types.js";
 
-interface RunResult {
-  wallMs: number;
-  videoSec: number;
-  frames: number;
-  objects: number;
-  /** Objects whose crop was embedded, and tracks, over all videos. */
-  embedded: number;
-  tracks: number;
-  /** The first video's vectors, when asked for: its objects' (with their tracks) and its frames'. */
-  captured?: { objects: ObjectVectors; frames: Float32Array[] };
-  peakRssMb: number;
-  baselineRssMb: number;
-  pipelines: { stageBusyMs: Record<string, number>; workBusyMs: Record<string, number>; wallMs: number; overlapRatio: number; busiest: string }[];
-}
-
-/** An object or track id without its video's id ("#o12.0", "#t3.1"). */
-const local = (id: string) => id.slice(id.indexOf("#"));
-
-/** Ingests `count` copies of the video at once in a fresh embedded runtime, models warmed first. */
-async function ingestAtOnce(context: BenchContext, file: string, count: number, modelDir: string, env: Record<string, string> = {}, capture = false): Promise<RunResult> {
-  const dataDir = await mkdtemp(path.join(context.tmpDir, "ingest-"));
-  // One frame a second with nothing dropped: the pipeline's cost per sampled frame (the sampler's
-  // savings are measured in the sampling section).
-  const config = loadConfig({ VOS_DATA_DIR: dataDir, VOS_CLIP_MODEL: modelDir, VOS_DETECTOR: "centernet", VOS_DEDUP: "false", VOS_LOG_LEVEL: "warn", ...env });
-  const runtime = await startEmbeddedRuntime(config, { workers: false });
-  const svc = runtime.services;
-  try {
-    // Load and warm both models, so the numbers are the pipeline's, not start-up's.
-    const [embedder, detector] = await Promise.all([svc.embedder(), svc.detector?.()]);
-    const warm = { data: new Uint8Array(640 * 360 * 3).fill(90), width: 640, height: 360 };
-    await Promise.all([embedder.embedImages([warm]), detector?.detect([warm])]);
-
-    const size = (await stat(file)).size;
-    const jobs: { job: Job.JobRow; videoId: string }[] = [];
-    for (let i = 0; i < count; i++) {
-      const video = await Video.create(svc, "bench", { filename: `party-${i}.mp4`, sizeBytes: size, contentType: "video/mp4" });
-      await Video.upload(svc, "bench", video.id, createReadStream(file));
-      const queued = await Video.complete(svc, "bench", video.id);
-      const job = await Job.begin(svc.db, queued.job!.id, "bench");
-      jobs.push({ job: job!, videoId: video.id });
-    }
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-    context.progress(`ingesting ${count} video(s)`);
-    const started = performance.now();
-    const results = await Promise.all(
-      jobs.map(({ job, videoId }) => Pipeline.ingest(svc, job, { jobId: job.id, tenantId: "bench", videoId, signal: new AbortController().signal })),
-    );
-    const wallMs = performance.now() - started;
-    clearInterval(sampler);
-    const videoSec = count * ((await Video.get(svc, "bench", jobs[0]!.videoId)).durationSec ?? 0);
-    const rows = (await Promise.all(jobs.map(({ videoId }) => Objects.listForVideo(svc.db, "bench", videoId)))).flat();
-    let captured: RunResult["captured"];
-    if (capture) {
-      const first = jobs[0]!.videoId;
-      const index = await svc.vectors.index(embedder.model, embedder.dimension);
-      const mine = rows.filter((row) => row.videoId === first);
-      const objectVectors = await index.fetch("bench", mine.filter((row) => row.embedded).map(Objects.idOf));
-      const frameVectors = await index.fetch("bench", await svc.vectors.listIds("bench", `${first}#f`));
-      captured = {
-        // Ids without the video's: two runs of one video name the same object and track alike.
-        objects: {
-          tracks: new Map(mine.map((row) => [local(Objects.idOf(row)), local(row.trackId)])),
-          vectors: unitVectors([...objectVectors].map(([id, v]) => [local(id), v.values])),
-        },
-        frames: [...frameVectors.values()].map((v) => Float32Array.from(v.values)),
-      };
-    }
-    return {
-      wallMs,
-      videoSec,
-      frames: results.reduce((sum, r) => sum + r.frames, 0),
-      objects: results.reduce((sum, r) => sum + r.objects, 0),
-      embedded: rows.filter((row) => row.embedded).length,
-      tracks: new Set(rows.map((row) => row.trackId)).size,
-      ...(captured ? { captured } : {}),
-      peakRssMb: peak / 2 ** 20,
-      baselineRssMb: baseline / 2 ** 20,
-      pipelines: results.map(({ stats }) => {
-        const [busiest, busyMs] = Object.entries(stats.stageBusyMs).sort((a, b) => b[1] - a[1])[0]!;
-        return { stageBusyMs: stats.stageBusyMs, workBusyMs: stats.workBusyMs, wallMs: stats.wallMs, overlapRatio: stats.wallMs / busyMs, busiest };
-      }),
-    };
-  } finally {
-    await runtime.close();
-  }
-}
-
-const summary = (name: string, r: RunResult) => ({
-  name,
-  wallSec: round(r.wallMs / 1000),
-  realtime: round(r.videoSec / (r.wallMs / 1000)),
-  framesPerSec: round(r.frames / (r.wallMs / 1000)),
-  frames: r.frames,
-  objects: r.objects,
-  cropsEmbedded: r.embedded,
-  tracks: r.tracks,
-  overlapRatio: round(Math.max(...r.pipelines.map((p) => p.overlapRatio)), 3),
-  busiest: r.pipelines[0]!.busiest,
-  peakRssMb: round(r.peakRssMb, 0),
-  baselineRssMb: round(r.baselineRssMb, 0),
-});
+const SWEEP_SEC = [2, 8];
 
 export async function run(context: BenchContext): Promise<SectionResult> {
   const seconds = context.quick ? 15 : 60;
@@ -132,30 +27,42 @@ export async function run(context: BenchContext): Promise<SectionResult> {
   const dense = await ingestAtOnce(context, file, 1, model.dir, { VOS_TRACK_EMBED_SEC: "0" }, true);
   context.progress("sparse along tracks (the default)");
   const one = await ingestAtOnce(context, file, 1, model.dir, {}, true);
+  // The default's neighbours: a crop every 2 s and every 8 s.
+  const sweep: { sec: number; run: RunResult }[] = [];
+  for (const sec of SWEEP_SEC) {
+    context.progress(`sparse, a crop every ${sec} s`);
+    sweep.push({ sec, run: await ingestAtOnce(context, file, 1, model.dir, { VOS_TRACK_EMBED_SEC: String(sec) }, true) });
+  }
   context.progress("sparse, q8 CLIP");
   const q8 = await ingestAtOnce(context, file, 1, model.dir, { VOS_CLIP_DTYPE: "q8" });
   const two = await ingestAtOnce(context, file, 2, model.dir);
+  context.progress("the default in a fresh process");
+  const fresh = await freshIngest({ file, modelDir: model.dir, tmpDir: context.tmpDir, env: {} });
   const rows = [
     summary("every crop embedded (VOS_TRACK_EMBED_SEC=0)", dense),
-    summary("one video (default: crops sparse along tracks)", one),
+    ...sweep.map(({ sec, run }) => summary(`a crop every ${sec} s (VOS_TRACK_EMBED_SEC=${sec})`, run)),
+    summary("one video (default: a crop every 4 s along tracks)", one),
     summary("one video, q8 CLIP (VOS_CLIP_DTYPE=q8)", q8),
     summary("two videos at once (default)", two),
   ];
-  // The same queries against both sets: each track's first crop (embedded in both), every 10th frame.
+  // The same queries against every set: each track's first crop (embedded in all), every 10th frame.
   const firstOfTrack = new Map<string, string>();
   for (const [id, track] of dense.captured!.objects.tracks) if (!firstOfTrack.has(track)) firstOfTrack.set(track, id);
   const objectQueries = [...firstOfTrack.values()].flatMap((id) => (dense.captured!.objects.vectors.has(id) ? [dense.captured!.objects.vectors.get(id)!] : []));
   const frameQueries = dense.captured!.frames.filter((_, i) => i % 10 === 0);
   const KS = [1, 3, 5];
-  const recall = Object.fromEntries(
-    KS.map((k) => [
-      `top${k}`,
-      {
-        similarObjects: trackRecall(dense.captured!.objects, one.captured!.objects, objectQueries, k),
-        pictureOfFrame: trackRecall(dense.captured!.objects, one.captured!.objects, frameQueries, k),
-      },
-    ]),
-  ) as Record<string, { similarObjects: ReturnType<typeof trackRecall>; pictureOfFrame: ReturnType<typeof trackRecall> }>;
+  const recallOf = (sparse: RunResult) =>
+    Object.fromEntries(
+      KS.map((k) => [
+        `top${k}`,
+        {
+          similarObjects: trackRecall(dense.captured!.objects, sparse.captured!.objects, objectQueries, k),
+          pictureOfFrame: trackRecall(dense.captured!.objects, sparse.captured!.objects, frameQueries, k),
+        },
+      ]),
+    ) as Record<string, { similarObjects: ReturnType<typeof trackRecall>; pictureOfFrame: ReturnType<typeof trackRecall> }>;
+  const recall = recallOf(one);
+  const sweepRecall = [...sweep, { sec: 4, run: one }].sort((a, b) => a.sec - b.sec).map(({ sec, run }) => ({ sec, cropsEmbedded: run.embedded, recall: recallOf(run) }));
   const stageTable: Table = {
     title: "Busy time per stage (s) of the single-video run (default settings); work inside the stages below",
     columns: ["stage", "busy s", "share of wall"],
@@ -174,12 +81,38 @@ export async function run(context: BenchContext): Promise<SectionResult> {
       q8: { ...rows[2], ...strip(q8) },
       two: { ...rows[3], ...strip(two) },
       recall,
+      sweep: sweepRecall,
+      fresh,
     },
     tables: [
       {
         title: "Ingest",
-        columns: ["run", "wall s", "realtime x", "frames", "objects", "tracks", "crops embedded", "overlap", "busiest stage", "peak RSS MB"],
-        rows: rows.map((r) => [r.name, r.wallSec, r.realtime, r.frames, r.objects, r.tracks, r.cropsEmbedded, r.overlapRatio, r.busiest, r.peakRssMb]),
+        columns: ["run", "wall s", "realtime x", "CPU core-s", "frames", "objects", "tracks", "crops embedded", "overlap", "busiest stage", "peak RSS MB"],
+        rows: [
+          ...rows.map((r) => [r.name, r.wallSec, r.realtime, r.cpuSec, r.frames, r.objects, r.tracks, r.cropsEmbedded, r.overlapRatio, r.busiest, r.peakRssMb]),
+          [
+            "one video (default) in a fresh process: its whole peak",
+            fresh.wallSec,
+            fresh.realtime,
+            fresh.cpuSec,
+            fresh.frames,
+            fresh.objects,
+            fresh.tracks,
+            fresh.cropsEmbedded,
+            fresh.overlapRatio,
+            fresh.busiest,
+            fresh.processPeakRssMb,
+          ],
+        ],
+      },
+      {
+        title: "VOS_TRACK_EMBED_SEC: crops embedded and recall of the dense answer's k nearest tracks",
+        columns: ["seconds", "crops embedded", ...KS.flatMap((k) => [`objects @${k}`, `frames @${k}`])],
+        rows: sweepRecall.map(({ sec, cropsEmbedded, recall: r }) => [
+          sec,
+          cropsEmbedded,
+          ...KS.flatMap((k) => [round(r[`top${k}`]!.similarObjects.recall, 3), round(r[`top${k}`]!.pictureOfFrame.recall, 3)]),
+        ]),
       },
       {
         title: "Sparse crops against every crop: the share of the dense answer's k nearest tracks the sparse answer also names (exact cosine)",
@@ -193,8 +126,9 @@ export async function run(context: BenchContext): Promise<SectionResult> {
     ],
     notes: [
       "overlap = pipeline wall time / busiest stage's busy time (1.0: the other stages run entirely behind it)",
+      "CPU core-s counts the process's threads (CLIP, the detector's thread) and ffmpeg; on 2 cores no run takes less wall time than half of it",
       "busy time counts time a stage works, not time it waits for its neighbours; 'infer' includes the detector running in its worker thread alongside CLIP",
-      "peak RSS is this process's (the runtime, both models, the pipeline), sampled every 50 ms",
+      "peak RSS is the bench process's, sampled every 50 ms (it also holds what earlier runs left); the fresh-process row is VmHWM of a process that ran only that ingest",
     ],
   };
 }
