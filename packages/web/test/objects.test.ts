@@ -11,6 +11,7 @@ import { createApiClient, type ApiClient } from "../src/api/client";
 import type { DetectedObject, ObjectHit, VideoView } from "../src/api/types";
 import { SimilarPanel } from "../src/components/SimilarPanel";
 import { createSimilarStore, type SimilarState, type SimilarStore } from "../src/objects/similar-store";
+import { formatRange } from "../src/lib/format";
 import { photoVideoFixture } from "./support/fixtures";
 import { ingestThroughApi } from "./support/ingest";
 import { act, click, render, submitFrom, typeInto, until, type Rendered } from "./support/react";
@@ -291,11 +292,13 @@ describe("similar panel", () => {
     expect(tiles.map((tile) => tile.dataset.objectId)).toEqual(hits.map((hit) => hit.objectId));
     const first = tiles[0]!;
     expect(first.querySelector("img")!.getAttribute("src")).toBe(`${server.url}${hits[0]!.thumbnailUrl}`);
-    expect(first.querySelector(".similar-meta")!.textContent).toBe("0:001.00");
+    // Each tile is a track: when it is in view.
+    const range = formatRange(hits[0]!.start, hits[0]!.end);
+    expect(first.querySelector(".similar-meta")!.textContent).toBe(`${range}1.00`);
     expect(first.querySelector(".similar-video")!.textContent).toBe("party.mp4");
     const link = first.querySelector<HTMLAnchorElement>("a.similar-open")!;
     expect(link.getAttribute("href")).toBe(`?v=${video.id}&t=${hits[0]!.timeSec}`);
-    expect(link.getAttribute("aria-label")).toBe("Play person in party.mp4 at 0:00, score 1.00");
+    expect(link.getAttribute("aria-label")).toBe(`Play person in party.mp4 at ${range}, score 1.00`);
     click(link);
     expect(opened).toEqual([hits[0]]);
   });
@@ -333,7 +336,7 @@ describe("similar panel", () => {
     const twin = store.getSnapshot().hits[0]!;
     const tile = view.tile(twin.objectId)!;
     const negative = tile.querySelector<HTMLButtonElement>("button.bin.negative")!;
-    expect(negative.getAttribute("aria-label")).toBe("Negative: person in party.mp4 at 0:00, score 1.00");
+    expect(negative.getAttribute("aria-label")).toBe(`Negative: person in party.mp4 at ${formatRange(twin.start, twin.end)}, score 1.00`);
     click(negative);
     expect(negative.getAttribute("aria-pressed")).toBe("true");
     expect(tile.className).toBe("similar-tile negative");

@@ -1,6 +1,6 @@
 import type { MouseEvent } from "react";
 import type { ObjectHit } from "../api/types";
-import { formatScore, formatTime, plural } from "../lib/format";
+import { formatRange, formatScore, formatTime, plural } from "../lib/format";
 import { shownLabel } from "../objects/boxes";
 import type { Bin, SimilarState, SimilarStore } from "../objects/similar-store";
 import { CheckIcon, CloseIcon, RetryIcon } from "./Icons";
@@ -87,7 +87,9 @@ export function SimilarResults({ state, store, resolveUrl, hrefOf, onOpen }: Sim
             const bin = state.bins.get(hit.objectId);
             const labels = state.labels.get(hit.objectId) ?? [];
             const name = shownLabel({ label: hit.label, labels }).text;
-            const what = `${name} in ${hit.videoTitle} at ${formatTime(hit.timeSec)}, score ${formatScore(hit.score)}`;
+            // A hit is a track: when it is in view (its best moment is where Play goes).
+            const range = formatRange(hit.start, hit.end);
+            const what = `${name} in ${hit.videoTitle} at ${range}, score ${formatScore(hit.score)}`;
             const pick = (which: Bin) => () => store.toggle(hit.objectId, which);
             return (
               <li key={hit.objectId} className={`similar-tile${bin ? ` ${bin}` : ""}`} data-object-id={hit.objectId} data-bin={bin ?? ""}>
@@ -97,7 +99,7 @@ export function SimilarResults({ state, store, resolveUrl, hrefOf, onOpen }: Sim
                     <span className="similar-name">{name}</span>
                   </span>
                   <span className="similar-meta">
-                    <span>{formatTime(hit.timeSec)}</span>
+                    <span title={`In view ${range}, best at ${formatTime(hit.timeSec)}`}>{range}</span>
                     <span className="similar-score" title="Similarity to the clicked object">
                       {formatScore(hit.score)}
                     </span>
