@@ -69,19 +69,23 @@ export async function standIns(db: Reader, rows: readonly ObjectRow[]): Promise<
   return result;
 }
 
+type TrackKey = Pick<ObjectRow, "videoId" | "trackId">;
+
+/** The rows of the given objects' tracks (track ids are unique within a video). */
+const ofTracks = (tenantId: string, rows: readonly TrackKey[]) =>
+  and(
+    eq(objectTable.tenantId, tenantId),
+    inArray(objectTable.videoId, [...new Set(rows.map((row) => row.videoId))]),
+    inArray(objectTable.trackId, [...new Set(rows.map((row) => row.trackId))]),
+  );
+
 /** Every detection of the tracks of the given objects (the objects themselves included). */
-export async function trackMembers(db: Reader, tenantId: string, rows: readonly Pick<ObjectRow, "videoId" | "trackId">[]): Promise<ObjectRow[]> {
+export async function trackMembers(db: Reader, tenantId: string, rows: readonly TrackKey[]): Promise<ObjectRow[]> {
   if (rows.length === 0) return [];
   return db
     .select()
     .from(objectTable)
-    .where(
-      and(
-        eq(objectTable.tenantId, tenantId),
-        inArray(objectTable.videoId, [...new Set(rows.map((row) => row.videoId))]),
-        inArray(objectTable.trackId, [...new Set(rows.map((row) => row.trackId))]),
-      ),
-    )
+    .where(ofTracks(tenantId, rows))
     .orderBy(asc(objectTable.videoId), asc(objectTable.frameNo), asc(objectTable.k));
 }
 
@@ -92,18 +96,12 @@ export interface TrackSpan {
 }
 
 /** Each named track's first and last moment and how many detections it holds, by track id. */
-export async function spans(db: Reader, tenantId: string, rows: readonly Pick<ObjectRow, "videoId" | "trackId">[]): Promise<Map<string, TrackSpan>> {
+export async function spans(db: Reader, tenantId: string, rows: readonly TrackKey[]): Promise<Map<string, TrackSpan>> {
   if (rows.length === 0) return new Map();
   const found = await db
     .select({ trackId: objectTable.trackId, start: min(objectTable.timeSec), end: max(objectTable.endSec), detections: count() })
     .from(objectTable)
-    .where(
-      and(
-        eq(objectTable.tenantId, tenantId),
-        inArray(objectTable.videoId, [...new Set(rows.map((row) => row.videoId))]),
-        inArray(objectTable.trackId, [...new Set(rows.map((row) => row.trackId))]),
-      ),
-    )
+    .where(ofTracks(tenantId, rows))
     .groupBy(objectTable.trackId);
   return new Map(found.map((row) => [row.trackId, { start: row.start ?? 0, end: row.end ?? 0, detections: row.detections }]));
 }
