@@ -148,7 +148,22 @@ describe("web app in Chromium", () => {
     const dialog = page.getByRole("dialog", { name: "Delete this video?" });
     await dialog.waitFor();
     await shot("delete-confirm");
-    await dialog.getByRole("button", { name: "Delete video" }).click();
+    // Hovered, the button keeps its white text readable (WCAG AA: 4.5:1).
+    const confirm = dialog.getByRole("button", { name: "Delete video" });
+    await confirm.hover();
+    // Past the buttons' 0.15 s background transition.
+    await page.waitForTimeout(300);
+    const contrast = await confirm.evaluate((element) => {
+      const style = getComputedStyle(element);
+      const luminance = (rgb: string) => {
+        const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((v) => Number(v) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      const [a, b] = [luminance(style.color), luminance(style.backgroundColor)].sort((x, y) => y - x);
+      return (a! + 0.05) / (b! + 0.05);
+    });
+    expect(contrast).toBeGreaterThanOrEqual(4.5);
+    await confirm.click();
     await page.getByText("No videos yet.").waitFor();
     const left = (await (await fetch(`${server.url}/api/videos`)).json()) as { videos: unknown[] };
     expect(left.videos).toEqual([]);
