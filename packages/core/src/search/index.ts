@@ -125,7 +125,7 @@ async function objectHits(
     }
   }
   const ordered = [...scored.values()].sort((a, b) => Number(b.labelMatch) - Number(a.labelMatch) || b.score - a.score);
-  return objectHitsFor(svc, tenantId, ordered, titles);
+  return objectHitsFor(svc, tenantId, ordered, titles, filters.limit);
 }
 
 /** Label matches first (the query named them), then everything else by similarity. */

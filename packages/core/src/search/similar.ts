@@ -61,7 +61,7 @@ export async function similar(svc: Services, tenantId: string, objectId: string,
     .filter((match) => !(labels.get(match.id) ?? []).some((l) => l.polarity === "negative" && names.has(l.label)))
     .sort((a, b) => b.score - a.score);
   const cache = new Map<string, string>();
-  const hits = await objectHitsFor(
+  return objectHitsFor(
     svc,
     tenantId,
     kept.map((match) => ({ id: match.id, score: match.score, labelMatch: false })),
@@ -69,6 +69,6 @@ export async function similar(svc: Services, tenantId: string, objectId: string,
       for (const [id, title] of await Video.titles(svc, tenantId, ids.filter((id) => !cache.has(id)))) cache.set(id, title);
       return cache;
     },
+    options.limit,
   );
-  return hits.slice(0, options.limit);
 }
