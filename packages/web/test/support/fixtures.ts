@@ -24,20 +24,34 @@ export interface Fixtures {
 let pending: Promise<Fixtures> | undefined;
 
 export function testFixtures(): Promise<Fixtures> {
-  pending ??= new Promise<Fixtures>((resolve, reject) => {
-    const script = [
+  pending ??= inNode(
+    [
       `const videos = await import(${JSON.stringify(path.join(CORE_SUPPORT, "videos.ts"))});`,
       `const model = await import(${JSON.stringify(path.join(CORE_SUPPORT, "test-model.ts"))});`,
       "const [colourVideo, redImage, modelDir] = await Promise.all([videos.colourVideo(), videos.stillImage('red'), model.testModelDir()]);",
       "process.stdout.write(JSON.stringify({ colourVideo, redImage, modelDir }));",
-    ].join("\n");
-    execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: REPO_ROOT, timeout: 300_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`could not prepare the test video and model: ${error.message}\n${stderr}`));
-      resolve(JSON.parse(stdout) as Fixtures);
-    });
-  });
+    ],
+    "the test video and model",
+  ).then((out) => JSON.parse(out) as Fixtures);
   return pending;
 }
+
+/**
+ * What a script run in a child node prints: the generators are test support modules in
+ * TypeScript, loaded through tsx, which the browser tests' own process does not load.
+ */
+function inNode(lines: string[], what: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", lines.join("\n")], { cwd: REPO_ROOT, timeout: 300_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`could not prepare ${what}: ${error.message}\n${stderr}`));
+      resolve(stdout.trim());
+    });
+  });
+}
+
+/** A generated video's path, from the support module's function `name`. */
+const madeVideo = (module: string, name: string, what: string) =>
+  inNode([`const { ${name} } = await import(${JSON.stringify(module)});`, `process.stdout.write(await ${name}());`], what);
 
 let photos: Promise<string> | undefined;
 
@@ -47,16 +61,7 @@ let photos: Promise<string> | undefined;
  * built-in detector finds the people in it.
  */
 export function photoVideoFixture(): Promise<string> {
-  photos ??= new Promise<string>((resolve, reject) => {
-    const script = [
-      `const { photoVideo } = await import(${JSON.stringify(path.join(CLI_SUPPORT, "photo-video.ts"))});`,
-      "process.stdout.write(await photoVideo());",
-    ].join("\n");
-    execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: REPO_ROOT, timeout: 300_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`could not make the photo video: ${error.message}\n${stderr}`));
-      resolve(stdout.trim());
-    });
-  });
+  photos ??= madeVideo(path.join(CLI_SUPPORT, "photo-video.ts"), "photoVideo", "the photo video");
   return photos;
 }
 
@@ -67,15 +72,6 @@ let tracks: Promise<string> | undefined;
  * person pans left to right on grey 0-6 s, then a cut, then the camera zooms in on them 6-12 s.
  */
 export function trackVideoFixture(): Promise<string> {
-  tracks ??= new Promise<string>((resolve, reject) => {
-    const script = [
-      `const { trackVideo } = await import(${JSON.stringify(path.join(CORE_SUPPORT, "track-video.ts"))});`,
-      "process.stdout.write(await trackVideo());",
-    ].join("\n");
-    execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: REPO_ROOT, timeout: 300_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`could not make the track video: ${error.message}\n${stderr}`));
-      resolve(stdout.trim());
-    });
-  });
+  tracks ??= madeVideo(path.join(CORE_SUPPORT, "track-video.ts"), "trackVideo", "the track video");
   return tracks;
 }
