@@ -74,7 +74,7 @@ export async function ingestAtOnce(context: Pick<BenchContext, "tmpDir" | "progr
     let captured: RunResult["captured"];
     if (capture) {
       const first = jobs[0]!.videoId;
-      const index = await svc.vectors.index(embedder.model, embedder.dimension);
+      const index = await svc.vectors.index(embedder.identity, embedder.dimension);
       const mine = rows.filter((row) => row.videoId === first);
       const objectVectors = await index.fetch("bench", mine.filter((row) => row.embedded).map(Objects.idOf));
       const frameVectors = await index.fetch("bench", await svc.vectors.listIds("bench", `${first}#f`));

@@ -94,7 +94,8 @@ export function createClient(baseUrl: string, fetch: Fetch, credentials?: string
     similar: (objectId: string, query: SimilarRequest) => api.post("/objects/{objectId}/similar", { params: { objectId }, json: query }).then((r) => r.hits),
     label: (objectId: string, input: LabelInput) => api.put("/objects/{objectId}/labels", { params: { objectId }, json: input }),
     unlabel: (objectId: string, label: string) => api.delete("/objects/{objectId}/labels/{label}", { params: { objectId, label } }),
-    search: (query: TextSearch) => api.post("/search", { json: query }).then((r) => r.hits),
+    /** Hits, and what the search could not reach (videos another model indexed). */
+    search: (query: TextSearch) => api.post("/search", { json: query }),
     /** A picture search; the caller sends a picture already sized for it (see image-query.ts). */
     searchImage: (image: { bytes: Uint8Array; name: string; type: string }, filters: SearchFilters) =>
       api
@@ -108,8 +109,7 @@ export function createClient(baseUrl: string, fetch: Fetch, credentials?: string
             ...(filters.kinds ? { kinds: filters.kinds.join(",") } : {}),
             ...(filters.includeProcessing !== undefined ? { includeProcessing: String(filters.includeProcessing) as "true" | "false" } : {}),
           },
-        })
-        .then((r) => r.hits),
+        }),
 
     // The upload protocol, step by step (upload/ drives it).
     createVideo: (input: CreateVideo) => api.post("/videos", { json: input }),

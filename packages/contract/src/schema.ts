@@ -186,6 +186,12 @@ export interface paths {
                                         failed: number;
                                     };
                                 } | null;
+                                /** @description the model the video's vectors were made with (null: not processed yet, or processed before models were recorded) */
+                                model: {
+                                    /** @description the model's identity: sha256:<digest> of a folder's files, or <hub id>@<revision> */
+                                    key: string;
+                                    name: string;
+                                } | null;
                                 /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
                                 playbackUrl: string | null;
                                 /** @description failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again */
@@ -298,6 +304,12 @@ export interface paths {
                                         queued: number;
                                         failed: number;
                                     };
+                                } | null;
+                                /** @description the model the video's vectors were made with (null: not processed yet, or processed before models were recorded) */
+                                model: {
+                                    /** @description the model's identity: sha256:<digest> of a folder's files, or <hub id>@<revision> */
+                                    key: string;
+                                    name: string;
                                 } | null;
                                 /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
                                 playbackUrl: string | null;
@@ -765,6 +777,12 @@ export interface paths {
                                     failed: number;
                                 };
                             } | null;
+                            /** @description the model the video's vectors were made with (null: not processed yet, or processed before models were recorded) */
+                            model: {
+                                /** @description the model's identity: sha256:<digest> of a folder's files, or <hub id>@<revision> */
+                                key: string;
+                                name: string;
+                            } | null;
                             /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
                             playbackUrl: string | null;
                             /** @description failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again */
@@ -936,6 +954,12 @@ export interface paths {
                                     failed: number;
                                 };
                             } | null;
+                            /** @description the model the video's vectors were made with (null: not processed yet, or processed before models were recorded) */
+                            model: {
+                                /** @description the model's identity: sha256:<digest> of a folder's files, or <hub id>@<revision> */
+                                key: string;
+                                name: string;
+                            } | null;
                             /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
                             playbackUrl: string | null;
                             /** @description failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again */
@@ -1059,6 +1083,12 @@ export interface paths {
                                     queued: number;
                                     failed: number;
                                 };
+                            } | null;
+                            /** @description the model the video's vectors were made with (null: not processed yet, or processed before models were recorded) */
+                            model: {
+                                /** @description the model's identity: sha256:<digest> of a folder's files, or <hub id>@<revision> */
+                                key: string;
+                                name: string;
                             } | null;
                             /** @description URL to play the uploaded file (HTTP Range locally, presigned on AWS) */
                             playbackUrl: string | null;
@@ -1239,6 +1269,25 @@ export interface paths {
                                 /** @description the query named this object's label */
                                 labelMatch: boolean;
                             })[];
+                            /** @description set when some ready videos were indexed with another model than the one answering: they are not in these hits until they are indexed again */
+                            modelMismatch: {
+                                /** @enum {string} */
+                                code: "search.model_mismatch";
+                                message: string;
+                                /** @description ready videos this search could not reach */
+                                videos: number;
+                                /** @description the model that answered */
+                                model: {
+                                    key: string;
+                                    name: string;
+                                };
+                                /** @description the models those videos were indexed with */
+                                others: {
+                                    key: string;
+                                    name: string;
+                                    videos: number;
+                                }[];
+                            } | null;
                         };
                     };
                 };
@@ -1406,6 +1455,25 @@ export interface paths {
                                 /** @description the query named this object's label */
                                 labelMatch: boolean;
                             })[];
+                            /** @description set when some ready videos were indexed with another model than the one answering: they are not in these hits until they are indexed again */
+                            modelMismatch: {
+                                /** @enum {string} */
+                                code: "search.model_mismatch";
+                                message: string;
+                                /** @description ready videos this search could not reach */
+                                videos: number;
+                                /** @description the model that answered */
+                                model: {
+                                    key: string;
+                                    name: string;
+                                };
+                                /** @description the models those videos were indexed with */
+                                others: {
+                                    key: string;
+                                    name: string;
+                                    videos: number;
+                                }[];
+                            } | null;
                         };
                     };
                 };

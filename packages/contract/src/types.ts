@@ -28,6 +28,8 @@ export type FrameHit = Extract<SearchHit, { kind: "frame" }>;
 /** An object the detector found in a frame; its thumbnail is the crop. */
 export type ObjectHit = Extract<SearchHit, { kind: "object" }>;
 export type HitKind = SearchHit["kind"];
+/** Set when ready videos were indexed with another model than the one that answered a search. */
+export type ModelMismatch = Answer<"/search", "post">["modelMismatch"];
 /** A box on a frame, normalised to the frame (0-1), x/y = top left. */
 export type Box = ObjectHit["box"];
 

@@ -33,7 +33,7 @@ async function objectsIn(tenant: string, vectors: number[][]): Promise<{ videoId
   }));
   await svc.db.transaction((tx) => Object_.replaceForFrames(tx, video.id, rows.map((r) => r.frameNo), rows));
   const embedder = await svc.embedder();
-  const index = await svc.vectors.index(embedder.model, embedder.dimension);
+  const index = await svc.vectors.index(embedder.identity, embedder.dimension);
   const ids = rows.map(Object_.idOf);
   await index.upsert(tenant, vectors.map((values, i) => ({ id: ids[i]!, values, metadata: { videoId: video.id, kind: "object", timeSec: i, frameNo: i, label: "cup" } })));
   return { videoId: video.id, ids };
@@ -92,7 +92,7 @@ describe("probable labels", () => {
   it("follows the threshold, and asks no more than one vector fetch however many labels there are", async () => {
     expect([...(await Label.probable(svc, "t1", target.videoId, { minScore: 0.95 })).keys()]).toEqual([target.ids[0]]);
     const embedder = await svc.embedder();
-    const index = await svc.vectors.index(embedder.model, embedder.dimension);
+    const index = await svc.vectors.index(embedder.identity, embedder.dimension);
     const calls = { fetch: 0, query: 0 };
     const counted = { ...svc, vectors: { ...svc.vectors, index: async () => ({ ...index, fetch: (...a: Parameters<typeof index.fetch>) => (calls.fetch++, index.fetch(...a)), query: (...a: Parameters<typeof index.query>) => (calls.query++, index.query(...a)) }) } } as Services;
     await Label.probable(counted, "t1", target.videoId);

@@ -99,7 +99,7 @@ beforeAll(async () => {
   await svc.db.transaction((tx) =>
     Frame.upsertMany(tx, [0, 1].map((frameNo) => ({ videoId: video.id, frameNo, tenantId: TENANT, timeSec: frameNo * 5, endSec: frameNo * 5 + 1, reason: "interval" as const, thumbnailKey: Frame.thumbnailKey(TENANT, video.id, frameNo) }))),
   );
-  const index = await svc.vectors.index(embedder.model, embedder.dimension);
+  const index = await svc.vectors.index(embedder.identity, embedder.dimension);
   await index.upsert(TENANT, vectors.map((values, frameNo) => ({ id: vectorId.frame(video.id, frameNo), values, metadata: { videoId: video.id, kind: "frame" as const, timeSec: frameNo * 5, frameNo } })));
   photoFrame = { videoId: video.id, frameNo: 0 };
 

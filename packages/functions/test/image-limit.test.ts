@@ -125,7 +125,7 @@ describe("picture search size limit (4 MB, as on Lambda)", () => {
     expect(picture.length).toBeLessThan(LAMBDA_MAX_IMAGE_BYTES);
     const { bytes, contentType } = await multipart(searchForm(picture, "noise.jpg"));
     const answer = await streamBody(bytes, { contentType });
-    expect(answer).toEqual({ status: 200, json: { hits: [] }, sentBytes: bytes.length });
+    expect(answer).toEqual({ status: 200, json: { hits: [], modelMismatch: null }, sentBytes: bytes.length });
   });
 
   it("documents each server's limit in its OpenAPI document", async () => {

@@ -66,10 +66,10 @@ describe("search store with a picture", () => {
   it("sends the prepared picture, and prepares each picture once however often it is sent", async () => {
     const sent: Blob[] = [];
     const api = {
-      searchText: async () => [],
+      searchText: async () => ({ hits: [], modelMismatch: null }),
       searchImage: async (image: Blob, _filters?: SearchFilters) => {
         sent.push(image);
-        return [];
+        return { hits: [], modelMismatch: null };
       },
     };
     const prepared: string[] = [];

@@ -25,6 +25,7 @@ const failed = (id: string, retryable: boolean, code: string): VideoView => ({
   objectCount: 0,
   error: { code, message: `${code}: it failed` },
   job: null,
+  model: null,
   playbackUrl: null,
   retryable,
   createdAt: "2025-01-01T00:00:00.000Z",

@@ -23,7 +23,9 @@ export async function search(client: Client, text: string | undefined, options: 
     ...(options.kinds ? { kinds: options.kinds } : {}),
     ...(options.readyOnly ? { includeProcessing: false } : {}),
   };
-  const hits = options.picture ? await client.searchImage(options.picture, filters) : await client.search({ text: text ?? "", ...filters });
+  const { hits, modelMismatch } = options.picture ? await client.searchImage(options.picture, filters) : await client.search({ text: text ?? "", ...filters });
+  // On stderr: --json output stays the hits alone.
+  if (modelMismatch) process.stderr.write(`Note: ${modelMismatch.message}\n`);
   const shown = hits.map((hit) => ({ ...hit, thumbnailUrl: client.absolute(hit.thumbnailUrl) }));
   if (options.json) {
     printJson(

@@ -10,14 +10,14 @@ export async function videos(client: Client, options: { json: boolean }): Promis
   }
   process.stdout.write(
     table(
-      ["id", "title", "status", "length", "size", "frames", "objects", "note"],
+      ["id", "title", "status", "length", "size", "frames", "objects", "model", "note"],
       list.map((v) => {
         const stage = v.job?.progress.stage;
         const segments = v.job && v.job.segments.total > 1 ? v.job.segments : undefined;
         const partly = segments && segments.succeeded < segments.total ? `partly indexed (${segments.succeeded}/${segments.total} segments)` : "";
         const working = v.status === "processing" && stage ? [partly, `stage: ${stage}`].filter(Boolean).join(", ") : "";
         const note = v.error ? [`${v.error.code}: ${v.error.message}`, partly].filter(Boolean).join("; ") : working;
-        return [v.id, v.title.slice(0, 40), v.status, clock(v.durationSec), bytes(v.sizeBytes), v.frameCount, v.objectCount, note];
+        return [v.id, v.title.slice(0, 40), v.status, clock(v.durationSec), bytes(v.sizeBytes), v.frameCount, v.objectCount, v.model?.name.slice(0, 30) ?? "", note];
       }),
     ) + "\n",
   );

@@ -13,6 +13,7 @@ import { VisibleError, errorMessage } from "../error.js";
 import { createLogger } from "../log.js";
 import { firstDevice } from "./device.js";
 import { clipFiles, DEFAULT_CLIP_MODEL, type ClipDtype, type ClipHalf } from "./files.js";
+import { modelIdentity } from "./identity.js";
 import { locateClip } from "./locate.js";
 import { modelUnavailable } from "./source.js";
 import type { ClipEmbedderOptions, Embedder, RgbImage } from "./types.js";
@@ -57,7 +58,8 @@ export async function configureModelHub(options: { cacheDir?: string; allowDownl
 async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder> {
   const started = performance.now();
   const { AutoConfig, AutoImageProcessor, AutoTokenizer, CLIPTextModelWithProjection, CLIPVisionModelWithProjection, RawImage, env } = await import("@huggingface/transformers");
-  const place = locateClip({ ...options, cacheDir: options.cacheDir ?? env.cacheDir ?? path.join(os.tmpdir(), "vos-models") });
+  const cacheDir = options.cacheDir ?? env.cacheDir ?? path.join(os.tmpdir(), "vos-models");
+  const place = locateClip({ ...options, cacheDir });
   const dtypes: Record<ClipHalf, ClipDtype> = { text: options.textDtype ?? options.dtype ?? "fp32", vision: options.visionDtype ?? options.dtype ?? "fp32" };
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
   const fileOptions = { local_files_only: true };
@@ -142,8 +144,9 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   // Exports that leave projection_dim at its default omit it from config.json: measure instead.
   const dimension = configured > 0 ? configured : (await embedTexts([""]))[0]!.length;
 
-  log.info("clip model ready", { ...where, local: !place.revision, dimension, ms: Math.round(performance.now() - started) });
-  return { model: options.model, dimension, embedImages, embedTexts };
+  const identity = await modelIdentity({ model: options.model, revision: place.revision, folder: place.folder, textDtype: dtypes.text, visionDtype: dtypes.vision, cacheDir });
+  log.info("clip model ready", { ...where, local: !place.revision, dimension, identity: identity.key, ms: Math.round(performance.now() - started) });
+  return { model: options.model, identity, dimension, embedImages, embedTexts };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { RgbImage } from "../rgb-image.js";
 import type { ClipDevice } from "./device.js";
 import type { ClipDtype } from "./files.js";
+import type { ModelIdentity } from "./identity.js";
 
 export type { RgbImage };
 
@@ -8,6 +9,8 @@ export type { RgbImage };
 export interface Embedder {
   /** The model as configured: a hub id or a folder. */
   readonly model: string;
+  /** What the model is, wherever it was loaded from: the key its vectors are stored under. */
+  readonly identity: ModelIdentity;
   /** Length of every vector (the model's projection_dim). */
   readonly dimension: number;
   /** One L2-normalised vector per image, in the same order. */

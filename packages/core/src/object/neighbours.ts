@@ -6,7 +6,7 @@ import { standIns } from "./tracks.js";
 /** The vector index of the configured model (the one objects were embedded with). */
 export async function objectIndex(svc: Services): Promise<VectorIndex> {
   const embedder = await svc.embedder();
-  return svc.vectors.index(embedder.model, embedder.dimension);
+  return svc.vectors.index(embedder.identity, embedder.dimension);
 }
 
 /**

@@ -75,7 +75,8 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
   const part = partOf(job, info, svc.settings.sampling.maxGapSec);
   if (job.checkpoint >= 0) log.info("resuming after the last committed frame", { attempt: job.attempts, checkpoint: job.checkpoint });
   const [embedder, detector] = await Promise.all([svc.embedder(), svc.detector?.()]);
-  const index = await svc.vectors.index(embedder.model, embedder.dimension);
+  const index = await svc.vectors.index(embedder.identity, embedder.dimension);
+  await Video.setModel(svc.db, ctx.videoId, embedder.identity);
   // Tracks run within a part: a resumed attempt picks up the ones its last committed frames left open.
   const tracker = new Tracker(ctx.videoId);
   const embedPlan = new EmbedPlan(svc.settings.trackEmbedSec);

@@ -4,7 +4,7 @@ import * as Frame from "../frame/index.js";
 import * as Object_ from "../object/index.js";
 import type { Services } from "../services.js";
 import { textField } from "../util/text.js";
-import type { VectorIndex } from "../vector/vector-index.js";
+import type { VectorIndex, VectorModel } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
 import type { FrameSearchHit, ObjectSearchHit, SearchHit } from "./hits.js";
 import { labelCandidates } from "./labels.js";
@@ -13,6 +13,7 @@ import { objectHitsFor } from "./object-hits.js";
 
 export { frameHitSchema, hitSchema, objectHitSchema, type FrameSearchHit, type ObjectSearchHit, type SearchHit } from "./hits.js";
 export { labelCandidates } from "./labels.js";
+export { modelMismatch, modelMismatchSchema, type ModelMismatch } from "./model-mismatch.js";
 export { mergeMoments, type FrameHit, type Moment } from "./moments.js";
 export { objectHitsFor } from "./object-hits.js";
 
@@ -135,7 +136,7 @@ function rank(frames: FrameSearchHit[], objects: ObjectSearchHit[], limit: numbe
   return [...named, ...rest].slice(0, limit);
 }
 
-export async function byVector(svc: Services, tenantId: string, model: string, vector: Float32Array, filters: Filters, words?: string): Promise<SearchHit[]> {
+export async function byVector(svc: Services, tenantId: string, model: VectorModel, vector: Float32Array, filters: Filters, words?: string): Promise<SearchHit[]> {
   const index = await svc.vectors.index(model, vector.length);
   const cache = new Map<string, string>();
   const titles = async (ids: string[]) => {
@@ -156,7 +157,7 @@ export async function text(svc: Services, tenantId: string, query: TextQuery): P
   const { text: words, ...filters } = textSchema.parse(query);
   const embedder = await svc.embedder();
   const [vector] = await embedder.embedTexts([words]);
-  return byVector(svc, tenantId, embedder.model, vector!, filters, words);
+  return byVector(svc, tenantId, embedder.identity, vector!, filters, words);
 }
 
 /** Search with a picture: the image goes through the same model into the same space. */
@@ -165,7 +166,7 @@ export async function image(svc: Services, tenantId: string, bytes: Uint8Array, 
   const picture = await decodeImage(bytes);
   const embedder = await svc.embedder();
   const [vector] = await embedder.embedImages([picture]);
-  return byVector(svc, tenantId, embedder.model, vector!, parsed);
+  return byVector(svc, tenantId, embedder.identity, vector!, parsed);
 }
 
 export { similar, similarSchema, type SimilarQuery } from "./similar.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { SqlClient } from "../db/database.js";
-import { dimensionCheck, type VectorIndex, type VectorMatch, type VectorMetadata, type VectorRecord, type VectorStore } from "./vector-index.js";
+import { dimensionCheck, modelKeyOf, type VectorIndex, type VectorMatch, type VectorMetadata, type VectorModel, type VectorRecord, type VectorStore } from "./vector-index.js";
 
 /** The table name carries the model and dimension, so two models' vectors never share a table. */
 export function vectorTableName(model: string, dimension: number): string {
@@ -28,17 +28,19 @@ export async function createPgvectorStore(sql: SqlClient): Promise<VectorStore> 
        table_name text PRIMARY KEY, model text NOT NULL, dimension integer NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
   );
   const opened = new Map<string, Promise<VectorIndex>>();
+  // Columns added after the first release.
+  await sql.query(`ALTER TABLE vector_index_registry ADD COLUMN IF NOT EXISTS adopted_from text`);
   const tables = async () =>
     (await sql.query<{ table_name: string }>(`SELECT table_name FROM vector_index_registry ORDER BY table_name`)).map((row) => row.table_name);
 
   return {
     index(model, dimension) {
-      const table = vectorTableName(model, dimension);
-      let index = opened.get(table);
+      const key = `${modelKeyOf(model).key}\u0000${dimension}`;
+      let index = opened.get(key);
       if (!index) {
         index = openIndex(sql, model, dimension);
-        opened.set(table, index);
-        index.catch(() => opened.delete(table));
+        opened.set(key, index);
+        index.catch(() => opened.delete(key));
       }
       return index;
     },
@@ -61,9 +63,30 @@ export async function createPgvectorStore(sql: SqlClient): Promise<VectorStore> 
   };
 }
 
-async function openIndex(sql: SqlClient, model: string, dimension: number): Promise<VectorIndex> {
+/**
+ * The table of a model's vectors: the one registered under its key, else one registered under an
+ * alias (a set stored before models had identities: it becomes this model's), else a new one.
+ */
+async function tableFor(sql: SqlClient, model: VectorModel, dimension: number): Promise<string> {
+  const { key, aliases } = modelKeyOf(model);
+  const registered = async (name: string) =>
+    (await sql.query<{ table_name: string }>(`SELECT table_name FROM vector_index_registry WHERE model = $1 AND dimension = $2 ORDER BY created_at LIMIT 1`, [name, dimension]))[0]
+      ?.table_name;
+  const own = await registered(key);
+  if (own) return own;
+  for (const alias of aliases) {
+    const table = await registered(alias);
+    if (!table) continue;
+    await sql.query(`UPDATE vector_index_registry SET model = $1, adopted_from = $2 WHERE table_name = $3`, [key, alias, table]);
+    return table;
+  }
+  return vectorTableName(key, dimension);
+}
+
+async function openIndex(sql: SqlClient, vectorModel: VectorModel, dimension: number): Promise<VectorIndex> {
   if (!Number.isInteger(dimension) || dimension < 1 || dimension > 16000) throw new Error(`invalid vector dimension ${dimension}`);
-  const table = vectorTableName(model, dimension);
+  const model = modelKeyOf(vectorModel).key;
+  const table = await tableFor(sql, vectorModel, dimension);
   await sql.query(
     `CREATE TABLE IF NOT EXISTS ${table} (
        namespace text NOT NULL,

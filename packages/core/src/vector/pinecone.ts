@@ -1,7 +1,7 @@
 import { Pinecone, type PineconeRecord } from "@pinecone-database/pinecone";
 import { VisibleError, errorMessage } from "../error.js";
 import type { Logger } from "../log.js";
-import { dimensionCheck, type VectorIndex, type VectorMatch, type VectorMetadata, type VectorRecord, type VectorStore } from "./vector-index.js";
+import { dimensionCheck, modelKeyOf, type VectorIndex, type VectorMatch, type VectorMetadata, type VectorModel, type VectorRecord, type VectorStore } from "./vector-index.js";
 import { memoise, memoiseByKey } from "../util/memo.js";
 
 /** Pinecone's request limits: 2 MB and 1,000 vectors an upsert; ids a page of `list`. */
@@ -23,10 +23,8 @@ type Metadata = {
   model: string;
   label?: string;
   score?: number;
-  boxX?: number;
-  boxY?: number;
-  boxW?: number;
-  boxH?: number;
+  /** The object's box, normalised to the frame. */
+  boxX?: number; boxY?: number; boxW?: number; boxH?: number;
 };
 
 function toPinecone(metadata: VectorMetadata, model: string): Metadata {
@@ -221,7 +219,10 @@ export function createPineconeStore(options: PineconeStoreOptions): VectorStore 
     return ids.length;
   }
 
-  async function openIndex(model: string, dimension: number): Promise<VectorIndex> {
+  async function openIndex(vectorModel: VectorModel, dimension: number): Promise<VectorIndex> {
+    const { key: model, aliases } = modelKeyOf(vectorModel);
+    // Vectors written before models had identities carry an alias (the configured hub id).
+    const mine = new Set([model, ...aliases]);
     const described = await describe();
     if (described.dimension !== undefined && described.dimension !== dimension) {
       throw new VisibleError(
@@ -259,7 +260,7 @@ export function createPineconeStore(options: PineconeStoreOptions): VectorStore 
       async query(namespace, { vector, topK, filter = {} }) {
         check(vector);
         const index = await data();
-        const where: Record<string, { $eq: unknown }> = { model: { $eq: model } };
+        const where: Record<string, { $eq: unknown } | { $in: unknown[] }> = { model: aliases.length > 0 ? { $in: [...mine] } : { $eq: model } };
         for (const [key, value] of Object.entries(filter)) if (value !== undefined) where[key] = { $eq: value };
         const result = await index.query({ namespace, vector: compact(vector), topK, filter: where, includeMetadata: true, includeValues: false }).catch((error: unknown) => {
           throw vectorStoreUnavailable(error);
@@ -277,7 +278,7 @@ export function createPineconeStore(options: PineconeStoreOptions): VectorStore 
             throw vectorStoreUnavailable(error);
           });
           for (const [id, record] of Object.entries(result.records ?? {})) {
-            if (record.metadata?.model !== undefined && record.metadata.model !== model) continue;
+            if (record.metadata?.model !== undefined && !mine.has(String(record.metadata.model))) continue;
             found.set(id, { id, values: record.values ?? [], metadata: fromPinecone(record.metadata) });
           }
         }
@@ -289,7 +290,7 @@ export function createPineconeStore(options: PineconeStoreOptions): VectorStore 
     };
   }
 
-  const opened = memoiseByKey(({ model, dimension }: { model: string; dimension: number }) => openIndex(model, dimension), ({ model, dimension }) => `${model}\u0000${dimension}`);
+  const opened = memoiseByKey(({ model, dimension }: { model: VectorModel; dimension: number }) => openIndex(model, dimension), ({ model, dimension }) => `${modelKeyOf(model).key}\u0000${dimension}`);
 
   return {
     index: (model, dimension) => opened({ model, dimension }),

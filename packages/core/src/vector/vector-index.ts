@@ -48,12 +48,23 @@ export interface VectorIndex {
 }
 
 /**
+ * The model a vector set belongs to: its identity key (see embedder/identity.ts), and the names
+ * its vectors may have been stored under before models had identities (adopted as the key's). A
+ * plain string is a key with no aliases.
+ */
+export type VectorModel = string | { key: string; aliases?: readonly string[] };
+
+export function modelKeyOf(model: VectorModel): { key: string; aliases: readonly string[] } {
+  return typeof model === "string" ? { key: model, aliases: [] } : { key: model.key, aliases: (model.aliases ?? []).filter((alias) => alias !== model.key) };
+}
+
+/**
  * All vector indexes of a runtime. Ingest and search ask for the index of their model; deleting
  * a video needs no model (it must work even when the model cannot be loaded), so it runs across
  * every index the store has.
  */
 export interface VectorStore {
-  index(model: string, dimension: number): Promise<VectorIndex>;
+  index(model: VectorModel, dimension: number): Promise<VectorIndex>;
   deleteByPrefix(namespace: string, prefix: string): Promise<number>;
   listIds(namespace: string, prefix: string): Promise<string[]>;
 }

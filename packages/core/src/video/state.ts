@@ -22,6 +22,11 @@ export async function markProcessing(db: Pick<Services["db"], "update">, id: str
     .where(and(eq(videoTable.id, id), inArray(videoTable.status, ["queued", "processing"])));
 }
 
+/** The model whose vector set the video's vectors go to (see embedder/identity.ts). */
+export async function setModel(db: Pick<Services["db"], "update">, id: string, model: { key: string; name: string }): Promise<void> {
+  await db.update(videoTable).set({ modelKey: model.key, modelName: model.name, updatedAt: new Date() }).where(eq(videoTable.id, id));
+}
+
 /** How many segments the video's current run has (1: one job for the whole video). */
 export async function setSegments(db: Pick<Services["db"], "update">, id: string, segments: number): Promise<void> {
   await db.update(videoTable).set({ segments, updatedAt: new Date() }).where(eq(videoTable.id, id));

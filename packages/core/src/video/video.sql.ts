@@ -31,6 +31,12 @@ export const videoTable = pgTable(
      * uploads through the API. One video per (tenant, key, ETag), however often S3 reports it.
      */
     sourceEtag: text("source_etag"),
+    /**
+     * The model whose vector set holds this video's vectors (embedder/identity.ts): its key and
+     * readable name, written when processing starts writing vectors; null before the first run.
+     */
+    modelKey: text("model_key"),
+    modelName: text("model_name"),
     ...timestamps,
   },
   (table) => [

@@ -1,5 +1,5 @@
 /** Videos: registering, listing, viewing and deleting them (processing.ts queues their runs). */
-import { and, desc, eq, inArray, lt } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import * as Job from "../job/index.js";
 import { containerOfFilename } from "../media/containers.js";
@@ -70,6 +70,10 @@ export const viewSchema = z.object({
     })
     .nullable()
     .describe("the latest processing run (its segments summed), with per-stage progress"),
+  model: z
+    .object({ key: z.string().describe("the model's identity: sha256:<digest> of a folder's files, or <hub id>@<revision>"), name: z.string() })
+    .nullable()
+    .describe("the model the video's vectors were made with (null: not processed yet, or processed before models were recorded)"),
   playbackUrl: z.string().nullable().describe("URL to play the uploaded file (HTTP Range locally, presigned on AWS)"),
   retryable: z.boolean().describe("failed, and its uploaded file is still stored: POST /videos/{id}/retry processes it again"),
   createdAt: z.string(),
@@ -95,6 +99,7 @@ export function view(row: VideoRow, job?: Job.RunSummary, playbackUrl: string | 
     job: job
       ? { id: job.id, status: job.status, attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, lastError: job.lastError, segments: job.segments }
       : null,
+    model: row.modelKey ? { key: row.modelKey, name: row.modelName ?? row.modelKey } : null,
     playbackUrl,
     retryable: row.status === "failed" && retryable,
     createdAt: row.createdAt.toISOString(),
@@ -184,6 +189,17 @@ export async function unfinishedIds(db: Services["db"], tenantId: string): Promi
     .from(videoTable)
     .where(and(eq(videoTable.tenantId, tenantId), inArray(videoTable.status, ["queued", "processing"])));
   return rows.map((r) => r.id);
+}
+
+/** A tenant's ready videos whose vectors another model made than `modelKey`, counted by model. */
+export async function otherModels(db: Services["db"], tenantId: string, modelKey: string): Promise<{ key: string; name: string; videos: number }[]> {
+  const rows = await db
+    .select({ key: videoTable.modelKey, name: sql<string>`max(${videoTable.modelName})`, videos: sql<number>`count(*)::int` })
+    .from(videoTable)
+    .where(and(eq(videoTable.tenantId, tenantId), eq(videoTable.status, "ready"), isNotNull(videoTable.modelKey), ne(videoTable.modelKey, modelKey)))
+    .groupBy(videoTable.modelKey)
+    .orderBy(videoTable.modelKey);
+  return rows.map((row) => ({ key: row.key!, name: row.name ?? row.key!, videos: Number(row.videos) }));
 }
 
 /** Titles of the given videos of a tenant, for labelling search results. */

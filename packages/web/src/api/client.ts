@@ -177,8 +177,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
             ...(filters.limit ? { limit: filters.limit } : {}),
           },
           ...sig(signal),
-        })
-        .then((r) => r.hits),
+        }),
     searchImage: (image: Blob, filters: SearchFilters = {}, signal?: AbortSignal) =>
       api
         .post("/search/image", {
@@ -192,7 +191,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
           ...sig(signal),
         })
         .then(
-          (r) => r.hits,
+          (r) => r,
           (error: unknown) => {
             // A body too large for the gateway in front of the API never reaches it, so no API
             // message names the limit: say what happened in the API's words.

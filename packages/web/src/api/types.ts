@@ -18,6 +18,7 @@ export type {
   LabelPolarity,
   LabelResult,
   LabelSource,
+  ModelMismatch,
   ObjectHit,
   ObjectLabel,
   SearchHit,

@@ -84,68 +84,80 @@ export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered }
       </ol>
     );
   }
+  // Videos another model indexed are out of reach of this search: say so rather than look empty.
+  const mismatch = state.mismatch ? (
+    <p className="notice info model-mismatch" role="status" data-videos={state.mismatch.videos}>
+      {state.mismatch.message}
+    </p>
+  ) : null;
   if (state.hits.length === 0) {
     return (
-      <div className="results-state empty" data-state="empty">
-        {state.query.kind === "image" ? <ImageIcon width={32} height={32} /> : <SearchIcon width={32} height={32} />}
-        <p>No moments match {describe(state)}.</p>
-        <p className="muted small">
-          {filtered ? "Try other filters, a lower minimum score, or other words." : "Try other words."} Only videos that finished processing can be searched.
-        </p>
-      </div>
+      <>
+        {mismatch}
+        <div className="results-state empty" data-state="empty">
+          {state.query.kind === "image" ? <ImageIcon width={32} height={32} /> : <SearchIcon width={32} height={32} />}
+          <p>No moments match {describe(state)}.</p>
+          <p className="muted small">
+            {filtered ? "Try other filters, a lower minimum score, or other words." : "Try other words."} Only videos that finished processing can be searched.
+          </p>
+        </div>
+      </>
     );
   }
   return (
-    <ol className="results" data-state="done" aria-label="Results, best match first" onKeyDown={onGridKey}>
-      {state.hits.map((hit, rank) => {
-        const range = formatRange(hit.start, hit.end);
-        const what = hit.kind === "object" ? `${hit.label} in ${hit.videoTitle}` : hit.videoTitle;
-        return (
-          <li key={hitKey(hit)}>
-            <a
-              className={`hit ${hit.kind}`}
-              href={hrefOf(hit)}
-              data-kind={hit.kind}
-              data-video-id={hit.videoId}
-              data-start={hit.start}
-              data-end={hit.end}
-              data-score={hit.score}
-              aria-label={`${what}, ${range}, score ${formatScore(hit.score)}`}
-              onClick={(event: MouseEvent) => {
-                if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-                event.preventDefault();
-                onOpen(hit);
-              }}
-            >
-              <span className="hit-thumb">
-                <img src={resolveUrl(hit.thumbnailUrl)} alt="" loading="lazy" decoding="async" />
-                <span className="hit-rank">#{rank + 1}</span>
-                {hit.kind === "object" ? (
-                  <span className={`hit-label${hit.labelMatch ? " named" : ""}`} title={`Detected ${hit.label} (${Math.round(hit.detectorScore * 100)} % sure)`}>
-                    {hit.label}
-                  </span>
-                ) : null}
-                <span className="hit-time">{range}</span>
-              </span>
-              <span className="hit-body">
-                <span className="hit-title" title={hit.videoTitle}>
-                  {hit.videoTitle}
-                </span>
-                <span className="hit-meta">
-                  <span className="hit-at">best at {formatTime(hit.timeSec)}</span>
-                  <span className="hit-score" title="Cosine similarity to the query">
-                    <span className="score-bar" aria-hidden="true">
-                      <span style={{ width: `${Math.max(0, Math.min(1, hit.score)) * 100}%` }} />
+    <>
+      {mismatch}
+      <ol className="results" data-state="done" aria-label="Results, best match first" onKeyDown={onGridKey}>
+        {state.hits.map((hit, rank) => {
+          const range = formatRange(hit.start, hit.end);
+          const what = hit.kind === "object" ? `${hit.label} in ${hit.videoTitle}` : hit.videoTitle;
+          return (
+            <li key={hitKey(hit)}>
+              <a
+                className={`hit ${hit.kind}`}
+                href={hrefOf(hit)}
+                data-kind={hit.kind}
+                data-video-id={hit.videoId}
+                data-start={hit.start}
+                data-end={hit.end}
+                data-score={hit.score}
+                aria-label={`${what}, ${range}, score ${formatScore(hit.score)}`}
+                onClick={(event: MouseEvent) => {
+                  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+                  event.preventDefault();
+                  onOpen(hit);
+                }}
+              >
+                <span className="hit-thumb">
+                  <img src={resolveUrl(hit.thumbnailUrl)} alt="" loading="lazy" decoding="async" />
+                  <span className="hit-rank">#{rank + 1}</span>
+                  {hit.kind === "object" ? (
+                    <span className={`hit-label${hit.labelMatch ? " named" : ""}`} title={`Detected ${hit.label} (${Math.round(hit.detectorScore * 100)} % sure)`}>
+                      {hit.label}
                     </span>
-                    {formatScore(hit.score)}
+                  ) : null}
+                  <span className="hit-time">{range}</span>
+                </span>
+                <span className="hit-body">
+                  <span className="hit-title" title={hit.videoTitle}>
+                    {hit.videoTitle}
+                  </span>
+                  <span className="hit-meta">
+                    <span className="hit-at">best at {formatTime(hit.timeSec)}</span>
+                    <span className="hit-score" title="Cosine similarity to the query">
+                      <span className="score-bar" aria-hidden="true">
+                        <span style={{ width: `${Math.max(0, Math.min(1, hit.score)) * 100}%` }} />
+                      </span>
+                      {formatScore(hit.score)}
+                    </span>
                   </span>
                 </span>
-              </span>
-            </a>
-          </li>
-        );
-      })}
-    </ol>
+              </a>
+            </li>
+          );
+        })}
+      </ol>
+    </>
   );
 }
 

@@ -1,5 +1,5 @@
 import { isAbort, messageOf, type ApiClient } from "../api/client";
-import type { SearchFilters, SearchHit } from "../api/types";
+import type { ModelMismatch, SearchFilters, SearchHit } from "../api/types";
 import { shrinkPicture } from "./shrink";
 
 export type SearchQuery = { kind: "text"; text: string } | { kind: "image"; image: Blob; name: string };
@@ -7,7 +7,7 @@ export type SearchQuery = { kind: "text"; text: string } | { kind: "image"; imag
 export type SearchState =
   | { status: "idle" }
   | { status: "loading"; query: SearchQuery; filters: SearchFilters; previous?: SearchHit[] }
-  | { status: "done"; query: SearchQuery; filters: SearchFilters; hits: SearchHit[] }
+  | { status: "done"; query: SearchQuery; filters: SearchFilters; hits: SearchHit[]; mismatch: ModelMismatch }
   | { status: "error"; query: SearchQuery; filters: SearchFilters; error: string };
 
 /** Moments asked for per search. */
@@ -52,11 +52,11 @@ export function createSearchStore(api: Pick<ApiClient, "searchText" | "searchIma
     set({ status: "loading", query, filters, ...(previous ? { previous } : {}) });
     const wanted = { ...filters, limit: filters.limit ?? options.limit ?? RESULT_LIMIT };
     try {
-      const hits =
+      const { hits, modelMismatch } =
         query.kind === "text"
           ? await api.searchText(query.text.trim(), wanted, mine.signal)
           : await api.searchImage(await toSend(query.image, query.name), wanted, mine.signal);
-      if (controller === mine) set({ status: "done", query, filters, hits });
+      if (controller === mine) set({ status: "done", query, filters, hits, mismatch: modelMismatch });
     } catch (error) {
       if (controller !== mine || isAbort(error)) return;
       set({ status: "error", query, filters, error: messageOf(error) });

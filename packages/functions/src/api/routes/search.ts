@@ -5,7 +5,7 @@ import { DEFAULT_MAX_IMAGE_BYTES, FORM_OVERHEAD_BYTES, type ApiOptions } from ".
 import { errorResponses, jsonResponse, validationHook } from "../errors.js";
 import { rateLimited } from "../rate-limit.js";
 
-const results = jsonResponse(z.object({ hits: z.array(Search.hitSchema) }), "moments, best first");
+const results = jsonResponse(z.object({ hits: z.array(Search.hitSchema), modelMismatch: Search.modelMismatchSchema }), "moments, best first");
 
 const text = createRoute({
   method: "post",
@@ -62,7 +62,12 @@ export function searchRoutes(options: ApiOptions) {
   const svc = options.services;
   const maxImageBytes = options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
   return new OpenAPIHono({ defaultHook: validationHook })
-    .openapi(text, (c) => rateLimited(c, options, "search", async (tenant) => c.json({ hits: await Search.text(svc, tenant, c.req.valid("json")) }, 200)))
+    .openapi(text, (c) =>
+      rateLimited(c, options, "search", async (tenant) => {
+        const hits = await Search.text(svc, tenant, c.req.valid("json"));
+        return c.json({ hits, modelMismatch: await Search.modelMismatch(svc, tenant) }, 200);
+      }),
+    )
     .openapi(imageRoute(maxImageBytes), (c) =>
       rateLimited(c, options, "search", async (tenant) => {
         const form = c.req.valid("form");
@@ -78,7 +83,7 @@ export function searchRoutes(options: ApiOptions) {
           ...(form.kinds ? { kinds: form.kinds.split(",") as ("frame" | "object")[] } : {}),
           ...(form.includeProcessing ? { includeProcessing: form.includeProcessing === "true" } : {}),
         });
-        return c.json({ hits }, 200);
+        return c.json({ hits, modelMismatch: await Search.modelMismatch(svc, tenant) }, 200);
       }),
     );
 }

@@ -1,0 +1,38 @@
+/**
+ * Search is honest about what it cannot see: a video whose vectors another model made than the
+ * one answering lives in that model's vector set, so no query of this model reaches it. The
+ * answer then says how many videos that is and which models made them, instead of looking empty.
+ */
+import { z } from "zod";
+import type { Services } from "../services.js";
+import * as Video from "../video/index.js";
+
+export const modelMismatchSchema = z
+  .object({
+    code: z.literal("search.model_mismatch"),
+    message: z.string(),
+    videos: z.number().int().describe("ready videos this search could not reach"),
+    model: z.object({ key: z.string(), name: z.string() }).describe("the model that answered"),
+    others: z.array(z.object({ key: z.string(), name: z.string(), videos: z.number().int() })).describe("the models those videos were indexed with"),
+  })
+  .nullable()
+  .describe("set when some ready videos were indexed with another model than the one answering: they are not in these hits until they are indexed again");
+export type ModelMismatch = z.infer<typeof modelMismatchSchema>;
+
+/** Null when every ready video of the tenant was indexed with the active model. */
+export async function modelMismatch(svc: Services, tenantId: string): Promise<ModelMismatch> {
+  const { identity } = await svc.embedder();
+  const others = await Video.otherModels(svc.db, tenantId, identity.key);
+  if (others.length === 0) return null;
+  const videos = others.reduce((sum, other) => sum + other.videos, 0);
+  const names = others.map((other) => `${other.name} (${other.videos})`).join(", ");
+  return {
+    code: "search.model_mismatch",
+    message:
+      `${videos} ready video${videos === 1 ? " was" : "s were"} indexed with another model (${names}) than the one answering (${identity.name}), ` +
+      `so ${videos === 1 ? "it is" : "they are"} not searched: set VOS_CLIP_MODEL to that model to reach ${videos === 1 ? "it" : "them"}.`,
+    videos,
+    model: { key: identity.key, name: identity.name },
+    others,
+  };
+}
