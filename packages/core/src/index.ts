@@ -14,3 +14,4 @@ export * as Objects from "./object/index.js";
 export * as Tracks from "./object/tracks.js";
 export * as Label from "./label/index.js";
 export * as RateLimit from "./rate-limit/index.js";
+export * as Reindex from "./reindex/index.js";

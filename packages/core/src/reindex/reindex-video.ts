@@ -1,0 +1,92 @@
+/**
+ * One video's vectors made again with another model, from what ingest stored: each frame from its
+ * thumbnail, each embedded object from its crop. Nothing is decoded from the video and nothing is
+ * detected again: the frame and object rows stay as they are, and the new vectors get the same
+ * ids and metadata in the new model's vector set, so a repeated or resumed run overwrites rather
+ * than duplicates, and the old model's set is left untouched (it keeps answering searches).
+ *
+ * The stored images are small (thumbnails 320 px wide, crops at most 320 px): for a model whose
+ * input is larger than an image's short side, the image is enlarged to it, as CLIP's
+ * preprocessing does with any small picture. `inputSize` and `smallImages` say how often.
+ */
+import { buffer } from "node:stream/consumers";
+import type { Embedder, RgbImage } from "../embedder/types.js";
+import * as Frame from "../frame/index.js";
+import * as Objects from "../object/index.js";
+import type { Services } from "../services.js";
+import { loadSharp } from "../util/sharp.js";
+import { vectorId, type VectorRecord } from "../vector/vector-index.js";
+
+export interface ReindexedVideo {
+  frames: number;
+  objects: number;
+  /** Stored images whose short side is below the model's input size (enlarged to it). */
+  smallImages: number;
+}
+
+export interface ReindexVideoOptions {
+  /** The model's input size (its image processor's crop), to count images below it. */
+  inputSize?: number;
+  /** Images embedded per call and vectors per upsert; default 16. */
+  batchSize?: number;
+  signal?: AbortSignal;
+  /** After each batch: how many of the video's frames and objects are done. */
+  onProgress?(done: { frames: number; objects: number; totalFrames: number; totalObjects: number }): void;
+}
+
+interface Item {
+  key: string;
+  record: Omit<VectorRecord, "values">;
+}
+
+export async function reindexVideo(svc: Services, tenantId: string, videoId: string, embedder: Embedder, options: ReindexVideoOptions = {}): Promise<ReindexedVideo> {
+  const index = await svc.vectors.index(embedder.identity, embedder.dimension);
+  const frames = (await Frame.listForVideo(svc.db, videoId)).filter((frame) => frame.tenantId === tenantId);
+  const objects = (await Objects.listForVideo(svc.db, tenantId, videoId)).filter((object) => object.embedded);
+  const items: Item[] = [
+    ...frames.map((frame) => ({
+      key: frame.thumbnailKey,
+      record: { id: vectorId.frame(videoId, frame.frameNo), metadata: { videoId, kind: "frame" as const, timeSec: frame.timeSec, frameNo: frame.frameNo } },
+    })),
+    ...objects.map((object) => ({
+      key: object.cropKey,
+      record: {
+        id: Objects.idOf(object),
+        metadata: {
+          videoId,
+          kind: "object" as const,
+          timeSec: object.timeSec,
+          frameNo: object.frameNo,
+          label: object.label,
+          score: object.score,
+          box: { x: object.boxX, y: object.boxY, w: object.boxW, h: object.boxH },
+        },
+      },
+    })),
+  ];
+  const batchSize = Math.max(1, options.batchSize ?? 16);
+  const done = { frames: 0, objects: 0, totalFrames: frames.length, totalObjects: objects.length };
+  let smallImages = 0;
+  for (let start = 0; start < items.length; start += batchSize) {
+    options.signal?.throwIfAborted();
+    const batch = items.slice(start, start + batchSize);
+    const images = await Promise.all(batch.map((item) => decodeStored(svc, item.key)));
+    if (options.inputSize) smallImages += images.filter((image) => Math.min(image.width, image.height) < options.inputSize!).length;
+    const vectors = await embedder.embedImages(images);
+    await index.upsert(
+      tenantId,
+      batch.map((item, i) => ({ ...item.record, values: vectors[i]! })),
+    );
+    for (const item of batch) done[item.record.metadata.kind === "frame" ? "frames" : "objects"]++;
+    options.onProgress?.({ ...done });
+  }
+  return { frames: done.frames, objects: done.objects, smallImages };
+}
+
+/** A stored JPEG (thumbnail or crop) as packed rgb24. */
+async function decodeStored(svc: Services, key: string): Promise<RgbImage> {
+  const bytes = await buffer(await svc.blobs.get(key));
+  const sharp = await loadSharp();
+  const { data, info } = await sharp(bytes).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
