@@ -4,8 +4,7 @@
  * again, and one whose message died (the process kept stopping before it could claim it) fails
  * with the reason instead of staying queued.
  */
-import { createReadStream } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -17,6 +16,7 @@ import * as Video from "../src/video/index.js";
 import { testModelDir } from "./support/test-model.js";
 import { waitFor } from "./support/wait-for.js";
 import { syntheticVideo } from "./support/videos.js";
+import { queueVideo } from "./support/queue-video.js";
 
 let dir: string;
 let runtime: EmbeddedRuntime | undefined;
@@ -43,11 +43,7 @@ const restart = async (workers: boolean) => {
 /** A 20 s video uploaded and completed: its job queued with one message. */
 async function queuedVideo(rt: EmbeddedRuntime): Promise<{ videoId: string; jobId: string }> {
   const file = await syntheticVideo({ seconds: 20, width: 320, height: 240, fps: 30 });
-  const size = (await stat(file)).size;
-  const video = await Video.create(rt.services, "local", { filename: "clip.mp4", sizeBytes: size, contentType: "video/mp4" });
-  await Video.upload(rt.services, "local", video.id, createReadStream(file), { contentType: "video/mp4" });
-  const view = await Video.complete(rt.services, "local", video.id);
-  return { videoId: video.id, jobId: view.job!.id };
+  return queueVideo(rt.services, file, "clip.mp4");
 }
 
 /** The embedded runtime's database is PGlite, whose results carry `rows`. */

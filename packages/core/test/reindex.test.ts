@@ -4,8 +4,7 @@
  * the new model's dimension; a repeat overwrites instead of duplicating; the old set is left as
  * it was; and the new set answers a search as the old one did.
  */
-import { createReadStream } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buffer } from "node:stream/consumers";
@@ -23,6 +22,7 @@ import type { VectorIndex } from "../src/vector/index.js";
 import { testModelDir, wideTestModelDir } from "./support/test-model.js";
 import { trackVideo } from "./support/track-video.js";
 import { waitFor } from "./support/wait-for.js";
+import { queueVideo } from "./support/queue-video.js";
 
 let dir: string;
 let rt: EmbeddedRuntime;
@@ -35,11 +35,7 @@ let newIndex: VectorIndex;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "vos-reindex-"));
   rt = await startEmbeddedRuntime(loadConfig({ VOS_DATA_DIR: dir, VOS_CLIP_MODEL: await testModelDir(), VOS_DETECTOR: "centernet", VOS_LOG_LEVEL: "silent" }), { workers: true });
-  const file = await trackVideo();
-  const video = await Video.create(rt.services, "local", { filename: "walk.mp4", sizeBytes: (await stat(file)).size, contentType: "video/mp4" });
-  await Video.upload(rt.services, "local", video.id, createReadStream(file), { contentType: "video/mp4" });
-  await Video.complete(rt.services, "local", video.id);
-  videoId = video.id;
+  ({ videoId } = await queueVideo(rt.services, await trackVideo(), "walk.mp4"));
   const done = await waitFor(() => Video.get(rt.services, "local", videoId), (view) => view.status === "ready" || view.status === "failed", 120_000);
   expect(done.status).toBe("ready");
   oldModel = await rt.services.embedder();

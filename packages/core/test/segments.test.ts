@@ -4,8 +4,7 @@
  * for good fails the video while the rest stays searchable and `retry` runs only that segment, a
  * segment that gave up is redriven from the dead letters, and deleting the video mid-run stops every segment and removes everything.
  */
-import { createReadStream } from "node:fs";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -21,6 +20,7 @@ import { testModelDir } from "./support/test-model.js";
 import { onUpsert } from "./support/upsert-hook.js";
 import { waitFor } from "./support/wait-for.js";
 import { boundaryVideo, stillImage } from "./support/videos.js";
+import { queueVideo } from "./support/queue-video.js";
 
 const dirs: string[] = [];
 const runtimes: EmbeddedRuntime[] = [];
@@ -55,11 +55,7 @@ const reference = () =>
 
 /** The 90 s boundary video uploaded and queued. */
 async function upload(rt: EmbeddedRuntime): Promise<string> {
-  const file = await boundaryVideo();
-  const video = await Video.create(rt.services, "local", { filename: "long.mp4", sizeBytes: (await stat(file)).size, contentType: "video/mp4" });
-  await Video.upload(rt.services, "local", video.id, createReadStream(file), { contentType: "video/mp4" });
-  await Video.complete(rt.services, "local", video.id);
-  return video.id;
+  return (await queueVideo(rt.services, await boundaryVideo(), "long.mp4")).videoId;
 }
 
 

@@ -4,8 +4,7 @@
  * on the planted ones, start and end within one sampling interval; crops embedded sparsely along a
  * track; search and similar objects answer tracks; deleting the video removes them.
  */
-import { createReadStream } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +19,7 @@ import * as Video from "../src/video/index.js";
 import { testModelDir } from "./support/test-model.js";
 import { CUT_SEC, plantedBox, TRACK_VIDEO_SEC, trackVideo } from "./support/track-video.js";
 import { waitFor } from "./support/wait-for.js";
+import { queueVideo } from "./support/queue-video.js";
 
 /** Frames are sampled at most once a second (the default): the precision start and end can have. */
 const INTERVAL_SEC = 1;
@@ -30,11 +30,7 @@ let videoId: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "vos-tracks-"));
   rt = await startEmbeddedRuntime(loadConfig({ VOS_DATA_DIR: dir, VOS_CLIP_MODEL: await testModelDir(), VOS_DETECTOR: "centernet", VOS_LOG_LEVEL: "silent" }), { workers: true });
-  const file = await trackVideo();
-  const video = await Video.create(rt.services, "local", { filename: "walk.mp4", sizeBytes: (await stat(file)).size, contentType: "video/mp4" });
-  await Video.upload(rt.services, "local", video.id, createReadStream(file), { contentType: "video/mp4" });
-  await Video.complete(rt.services, "local", video.id);
-  videoId = video.id;
+  ({ videoId } = await queueVideo(rt.services, await trackVideo(), "walk.mp4"));
   const done = await waitFor(() => Video.get(rt.services, "local", videoId), (view) => view.status === "ready" || view.status === "failed", 120_000);
   expect(done.status).toBe("ready");
 }, 180_000);

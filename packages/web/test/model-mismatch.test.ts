@@ -36,7 +36,8 @@ describe("results from another model's library", () => {
     expect(notice.getAttribute("role")).toBe("status");
     expect(notice.dataset.videos).toBe("2");
     expect(notice.textContent).toBe(mismatch.message);
-    expect(notice.compareDocumentPosition(page.querySelector("ol.results")!) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    // The notice comes first: the list follows it.
+    expect(notice.compareDocumentPosition(page.querySelector("ol.results")!) & Node.DOCUMENT_POSITION_FOLLOWING).toBe(Node.DOCUMENT_POSITION_FOLLOWING);
     expect(page.querySelectorAll("a.hit")).toHaveLength(1);
   });
 
