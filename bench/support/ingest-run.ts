@@ -7,7 +7,7 @@
 import { createReadStream } from "node:fs";
 import { mkdtemp, stat } from "node:fs/promises";
 import path from "node:path";
-import { Job, loadConfig, Objects, Pipeline, Video } from "@vos/core";
+import { Job, loadConfig, Objects, Pipeline, Video, type Services } from "@vos/core";
 import { startEmbeddedRuntime } from "@vos/core/runtime/embedded";
 import type { BenchContext } from "../types.js";
 import { cpuSeconds } from "./cpu-time.js";
@@ -34,8 +34,19 @@ export interface RunResult {
 /** An object or track id without its video's id ("#o12.0", "#t3.1"). */
 const local = (id: string) => id.slice(id.indexOf("#"));
 
-/** Ingests `count` copies of the video at once in a fresh embedded runtime, models warmed first. */
-export async function ingestAtOnce(context: Pick<BenchContext, "tmpDir" | "progress">, file: string, count: number, modelDir: string, env: Record<string, string> = {}, capture = false): Promise<RunResult> {
+/**
+ * Ingests `count` copies of the video at once in a fresh embedded runtime, models warmed first.
+ * `after` runs on the runtime's services with the videos' ids once they are in, before it closes.
+ */
+export async function ingestAtOnce(
+  context: Pick<BenchContext, "tmpDir" | "progress">,
+  file: string,
+  count: number,
+  modelDir: string,
+  env: Record<string, string> = {},
+  capture = false,
+  after?: (svc: Services, videoIds: string[]) => Promise<void>,
+): Promise<RunResult> {
   const dataDir = await mkdtemp(path.join(context.tmpDir, "ingest-"));
   // One frame a second with nothing dropped: the pipeline's cost per sampled frame (the sampler's
   // savings are measured in the sampling section).
@@ -87,6 +98,7 @@ export async function ingestAtOnce(context: Pick<BenchContext, "tmpDir" | "progr
         frames: [...frameVectors.values()].map((v) => Float32Array.from(v.values)),
       };
     }
+    if (after) await after(svc, jobs.map((job) => job.videoId));
     return {
       wallMs,
       cpuSec,
