@@ -94,7 +94,9 @@ describe("changing VOS_CLIP_MODEL", () => {
     const result = await runVos(["search", "a red image", "--json"], { ...env, VOS_CLIP_MODEL: other });
     expect(result.code, result.stderr).toBe(0);
     expect(jsonOf<SearchHit[]>(result)).toEqual([]);
-    expect(result.stderr).toContain("1 ready video was indexed with another model (clip-a (1)) than the one answering (clip-other)");
+    expect(result.stderr).toContain(
+      "Note: 1 ready video was indexed with another model than the one answering (clip-other): clip-a (1 video). It is not searched; set VOS_CLIP_MODEL to that model to reach it.",
+    );
     // The API's answer carries the details.
     const runtime = await startEmbeddedRuntime(loadConfig({ ...env, VOS_CLIP_MODEL: other, VOS_LOG_LEVEL: "warn" }), { workers: false });
     try {

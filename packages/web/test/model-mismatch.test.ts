@@ -13,7 +13,7 @@ import { render, type Rendered } from "./support/react";
 
 const mismatch: NonNullable<ModelMismatch> = {
   code: "search.model_mismatch",
-  message: "2 ready videos were indexed with another model (clip-a (2)) than the one answering (clip-b), so they are not searched: set VOS_CLIP_MODEL to that model to reach them.",
+  message: "2 ready videos were indexed with another model than the one answering (clip-b): clip-a (2 videos). They are not searched; set VOS_CLIP_MODEL to that model to reach them.",
   videos: 2,
   model: { key: "sha256:bbbbbbbbbbbbbbbb", name: "clip-b" },
   others: [{ key: "sha256:aaaaaaaaaaaaaaaa", name: "clip-a", videos: 2 }],

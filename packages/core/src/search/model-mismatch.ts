@@ -25,12 +25,13 @@ export async function modelMismatch(svc: Services, tenantId: string): Promise<Mo
   const others = await Video.otherModels(svc.db, tenantId, identity.key);
   if (others.length === 0) return null;
   const videos = others.reduce((sum, other) => sum + other.videos, 0);
-  const names = others.map((other) => `${other.name} (${other.videos})`).join(", ");
+  const names = others.map((other) => `${other.name} (${other.videos} video${other.videos === 1 ? "" : "s"})`).join(", ");
+  const one = videos === 1;
   return {
     code: "search.model_mismatch",
     message:
-      `${videos} ready video${videos === 1 ? " was" : "s were"} indexed with another model (${names}) than the one answering (${identity.name}), ` +
-      `so ${videos === 1 ? "it is" : "they are"} not searched: set VOS_CLIP_MODEL to that model to reach ${videos === 1 ? "it" : "them"}.`,
+      `${videos} ready video${one ? " was" : "s were"} indexed with another model than the one answering (${identity.name}): ${names}. ` +
+      `${one ? "It is" : "They are"} not searched; set VOS_CLIP_MODEL to ${others.length === 1 ? "that model" : "those models"} to reach ${one ? "it" : "them"}.`,
     videos,
     model: { key: identity.key, name: identity.name },
     others,
