@@ -60,7 +60,7 @@ export async function modelIdentity(options: IdentityOptions): Promise<ModelIden
   return {
     key: `sha256:${hash.digest("hex").slice(0, 16)}`,
     name: `${path.basename(path.resolve(options.folder))}${suffix}`,
-    aliases: [options.model, path.resolve(options.model)],
+    aliases: [...new Set([options.model, path.resolve(options.model)])],
   };
 }
 
