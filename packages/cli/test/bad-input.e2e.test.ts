@@ -100,6 +100,7 @@ describe("bad inputs get specific errors and leave nothing half-written", () => 
     expect(image.stderr).toContain("[image.invalid]");
   });
 
+  let untouched: Promise<{ files: string[]; videos: string }> | undefined;
   it.each([
     ["search cat --bogus", 1, "error: unknown option '--bogus'"],
     ["ingest", 1, "error: missing required argument 'file-or-folder'"],
@@ -109,7 +110,9 @@ describe("bad inputs get specific errors and leave nothing half-written", () => 
     ["similar nonsense", 1, "error [object.not_found]: No object with id 'nonsense'."],
     ["retry vid_nope", 1, "error [video.not_found]: No video with id 'vid_nope'."],
   ])("answers `vos %s` with its own message and stores nothing", async (command, code, message) => {
-    const before = { files: await storedFiles(), videos: (await runVos(["videos", "--json"], env)).stdout };
+    // What is stored before the first of these commands: none of them may change it.
+    untouched ??= (async () => ({ files: await storedFiles(), videos: (await runVos(["videos", "--json"], env)).stdout }))();
+    const before = await untouched;
     const result = await runVos(command.split(" "), env);
     expect({ code: result.code, first: result.stderr.split("\n")[0] }).toEqual({ code, first: message });
     expect({ files: await storedFiles(), videos: (await runVos(["videos", "--json"], env)).stdout }).toEqual(before);
