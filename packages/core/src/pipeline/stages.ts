@@ -13,7 +13,7 @@ import type { Tracker } from "../object/tracker.js";
 import { encodeJpeg, type SampledFrame } from "../media/index.js";
 import type { Services } from "../services.js";
 import type { StageClock } from "../util/channel.js";
-import { vectorId, type VectorIndex } from "../vector/vector-index.js";
+import { vectorEntry, type VectorIndex } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
 
 /** The job and video a batch belongs to. */
@@ -117,24 +117,13 @@ export async function commitBatch(svc: Services, ctx: BatchOwner, item: Inferred
   progress.stage = "index";
   await parts.time("upsert", () =>
     work.index.upsert(ctx.tenantId, [
-      ...batch.map((frame, i) => ({
-        id: vectorId.frame(ctx.videoId, frame.frameNo),
-        values: vectors[i]!,
-        metadata: { videoId: ctx.videoId, kind: "frame" as const, timeSec: frame.timeSec, frameNo: frame.frameNo },
-      })),
-      ...found.filter((object) => object.embedded).map((object, i) => ({
-        id: vectorId.object(ctx.videoId, object.frame.frameNo, object.k),
-        values: objectVectors[i]!,
-        metadata: {
-          videoId: ctx.videoId,
-          kind: "object" as const,
-          timeSec: object.frame.timeSec,
-          frameNo: object.frame.frameNo,
-          label: object.detection.label,
-          score: object.detection.score,
-          box: object.detection.box,
-        },
-      })),
+      ...batch.map((frame, i) => ({ ...vectorEntry.frame(ctx.videoId, frame), values: vectors[i]! })),
+      ...found
+        .filter((object) => object.embedded)
+        .map((object, i) => ({
+          ...vectorEntry.object(ctx.videoId, { frameNo: object.frame.frameNo, k: object.k, timeSec: object.frame.timeSec, label: object.detection.label, score: object.detection.score, box: object.detection.box }),
+          values: objectVectors[i]!,
+        })),
     ]),
   );
   const last = batch[batch.length - 1]!;

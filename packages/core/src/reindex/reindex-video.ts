@@ -15,7 +15,7 @@ import * as Frame from "../frame/index.js";
 import * as Objects from "../object/index.js";
 import type { Services } from "../services.js";
 import { loadSharp } from "../util/sharp.js";
-import { vectorId, type VectorRecord } from "../vector/vector-index.js";
+import { vectorEntry, type VectorRecord } from "../vector/vector-index.js";
 
 export interface ReindexedVideo {
   frames: number;
@@ -44,24 +44,10 @@ export async function reindexVideo(svc: Services, tenantId: string, videoId: str
   const frames = (await Frame.listForVideo(svc.db, videoId)).filter((frame) => frame.tenantId === tenantId);
   const objects = (await Objects.listForVideo(svc.db, tenantId, videoId)).filter((object) => object.embedded);
   const items: Item[] = [
-    ...frames.map((frame) => ({
-      key: frame.thumbnailKey,
-      record: { id: vectorId.frame(videoId, frame.frameNo), metadata: { videoId, kind: "frame" as const, timeSec: frame.timeSec, frameNo: frame.frameNo } },
-    })),
+    ...frames.map((frame) => ({ key: frame.thumbnailKey, record: vectorEntry.frame(videoId, frame) })),
     ...objects.map((object) => ({
       key: object.cropKey,
-      record: {
-        id: Objects.idOf(object),
-        metadata: {
-          videoId,
-          kind: "object" as const,
-          timeSec: object.timeSec,
-          frameNo: object.frameNo,
-          label: object.label,
-          score: object.score,
-          box: { x: object.boxX, y: object.boxY, w: object.boxW, h: object.boxH },
-        },
-      },
+      record: vectorEntry.object(videoId, { ...object, box: { x: object.boxX, y: object.boxY, w: object.boxW, h: object.boxH } }),
     })),
   ];
   const batchSize = Math.max(1, options.batchSize ?? 16);

@@ -84,6 +84,24 @@ export const vectorId = {
   },
 };
 
+/**
+ * A frame's or an object's vector without its values: its deterministic id and its metadata.
+ * Ingest and re-indexing build them alike, so a re-made vector replaces the one it stands for.
+ */
+export const vectorEntry = {
+  frame: (videoId: string, frame: { frameNo: number; timeSec: number }): Omit<VectorRecord, "values"> => ({
+    id: vectorId.frame(videoId, frame.frameNo),
+    metadata: { videoId, kind: "frame", timeSec: frame.timeSec, frameNo: frame.frameNo },
+  }),
+  object: (
+    videoId: string,
+    object: { frameNo: number; k: number; timeSec: number; label: string; score: number; box: NonNullable<VectorMetadata["box"]> },
+  ): Omit<VectorRecord, "values"> => ({
+    id: vectorId.object(videoId, object.frameNo, object.k),
+    metadata: { videoId, kind: "object", timeSec: object.timeSec, frameNo: object.frameNo, label: object.label, score: object.score, box: object.box },
+  }),
+};
+
 /** A guard every adapter applies: a vector of another length belongs to another model. */
 export function dimensionCheck(model: string, dimension: number): (values: Float32Array | number[]) => void {
   return (values) => {

@@ -190,17 +190,14 @@ export function createApiClient(options: ApiClientOptions = {}) {
           },
           ...sig(signal),
         })
-        .then(
-          (r) => r,
-          (error: unknown) => {
-            // A body too large for the gateway in front of the API never reaches it, so no API
-            // message names the limit: say what happened in the API's words.
-            if (error instanceof ApiError && error.code === "http.413") {
-              throw new ApiError("image.too_large", `The picture is ${formatBytes(image.size)}, too large for the server to receive. Send a smaller picture.`, 413);
-            }
-            throw error;
-          },
-        ),
+        .catch((error: unknown) => {
+          // A body too large for the gateway in front of the API never reaches it, so no API
+          // message names the limit: say what happened in the API's words.
+          if (error instanceof ApiError && error.code === "http.413") {
+            throw new ApiError("image.too_large", `The picture is ${formatBytes(image.size)}, too large for the server to receive. Send a smaller picture.`, 413);
+          }
+          throw error;
+        }),
 
     /** A video's objects with their labels; `probable: false` skips the neighbour vote (cheaper). */
     listObjects: (videoId: string, options: { probable?: boolean } = {}, signal?: AbortSignal) =>
