@@ -5,6 +5,7 @@ import { ApiError } from "./client.js";
 import { activity, redrive } from "./commands/activity.js";
 import { login, logout } from "./commands/login.js";
 import { label, objects, similar, tracks } from "./commands/objects.js";
+import { reindex } from "./commands/reindex.js";
 import { retry } from "./commands/retry.js";
 import { search } from "./commands/search.js";
 import { remove, videos } from "./commands/videos.js";
@@ -169,6 +170,20 @@ program
   .action(async (id: string, options: { wait: boolean; json: boolean }) => {
     const video = await withClient(options.wait, ({ client }) => retry(client, id, options));
     if (video.status === "failed") process.exitCode = 1;
+  });
+
+program
+  .command("reindex")
+  .description("re-index the library with the configured model (VOS_CLIP_MODEL) from the stored thumbnails and crops; searches use the old model until every video is done")
+  .option("--model <model>", "the model to move to: without VOS_API_URL a hub id or folder (as VOS_CLIP_MODEL); on a server, its configured model or one the library used before")
+  .option("--wait", "wait until the library has switched (or a video failed)", false)
+  .option("--json", "print [{ videoId, status, frames, objects }] as JSON", false)
+  .action(async (options: { model?: string; wait: boolean; json: boolean }) => {
+    // Without a server this process is the server: the model is its configured one.
+    const local = !process.env.VOS_API_URL?.trim();
+    if (local && options.model) process.env.VOS_CLIP_MODEL = options.model;
+    const status = await withClient(options.wait, ({ client }) => reindex(client, { ...options, ...(local ? { model: undefined } : {}) }));
+    if (status.state === "failed") process.exitCode = 1;
   });
 
 program

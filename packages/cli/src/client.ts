@@ -88,6 +88,8 @@ export function createClient(baseUrl: string, fetch: Fetch, credentials?: string
     listVideos: () => api.get("/videos", { query: { limit: 500 } }).then((r) => r.videos),
     getVideo: (id: string) => api.get("/videos/{id}", { params: { id } }),
     retryVideo: (id: string) => api.post("/videos/{id}/retry", { params: { id } }),
+    reindexStatus: () => api.get("/reindex"),
+    startReindex: (model?: string) => api.post("/reindex", { json: model ? { model } : {} }),
     deleteVideo: (id: string) => api.delete("/videos/{id}", { params: { id } }),
     objects: (videoId: string) => api.get("/videos/{id}/objects", { params: { id: videoId } }).then((r) => r.objects),
     tracks: (videoId: string) => api.get("/videos/{id}/tracks", { params: { id: videoId } }).then((r) => r.tracks),

@@ -4,7 +4,7 @@
  * search says how many videos it cannot reach and which model indexed them. A vector set stored
  * before models had identities (keyed by the configured folder) is adopted, not hidden.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { SearchHit } from "@vos/contract";
@@ -90,12 +90,30 @@ describe("changing VOS_CLIP_MODEL", () => {
     expect(result.stderr).not.toContain("another model");
   });
 
-  it("says how many videos another model cannot reach instead of answering a silent empty list", async () => {
+  it("keeps searching with the library's model when VOS_CLIP_MODEL names another", async () => {
+    const result = await runVos(["search", "a red image", "--json"], { ...env, VOS_CLIP_MODEL: other });
+    expect(result.code, result.stderr).toBe(0);
+    expect(jsonOf<SearchHit[]>(result)[0]).toMatchObject({ videoId, kind: "frame" });
+    expect(result.stderr).not.toContain("Note:");
+  });
+
+  it("says how many videos it cannot reach when the library's model is gone, instead of answering a silent empty list", async () => {
+    // The folder the library's model was recorded from (A's) moved away: the configured model answers.
+    const keyA = (await identityOf(folderA)).key;
+    await rename(folderA, `${folderA}-moved`);
+    try {
+      await searchWithoutTheLibrarysModel(keyA);
+    } finally {
+      await rename(`${folderA}-moved`, folderA);
+    }
+  });
+
+  async function searchWithoutTheLibrarysModel(keyA: string) {
     const result = await runVos(["search", "a red image", "--json"], { ...env, VOS_CLIP_MODEL: other });
     expect(result.code, result.stderr).toBe(0);
     expect(jsonOf<SearchHit[]>(result)).toEqual([]);
     expect(result.stderr).toContain(
-      "Note: 1 ready video was indexed with another model than the one answering (clip-other): clip-a (1 video). It is not searched; set VOS_CLIP_MODEL to that model to reach it.",
+      "Note: 1 ready video was indexed with another model than the one answering (clip-other): clip-a (1 video). It is not searched until the library is re-indexed (vos reindex, or Re-index in the web app).",
     );
     // The API's answer carries the details.
     const runtime = await startEmbeddedRuntime(loadConfig({ ...env, VOS_CLIP_MODEL: other, VOS_LOG_LEVEL: "warn" }), { workers: false });
@@ -111,13 +129,13 @@ describe("changing VOS_CLIP_MODEL", () => {
           code: "search.model_mismatch",
           videos: 1,
           model: { key: (await identityOf(other)).key, name: "clip-other" },
-          others: [{ key: (await identityOf(folderA)).key, name: "clip-a", videos: 1 }],
+          others: [{ key: keyA, name: "clip-a", videos: 1 }],
         },
       });
     } finally {
       await runtime.close();
     }
-  });
+  }
 
   it("adopts vectors stored under the configured folder before models had identities", async () => {
     // A data folder as an earlier release left it: the vector table registered under the folder's path.

@@ -2235,6 +2235,214 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reindex": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The library's model, the configured one, and the latest re-index, video by video */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the library now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description idle: no re-index is running (`videos` lists the last one's, if any); running; failed: a job failed and holds the switch (start the re-index again to resume it)
+                             * @enum {string}
+                             */
+                            state: "idle" | "running" | "failed";
+                            /** @description the library's model: searches and new videos use it; null before the first video */
+                            model: {
+                                /** @description the model's identity (sha256:<digest> of a folder's files, or <hub id>@<revision>) */
+                                key: string;
+                                name: string;
+                            } | null;
+                            /** @description the model a running re-index moves the library to */
+                            target: {
+                                /** @description the model's identity (sha256:<digest> of a folder's files, or <hub id>@<revision>) */
+                                key: string;
+                                name: string;
+                            } | null;
+                            /** @description the model this server is configured with (VOS_CLIP_MODEL): what a re-index moves to by default */
+                            configured: {
+                                /** @description the model's identity (sha256:<digest> of a folder's files, or <hub id>@<revision>) */
+                                key: string;
+                                name: string;
+                            };
+                            /** @description ready videos not indexed with the configured model: what a re-index to it would re-embed */
+                            toMove: number;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            videos: {
+                                videoId: string;
+                                /** @description null: the video was deleted since */
+                                title: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed";
+                                /** @description frames whose vectors the target model has made */
+                                frames: number;
+                                /** @description objects whose vectors the target model has made */
+                                objects: number;
+                                /** @description null until the job has started */
+                                totalFrames: number | null;
+                                totalObjects: number | null;
+                                error: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Re-index the library with another model, from the stored thumbnails and crops
+         * @description Every ready video's frames and objects are embedded again with the model named (default: the configured one), one job per video, while searches keep using the library's model. When every job has succeeded, the library switches to the new model at once and the old vectors are removed. Starting again while a re-index to the same model runs resumes it (its failed jobs get fresh attempts); a re-index to another model must finish first (409 reindex.running).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @description the configured model (default) or one the library used before: its key, name or source */
+                        model?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description started (or resumed, or nothing to do) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description idle: no re-index is running (`videos` lists the last one's, if any); running; failed: a job failed and holds the switch (start the re-index again to resume it)
+                             * @enum {string}
+                             */
+                            state: "idle" | "running" | "failed";
+                            /** @description the library's model: searches and new videos use it; null before the first video */
+                            model: {
+                                /** @description the model's identity (sha256:<digest> of a folder's files, or <hub id>@<revision>) */
+                                key: string;
+                                name: string;
+                            } | null;
+                            /** @description the model a running re-index moves the library to */
+                            target: {
+                                /** @description the model's identity (sha256:<digest> of a folder's files, or <hub id>@<revision>) */
+                                key: string;
+                                name: string;
+                            } | null;
+                            /** @description the model this server is configured with (VOS_CLIP_MODEL): what a re-index moves to by default */
+                            configured: {
+                                /** @description the model's identity (sha256:<digest> of a folder's files, or <hub id>@<revision>) */
+                                key: string;
+                                name: string;
+                            };
+                            /** @description ready videos not indexed with the configured model: what a re-index to it would re-embed */
+                            toMove: number;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            videos: {
+                                videoId: string;
+                                /** @description null: the video was deleted since */
+                                title: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "succeeded" | "failed";
+                                /** @description frames whose vectors the target model has made */
+                                frames: number;
+                                /** @description objects whose vectors the target model has made */
+                                objects: number;
+                                /** @description null until the job has started */
+                                totalFrames: number | null;
+                                totalObjects: number | null;
+                                error: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -46,6 +46,7 @@ export type LabelResult = Answer<"/objects/{objectId}/labels", "put">;
 /** How a client signs in to this API (`GET /auth`). */
 export type SignInMethod = Answer<"/auth", "get">;
 export type Health = Answer<"/health", "get">;
+export type ReindexStatus = Answer<"/reindex", "get">;
 
 /** The fleet at a glance (`GET /activity`). */
 export type Activity = Answer<"/activity", "get">;

@@ -15,3 +15,4 @@ export * as Tracks from "./object/tracks.js";
 export * as Label from "./label/index.js";
 export * as RateLimit from "./rate-limit/index.js";
 export * as Reindex from "./reindex/index.js";
+export * as Library from "./library/index.js";

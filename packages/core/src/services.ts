@@ -1,7 +1,7 @@
 import type { BlobStore } from "./blob/blob-store.js";
 import type { Database } from "./db/database.js";
 import type { ObjectDetector } from "./detector/index.js";
-import type { Embedder } from "./embedder/index.js";
+import type { Embedder, ModelSource } from "./embedder/index.js";
 import type { Logger } from "./log.js";
 import type { MediaPolicy, SamplingOptions } from "./media/index.js";
 import type { RateLimits } from "./rate-limit/index.js";
@@ -43,8 +43,11 @@ export interface Services {
   uploads: UploadTargets;
   queue: JobQueue;
   vectors: VectorStore;
-  /** Loaded on first use, once per process. */
-  embedder(): Promise<Embedder>;
+  /**
+   * The configured model (VOS_CLIP_MODEL), or the one `source` names (a library's model, see
+   * library/); each loaded on first use, once per process, with the configured device and threads.
+   */
+  embedder(source?: ModelSource): Promise<Embedder>;
   /** The object detector, loaded on first use; absent or undefined when detection is off. */
   detector?(): Promise<ObjectDetector | undefined>;
   settings: Settings;

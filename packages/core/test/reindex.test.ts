@@ -60,7 +60,7 @@ describe("re-indexing a video with another model", () => {
     const oldValues = await oldIndex.fetch("local", oldIds);
     const progress: number[] = [];
 
-    const result = await reindexVideo(rt.services, "local", videoId, newModel, { inputSize: 224, batchSize: 4, onProgress: (p) => progress.push(p.frames + p.objects) });
+    const result = await reindexVideo(rt.services, "local", videoId, newModel, { inputSize: 224, batchSize: 4, onProgress: (p) => void progress.push(p.frames + p.objects) });
     const frames = oldIds.filter((id) => id.includes("#f")).length;
     expect(result).toEqual({ frames, objects: embeddedObjects.length, smallImages: expect.any(Number) });
     expect(frames + embeddedObjects.length).toBe(oldIds.length);

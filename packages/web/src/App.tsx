@@ -163,6 +163,7 @@ export function App({ api: given, user }: AppProps) {
         resolveUrl={api.resolve}
         hrefOf={hrefOf}
         onOpen={openHit}
+        reindex={api}
       />
     );
   } else if (route.view === "activity") {

@@ -16,7 +16,7 @@ import { clipFiles, DEFAULT_CLIP_MODEL, type ClipDtype, type ClipHalf } from "./
 import { modelIdentity } from "./identity.js";
 import { locateClip } from "./locate.js";
 import { modelUnavailable } from "./source.js";
-import type { ClipEmbedderOptions, Embedder, RgbImage } from "./types.js";
+import type { ClipEmbedderOptions, Embedder, ModelSource, RgbImage } from "./types.js";
 import { memoise, memoiseByKey } from "../util/memo.js";
 
 export { DEFAULT_CLIP_MODEL };
@@ -146,7 +146,9 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
 
   const identity = await modelIdentity({ model: options.model, revision: place.revision, folder: place.folder, textDtype: dtypes.text, visionDtype: dtypes.vision, cacheDir });
   log.info("clip model ready", { ...where, local: !place.revision, dimension, identity: identity.key, ms: Math.round(performance.now() - started) });
-  return { model: options.model, identity, dimension, embedImages, embedTexts };
+  // A folder is recorded absolute: another process may start elsewhere.
+  const source: ModelSource = { model: place.revision ? options.model : path.resolve(place.folder), revision: place.revision ?? null, textDtype: dtypes.text, visionDtype: dtypes.vision };
+  return { model: options.model, source, identity, dimension, embedImages, embedTexts };
 }
 
 /**

@@ -5,4 +5,4 @@ export { CLIP_DTYPES, clipFiles, clipOnnxFile, DEFAULT_CLIP_REVISION, defaultCli
 export { decodeImage } from "./image.js";
 export { modelIdentity, type ModelIdentity } from "./identity.js";
 export { modelFolder } from "./source.js";
-export type { ClipEmbedderOptions, Embedder, RgbImage } from "./types.js";
+export type { ClipEmbedderOptions, Embedder, ModelSource, RgbImage } from "./types.js";

@@ -9,6 +9,8 @@ export type { RgbImage };
 export interface Embedder {
   /** The model as configured: a hub id or a folder. */
   readonly model: string;
+  /** How to load this model again (a library records it for the models its vectors came from). */
+  readonly source: ModelSource;
   /** What the model is, wherever it was loaded from: the key its vectors are stored under. */
   readonly identity: ModelIdentity;
   /** Length of every vector (the model's projection_dim). */
@@ -17,6 +19,14 @@ export interface Embedder {
   embedImages(images: RgbImage[]): Promise<Float32Array[]>;
   /** One L2-normalised vector per text, in the same order. */
   embedTexts(texts: string[]): Promise<Float32Array[]>;
+}
+
+/** What loads a model: the hub id or folder, the hub revision (null for a folder) and each half's dtype. */
+export interface ModelSource {
+  model: string;
+  revision: string | null;
+  textDtype: ClipDtype;
+  visionDtype: ClipDtype;
 }
 
 export interface ClipEmbedderOptions {

@@ -5,7 +5,7 @@ import { GAVE_UP, recorded, type Failure } from "./failure.js";
 import { jobTable, STAGES, type JobProgress, type JobRow, type Stage } from "./job.sql.js";
 
 export { failureOf, gaveUp, GAVE_UP, nextStep, retryDelaySec, stopped, type Failure, type NextStep } from "./failure.js";
-export { jobTable, JOB_STATUSES, STAGES, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
+export { jobTable, JOB_KINDS, JOB_STATUSES, STAGES, type JobKind, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
 export { latestForVideos, latestRuns, ofRun, summariseRun, type RunSummary, type SegmentCounts } from "./runs.js";
 export { activity, activitySchema, THROUGHPUT_WINDOW_SEC, type Activity } from "./activity.js";
 export { DeadLetterNotFound, deadLetters, deadLetterSchema, redrive, type DeadLetterView } from "./dead-letters.js";
@@ -66,6 +66,35 @@ export async function addSegments(tx: Tx, first: JobRow, segments: { segment: nu
     .from(jobTable)
     .where(and(eq(jobTable.runId, first.runId), sql`${jobTable.segment} > 0`, eq(jobTable.status, "queued"), eq(jobTable.attempts, 0)))
     .orderBy(jobTable.segment);
+}
+
+/**
+ * One re-index job per video, all of run `runId` (library/reindex-run.ts); a video that has one
+ * in the run already keeps it. Returns the jobs made.
+ */
+export async function createReindex(tx: Tx, input: { tenantId: string; runId: string; videoIds: string[]; maxAttempts: number }): Promise<JobRow[]> {
+  if (input.videoIds.length === 0) return [];
+  return tx
+    .insert(jobTable)
+    .values(
+      input.videoIds.map((videoId) => ({
+        id: `${input.runId}.${videoId}`,
+        runId: input.runId,
+        tenantId: input.tenantId,
+        videoId,
+        kind: "reindex" as const,
+        status: "queued" as const,
+        maxAttempts: input.maxAttempts,
+        progress: emptyProgress(),
+      })),
+    )
+    .onConflictDoNothing()
+    .returning();
+}
+
+/** A video's jobs of any kind that have not finished: what deleting it must stop. */
+export async function unfinishedForVideo(db: Pick<Database, "select">, videoId: string): Promise<JobRow[]> {
+  return db.select().from(jobTable).where(and(eq(jobTable.videoId, videoId), inArray(jobTable.status, ["queued", "running"])));
 }
 
 /** Narrows a run's first job to its segment: the run is planned. */

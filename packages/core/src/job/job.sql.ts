@@ -5,6 +5,10 @@ import { videoTable } from "../video/video.sql.js";
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/** ingest: a video made searchable; reindex: its vectors made again with the library's next model (library/). */
+export const JOB_KINDS = ["ingest", "reindex"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
 export const STAGES = ["probe", "sample", "embed", "index"] as const;
 export type Stage = (typeof STAGES)[number];
 
@@ -13,6 +17,8 @@ export interface JobProgress {
   stage: Stage | "done";
   stages: Record<Stage, number>;
   frames: { sampled: number; embedded: number; indexed: number; objects: number };
+  /** A re-index job's totals: the video's frames and embedded objects it makes again. */
+  reindex?: { frames: number; objects: number };
 }
 
 export const jobTable = pgTable(
@@ -23,7 +29,7 @@ export const jobTable = pgTable(
     videoId: text("video_id")
       .notNull()
       .references(() => videoTable.id, { onDelete: "cascade" }),
-    kind: text("kind", { enum: ["ingest"] }).notNull(),
+    kind: text("kind", { enum: JOB_KINDS }).notNull(),
     /**
      * The run this job belongs to: the id of the job that started it (the one `complete` or
      * `retry` queued). A long video's run is split into segments, one job each (segments.ts).
@@ -39,7 +45,10 @@ export const jobTable = pgTable(
     attempts: integer("attempts").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull(),
     progress: jsonb("progress").$type<JobProgress>().notNull(),
-    /** frameNo of the last frame whose thumbnail, vector and row are all committed; -1 = none. */
+    /**
+     * Ingest: frameNo of the last frame whose thumbnail, vector and row are all committed.
+     * Re-index: how many items (frames, then objects) have their new vectors, less one. -1 = none.
+     */
     checkpoint: integer("checkpoint").notNull().default(-1),
     taskId: text("task_id"),
     lastError: text("last_error"),

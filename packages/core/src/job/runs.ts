@@ -69,14 +69,17 @@ export function summariseRun(jobs: JobRow[]): RunSummary {
   };
 }
 
-/** The first job of each video's newest run (the video's only job unless it was split into segments). */
+/**
+ * The first job of each video's newest ingest run (the video's only job unless it was split into
+ * segments). Re-index jobs (library/) leave the video as it is and are not its run.
+ */
 export async function latestForVideos(db: Database, videoIds: string[]): Promise<Map<string, JobRow>> {
   const latest = new Map<string, JobRow>();
   if (videoIds.length === 0) return latest;
   const rows = await db
     .select()
     .from(jobTable)
-    .where(and(inArray(jobTable.videoId, videoIds), eq(jobTable.segment, 0)))
+    .where(and(inArray(jobTable.videoId, videoIds), eq(jobTable.segment, 0), eq(jobTable.kind, "ingest")))
     .orderBy(desc(jobTable.createdAt), desc(jobTable.id));
   for (const row of rows) if (!latest.has(row.videoId)) latest.set(row.videoId, row);
   return latest;

@@ -68,7 +68,7 @@ export async function set(svc: Services, tenantId: string, objectId: string, inp
     .onConflictDoUpdate({ target: [labelTable.tenantId, labelTable.objectId, labelTable.label], set: { polarity: row.polarity, source: "explicit", updatedAt: row.updatedAt } });
   const carriedTo: Object_.ObjectRow[] = [object];
   if (parsed.polarity === "positive" && parsed.propagate) {
-    const index = await objectIndex(svc);
+    const index = await objectIndex(svc, object.videoId);
     const vector = await storedVector(svc, index, tenantId, objectId);
     const near = await nearestObjects(index, tenantId, vector, { topK: 200, minScore: svc.settings.propagateScore ?? DEFAULT_PROPAGATE_SCORE, exclude: new Set([objectId]) });
     carriedTo.push(...(await Object_.byIds(svc.db, tenantId, near.map((match) => match.id))));
@@ -111,7 +111,7 @@ export async function probable(svc: Services, tenantId: string, videoId: string,
   if (rows.length === 0) return result;
   // Objects whose crop was not embedded vote and are voted for through their track's stand-in.
   const stand = await standIns(svc.db, [...rows, ...(await Object_.byIds(svc.db, tenantId, labelled.map((row) => row.objectId)))]);
-  const index = await objectIndex(svc);
+  const index = await objectIndex(svc, videoId);
   const vectors = await index.fetch(tenantId, [...new Set(stand.values())]);
   const vectorOf = (objectId: string) => vectors.get(stand.get(objectId) ?? objectId)?.values;
   const candidates = rows.map(Object_.idOf).flatMap((id) => {

@@ -1,12 +1,14 @@
+import * as Library from "../library/index.js";
 import type { Services } from "../services.js";
+import * as Video from "../video/index.js";
 import type { VectorIndex, VectorMatch } from "../vector/vector-index.js";
 import { byIds, ObjectNotFound } from "./index.js";
 import { standIns } from "./tracks.js";
 
-/** The vector index of the configured model (the one objects were embedded with). */
-export async function objectIndex(svc: Services): Promise<VectorIndex> {
-  const embedder = await svc.embedder();
-  return svc.vectors.index(embedder.identity, embedder.dimension);
+/** The vector set a video's objects were embedded into: its model's. */
+export async function objectIndex(svc: Services, videoId: string): Promise<VectorIndex> {
+  const video = await Video.find(svc, videoId);
+  return Library.vectorSet(svc, video?.modelKey ?? null);
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as Frame from "../frame/index.js";
 import * as Job from "../job/index.js";
+import * as Library from "../library/index.js";
 import * as Object_ from "../object/index.js";
 import { EmbedPlan } from "../object/embed-plan.js";
 import { Tracker } from "../object/tracker.js";
@@ -74,9 +75,9 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
   if (job.segment === 0 && job.startSec === null) job = await planRun(svc, job, info, log);
   const part = partOf(job, info, svc.settings.sampling.maxGapSec);
   if (job.checkpoint >= 0) log.info("resuming after the last committed frame", { attempt: job.attempts, checkpoint: job.checkpoint });
-  const [embedder, detector] = await Promise.all([svc.embedder(), svc.detector?.()]);
+  // The library's model (library/models.ts), recorded on the video before its first vector.
+  const [embedder, detector] = await Promise.all([Library.videoEmbedder(svc, ctx.tenantId, ctx.videoId), svc.detector?.()]);
   const index = await svc.vectors.index(embedder.identity, embedder.dimension);
-  await Video.setModel(svc.db, ctx.videoId, embedder.identity);
   // Tracks run within a part: a resumed attempt picks up the ones its last committed frames left open.
   const tracker = new Tracker(ctx.videoId);
   const embedPlan = new EmbedPlan(svc.settings.trackEmbedSec);
@@ -123,6 +124,8 @@ export async function ingest(svc: Services, job: Job.JobRow, ctx: IngestContext)
     busyMs: roundAll(stats.stageBusyMs),
     ...(run.segments > 1 ? { segment: job.segment, segments: run.segments, segmentsLeft: run.left } : {}),
   });
+  // A library moving to another model may have waited for this video (reindex-run.ts).
+  if (run.ready) await Library.settle(svc, ctx.tenantId);
   return { frames: count, objects, stats };
 }
 
@@ -226,12 +229,18 @@ async function runStages(
 }
 
 /**
- * Ends a job that will not be retried: the video shows why, and everything made from it so far
+ * Ends a job that will not be retried (a re-index job: only the job fails): the video shows why, and everything made from it so far
  * (vectors, thumbnails, frame rows) is removed. The uploaded file goes too when the input itself
  * is bad; otherwise it stays, so the job can be retried.
  */
 export async function failPermanently(svc: Services, ctx: Omit<IngestContext, "signal">, error: Pick<Job.Failure, "code" | "message" | "badInput">): Promise<void> {
   const job = await Job.get(svc.db, ctx.jobId);
+  if (job?.kind === "reindex") {
+    // The video stays as it is, searchable with its model; the failed job holds the library's switch until the re-index is resumed.
+    await Job.fail(svc.db, job.id, error);
+    svc.log.warn("re-index job failed", { jobId: job.id, videoId: job.videoId, code: error.code, reason: error.message });
+    return;
+  }
   if (job && (job.segment > 0 || job.endSec !== null)) return failSegment(svc, job, error);
   await svc.vectors.deleteByPrefix(ctx.tenantId, vectorId.videoPrefix(ctx.videoId));
   await svc.blobs.deletePrefix(`${Video.videoPrefix(ctx.tenantId, ctx.videoId)}frames/`);
@@ -241,7 +250,8 @@ export async function failPermanently(svc: Services, ctx: Omit<IngestContext, "s
   await svc.db.transaction(async (tx) => {
     await Frame.removeForVideo(tx, ctx.videoId);
     await Object_.removeForVideo(tx, ctx.videoId);
-    if (video) await Video.setStatus(tx, ctx.videoId, { status: "failed", frameCount: 0, objectCount: 0, errorCode: error.code, errorMessage: error.message });
+    // Nothing of it is left in any vector set: a retry indexes it with the library's model then.
+    if (video) await Video.setStatus(tx, ctx.videoId, { status: "failed", frameCount: 0, objectCount: 0, errorCode: error.code, errorMessage: error.message, modelKey: null, modelName: null });
     await Job.fail(tx, ctx.jobId, error);
   });
   svc.log.warn("job failed", { jobId: ctx.jobId, videoId: ctx.videoId, code: error.code, reason: error.message });

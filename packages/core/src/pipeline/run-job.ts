@@ -3,6 +3,7 @@ import * as Job from "../job/index.js";
 import type { JobMessage } from "../queue/job-queue.js";
 import type { Services } from "../services.js";
 import { failPermanently, ingest, IngestCancelled } from "./ingest.js";
+import { reindexJob } from "./reindex-job.js";
 
 /** Seconds an attempt waits for disk space before its next try: 1, 2, 4, ... up to a minute. */
 export const storageWaitSec = (waits: number) => Math.min(60, 2 ** Math.max(0, waits));
@@ -61,7 +62,7 @@ function pause(sec: number, signal: AbortSignal): Promise<void> {
 
 /**
  * One attempt at a job, the same in every runtime: claim it (counting the attempt), run the ingest
- * pipeline, and sort any failure into permanent (fail now, clean up), transient (retry later with
+ * pipeline (or a re-index, for a job of that kind), and sort any failure into permanent (fail now, clean up), transient (retry later with
  * backoff) or final (attempts used up). The caller maps the outcome onto its queue.
  *
  * A full disk (`storage.full`, from any write: files, database, model cache) is the machine's
@@ -113,7 +114,7 @@ export async function runJob(svc: Services, message: JobMessage, options: RunJob
 
   for (;;) {
     try {
-      const { frames } = await ingest(svc, job, { ...ctx, signal });
+      const { frames } = job.kind === "reindex" ? await reindexJob(svc, job, { ...ctx, signal }) : await ingest(svc, job, { ...ctx, signal });
       return { kind: "succeeded", frames };
     } catch (error) {
       if (!(await waitForSpace(error))) return settle(svc, job, signal, error);

@@ -30,8 +30,19 @@ export interface ReindexVideoOptions {
   /** Images embedded per call and vectors per upsert; default 16. */
   batchSize?: number;
   signal?: AbortSignal;
-  /** After each batch: how many of the video's frames and objects are done. */
-  onProgress?(done: { frames: number; objects: number; totalFrames: number; totalObjects: number }): void;
+  /** Items (frames, then objects, in a fixed order) an earlier attempt finished: not done again. */
+  skip?: number;
+  /** Before each batch's vectors are written: throws to stop (the video was deleted meanwhile). */
+  beforeWrite?(): Promise<void>;
+  /** After each batch is written: how many of the video's frames and objects are done (awaited: a checkpoint). */
+  onProgress?(done: ReindexProgress): void | Promise<void>;
+}
+
+export interface ReindexProgress {
+  frames: number;
+  objects: number;
+  totalFrames: number;
+  totalObjects: number;
 }
 
 interface Item {
@@ -51,20 +62,23 @@ export async function reindexVideo(svc: Services, tenantId: string, videoId: str
     })),
   ];
   const batchSize = Math.max(1, options.batchSize ?? 16);
-  const done = { frames: 0, objects: 0, totalFrames: frames.length, totalObjects: objects.length };
+  const skip = Math.min(items.length, Math.max(0, options.skip ?? 0));
+  const done: ReindexProgress = { frames: 0, objects: 0, totalFrames: frames.length, totalObjects: objects.length };
+  for (const item of items.slice(0, skip)) done[item.record.metadata.kind === "frame" ? "frames" : "objects"]++;
   let smallImages = 0;
-  for (let start = 0; start < items.length; start += batchSize) {
+  for (let start = skip; start < items.length; start += batchSize) {
     options.signal?.throwIfAborted();
     const batch = items.slice(start, start + batchSize);
     const images = await Promise.all(batch.map((item) => decodeStored(svc, item.key)));
     if (options.inputSize) smallImages += images.filter((image) => Math.min(image.width, image.height) < options.inputSize!).length;
     const vectors = await embedder.embedImages(images);
+    await options.beforeWrite?.();
     await index.upsert(
       tenantId,
       batch.map((item, i) => ({ ...item.record, values: vectors[i]! })),
     );
     for (const item of batch) done[item.record.metadata.kind === "frame" ? "frames" : "objects"]++;
-    options.onProgress?.({ ...done });
+    await options.onProgress?.({ ...done });
   }
   return { frames: done.frames, objects: done.objects, smallImages };
 }

@@ -1,6 +1,6 @@
 import type { SharedConfig } from "../config.js";
 import { loadObjectDetector } from "../detector/index.js";
-import { configureModelHub, loadClipEmbedder } from "../embedder/index.js";
+import { configureModelHub, loadClipEmbedder, type ModelSource } from "../embedder/index.js";
 import type { Services, Settings } from "../services.js";
 
 /** What every composition root hands the domain from the shared settings. */
@@ -32,13 +32,13 @@ export function modelLoaders(config: SharedConfig, cacheDir?: string): Pick<Serv
   const threads = config.threads ? { threads: config.threads } : {};
   const hub = () => configureModelHub({ ...(cacheDir ? { cacheDir } : {}), allowDownload: config.modelDownload });
   return {
-    embedder: async () => {
+    embedder: async (source?: ModelSource) => {
       await hub();
       return loadClipEmbedder({
-        model: config.clipModel,
-        revision: config.clip.revision,
-        textDtype: config.clip.textDtype,
-        visionDtype: config.clip.visionDtype,
+        model: source?.model ?? config.clipModel,
+        revision: source ? (source.revision ?? undefined) : config.clip.revision,
+        textDtype: source?.textDtype ?? config.clip.textDtype,
+        visionDtype: source?.visionDtype ?? config.clip.visionDtype,
         device: config.clip.device,
         allowDownload: config.modelDownload,
         batchSize: config.embedBatch,

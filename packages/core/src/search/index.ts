@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { decodeImage } from "../embedder/index.js";
 import * as Frame from "../frame/index.js";
+import * as Library from "../library/index.js";
 import * as Object_ from "../object/index.js";
 import type { Services } from "../services.js";
 import { textField } from "../util/text.js";
@@ -155,18 +156,20 @@ export async function byVector(svc: Services, tenantId: string, model: VectorMod
 
 export async function text(svc: Services, tenantId: string, query: TextQuery): Promise<SearchHit[]> {
   const { text: words, ...filters } = textSchema.parse(query);
-  const embedder = await svc.embedder();
-  const [vector] = await embedder.embedTexts([words]);
-  return byVector(svc, tenantId, embedder.identity, vector!, filters, words);
+  return Library.withSearchModel(svc, tenantId, async (embedder) => {
+    const [vector] = await embedder.embedTexts([words]);
+    return byVector(svc, tenantId, embedder.identity, vector!, filters, words);
+  });
 }
 
 /** Search with a picture: the image goes through the same model into the same space. */
 export async function image(svc: Services, tenantId: string, bytes: Uint8Array, filters: z.input<typeof filtersSchema> = {}): Promise<SearchHit[]> {
   const parsed = filtersSchema.parse(filters);
   const picture = await decodeImage(bytes);
-  const embedder = await svc.embedder();
-  const [vector] = await embedder.embedImages([picture]);
-  return byVector(svc, tenantId, embedder.identity, vector!, parsed);
+  return Library.withSearchModel(svc, tenantId, async (embedder) => {
+    const [vector] = await embedder.embedImages([picture]);
+    return byVector(svc, tenantId, embedder.identity, vector!, parsed);
+  });
 }
 
 export { similar, similarSchema, type SimilarQuery } from "./similar.js";

@@ -4,6 +4,7 @@
  * answer then says how many videos that is and which models made them, instead of looking empty.
  */
 import { z } from "zod";
+import * as Library from "../library/index.js";
 import type { Services } from "../services.js";
 import * as Video from "../video/index.js";
 
@@ -19,19 +20,22 @@ export const modelMismatchSchema = z
   .describe("set when some ready videos were indexed with another model than the one answering: they are not in these hits until they are indexed again");
 export type ModelMismatch = z.infer<typeof modelMismatchSchema>;
 
-/** Null when every ready video of the tenant was indexed with the active model. */
+/** Null when every ready video of the tenant was indexed with the model answering its searches. */
 export async function modelMismatch(svc: Services, tenantId: string): Promise<ModelMismatch> {
-  const { identity } = await svc.embedder();
+  const { identity } = await Library.searchEmbedder(svc, tenantId);
   const others = await Video.otherModels(svc.db, tenantId, identity.key);
   if (others.length === 0) return null;
   const videos = others.reduce((sum, other) => sum + other.videos, 0);
   const names = others.map((other) => `${other.name} (${other.videos} video${other.videos === 1 ? "" : "s"})`).join(", ");
   const one = videos === 1;
+  const moving = (await Library.library(svc.db, tenantId))?.targetKey;
+  const allMoving = moving !== undefined && moving !== null && others.every((other) => other.key === moving);
+  const what = allMoving
+    ? `${one ? "It is" : "They are"} searched once the re-index running now has moved the library to that model.`
+    : `${one ? "It is" : "They are"} not searched until the library is re-indexed (vos reindex, or Re-index in the web app).`;
   return {
     code: "search.model_mismatch",
-    message:
-      `${videos} ready video${one ? " was" : "s were"} indexed with another model than the one answering (${identity.name}): ${names}. ` +
-      `${one ? "It is" : "They are"} not searched; set VOS_CLIP_MODEL to ${others.length === 1 ? "that model" : "those models"} to reach ${one ? "it" : "them"}.`,
+    message: `${videos} ready video${one ? " was" : "s were"} indexed with another model than the one answering (${identity.name}): ${names}. ${what}`,
     videos,
     model: { key: identity.key, name: identity.name },
     others,

@@ -29,7 +29,7 @@ const EXPAND_WITH = 5;
 export async function similar(svc: Services, tenantId: string, objectId: string, query: SimilarQuery = {}): Promise<ObjectSearchHit[]> {
   const options = similarSchema.parse(query);
   const object = await Object_.get(svc, tenantId, objectId);
-  const index = await objectIndex(svc);
+  const index = await objectIndex(svc, object.videoId);
   const vector = await storedVector(svc, index, tenantId, objectId);
   // The object's own track is the object itself, seen in other frames.
   const exclude = new Set([objectId, ...(await trackMembers(svc.db, tenantId, [object])).map(Object_.idOf)]);

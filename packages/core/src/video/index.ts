@@ -1,7 +1,7 @@
 /** The video domain: one module per concern, one namespace (`Video.*`) for callers. */
 export * from "./videos.js";
 export { complete, retry, reviveRedriven } from "./processing.js";
-export { lockRow, markProcessing, recount, setModel, setSegments, setStatus } from "./state.js";
+export { claimModel, lockRow, markProcessing, recount, setModel, setSegments, setStatus } from "./state.js";
 export { received, renewUpload, upload } from "./upload.js";
 export { sourceKey, videoPrefix } from "./rows.js";
 export { failureRemovesUpload, VideoNotFound, VideoNotRetryable, VideoWrongState, uploadErrors } from "./errors.js";

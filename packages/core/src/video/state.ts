@@ -1,5 +1,5 @@
 /** The video's state as the pipeline changes it: status, counts, segments. */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { frameTable } from "../frame/frame.sql.js";
 import { objectTable } from "../object/object.sql.js";
 import type { Services } from "../services.js";
@@ -9,7 +9,9 @@ import { videoTable, type VideoRow } from "./video.sql.js";
 export async function setStatus(
   db: Pick<Services["db"], "update">,
   id: string,
-  changes: Partial<Pick<VideoRow, "status" | "durationSec" | "width" | "height" | "fps" | "codec" | "frameCount" | "objectCount" | "errorCode" | "errorMessage">>,
+  changes: Partial<
+    Pick<VideoRow, "status" | "durationSec" | "width" | "height" | "fps" | "codec" | "frameCount" | "objectCount" | "errorCode" | "errorMessage" | "modelKey" | "modelName">
+  >,
 ): Promise<void> {
   await db.update(videoTable).set({ ...changes, updatedAt: new Date() }).where(eq(videoTable.id, id));
 }
@@ -25,6 +27,19 @@ export async function markProcessing(db: Pick<Services["db"], "update">, id: str
 /** The model whose vector set the video's vectors go to (see embedder/identity.ts). */
 export async function setModel(db: Pick<Services["db"], "update">, id: string, model: { key: string; name: string }): Promise<void> {
   await db.update(videoTable).set({ modelKey: model.key, modelName: model.name, updatedAt: new Date() }).where(eq(videoTable.id, id));
+}
+
+/**
+ * Records the model a video's first job chose, unless one is recorded already (another segment of
+ * its run chose first). Returns whether this call recorded it.
+ */
+export async function claimModel(db: Pick<Services["db"], "update">, id: string, model: { key: string; name: string }): Promise<boolean> {
+  const rows = await db
+    .update(videoTable)
+    .set({ modelKey: model.key, modelName: model.name, updatedAt: new Date() })
+    .where(and(eq(videoTable.id, id), isNull(videoTable.modelKey)))
+    .returning({ id: videoTable.id });
+  return rows.length > 0;
 }
 
 /** How many segments the video's current run has (1: one job for the whole video). */

@@ -171,8 +171,8 @@ export async function list(svc: Services, tenantId: string, options: { limit?: n
 export async function remove(svc: Services, tenantId: string, id: string): Promise<{ vectors: number; blobs: number }> {
   const video = await row(svc, tenantId, id);
   await svc.db.update(videoTable).set({ status: "deleting", updatedAt: new Date() }).where(eq(videoTable.id, id));
-  // Every running segment of its run stops.
-  for (const job of (await Job.latestRuns(svc.db, [id])).get(id) ?? []) svc.cancelJob?.(job.id);
+  // Every running job on it stops: the segments of its run, a re-index.
+  for (const job of await Job.unfinishedForVideo(svc.db, id)) svc.cancelJob?.(job.id);
   // A dropped file (drop.ts) was never an API upload: nothing to abort.
   if (video.status === "uploading" && !video.sourceEtag) await svc.uploads.abort(video);
   const vectors = await svc.vectors.deleteByPrefix(tenantId, vectorId.videoPrefix(id));

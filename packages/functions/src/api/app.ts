@@ -9,6 +9,7 @@ import { activityRoutes } from "./routes/activity.js";
 import { authRoutes } from "./routes/auth.js";
 import { fileRoutes } from "./routes/files.js";
 import { healthRoutes } from "./routes/health.js";
+import { libraryRoutes } from "./routes/library.js";
 import { validPathEncoding } from "./path.js";
 import { objectRoutes } from "./routes/objects.js";
 import { imageBodyLimit, searchRoutes } from "./routes/search.js";
@@ -42,7 +43,8 @@ export function createApi(given: ApiOptions & { serveFiles?: boolean; corsOrigin
     .route("/", videoRoutes(options))
     .route("/", searchRoutes(options))
     .route("/", objectRoutes(options))
-    .route("/", activityRoutes(options));
+    .route("/", activityRoutes(options))
+    .route("/", libraryRoutes(options));
   if (options.serveFiles) api.route("/", fileRoutes(options.services.blobs, options.tenantOf));
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -164,6 +164,10 @@ export function createApiClient(options: ApiClientOptions = {}) {
     redrive: (id: string) => api.post("/dead-letters/{id}/redrive", { params: { id } }).then((r) => r.deadLetter),
     /** Processes a failed video again from its stored upload (a new job). */
     retryVideo: (id: string) => api.post("/videos/{id}/retry", { params: { id } }),
+    /** The library's model and its latest re-index. */
+    reindexStatus: (signal?: AbortSignal) => api.get("/reindex", { ...sig(signal) }),
+    /** Re-indexes the library with the configured model (or resumes the run going there). */
+    startReindex: () => api.post("/reindex", { json: {} }),
     deleteVideo: (id: string) => api.delete("/videos/{id}", { params: { id } }),
 
     searchText: (text: string, filters: SearchFilters = {}, signal?: AbortSignal) =>

@@ -21,6 +21,7 @@ export type {
   ModelMismatch,
   ObjectHit,
   ObjectLabel,
+  ReindexStatus,
   SearchHit,
   SimilarMode,
   SimilarRequest as SimilarQuery,

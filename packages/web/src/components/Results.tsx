@@ -1,4 +1,4 @@
-import type { KeyboardEvent, MouseEvent } from "react";
+import type { KeyboardEvent, MouseEvent, ReactNode } from "react";
 import { hitKey, type SearchHit } from "../api/types";
 import { formatRange, formatScore, formatTime } from "../lib/format";
 import type { SearchState } from "../search/store";
@@ -12,6 +12,8 @@ export interface ResultsProps {
   onRetry(): void;
   /** Shown in the empty state when filters may be hiding results. */
   filtered?: boolean;
+  /** What a person can do about videos another model indexed (re-index the library). */
+  mismatchAction?: ReactNode;
 }
 
 const SKELETONS = 8;
@@ -45,7 +47,7 @@ function describe(state: Exclude<SearchState, { status: "idle" }>): string {
 }
 
 /** The search's results: a grid of moments, best first, with loading, empty and error states. */
-export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered }: ResultsProps) {
+export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered, mismatchAction }: ResultsProps) {
   if (state.status === "idle") {
     return (
       <div className="results-state idle" data-state="idle">
@@ -86,9 +88,10 @@ export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered }
   }
   // Videos another model indexed are out of reach of this search: say so rather than look empty.
   const mismatch = state.mismatch ? (
-    <p className="notice info model-mismatch" role="status" data-videos={state.mismatch.videos}>
-      {state.mismatch.message}
-    </p>
+    <div className="notice info model-mismatch" data-videos={state.mismatch.videos}>
+      <p role="status">{state.mismatch.message}</p>
+      {mismatchAction}
+    </div>
   ) : null;
   if (state.hits.length === 0) {
     return (

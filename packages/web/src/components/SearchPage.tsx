@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type Clipbo
 import type { HitKind, SearchFilters, SearchHit, VideoView } from "../api/types";
 import type { SearchStore } from "../search/store";
 import { CloseIcon, ImageIcon, SearchIcon } from "./Icons";
+import { ReindexAction, type ReindexActionProps } from "./ReindexAction";
 import { Results, resultsSummary } from "./Results";
 
 export interface SearchPageProps {
@@ -18,6 +19,8 @@ export interface SearchPageProps {
   onOpen(hit: SearchHit): void;
   /** Set by the page to focus the box (the "/" shortcut). */
   inputRef?: RefObject<HTMLInputElement | null>;
+  /** Re-indexing, offered when some videos were indexed with another model. */
+  reindex?: ReindexActionProps["api"];
 }
 
 function imageFrom(items: DataTransferItemList | FileList | null | undefined): File | undefined {
@@ -30,7 +33,7 @@ function imageFrom(items: DataTransferItemList | FileList | null | undefined): F
 }
 
 /** One box for words; a picture (dropped, pasted or chosen) searches by image instead. */
-export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, hrefOf, onOpen, inputRef }: SearchPageProps) {
+export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, hrefOf, onOpen, inputRef, reindex }: SearchPageProps) {
   const state = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const ownInput = useRef<HTMLInputElement>(null);
   const input = inputRef ?? ownInput;
@@ -234,6 +237,7 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
         onOpen={onOpen}
         onRetry={() => void store.retry()}
         filtered={Boolean(filters.videoId) || filters.minScore !== undefined || Boolean(filters.kinds?.length)}
+        mismatchAction={reindex ? <ReindexAction api={reindex} onDone={() => void store.retry()} /> : undefined}
       />
     </div>
   );

@@ -46,8 +46,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts `vos serve` and waits until /api/health answers; on a data folder of its own unless given one (removed on stop). */
-export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<RunningServer> {
+/**
+ * Starts `vos serve` and waits until /api/health answers; on a data folder of its own unless given
+ * one. Stopping removes the data folder unless `keep` (another server opens it next).
+ */
+export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string; keep?: boolean } = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), "vos-web-")));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -67,7 +70,7 @@ export async function startServer(env: Record<string, string> = {}, options: { d
       await exited;
       clearTimeout(timer);
     }
-    await rm(dataDir, { recursive: true, force: true });
+    if (!options.keep) await rm(dataDir, { recursive: true, force: true });
   };
   // Start-up loads the database and the model: allow for a busy machine.
   const deadline = Date.now() + 90_000;

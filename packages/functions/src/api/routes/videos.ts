@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { Video } from "@vos/core";
+import { Library, Video } from "@vos/core";
 import { uploadBodyLimit } from "../body-limit.js";
 import type { ApiOptions } from "../context.js";
 import { errorResponses, jsonResponse, validationHook } from "../errors.js";
@@ -136,7 +136,10 @@ export function videoRoutes(options: ApiOptions) {
     .openapi(get, async (c) => c.json(await Video.get(svc, await options.tenantOf(c), c.req.valid("param").id), 200))
     .openapi(remove, async (c) => {
       const id = c.req.valid("param").id;
-      const { vectors, blobs } = await Video.remove(svc, await options.tenantOf(c), id);
+      const tenant = await options.tenantOf(c);
+      const { vectors, blobs } = await Video.remove(svc, tenant, id);
+      // A re-index may have waited only for this video's job.
+      await Library.settle(svc, tenant);
       return c.json({ deleted: id, vectors, files: blobs }, 200);
     });
 }

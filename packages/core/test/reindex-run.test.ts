@@ -1,0 +1,189 @@
+/**
+ * A library moved from model A (16 dimensions) to model B (24) in the embedded runtime, as a
+ * person does it: videos ingested with A, the server started again with VOS_CLIP_MODEL=B, then a
+ * re-index. Searches answer with A until the switch and with B after it; the switch moves every
+ * ready video at once and removes A's vectors; a failed video stays out of it and a retry indexes
+ * it with B; a runtime stopped mid-run resumes where its jobs stopped; a video deleted during a
+ * re-index leaves nothing behind; and a job's checkpoint skips what an earlier attempt wrote.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+import type { Embedder } from "../src/embedder/types.js";
+import * as Job from "../src/job/index.js";
+import * as Library from "../src/library/index.js";
+import { reindexVideo } from "../src/reindex/index.js";
+import * as Search from "../src/search/index.js";
+import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
+import * as Video from "../src/video/index.js";
+import { queueVideo } from "./support/queue-video.js";
+import { testModelDir, wideTestModelDir } from "./support/test-model.js";
+import { trackVideo } from "./support/track-video.js";
+import { colourVideo, syntheticVideo, textAsMp4 } from "./support/videos.js";
+import { waitFor } from "./support/wait-for.js";
+
+const TENANT = "local";
+let dir: string;
+let rt: EmbeddedRuntime | undefined;
+let modelA: string;
+let modelB: string;
+const ids: { track: string; colour: string; long: string; bad: string } = { track: "", colour: "", long: "", bad: "" };
+
+const start = async (model: string, extra: Record<string, string> = {}) => {
+  await rt?.close();
+  rt = await startEmbeddedRuntime(
+    loadConfig({ VOS_DATA_DIR: dir, VOS_CLIP_MODEL: model, VOS_DETECTOR: "centernet", VOS_LOG_LEVEL: "silent", VOS_EMBED_BATCH: "2", ...extra }),
+    { workers: true },
+  );
+  return rt;
+};
+const svc = () => rt!.services;
+const settled = (id: string) => waitFor(() => Video.get(svc(), TENANT, id), (view) => view.status === "ready" || view.status === "failed", 120_000);
+const status = () => Library.reindexStatus(svc(), TENANT);
+const finished = () => waitFor(status, (now) => now.state !== "running", 120_000);
+const words = (text: string) => Search.text(svc(), TENANT, { text, limit: 20 });
+const vectorsOf = async (embedder: Pick<Embedder, "identity" | "dimension">, videoId: string) =>
+  (await svc().vectors.index(embedder.identity, embedder.dimension)).listIds(TENANT, `${videoId}#`);
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "vos-reindex-run-"));
+  [modelA, modelB] = await Promise.all([testModelDir(), wideTestModelDir()]);
+  await start(modelA);
+  ids.track = (await queueVideo(svc(), await trackVideo(), "walk.mp4")).videoId;
+  ids.colour = (await queueVideo(svc(), await colourVideo(), "colours.mp4")).videoId;
+  ids.long = (await queueVideo(svc(), await syntheticVideo({ seconds: 40, width: 320, height: 240, fps: 10 }), "long.mp4")).videoId;
+  ids.bad = (await queueVideo(svc(), await textAsMp4(), "notes.mp4")).videoId;
+  for (const id of [ids.track, ids.colour, ids.long]) expect((await settled(id)).status).toBe("ready");
+  expect((await settled(ids.bad)).status).toBe("failed");
+}, 240_000);
+afterAll(async () => {
+  await rt?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("moving a library to another model", () => {
+  it("keeps the library's model when VOS_CLIP_MODEL changes: searches still find everything, and the state says what a re-index would move", async () => {
+    const a = await svc().embedder();
+    await start(modelB);
+    const hits = await words("a red image");
+    expect(hits.length).toBeGreaterThan(0);
+    expect(await Search.modelMismatch(svc(), TENANT)).toBeNull();
+    const now = await status();
+    expect(now).toMatchObject({ state: "idle", model: { key: a.identity.key }, target: null, toMove: 3, videos: [] });
+    expect(now.configured.key).not.toBe(a.identity.key);
+    // A new video is indexed with the library's model, not the configured one.
+    const extra = (await queueVideo(svc(), await colourVideo({ width: 160, height: 120 }), "small.mp4")).videoId;
+    expect((await settled(extra)).status).toBe("ready");
+    expect((await Video.find(svc(), extra))!.modelKey).toBe(a.identity.key);
+    await Video.remove(svc(), TENANT, extra);
+  });
+
+  it("answers searches with the old model throughout, then switches every ready video at once and removes the old vectors", async () => {
+    const a = await Library.loadModel(svc(), (await status()).model!.key);
+    const b = await svc().embedder();
+    const before = await Promise.all([ids.track, ids.colour, ids.long].map((id) => vectorsOf(a, id)));
+    expect(before.every((list) => list.length > 0)).toBe(true);
+
+    await Library.startReindex(svc(), TENANT, b);
+    const answers: number[] = [];
+    for (let now = await status(); now.state === "running"; now = await status()) {
+      // Every answer during the run comes from one whole model: A's until the switch.
+      answers.push((await words("a red image")).length);
+      expect(await Search.modelMismatch(svc(), TENANT)).toBeNull();
+    }
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers.filter((count) => count === 0)).toEqual([]);
+
+    const done = await status();
+    expect(done).toMatchObject({ state: "idle", model: { key: b.identity.key }, target: null, toMove: 0 });
+    expect(done.videos.map((video) => video.videoId).sort()).toEqual([ids.track, ids.colour, ids.long].sort());
+    for (const video of done.videos) {
+      expect(video.status).toBe("succeeded");
+      expect(video.frames).toBe(video.totalFrames);
+      expect(video.objects).toBe(video.totalObjects);
+    }
+    expect(done.videos.find((video) => video.videoId === ids.track)!.objects).toBeGreaterThan(0);
+    for (const [i, id] of [ids.track, ids.colour, ids.long].entries()) {
+      expect((await Video.find(svc(), id))!.modelKey).toBe(b.identity.key);
+      expect(await vectorsOf(b, id)).toEqual(before[i]);
+      expect(await vectorsOf(a, id)).toEqual([]);
+    }
+    // Search now embeds with B and reaches every video; the failed video is untouched.
+    const hits = await words("a red image");
+    expect(new Set(hits.map((hit) => hit.videoId))).toEqual(new Set([ids.track, ids.colour, ids.long]));
+    expect(await Search.modelMismatch(svc(), TENANT)).toBeNull();
+    expect((await Video.find(svc(), ids.bad))!.status).toBe("failed");
+  });
+
+  it("nothing to move: a second re-index to the same model starts no run", async () => {
+    const again = await Library.startReindex(svc(), TENANT, await svc().embedder());
+    expect(again).toEqual({ runId: null, queued: 0 });
+  });
+
+  it("leaves a failed video out (it holds no vectors) and indexes videos uploaded after the switch with the new model", async () => {
+    const b = await svc().embedder();
+    const bad = (await Video.find(svc(), ids.bad))!;
+    expect(bad).toMatchObject({ status: "failed", modelKey: null });
+    const fresh = (await queueVideo(svc(), await colourVideo({ width: 160, height: 120 }), "after.mp4")).videoId;
+    expect((await settled(fresh)).status).toBe("ready");
+    expect((await Video.find(svc(), fresh))!.modelKey).toBe(b.identity.key);
+    await Video.remove(svc(), TENANT, fresh);
+  });
+
+  it("resumes a re-index stopped part-way when the runtime starts again, and a re-index to another model waits for it", async () => {
+    // Back to A (a model the library used before), stopped while the long video's job is part-way.
+    const recorded = await svc().db.select().from(Library.modelTable);
+    const keyA = recorded.find((row) => row.dimension === 16)!.key;
+    const target = await Library.targetModel(svc(), keyA);
+    expect(target.dimension).toBe(16);
+    const { runId } = await Library.startReindex(svc(), TENANT, target);
+    await expect(Library.startReindex(svc(), TENANT, await svc().embedder())).rejects.toMatchObject({ code: "reindex.running", status: 409 });
+    const partWay = await waitFor(
+      () => Job.get(svc().db, `${runId}.${ids.long}`),
+      (job) => (job?.checkpoint ?? -1) >= 0,
+      60_000,
+    );
+    expect(partWay!.status).toBe("running");
+    await start(modelB); // closes the runtime (its jobs handed back), then starts it again
+    const resumed = await Job.get(svc().db, `${runId}.${ids.long}`);
+    expect(resumed!.checkpoint).toBeGreaterThanOrEqual(partWay!.checkpoint);
+    const done = await finished();
+    expect(done).toMatchObject({ state: "idle", model: { key: keyA } });
+    expect(done.videos.every((video) => video.status === "succeeded")).toBe(true);
+    // The handed-back attempt was not counted: one attempt each.
+    expect((await Job.get(svc().db, `${runId}.${ids.long}`))!.attempts).toBe(1);
+    for (const id of [ids.track, ids.colour, ids.long]) expect((await Video.find(svc(), id))!.modelKey).toBe(keyA);
+  });
+
+  it("a video deleted during a re-index leaves no vectors in either set, and the others switch", async () => {
+    const b = await svc().embedder();
+    const a = await Library.loadModel(svc(), (await status()).model!.key);
+    const { runId } = await Library.startReindex(svc(), TENANT, b);
+    expect(runId).not.toBeNull();
+    await Video.remove(svc(), TENANT, ids.long);
+    await Library.settle(svc(), TENANT);
+    const done = await finished();
+    expect(done).toMatchObject({ state: "idle", model: { key: b.identity.key } });
+    expect(done.videos.map((video) => video.videoId).sort()).toEqual([ids.track, ids.colour].sort());
+    expect(await vectorsOf(a, ids.long)).toEqual([]);
+    expect(await vectorsOf(b, ids.long)).toEqual([]);
+    expect(await Video.find(svc(), ids.long)).toBeUndefined();
+  });
+
+  it("an attempt after a checkpoint embeds only what is left", async () => {
+    const b = await svc().embedder();
+    let embedded = 0;
+    const counting: Embedder = { ...b, embedImages: (images) => ((embedded += images.length), b.embedImages(images)) };
+    const whole = await reindexVideo(svc(), TENANT, ids.track, counting, { batchSize: 3 });
+    const total = whole.frames + whole.objects;
+    expect(embedded).toBe(total);
+    embedded = 0;
+    const progress: number[] = [];
+    await reindexVideo(svc(), TENANT, ids.track, counting, { batchSize: 3, skip: 5, onProgress: (done) => void progress.push(done.frames + done.objects) });
+    expect(embedded).toBe(total - 5);
+    expect(progress[0]).toBe(Math.min(total, 8));
+    expect(progress.at(-1)).toBe(total);
+  });
+});
