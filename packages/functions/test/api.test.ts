@@ -42,6 +42,7 @@ describe("HTTP API", () => {
         "/dead-letters/{id}/redrive",
         "/auth",
         "/health",
+        "/reindex",
         "/search",
         "/search/image",
         "/videos",
