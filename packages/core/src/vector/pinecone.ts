@@ -289,10 +289,10 @@ export function createPineconeStore(options: PineconeStoreOptions): VectorStore 
       deleteByPrefix,
     };
   }
-
   const opened = memoiseByKey(({ model, dimension }: { model: VectorModel; dimension: number }) => openIndex(model, dimension), ({ model, dimension }) => `${modelKeyOf(model).key}\u0000${dimension}`);
 
   return {
+    modelsApart: false, // one namespace per tenant holds every model's vectors, under the same ids
     index: (model, dimension) => opened({ model, dimension }),
     deleteByPrefix,
     listIds,

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Embedder } from "../../src/embedder/index.js";
+import { startReindex } from "../../src/library/index.js";
+import type { Services } from "../../src/services.js";
 import { ensurePineconeIndex } from "../../src/vector/pinecone-index.js";
 import { createPineconeStore, packUpserts, UPSERT_MAX_BYTES } from "../../src/vector/pinecone.js";
 import { createLogger } from "../../src/log.js";
@@ -128,10 +131,10 @@ describe("Pinecone vector store (real SDK, Pinecone-protocol server)", () => {
     expect(server.vectors("frames-4", "tenant-5").has("vid_r#f0")).toBe(true);
 
     server.requests.length = 0;
-    server.failNext(10, 500, { path: /^\/query$/ });
+    // Exactly as many failures as the client tries: none is left over for later tests.
+    server.failNext(1 + fast.retries, 500, { path: /^\/query$/ });
     await expect(index.query("tenant-5", { vector: unit(1, 0, 0, 0), topK: 1 })).rejects.toThrow();
     expect(server.requests.filter((r) => r.path === "/query")).toHaveLength(1 + fast.retries);
-    server.failNext(0, 500);
     server.requests.length = 0;
     // Client errors are not retried.
     await expect(index.upsert("tenant-5", [{ ...frame("vid_r", 1, []), values: [1, 2, 3] }])).rejects.toThrow(/3 dimensions/);
@@ -147,6 +150,20 @@ describe("Pinecone vector store (real SDK, Pinecone-protocol server)", () => {
     expect(asked).toBe(1);
     const wrong = createPineconeStore({ apiKey: "wrong", index: "frames-4", controllerHost: server.url, retry: fast, log });
     await expect(wrong.listIds("tenant-1", "vid_1#")).rejects.toThrow(/API key|401|Invalid/i);
+  });
+});
+
+describe("two models in one Pinecone index", () => {
+  it("share a tenant's namespace and its ids, so a second model's vector replaces the first's, and a re-index in place is refused", async () => {
+    expect(store.modelsApart).toBe(false);
+    const [a, b] = [await store.index("model-a", 4), await store.index("model-b", 4)];
+    await a.upsert("tenant-apart", [frame("vid_7", 0, unit(1, 0, 0, 0))]);
+    await b.upsert("tenant-apart", [frame("vid_7", 0, unit(0, 1, 0, 0))]);
+    expect(await a.query("tenant-apart", { vector: unit(1, 0, 0, 0), topK: 5 })).toEqual([]);
+    expect((await b.query("tenant-apart", { vector: unit(0, 1, 0, 0), topK: 5 })).map((hit) => hit.id)).toEqual(["vid_7#f0"]);
+    // The library refuses before it writes anything: nothing else of the services is touched.
+    const target = { identity: { key: "model-b", name: "model-b", aliases: [] }, dimension: 4 } as unknown as Embedder;
+    await expect(startReindex({ vectors: store } as Services, "tenant-apart", target)).rejects.toMatchObject({ code: "reindex.unsupported", status: 409 });
   });
 });
 
