@@ -2299,6 +2299,8 @@ export interface paths {
                                 /** @description null until the job has started */
                                 totalFrames: number | null;
                                 totalObjects: number | null;
+                                /** @description stored images (thumbnails, crops) smaller than the model's input, enlarged to it: the stored thumbnails are 320 px wide */
+                                enlarged: number;
                                 error: string | null;
                             }[];
                         };
@@ -2374,6 +2376,8 @@ export interface paths {
                                 /** @description null until the job has started */
                                 totalFrames: number | null;
                                 totalObjects: number | null;
+                                /** @description stored images (thumbnails, crops) smaller than the model's input, enlarged to it: the stored thumbnails are 320 px wide */
+                                enlarged: number;
                                 error: string | null;
                             }[];
                         };

@@ -104,7 +104,11 @@ describe("moving a library to another model", () => {
       expect(video.frames).toBe(video.totalFrames);
       expect(video.objects).toBe(video.totalObjects);
     }
-    expect(done.videos.find((video) => video.videoId === ids.track)!.objects).toBeGreaterThan(0);
+    const track = done.videos.find((video) => video.videoId === ids.track)!;
+    expect(track.objects).toBeGreaterThan(0);
+    // Its crops are smaller than the model's 224 px input: counted as enlarged.
+    expect(track.enlarged).toBeGreaterThan(0);
+    expect(track.enlarged).toBeLessThanOrEqual(track.frames + track.objects);
     for (const [i, id] of [ids.track, ids.colour, ids.long].entries()) {
       expect((await Video.find(svc(), id))!.modelKey).toBe(b.identity.key);
       expect(await vectorsOf(b, id)).toEqual(before[i]);

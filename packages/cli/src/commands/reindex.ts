@@ -51,6 +51,8 @@ export async function reindex(client: Client, options: { model?: string; wait: b
       )}\n`,
     );
   }
+  const enlarged = status.videos.reduce((sum, video) => sum + video.enlarged, 0);
+  if (enlarged > 0) process.stdout.write(`${enlarged} stored image(s) were smaller than the model's input and were enlarged to it.\n`);
   if (status.state === "idle") process.stdout.write(`${describe(status)}\n`);
   else if (status.state === "failed") process.stdout.write(`${describe(status)} The library stays on ${status.model?.name}; run \`vos reindex\` again to resume.\n`);
   return status;

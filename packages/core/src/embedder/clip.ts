@@ -69,7 +69,7 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   await place.ensure(["config.json"], "config.json");
   const config = (await AutoConfig.from_pretrained(place.folder, fileOptions).catch((error: unknown) => {
     throw modelUnavailable(options.model, errorMessage(error));
-  })) as { projection_dim?: number; text_config?: { projection_dim?: number } };
+  })) as { projection_dim?: number; text_config?: { projection_dim?: number }; vision_config?: { image_size?: number } };
 
   // CUDA that cannot start is tried once per embedder; the halves then load on the CPU.
   let cudaFailure: string | undefined;
@@ -148,7 +148,8 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   log.info("clip model ready", { ...where, local: !place.revision, dimension, identity: identity.key, ms: Math.round(performance.now() - started) });
   // A folder is recorded absolute: another process may start elsewhere.
   const source: ModelSource = { model: place.revision ? options.model : path.resolve(place.folder), revision: place.revision ?? null, textDtype: dtypes.text, visionDtype: dtypes.vision };
-  return { model: options.model, source, identity, dimension, embedImages, embedTexts };
+  const inputSize = Number(config.vision_config?.image_size) || 224;
+  return { model: options.model, source, identity, dimension, inputSize, embedImages, embedTexts };
 }
 
 /**

@@ -15,6 +15,8 @@ export interface Embedder {
   readonly identity: ModelIdentity;
   /** Length of every vector (the model's projection_dim). */
   readonly dimension: number;
+  /** The side of the square its vision half sees (vision_config.image_size): 224 for ViT-B/32, 336 for ViT-L/14-336. */
+  readonly inputSize: number;
   /** One L2-normalised vector per image, in the same order. */
   embedImages(images: RgbImage[]): Promise<Float32Array[]>;
   /** One L2-normalised vector per text, in the same order. */

@@ -17,8 +17,11 @@ export interface JobProgress {
   stage: Stage | "done";
   stages: Record<Stage, number>;
   frames: { sampled: number; embedded: number; indexed: number; objects: number };
-  /** A re-index job's totals: the video's frames and embedded objects it makes again. */
-  reindex?: { frames: number; objects: number };
+  /**
+   * A re-index job's totals: the video's frames and embedded objects it makes again, and how many
+   * of their stored images were smaller than the model's input (enlarged to it).
+   */
+  reindex?: { frames: number; objects: number; enlarged?: number };
 }
 
 export const jobTable = pgTable(

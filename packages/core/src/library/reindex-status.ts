@@ -16,6 +16,7 @@ export const reindexVideoSchema = z.object({
   objects: z.number().int().describe("objects whose vectors the target model has made"),
   totalFrames: z.number().int().nullable().describe("null until the job has started"),
   totalObjects: z.number().int().nullable(),
+  enlarged: z.number().int().describe("stored images (thumbnails, crops) smaller than the model's input, enlarged to it: the stored thumbnails are 320 px wide"),
   error: z.string().nullable(),
 });
 
@@ -63,6 +64,7 @@ export async function reindexStatus(svc: Services, tenantId: string): Promise<Re
       objects: job.progress.frames.objects,
       totalFrames: job.progress.reindex?.frames ?? null,
       totalObjects: job.progress.reindex?.objects ?? null,
+      enlarged: job.progress.reindex?.enlarged ?? 0,
       error: job.lastError,
     })),
   };

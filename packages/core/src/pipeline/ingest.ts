@@ -229,9 +229,9 @@ async function runStages(
 }
 
 /**
- * Ends a job that will not be retried (a re-index job: only the job fails): the video shows why, and everything made from it so far
+ * Ends a job that will not be retried: the video shows why, and everything made from it so far
  * (vectors, thumbnails, frame rows) is removed. The uploaded file goes too when the input itself
- * is bad; otherwise it stays, so the job can be retried.
+ * is bad; otherwise it stays, so the job can be retried. A re-index job only fails itself.
  */
 export async function failPermanently(svc: Services, ctx: Omit<IngestContext, "signal">, error: Pick<Job.Failure, "code" | "message" | "badInput">): Promise<void> {
   const job = await Job.get(svc.db, ctx.jobId);

@@ -13,7 +13,7 @@ import * as Video from "../video/index.js";
 import { IngestCancelled, type IngestContext } from "./ingest.js";
 
 /** A re-index job's progress in the shape every job has: the embed and index stages, frames and objects done. */
-function progressOf(done: ReindexProgress): Job.JobProgress {
+function progressOf(done: ReindexProgress, enlarged: number): Job.JobProgress {
   const total = done.totalFrames + done.totalObjects;
   const fraction = total === 0 ? 1 : (done.frames + done.objects) / total;
   const finished = fraction >= 1;
@@ -21,7 +21,7 @@ function progressOf(done: ReindexProgress): Job.JobProgress {
     stage: finished ? "done" : "embed",
     stages: { probe: 1, sample: 1, embed: fraction, index: fraction },
     frames: { sampled: done.totalFrames, embedded: done.frames, indexed: done.frames, objects: done.objects },
-    reindex: { frames: done.totalFrames, objects: done.totalObjects },
+    reindex: { frames: done.totalFrames, objects: done.totalObjects, enlarged },
   };
 }
 
@@ -38,16 +38,20 @@ export async function reindexJob(svc: Services, job: Job.JobRow, ctx: IngestCont
   await gone();
   const embedder = await Library.loadModel(svc, lib.targetKey);
   if (job.checkpoint >= 0) log.info("resuming the re-index after its last written batch", { attempt: job.attempts, done: job.checkpoint + 1 });
+  // Stored images smaller than the model's input, counted across attempts.
+  const enlargedBefore = job.progress.reindex?.enlarged ?? 0;
   const result = await reindexVideo(svc, ctx.tenantId, ctx.videoId, embedder, {
     skip: job.checkpoint + 1,
+    inputSize: embedder.inputSize,
     batchSize: svc.settings.embedBatch,
     signal: ctx.signal,
     beforeWrite: gone,
     // Every batch (a second or so of embedding) moves the checkpoint: a resumed attempt redoes at most one.
-    onProgress: (done) => Job.checkpoint(svc.db, ctx.jobId, done.frames + done.objects - 1, progressOf(done)),
+    onProgress: (done) => Job.checkpoint(svc.db, ctx.jobId, done.frames + done.objects - 1, progressOf(done, enlargedBefore + done.smallImages)),
   });
-  await Job.succeed(svc.db, ctx.jobId, progressOf({ frames: result.frames, objects: result.objects, totalFrames: result.frames, totalObjects: result.objects }));
-  log.info("re-indexed", { frames: result.frames, objects: result.objects, model: embedder.identity.name, smallImages: result.smallImages });
+  const enlarged = enlargedBefore + result.smallImages;
+  await Job.succeed(svc.db, ctx.jobId, progressOf({ frames: result.frames, objects: result.objects, totalFrames: result.frames, totalObjects: result.objects, smallImages: result.smallImages }, enlarged));
+  log.info("re-indexed", { frames: result.frames, objects: result.objects, model: embedder.identity.name, inputSize: embedder.inputSize, enlarged });
   await Library.settle(svc, ctx.tenantId);
   return result;
 }

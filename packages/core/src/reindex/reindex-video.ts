@@ -43,6 +43,8 @@ export interface ReindexProgress {
   objects: number;
   totalFrames: number;
   totalObjects: number;
+  /** Of the images done by this call, those below `inputSize`. */
+  smallImages: number;
 }
 
 interface Item {
@@ -63,14 +65,13 @@ export async function reindexVideo(svc: Services, tenantId: string, videoId: str
   ];
   const batchSize = Math.max(1, options.batchSize ?? 16);
   const skip = Math.min(items.length, Math.max(0, options.skip ?? 0));
-  const done: ReindexProgress = { frames: 0, objects: 0, totalFrames: frames.length, totalObjects: objects.length };
+  const done: ReindexProgress = { frames: 0, objects: 0, totalFrames: frames.length, totalObjects: objects.length, smallImages: 0 };
   for (const item of items.slice(0, skip)) done[item.record.metadata.kind === "frame" ? "frames" : "objects"]++;
-  let smallImages = 0;
   for (let start = skip; start < items.length; start += batchSize) {
     options.signal?.throwIfAborted();
     const batch = items.slice(start, start + batchSize);
     const images = await Promise.all(batch.map((item) => decodeStored(svc, item.key)));
-    if (options.inputSize) smallImages += images.filter((image) => Math.min(image.width, image.height) < options.inputSize!).length;
+    if (options.inputSize) done.smallImages += images.filter((image) => Math.min(image.width, image.height) < options.inputSize!).length;
     const vectors = await embedder.embedImages(images);
     await options.beforeWrite?.();
     await index.upsert(
@@ -80,7 +81,7 @@ export async function reindexVideo(svc: Services, tenantId: string, videoId: str
     for (const item of batch) done[item.record.metadata.kind === "frame" ? "frames" : "objects"]++;
     await options.onProgress?.({ ...done });
   }
-  return { frames: done.frames, objects: done.objects, smallImages };
+  return { frames: done.frames, objects: done.objects, smallImages: done.smallImages };
 }
 
 /** A stored JPEG (thumbnail or crop) as packed rgb24. */
