@@ -6,14 +6,14 @@
  * Pinecone's protocol with the generated colour model.
  */
 import { readFile } from "node:fs/promises";
-import type { DeletedVideo, SearchHit } from "@vos/contract";
+import type { DeletedVideo, ReindexStatus, SearchHit } from "@vos/contract";
 import { createApi } from "@vos/functions/api/app";
 import { Frame, Job } from "@vos/core";
 import { probe, sampleFrames } from "@vos/core/media";
-import { startOneMachineCloud, type OneMachineCloud } from "@vos/core/runtime/cloud";
+import { modelIndexName, startOneMachineCloud, type OneMachineCloud } from "@vos/core/runtime/cloud";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";
-import { testModelDir } from "../../core/test/support/test-model.js";
+import { testModelDir, wideTestModelDir } from "../../core/test/support/test-model.js";
 import { boundaryVideo, colourVideo } from "../../core/test/support/videos.js";
 
 let env: CloudTestEnvironment;
@@ -160,5 +160,41 @@ describe("cloud mode on one machine (S3, SQS, Pinecone protocol, PostgreSQL; wor
     const stored = [...env.pinecone.vectors(env.names.index, "local").keys()].filter((key) => key.startsWith(`${id}#`));
     expect(stored.sort()).toEqual(frames.map((f) => `${id}#f${f.frameNo}`).sort());
     expect(env.fauxqs.messages(env.names.jobs)).toEqual([]);
+  }, 240_000);
+
+  it("re-indexes the library with another model: worker tasks write to that model's own Pinecone index, searches answer throughout, then the library switches", async () => {
+    const [video] = (await call<{ videos: { id: string; frameCount: number }[] }>("GET", "/api/videos")).body.videos;
+    // The stage runs a 24-dimension model now; the library stays on its 16-dimension one until re-indexed.
+    await cloud.stop();
+    const wide = { ...env.env, VOS_CLIP_MODEL: await wideTestModelDir() };
+    Object.assign(process.env, wide);
+    cloud = await startOneMachineCloud(wide, { pollMs: 100, workerOutput: (line) => workerLines.push(line) });
+    app = createApi({ services: cloud.api.services, tenantOf: () => "local" });
+    expect((await call<{ hits: SearchHit[] }>("POST", "/api/search", { text: "a red image" })).body.hits.length).toBeGreaterThan(0);
+
+    const started = await call<ReindexStatus>("POST", "/api/reindex", {});
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ state: "running", model: { name: "clip-colours-v2" }, target: { name: "clip-colours-v2-24d" } });
+    const target = started.body.target!;
+    let status = started.body;
+    const deadline = Date.now() + 120_000;
+    while (status.state === "running" && Date.now() < deadline) {
+      const { body } = await call<{ hits: SearchHit[] }>("POST", "/api/search", { text: "a red image" });
+      expect(body.hits.length).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = (await call<ReindexStatus>("GET", "/api/reindex")).body;
+    }
+    expect(status, workerLines.join("\n")).toMatchObject({ state: "idle", model: { key: target.key }, target: null, toMove: 0 });
+    expect(status.videos).toEqual([expect.objectContaining({ videoId: video!.id, status: "succeeded", frames: video!.frameCount, objects: 0 })]);
+
+    // The new vectors are in the model's own index; the stage's index lost the old ones.
+    const own = env.pinecone.vectors(modelIndexName(env.names.index, target.key), "local");
+    expect([...own.keys()].sort()).toEqual((await Frame.listForVideo(cloud.api.services.db, video!.id)).map((f) => `${video!.id}#f${f.frameNo}`).sort());
+    expect([...own.values()][0]!.values).toHaveLength(24);
+    expect(env.pinecone.vectors(env.names.index, "local").size).toBe(0);
+    const after = await call<{ hits: SearchHit[]; modelMismatch: unknown }>("POST", "/api/search", { text: "a red image" });
+    expect(after.body.hits[0]).toMatchObject({ videoId: video!.id });
+    expect(after.body.modelMismatch).toBeNull();
+    expect(env.fauxqs.messages(env.names.deadLetters)).toEqual([]);
   }, 240_000);
 });

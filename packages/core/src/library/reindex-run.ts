@@ -71,13 +71,6 @@ async function sendAll(svc: Services, jobs: Job.JobRow[]): Promise<void> {
  * end first. Nothing to move and already on `target`: nothing happens.
  */
 export async function startReindex(svc: Services, tenantId: string, target: Embedder): Promise<{ runId: string | null; queued: number }> {
-  if (!svc.vectors.modelsApart) {
-    throw new VisibleError(
-      "reindex.unsupported",
-      "This vector store keeps one set of vectors per tenant (Pinecone: one index, one namespace each), so re-indexing in place would overwrite the vectors searches use. Deploy the new model as a new stage (its own Pinecone index) and ingest there.",
-      409,
-    );
-  }
   await register(svc.db, target);
   const key = target.identity.key;
   const made = await svc.db.transaction(async (tx) => {

@@ -34,7 +34,6 @@ export async function createPgvectorStore(sql: SqlClient): Promise<VectorStore> 
     (await sql.query<{ table_name: string }>(`SELECT table_name FROM vector_index_registry ORDER BY table_name`)).map((row) => row.table_name);
 
   return {
-    modelsApart: true,
     index(model, dimension) {
       const key = `${modelKeyOf(model).key}\u0000${dimension}`;
       let index = opened.get(key);

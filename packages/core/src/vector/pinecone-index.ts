@@ -1,7 +1,7 @@
 import { Pinecone } from "@pinecone-database/pinecone";
 import { VisibleError } from "../error.js";
 import type { Logger } from "../log.js";
-import { retryingFetch, type RetryOptions } from "./pinecone.js";
+import { retryingFetch, type RetryOptions } from "./pinecone-requests.js";
 
 export interface EnsureIndexOptions {
   apiKey: string;

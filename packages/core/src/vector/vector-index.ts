@@ -64,12 +64,6 @@ export function modelKeyOf(model: VectorModel): { key: string; aliases: readonly
  * every index the store has.
  */
 export interface VectorStore {
-  /**
-   * Whether two models' vectors with the same ids are kept apart (pgvector: a table per model).
-   * Where they are not (Pinecone: one namespace per tenant in one index), a second model's vectors
-   * would overwrite the first's, so a library cannot be re-indexed in place (library/).
-   */
-  readonly modelsApart: boolean;
   index(model: VectorModel, dimension: number): Promise<VectorIndex>;
   deleteByPrefix(namespace: string, prefix: string): Promise<number>;
   listIds(namespace: string, prefix: string): Promise<string[]>;

@@ -1,8 +1,7 @@
+import { Pinecone } from "@pinecone-database/pinecone";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Embedder } from "../../src/embedder/index.js";
-import { startReindex } from "../../src/library/index.js";
-import type { Services } from "../../src/services.js";
 import { ensurePineconeIndex } from "../../src/vector/pinecone-index.js";
+import { modelIndexName } from "../../src/vector/pinecone-owner.js";
 import { createPineconeStore, packUpserts, UPSERT_MAX_BYTES } from "../../src/vector/pinecone.js";
 import { createLogger } from "../../src/log.js";
 import type { VectorRecord, VectorStore } from "../../src/vector/index.js";
@@ -38,7 +37,7 @@ beforeAll(async () => {
   server = await startPineconeServer();
   server.createIndex("frames-4", 4);
   server.createIndex("frames-512", 512);
-  store = createPineconeStore({ apiKey: server.apiKey, index: "frames-4", controllerHost: server.url, retry: fast, log });
+  store = createPineconeStore({ apiKey: server.apiKey, index: "frames-4", controllerHost: server.url, retry: fast, log, create: { cloud: "aws", region: "us-east-1" } });
 });
 afterAll(async () => server.close());
 beforeEach(() => {
@@ -84,8 +83,10 @@ describe("Pinecone vector store (real SDK, Pinecone-protocol server)", () => {
     expect((await other.fetch("tenant-1", ["vid_1#f0", "vid_5#f0"])).size).toBe(1);
   });
 
-  it("refuses a model whose dimension differs from the index's, and names a missing index", async () => {
-    await expect(store.index("model-c", 8)).rejects.toMatchObject({ code: "vector.dimension_mismatch", message: expect.stringContaining("holds 4-dimensional vectors") });
+  it("gives a model of another dimension an index of its own, and names a missing index", async () => {
+    const other = await store.index("model-c", 8);
+    expect(server.vectors(modelIndexName("frames-4", "model-c"), "tenant-1").size).toBe(0);
+    await expect(other.upsert("tenant-1", [frame("vid_8", 0, unit(1, 0, 0, 0))])).rejects.toThrow(/4 dimensions/);
     const missing = createPineconeStore({ apiKey: server.apiKey, index: "no-such-index", controllerHost: server.url, retry: fast, log });
     await expect(missing.index("model-a", 4)).rejects.toMatchObject({ code: "vector.index_missing" });
   });
@@ -94,10 +95,12 @@ describe("Pinecone vector store (real SDK, Pinecone-protocol server)", () => {
     const index = await store.index("model-a", 4);
     const many = Array.from({ length: 250 }, (_, i) => frame("vid_many", i, unit(1, i + 1, 0, 0)));
     await index.upsert("tenant-3", [...many, frame("vid_many2", 0, unit(1, 0, 0, 0)), frame("vid_keep", 0, unit(0, 1, 0, 0))]);
-    const ids = await store.listIds("tenant-3", "vid_many#");
+    const ids = await index.listIds("tenant-3", "vid_many#");
     expect(ids).toHaveLength(250);
     expect(new Set(ids)).toEqual(new Set(many.map((r) => r.id)));
     expect(server.requests.filter((r) => r.path === "/vectors/list")).toHaveLength(3);
+    // The store lists every model's index: the same ids.
+    expect(new Set(await store.listIds("tenant-3", "vid_many#"))).toEqual(new Set(ids));
     expect(await store.deleteByPrefix("tenant-3", "vid_many#")).toBe(250);
     expect([...server.vectors("frames-4", "tenant-3").keys()].sort()).toEqual(["vid_keep#f0", "vid_many2#f0"]);
     expect(await store.deleteByPrefix("tenant-3", "vid_many#")).toBe(0);
@@ -106,6 +109,7 @@ describe("Pinecone vector store (real SDK, Pinecone-protocol server)", () => {
   it("splits upserts into requests under 2 MB and 1,000 vectors, keeping float32 values exact", async () => {
     const big = createPineconeStore({ apiKey: server.apiKey, index: "frames-512", controllerHost: server.url, retry: fast, log });
     const index = await big.index("clip-b32", 512);
+    server.requests.length = 0; // opening it recorded its owner
     const records = Array.from({ length: 1500 }, (_, i) => ({ ...frame(`vid_big${i % 7}`, i, []), values: randomVector(i + 1, 512) }));
     await index.upsert("tenant-4", records);
     const upserts = server.requests.filter((r) => r.path === "/vectors/upsert");
@@ -153,17 +157,43 @@ describe("Pinecone vector store (real SDK, Pinecone-protocol server)", () => {
   });
 });
 
-describe("two models in one Pinecone index", () => {
-  it("share a tenant's namespace and its ids, so a second model's vector replaces the first's, and a re-index in place is refused", async () => {
-    expect(store.modelsApart).toBe(false);
-    const [a, b] = [await store.index("model-a", 4), await store.index("model-b", 4)];
+describe("two models in one deployment", () => {
+  it("keep their vectors apart: the deployment's index stays its first model's, another model's go to an index of their own, made then", async () => {
+    const fresh = `models-${Date.now()}`;
+    server.createIndex(fresh, 4);
+    const deployment = createPineconeStore({ apiKey: server.apiKey, index: fresh, controllerHost: server.url, retry: fast, log, create: { cloud: "aws", region: "us-east-1" } });
+    const a = await deployment.index("model-a", 4);
     await a.upsert("tenant-apart", [frame("vid_7", 0, unit(1, 0, 0, 0))]);
-    await b.upsert("tenant-apart", [frame("vid_7", 0, unit(0, 1, 0, 0))]);
-    expect(await a.query("tenant-apart", { vector: unit(1, 0, 0, 0), topK: 5 })).toEqual([]);
-    expect((await b.query("tenant-apart", { vector: unit(0, 1, 0, 0), topK: 5 })).map((hit) => hit.id)).toEqual(["vid_7#f0"]);
-    // The library refuses before it writes anything: nothing else of the services is touched.
-    const target = { identity: { key: "model-b", name: "model-b", aliases: [] }, dimension: 4 } as unknown as Embedder;
-    await expect(startReindex({ vectors: store } as Services, "tenant-apart", target)).rejects.toMatchObject({ code: "reindex.unsupported", status: 409 });
+    // Another model, of another dimension: an index of its own, named from the deployment's.
+    const b = await deployment.index("model-b", 3);
+    await b.upsert("tenant-apart", [{ ...frame("vid_7", 0, []), values: unit(0, 1, 0) }]);
+    const own = modelIndexName(fresh, "model-b");
+    expect(server.vectors(own, "tenant-apart").has("vid_7#f0")).toBe(true);
+    expect((await a.query("tenant-apart", { vector: unit(1, 0, 0, 0), topK: 5 })).map((hit) => hit.id)).toEqual(["vid_7#f0"]);
+    expect((await b.query("tenant-apart", { vector: unit(0, 1, 0), topK: 5 })).map((hit) => hit.id)).toEqual(["vid_7#f0"]);
+    // A second runtime finds the same owner (recorded in the index) and the same model index.
+    const again = createPineconeStore({ apiKey: server.apiKey, index: fresh, controllerHost: server.url, retry: fast, log });
+    expect((await (await again.index("model-b", 3)).listIds("tenant-apart", "vid_7#"))).toEqual(["vid_7#f0"]);
+    // Deleting a video reaches every model's index; deleting from one model's set leaves the other's.
+    await b.deleteByPrefix("tenant-apart", "vid_7#");
+    expect(await a.listIds("tenant-apart", "vid_7#")).toEqual(["vid_7#f0"]);
+    await b.upsert("tenant-apart", [{ ...frame("vid_7", 0, []), values: unit(0, 1, 0) }]);
+    expect(await deployment.deleteByPrefix("tenant-apart", "vid_7#")).toBe(2);
+    expect(await deployment.listIds("tenant-apart", "vid_7#")).toEqual([]);
+  });
+
+  it("adopts an index filled before owners were recorded by the model of its vectors, and makes no index where it may not", async () => {
+    const legacy = `legacy-${Date.now()}`;
+    server.createIndex(legacy, 4);
+    // Vectors of model-a as an earlier release wrote them: no owner record.
+    const sdk = new Pinecone({ apiKey: server.apiKey, controllerHostUrl: server.url });
+    await sdk.index(legacy, server.hostOf(legacy)).upsert({
+      namespace: "tenant-1",
+      records: [{ id: "vid_1#f0", values: unit(1, 0, 0, 0), metadata: { videoId: "vid_1", kind: "frame", timeSec: 0, frameNo: 0, model: "model-a" } }],
+    });
+    const store2 = createPineconeStore({ apiKey: server.apiKey, index: legacy, controllerHost: server.url, retry: fast, log });
+    await expect(store2.index("model-z", 4)).rejects.toMatchObject({ code: "vector.index_missing" });
+    expect(await (await store2.index("model-a", 4)).listIds("tenant-1", "vid_1#")).toEqual(["vid_1#f0"]);
   });
 });
 

@@ -79,6 +79,8 @@ describeVectorStoreContract("Pinecone (real SDK) on the Pinecone-protocol server
     index: "contract",
     controllerHost: pinecone.url,
     retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 20 },
+    // Another model's vectors go to an index of its own, made then.
+    create: { cloud: "aws", region: "us-east-1" },
     log: createLogger({ test: "vector-contract" }),
   });
   return { store, dimension: 4, close: async () => {} };

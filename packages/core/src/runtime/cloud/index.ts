@@ -22,6 +22,7 @@ export {
   type RetryOptions,
 } from "../../vector/pinecone.js";
 export { ensurePineconeIndex, type EnsureIndexOptions } from "../../vector/pinecone-index.js";
+export { modelIndexName } from "../../vector/pinecone-owner.js";
 export { chooseLaunch, createEcsTaskLauncher, parseEcsTaskStopped, JOB_ID_VARIABLE, STARTED_BY, WORKER_CONTAINER, type EcsLaunchConfig } from "../../launcher/ecs.js";
 export {
   dispatchJobs,

@@ -107,6 +107,8 @@ export async function startCloudRuntime(config: CloudConfig, options: CloudRunti
             ...(pinecone.host ? { host: pinecone.host } : {}),
             ...(pinecone.controllerHost ? { controllerHost: pinecone.controllerHost } : {}),
             ...(options.pineconeRetry ? { retry: options.pineconeRetry } : {}),
+            // Another model's index (a re-index) is made where the deploy makes the first.
+            create: { cloud: pinecone.cloud, region: pinecone.region },
             log,
           })
         : unavailable("Pinecone", pinecone ? "PINECONE_API_KEY" : "VOS_PINECONE_INDEX and PINECONE_API_KEY"),
