@@ -28,10 +28,9 @@ export async function modelMismatch(svc: Services, tenantId: string): Promise<Mo
   const videos = others.reduce((sum, other) => sum + other.videos, 0);
   const names = others.map((other) => `${other.name} (${other.videos} video${other.videos === 1 ? "" : "s"})`).join(", ");
   const one = videos === 1;
-  const moving = (await Library.library(svc.db, tenantId))?.targetKey;
-  const allMoving = moving !== undefined && moving !== null && others.every((other) => other.key === moving);
-  const what = allMoving
-    ? `${one ? "It is" : "They are"} searched once the re-index running now has moved the library to that model.`
+  const running = Boolean((await Library.library(svc.db, tenantId))?.targetKey);
+  const what = running
+    ? `A re-index is running: ${one ? "it is" : "they are"} searched once it has finished.`
     : `${one ? "It is" : "They are"} not searched until the library is re-indexed (vos reindex, or Re-index in the web app).`;
   return {
     code: "search.model_mismatch",
