@@ -1,5 +1,6 @@
 import { storageFull } from "../error.js";
 import * as Job from "../job/index.js";
+import * as Library from "../library/index.js";
 import type { JobMessage } from "../queue/job-queue.js";
 import type { Services } from "../services.js";
 import { failPermanently, ingest, IngestCancelled } from "./ingest.js";
@@ -141,6 +142,8 @@ async function settle(svc: Services, job: Job.JobRow, signal: AbortSignal, error
   }
   if (error instanceof IngestCancelled || signal.reason instanceof IngestCancelled) {
     await Job.fail(svc.db, job.id, { code: "job.cancelled", message: "the video was deleted" }).catch(() => {});
+    // A re-index may have waited only for this video (its job goes with it).
+    if (job.kind === "reindex") await Library.settle(svc, job.tenantId);
     return { kind: "cancelled" };
   }
   const next = Job.nextStep(job, Job.failureOf(error));
