@@ -21,10 +21,10 @@ export function tokenizerConfig(maxLength: number) {
   };
 }
 
-/** CLIP's own image preprocessing: shortest edge to 224 (bicubic), centre crop 224, normalise. */
-export function preprocessorConfig() {
+/** CLIP's own image preprocessing: shortest edge to `size` (bicubic), centre crop `size`, normalise. */
+export function preprocessorConfig(size = 224) {
   return {
-    crop_size: { height: 224, width: 224 },
+    crop_size: { height: size, width: size },
     do_center_crop: true,
     do_convert_rgb: true,
     do_normalize: true,
@@ -36,7 +36,7 @@ export function preprocessorConfig() {
     image_std: CLIP_IMAGE_STD,
     resample: 3,
     rescale_factor: 1 / 255,
-    size: { shortest_edge: 224 },
+    size: { shortest_edge: size },
   };
 }
 

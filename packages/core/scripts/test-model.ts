@@ -76,6 +76,8 @@ export const TEST_MODEL_FILES: readonly string[] = [
 export interface TestModelOptions {
   dimension?: number;
   seed?: number;
+  /** The vision input's side (vision_config.image_size and the preprocessor's crop); default 224. */
+  imageSize?: number;
 }
 
 export async function writeTestClipModel(dir: string, options: TestModelOptions = {}): Promise<void> {
@@ -86,8 +88,8 @@ export async function writeTestClipModel(dir: string, options: TestModelOptions 
   await mkdir(path.join(dir, "onnx"), { recursive: true });
   const json = (name: string, value: unknown) => writeFile(path.join(dir, name), JSON.stringify(value, null, 2) + "\n");
   await Promise.all([
-    json("config.json", modelConfig(tokenizer, dim)),
-    json("preprocessor_config.json", preprocessorConfig()),
+    json("config.json", modelConfig(tokenizer, dim, options.imageSize ?? 224)),
+    json("preprocessor_config.json", preprocessorConfig(options.imageSize ?? 224)),
     json("tokenizer.json", tokenizer.json),
     json("tokenizer_config.json", tokenizerConfig(77)),
     json("special_tokens_map.json", { bos_token: BOS, eos_token: EOS, pad_token: EOS, unk_token: EOS }),
@@ -120,7 +122,7 @@ function buildTokenizer(): BuiltTokenizer {
   return { json: tokenizerJson(vocab, merges, bosId, eosId), vocab: new Map([...vocab, [BOS, bosId], [EOS, eosId]]), bosId, eosId };
 }
 
-function modelConfig(tokenizer: BuiltTokenizer, dim: number) {
+function modelConfig(tokenizer: BuiltTokenizer, dim: number, imageSize: number) {
   const hidden = TEST_MODEL_COLOURS.length;
   return {
     _name_or_path: `vos/${TEST_MODEL_NAME}`,
@@ -143,8 +145,8 @@ function modelConfig(tokenizer: BuiltTokenizer, dim: number) {
     },
     vision_config: {
       model_type: "clip_vision_model",
-      image_size: 224,
-      patch_size: 224,
+      image_size: imageSize,
+      patch_size: imageSize,
       num_channels: 3,
       hidden_size: hidden,
       intermediate_size: hidden,
