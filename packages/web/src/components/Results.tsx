@@ -113,7 +113,6 @@ export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered, 
       <ol className="results" data-state="done" aria-label="Results, best match first" onKeyDown={onGridKey}>
         {state.hits.map((hit, rank) => {
           const range = formatRange(hit.start, hit.end);
-          const what = hit.kind === "object" ? `${hit.label} in ${hit.videoTitle}` : hit.videoTitle;
           return (
             <li key={hitKey(hit)}>
               <a
@@ -124,7 +123,6 @@ export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered, 
                 data-start={hit.start}
                 data-end={hit.end}
                 data-score={hit.score}
-                aria-label={`${what}, ${range}, score ${formatScore(hit.score)}`}
                 onClick={(event: MouseEvent) => {
                   if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
                   event.preventDefault();
@@ -151,6 +149,7 @@ export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered, 
                       <span className="score-bar" aria-hidden="true">
                         <span style={{ width: `${Math.max(0, Math.min(1, hit.score)) * 100}%` }} />
                       </span>
+                      <span className="visually-hidden">score </span>
                       {formatScore(hit.score)}
                     </span>
                   </span>
