@@ -1,6 +1,7 @@
 /**
  * Accessibility as a test: axe-core runs in Chromium on each screen of the web app (the library,
- * a search's results, an empty search, the player opened from a result, the activity page), at a
+ * a search's results, an empty search, the player opened from a result and with its object
+ * boxes, the similar-objects panel, the delete dialog, the activity page), at a
  * desktop and a phone size, in the light and the dark theme, against a real `vos serve` holding
  * the party video (people found at 0-3 s and 6-9 s). Any serious or critical violation fails,
  * named with its rule and the elements it found. Screenshots land in test-artifacts/web/.
@@ -78,6 +79,29 @@ const SCREENS: { name: string; open(page: Page): Promise<void> }[] = [
     open: async (page) => {
       await page.goto(`${server.url}/?v=${videoId}&t=1`);
       await page.locator("video").waitFor();
+    },
+  },
+  {
+    name: "player-boxes",
+    open: async (page) => {
+      await page.goto(`${server.url}/?v=${videoId}&t=6.5`);
+      await page.locator("button.box").first().waitFor();
+    },
+  },
+  {
+    name: "similar",
+    open: async (page) => {
+      await page.locator("button.box").first().click();
+      await page.getByRole("complementary", { name: "Similar objects" }).waitFor();
+      await page.locator('ol.similar-grid[data-state="done"]').waitFor({ timeout: 30_000 });
+    },
+  },
+  {
+    name: "delete-dialog",
+    open: async (page) => {
+      await page.goto(server.url);
+      await page.getByRole("button", { name: /^Delete / }).first().click();
+      await page.getByRole("dialog", { name: "Delete this video?" }).waitFor();
     },
   },
   {

@@ -93,18 +93,25 @@ export function SimilarResults({ state, store, resolveUrl, hrefOf, onOpen }: Sim
             const pick = (which: Bin) => () => store.toggle(hit.objectId, which);
             return (
               <li key={hit.objectId} className={`similar-tile${bin ? ` ${bin}` : ""}`} data-object-id={hit.objectId} data-bin={bin ?? ""}>
-                <a href={hrefOf(hit)} className="similar-open" onClick={open(hit)} aria-label={`Play ${what}`} data-time={hit.timeSec} data-score={hit.score}>
+                {/* Named by its visible text (with a few hidden words), so speech and sight agree. */}
+                <a href={hrefOf(hit)} className="similar-open" onClick={open(hit)} data-time={hit.timeSec} data-score={hit.score}>
+                  <span className="visually-hidden">Play </span>
                   <span className="similar-crop">
                     <img src={resolveUrl(hit.thumbnailUrl)} alt="" loading="lazy" decoding="async" />
                     <span className="similar-name">{name}</span>
                   </span>
                   <span className="similar-meta">
-                    <span title={`In view ${range}, best at ${formatTime(hit.timeSec)}`}>{range}</span>
+                    <span title={`In view ${range}, best at ${formatTime(hit.timeSec)}`}>
+                      <span className="visually-hidden"> at </span>
+                      {range}
+                    </span>
                     <span className="similar-score" title="Similarity to the clicked object">
+                      <span className="visually-hidden">, score </span>
                       {formatScore(hit.score)}
                     </span>
                   </span>
                   <span className="similar-video" title={hit.videoTitle}>
+                    <span className="visually-hidden">, in </span>
                     {hit.videoTitle}
                   </span>
                   {labels.length ? (
