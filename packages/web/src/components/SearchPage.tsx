@@ -164,6 +164,8 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
           type="file"
           accept="image/*"
           tabIndex={-1}
+          // The picture button opens it: one control, not two, for a screen reader.
+          aria-hidden="true"
           aria-label="Choose a picture to search by"
           onChange={(event) => {
             const file = imageFrom(event.currentTarget.files);

@@ -75,6 +75,8 @@ export function Dropzone({ onFiles, inputRef }: DropzoneProps) {
         accept="video/*"
         multiple
         tabIndex={-1}
+        // The "choose files" button opens it: one control, not two, for a screen reader.
+        aria-hidden="true"
         aria-label="Choose video files to upload"
         onChange={(event) => {
           take(event.currentTarget.files);

@@ -48,7 +48,7 @@ function Stages({ video }: { video: VideoView }) {
               <span className="stage-name">
                 {STAGE_LABEL[stage]} <span className="muted">{percent(value)}</span>
               </span>
-              <span className="bar thin" role="progressbar" aria-label={`${STAGE_LABEL[stage]} stage`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(value * 100)}>
+              <span className="bar thin" role="progressbar" aria-label={`${STAGE_LABEL[stage]} stage of ${video.title}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(value * 100)}>
                 <span style={{ width: `${Math.round(value * 1000) / 10}%` }} />
               </span>
             </li>
