@@ -23,7 +23,8 @@ function describe(status: ReindexStatus): string {
  */
 export async function reindex(client: Client, options: { model?: string; wait: boolean; json: boolean; pollMs?: number }): Promise<ReindexStatus> {
   let status = await client.startReindex(options.model);
-  if (!options.json) process.stderr.write(`${describe(status)}\n`);
+  // Progress goes to stderr; an idle library is said once, on stdout, below.
+  if (!options.json && status.state !== "idle") process.stderr.write(`${describe(status)}\n`);
   let last = "";
   while (options.wait && status.state === "running") {
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));

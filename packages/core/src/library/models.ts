@@ -79,11 +79,11 @@ export async function loadModel(svc: Services, key: string, configured?: Embedde
   return loaded;
 }
 
-const warned = new Set<string>();
-function warnOnce(svc: Services, key: string, message: string, fields: Record<string, unknown>) {
-  if (warned.has(key)) return;
-  warned.add(key);
-  svc.log.warn(message, fields);
+const noted = new Set<string>();
+function noteOnce(svc: Services, level: "info" | "warn", key: string, message: string, fields: Record<string, unknown>) {
+  if (noted.has(key)) return;
+  noted.add(key);
+  svc.log[level](message, fields);
 }
 
 /**
@@ -113,14 +113,15 @@ async function embedderFor(svc: Services, tenantId: string, lib: LibraryRow | un
   if (!lib || isModel(configured, lib.activeKey)) return configured;
   try {
     const active = await loadModel(svc, lib.activeKey, configured);
-    warnOnce(svc, `differs:${tenantId}:${lib.activeKey}:${configured.identity.key}`, "the configured model is not the library's: the library's answers until a re-index moves it", {
+    // Info, not a warning: a library keeping its model is the design (GET /api/reindex shows both).
+    noteOnce(svc, "info", `differs:${tenantId}:${lib.activeKey}:${configured.identity.key}`, "the configured model is not the library's: the library's answers until a re-index moves it", {
       tenantId,
       library: active.identity.name,
       configured: configured.identity.name,
     });
     return active;
   } catch (error) {
-    warnOnce(svc, `unavailable:${tenantId}:${lib.activeKey}`, "the library's model cannot be loaded: searching with the configured model", { tenantId, error: errorMessage(error) });
+    noteOnce(svc, "warn", `unavailable:${tenantId}:${lib.activeKey}`, "the library's model cannot be loaded: searching with the configured model", { tenantId, error: errorMessage(error) });
     return configured;
   }
 }
