@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore, type Mou
 import { createApiClient, type ApiClient } from "./api/client";
 import type { SearchFilters, SearchHit } from "./api/types";
 import { ActivityPage } from "./components/ActivityPage";
+import { Announcer } from "./components/Announcer";
 import { Library } from "./components/Library";
 import { LogoIcon } from "./components/Icons";
 import { Player } from "./components/Player";
@@ -218,6 +219,7 @@ export function App({ api: given, user }: AppProps) {
           )}
         </div>
       </header>
+      <Announcer videos={videos.loaded ? videos.videos : []} />
       <main id="main" className="main" tabIndex={-1}>
         {content}
       </main>

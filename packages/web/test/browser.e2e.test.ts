@@ -51,6 +51,8 @@ describe("web app in Chromium", () => {
 
     const row = page.locator(".video-row").first();
     await row.locator('[data-testid="video-status"]', { hasText: "Ready" }).waitFor({ timeout: 60_000 });
+    // A screen reader hears it: the page's live region says so.
+    await page.locator('[data-testid="announcer"][aria-live="polite"]', { hasText: "is ready" }).waitFor({ timeout: 10_000 });
     await expect(row.textContent()).resolves.toMatch(/\d+ frames indexed/);
     await page.locator(".upload-row").waitFor({ state: "detached", timeout: 10_000 });
     await shot("library");
@@ -134,7 +136,7 @@ describe("web app in Chromium", () => {
     const first = page.locator("a.hit").first();
     expect(Number(await first.getAttribute("data-start"))).toBeGreaterThanOrEqual(0);
     expect(Number(await first.getAttribute("data-end"))).toBeLessThanOrEqual(5);
-    await expect(page.locator('[role="status"]').textContent()).resolves.toMatch(/moments? for the picture, best first\./);
+    await expect(page.locator('.search-summary[role="status"]').textContent()).resolves.toMatch(/moments? for the picture, best first\./);
     await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>("a.hit img")).every((img) => img.complete && img.naturalWidth > 0));
     await shot("results-image");
     expect(problems).toEqual([]);
