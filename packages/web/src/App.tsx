@@ -112,6 +112,21 @@ export function App({ api: given, user }: AppProps) {
     document.title = `${page} · ${APP_NAME}`;
   }, [route.v, route.view, player?.title]);
 
+  // A new screen (another view, the player opened or closed) takes the focus to its heading, so a
+  // keyboard or screen-reader user lands where the page changed, not on <body>. The first screen
+  // of a page load leaves the focus where the browser put it.
+  const screen = `${route.view}|${route.v ?? ""}|${player ? "shown" : ""}`;
+  const shownScreen = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    const first = shownScreen.current === undefined;
+    shownScreen.current = screen;
+    if (first) return;
+    const heading = document.querySelector<HTMLElement>("main h1");
+    if (!heading || heading.contains(document.activeElement)) return;
+    heading.tabIndex = -1;
+    heading.focus();
+  }, [screen]);
+
   const hrefOf = useCallback((hit: SearchHit) => routeHref({ ...route, v: hit.videoId, t: hit.timeSec }), [route]);
   const openHit = useCallback((hit: SearchHit) => navigate({ ...route, v: hit.videoId, t: hit.timeSec }), [route, navigate]);
   const closePlayer = () => {

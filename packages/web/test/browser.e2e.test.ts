@@ -87,6 +87,8 @@ describe("web app in Chromium", () => {
     // Open the best moment: the player seeks into it and the address bar can be shared.
     await page.keyboard.press("Enter");
     await page.locator("video").waitFor();
+    // The focus follows to the new screen: the player's title, not <body>.
+    await page.waitForFunction(() => document.activeElement?.matches("h1.player-title"), undefined, { timeout: 5000 });
     const url = new URL(page.url());
     const { videos } = (await (await fetch(`${server.url}/api/videos`)).json()) as { videos: { id: string }[] };
     expect(url.searchParams.get("v")).toBe(videos[0]!.id);
@@ -167,6 +169,8 @@ describe("web app in Chromium", () => {
     expect(contrast).toBeGreaterThanOrEqual(4.5);
     await confirm.click();
     await page.getByText("No videos yet.").waitFor();
+    // The deleted row's button is gone: the focus is on the list's heading, not <body>.
+    await page.waitForFunction(() => document.activeElement?.id === "videos-title", undefined, { timeout: 5000 });
     const left = (await (await fetch(`${server.url}/api/videos`)).json()) as { videos: unknown[] };
     expect(left.videos).toEqual([]);
     expect(problems).toEqual([]);

@@ -10,10 +10,15 @@ export interface ConfirmDialogProps {
   busy?: boolean;
   onConfirm(): void;
   onCancel(): void;
+  /**
+   * Where the focus goes once the dialog has closed; by default the browser gives it back to
+   * what had it before (a button the confirmed action may have removed).
+   */
+  focusAfter?(): HTMLElement | null | undefined;
 }
 
 /** A modal question on the native <dialog>: focus moves to Cancel, Escape cancels. */
-export function ConfirmDialog({ open, title, children, confirmLabel, danger, busy, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ open, title, children, confirmLabel, danger, busy, onConfirm, onCancel, focusAfter }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const titleId = useId();
@@ -29,7 +34,13 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger, bus
     } else if (!open && dialog.open) {
       if (typeof dialog.close === "function") dialog.close();
       else dialog.removeAttribute("open");
+      const target = focusAfter?.();
+      if (target) {
+        target.tabIndex = -1;
+        target.focus();
+      }
     }
+    // Only opening and closing move the focus; a new focusAfter alone does not.
   }, [open]);
 
   return (

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { STAGES, type Stage, type VideoView } from "../api/types";
 import { formatBytes, formatDuration, percent, plural } from "../lib/format";
 import { ConfirmDialog } from "./ConfirmDialog";
@@ -87,6 +87,7 @@ function meta(video: VideoView): string {
 
 export function VideoList({ videos, loaded, error, uploadingHere, onOpen, onSearchIn, onRetry, onUploadAgain, onResume, onDelete }: VideoListProps) {
   const [confirming, setConfirming] = useState<VideoView>();
+  const deleted = useRef(false);
   const [retrying, setRetrying] = useState<ReadonlySet<string>>(new Set());
   const [retryError, setRetryError] = useState<string>();
   const [deleting, setDeleting] = useState(false);
@@ -232,14 +233,19 @@ export function VideoList({ videos, loaded, error, uploadingHere, onOpen, onSear
         danger
         busy={deleting}
         onCancel={() => setConfirming(undefined)}
+        // A deleted row's Delete button goes with it: the list's heading takes the focus instead.
+        focusAfter={() => (deleted.current ? document.getElementById("videos-title") : undefined)}
         onConfirm={() => {
           if (!confirming) return;
           setDeleting(true);
+          deleted.current = false;
           onDelete(confirming)
+            .then(() => void (deleted.current = true))
             .catch((failure: unknown) => setDeleteError(failure instanceof Error ? failure.message : "The video could not be deleted."))
             .finally(() => {
               setDeleting(false);
               setConfirming(undefined);
+
             });
         }}
       >
