@@ -3,31 +3,10 @@
  * video becoming ready or failing, each once, and nothing for a first list or an unchanged one.
  */
 import { describe, expect, it } from "vitest";
-import type { VideoView } from "../src/api/types";
 import { announcements } from "../src/lib/announce";
+import { videoView } from "./support/video-view";
 
-const video = (id: string, status: VideoView["status"], extra: Partial<VideoView> = {}): VideoView => ({
-  id,
-  title: `${id}.mp4`,
-  filename: `${id}.mp4`,
-  status,
-  sizeBytes: 1000,
-  durationSec: null,
-  width: null,
-  height: null,
-  fps: null,
-  codec: null,
-  frameCount: 0,
-  objectCount: 0,
-  error: null,
-  job: null,
-  model: null,
-  playbackUrl: null,
-  retryable: false,
-  createdAt: "2025-01-01T00:00:00.000Z",
-  updatedAt: "2025-01-01T00:00:00.000Z",
-  ...extra,
-});
+const video = videoView;
 
 describe("live announcements of the video list", () => {
   it("say an upload completed, a video ready with its frames, a failure with its reason", () => {

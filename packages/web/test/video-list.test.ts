@@ -9,28 +9,10 @@ import { createApiClient } from "../src/api/client";
 import type { VideoView } from "../src/api/types";
 import { VideoList, type VideoListProps } from "../src/components/VideoList";
 import { act, click, render, type Rendered } from "./support/react";
+import { videoView } from "./support/video-view";
 
-const failed = (id: string, retryable: boolean, code: string): VideoView => ({
-  id,
-  title: `${id}.mp4`,
-  filename: `${id}.mp4`,
-  status: "failed",
-  sizeBytes: 1000,
-  durationSec: null,
-  width: null,
-  height: null,
-  fps: null,
-  codec: null,
-  frameCount: 0,
-  objectCount: 0,
-  error: { code, message: `${code}: it failed` },
-  job: null,
-  model: null,
-  playbackUrl: null,
-  retryable,
-  createdAt: "2025-01-01T00:00:00.000Z",
-  updatedAt: "2025-01-01T00:00:00.000Z",
-});
+const failed = (id: string, retryable: boolean, code: string): VideoView =>
+  videoView(id, "failed", { error: { code, message: `${code}: it failed` }, retryable });
 
 let rendered: Rendered | undefined;
 afterEach(() => {

@@ -108,7 +108,8 @@ export async function withSearchModel<T>(svc: Services, tenantId: string, search
   return search(await embedderFor(svc, tenantId, after));
 }
 
-async function embedderFor(svc: Services, tenantId: string, lib: LibraryRow | undefined): Promise<Embedder> {
+/** `searchEmbedder` for a library row already read. */
+export async function embedderFor(svc: Services, tenantId: string, lib: LibraryRow | undefined): Promise<Embedder> {
   const configured = await svc.embedder();
   if (!lib || isModel(configured, lib.activeKey)) return configured;
   try {

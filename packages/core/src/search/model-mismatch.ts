@@ -22,13 +22,15 @@ export type ModelMismatch = z.infer<typeof modelMismatchSchema>;
 
 /** Null when every ready video of the tenant was indexed with the model answering its searches. */
 export async function modelMismatch(svc: Services, tenantId: string): Promise<ModelMismatch> {
-  const { identity } = await Library.searchEmbedder(svc, tenantId);
+  // One read of the library: the model that answers and whether a re-index runs.
+  const lib = await Library.library(svc.db, tenantId);
+  const { identity } = await Library.embedderFor(svc, tenantId, lib);
   const others = await Video.otherModels(svc.db, tenantId, identity.key);
   if (others.length === 0) return null;
   const videos = others.reduce((sum, other) => sum + other.videos, 0);
   const names = others.map((other) => `${other.name} (${other.videos} video${other.videos === 1 ? "" : "s"})`).join(", ");
   const one = videos === 1;
-  const running = Boolean((await Library.library(svc.db, tenantId))?.targetKey);
+  const running = Boolean(lib?.targetKey);
   const what = running
     ? `A re-index is running: ${one ? "it is" : "they are"} searched once it has finished.`
     : `${one ? "It is" : "They are"} not searched until the library is re-indexed (vos reindex, or Re-index in the web app).`;
