@@ -1,13 +1,17 @@
 // @vitest-environment happy-dom
 /**
  * The Library's failed videos: "Retry" processes the stored upload again through the API when
- * the failure kept it (`retryable`); "Upload again" picks a new file when it did not.
+ * the failure kept it (`retryable`); "Upload again" picks a new file when it did not and a new
+ * upload may help; "Remove" deletes a video whose file itself is bad. And files that are not
+ * videos are refused on the page before they reach the upload queue.
  */
 import { createElement } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApiClient } from "../src/api/client";
 import type { VideoView } from "../src/api/types";
+import { Library } from "../src/components/Library";
 import { VideoList, type VideoListProps } from "../src/components/VideoList";
+import { UploadQueue } from "../src/upload/queue";
 import { act, click, render, type Rendered } from "./support/react";
 import { videoView } from "./support/video-view";
 
@@ -59,16 +63,34 @@ describe("failed videos in the Library", () => {
     expect(uploadAgain).not.toHaveBeenCalled();
   });
 
-  it("offers to upload again when the failure removed the upload", () => {
+  it("offers to upload again when the failure removed the upload and a new one may help", () => {
     const uploadAgain = vi.fn();
     const retry = vi.fn(async () => {});
-    const container = show([failed("vid_bad", false, "media.not_a_video")], { onRetry: retry, onUploadAgain: uploadAgain });
-    expect(button(container, "Retry vid_bad.mp4: process the uploaded file again")).toBeNull();
-    const again = button(container, "Upload vid_bad.mp4 again as a new video");
+    const container = show([failed("vid_cut", false, "media.empty")], { onRetry: retry, onUploadAgain: uploadAgain });
+    expect(button(container, "Retry vid_cut.mp4: process the uploaded file again")).toBeNull();
+    expect(button(container, "Remove vid_cut.mp4")).toBeNull();
+    const again = button(container, "Upload vid_cut.mp4 again as a new video");
     expect(again?.textContent).toContain("Upload again");
     click(again!);
-    expect(uploadAgain).toHaveBeenCalledWith(expect.objectContaining({ id: "vid_bad" }));
+    expect(uploadAgain).toHaveBeenCalledWith(expect.objectContaining({ id: "vid_cut" }));
     expect(retry).not.toHaveBeenCalled();
+  });
+
+  it.each(["media.not_a_video", "media.corrupt", "media.unsupported_codec"])("offers Remove, through the delete dialog, for %s", async (code) => {
+    const uploadAgain = vi.fn();
+    const deleted: string[] = [];
+    const container = show([failed("vid_bad", false, code)], { onUploadAgain: uploadAgain, onDelete: async (video) => void deleted.push(video.id) });
+    expect(button(container, "Upload vid_bad.mp4 again as a new video")).toBeNull();
+    expect(button(container, "Retry vid_bad.mp4: process the uploaded file again")).toBeNull();
+    const remove = button(container, "Remove vid_bad.mp4");
+    expect(remove?.textContent).toContain("Remove");
+    click(remove!);
+    const dialog = container.querySelector("dialog")!;
+    expect(dialog.open).toBe(true);
+    expect(dialog.textContent).toContain("vid_bad.mp4 will be removed");
+    await act(async () => Array.from(dialog.querySelectorAll("button")).find((b) => b.textContent === "Delete video")!.click());
+    expect(deleted).toEqual(["vid_bad"]);
+    expect(uploadAgain).not.toHaveBeenCalled();
   });
 
   it("shows why a retry was refused", async () => {
@@ -79,5 +101,51 @@ describe("failed videos in the Library", () => {
     });
     await act(async () => button(container, "Retry vid_gone.mp4: process the uploaded file again")!.click());
     expect(container.querySelector('[role="alert"]')?.textContent).toBe("Video 'vid_gone' cannot be retried: its uploaded file was removed.");
+  });
+});
+
+describe("choosing files in the Library", () => {
+  it("refuses files that are not videos at once, in plain words, and queues only the videos", async () => {
+    const requests: string[] = [];
+    const api = createApiClient({
+      baseUrl: "/api",
+      fetch: async (input, init) => {
+        requests.push(`${init?.method ?? "GET"} ${String(input)} ${String(init?.body ?? "")}`);
+        return new Response(JSON.stringify({ code: "test.stop", message: "Not in this test." }), { status: 415, headers: { "content-type": "application/json" } });
+      },
+    });
+    const queue = new UploadQueue({ api });
+    rendered = render(
+      createElement(Library, {
+        queue,
+        videos: { videos: [], loaded: true, refresh: async () => {} },
+        deleteVideo: async () => {},
+        retryVideo: async () => {},
+        onOpen: () => {},
+        onSearchIn: () => {},
+      }),
+    );
+    const mp4 = new File([new Uint8Array([0, 0, 0, 0x18, ...new TextEncoder().encode("ftypisom"), 0, 0, 0, 0])], "clip.mp4", { type: "video/mp4" });
+    const notes = new File(["Meeting notes\n- milk\n"], "notes.mp4", { type: "video/mp4" });
+    const gif = new File([new TextEncoder().encode("GIF89a\x01\x00\x01\x00")], "cat.gif", { type: "image/gif" });
+    const input = rendered.container.querySelector<HTMLInputElement>('input[type="file"]')!;
+    Object.defineProperty(input, "files", { value: [mp4, notes, gif], configurable: true });
+    await act(async () => void input.dispatchEvent(new Event("change", { bubbles: true })));
+
+    const alert = await vi.waitFor(() => {
+      const found = rendered!.container.querySelector('.refused [role="alert"]');
+      if (!found) throw new Error("no refusal shown yet");
+      return found;
+    });
+    expect(Array.from(alert.querySelectorAll("li"), (li) => li.textContent)).toEqual([
+      "notes.mp4 is not a video file: it looks like text.",
+      "cat.gif is not a video file: it is a GIF image.",
+    ]);
+    expect(queue.getSnapshot().map((item) => item.name)).toEqual(["clip.mp4"]);
+    await vi.waitFor(() => expect(requests).toHaveLength(1));
+    expect(requests[0]).toMatch(/^POST \/api\/videos .*"filename":"clip.mp4"/);
+
+    click(rendered.container.querySelector('button[aria-label="Dismiss this notice"]')!);
+    expect(rendered.container.querySelector(".refused")).toBeNull();
   });
 });

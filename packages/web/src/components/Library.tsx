@@ -2,6 +2,8 @@ import { useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { VideoView } from "../api/types";
 import type { VideosState } from "../lib/use-videos";
 import type { UploadQueue } from "../upload/queue";
+import { screenFiles } from "../upload/sniff";
+import { CloseIcon } from "./Icons";
 import { Dropzone, UploadList } from "./Uploads";
 import { VideoList } from "./VideoList";
 
@@ -19,6 +21,8 @@ export function Library({ queue, videos, deleteVideo, retryVideo, onOpen, onSear
   const items = useSyncExternalStore(queue.subscribe, queue.getSnapshot);
   const picker = useRef<HTMLInputElement>(null);
   const [notice, setNotice] = useState<string>();
+  /** Files of the last drop or pick that are not videos: refused before any byte is sent. */
+  const [refused, setRefused] = useState<readonly string[]>([]);
 
   const uploadingHere = useMemo(
     () => new Set(items.flatMap((item) => (item.videoId && item.status !== "done" && item.status !== "cancelled" ? [item.videoId] : []))),
@@ -46,9 +50,26 @@ export function Library({ queue, videos, deleteVideo, retryVideo, onOpen, onSear
         inputRef={picker}
         onFiles={(files) => {
           setNotice(undefined);
-          queue.add(files);
+          void screenFiles(files).then(({ videos, refused: notVideos }) => {
+            setRefused(notVideos);
+            if (videos.length) queue.add(videos);
+          });
         }}
       />
+      {refused.length ? (
+        <div className="notice error refused">
+          <div role="alert">
+            <ul>
+              {refused.map((sentence, i) => (
+                <li key={i}>{sentence}</li>
+              ))}
+            </ul>
+          </div>
+          <button type="button" className="icon-button" onClick={() => setRefused([])} aria-label="Dismiss this notice">
+            <CloseIcon width={16} height={16} />
+          </button>
+        </div>
+      ) : null}
       {notice ? (
         <p className="notice info" role="status">
           {notice}

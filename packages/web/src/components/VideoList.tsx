@@ -15,6 +15,17 @@ const STATUS_LABEL: Record<VideoView["status"], string> = {
 
 const STAGE_LABEL: Record<Stage, string> = { probe: "Probe", sample: "Sample", embed: "Embed", index: "Index" };
 
+/**
+ * Failures that lie in the file itself (the media.* codes the server's probe and decoder give):
+ * the same file would fail the same way, so the list offers to remove the video, not to upload
+ * it again. Other failures that removed the upload (an empty file received) keep "Upload again".
+ */
+const FILE_IS_BAD = new Set(
+  ["not_a_video", "no_video_stream", "corrupt", "unsupported_container", "unsupported_codec", "resolution_too_large", "too_long", "too_large"].map((code) => `media.${code}`),
+);
+
+export const uploadAgainCannotHelp = (video: VideoView) => video.status === "failed" && !video.retryable && FILE_IS_BAD.has(video.error?.code ?? "");
+
 export const playable = (video: VideoView) => Boolean(video.playbackUrl) && (video.status === "ready" || video.status === "processing" || video.status === "queued");
 
 export interface VideoListProps {
@@ -27,7 +38,7 @@ export interface VideoListProps {
   onSearchIn(video: VideoView): void;
   /** Process a failed video again from its stored upload (only offered when `retryable`). */
   onRetry(video: VideoView): Promise<unknown>;
-  /** Upload the file again as a new video: for failures that removed the upload (bad input). */
+  /** Upload the file again as a new video: for failures that removed the upload but a new upload may fix. */
   onUploadAgain(video: VideoView): void;
   onResume(video: VideoView): void;
   onDelete(video: VideoView): Promise<void>;
@@ -191,7 +202,20 @@ export function VideoList({ videos, loaded, error, uploadingHere, onOpen, onSear
                       <RetryIcon width={16} height={16} /> Retry
                     </button>
                   ) : null}
-                  {video.status === "failed" && !video.retryable ? (
+                  {uploadAgainCannotHelp(video) ? (
+                    <button
+                      type="button"
+                      className="button small"
+                      onClick={() => {
+                        setDeleteError(undefined);
+                        setConfirming(video);
+                      }}
+                      aria-label={`Remove ${video.title}`}
+                      title="This file cannot be processed: remove it from the library."
+                    >
+                      <TrashIcon width={16} height={16} /> Remove
+                    </button>
+                  ) : video.status === "failed" && !video.retryable ? (
                     <button
                       type="button"
                       className="button small"
