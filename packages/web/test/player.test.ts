@@ -220,23 +220,29 @@ describe("object labels", () => {
 });
 
 describe("timeline", () => {
-  it("marks each moment of the search and seeks to it", () => {
+  it("marks each moment of the search in time order, stacking overlaps on lanes, and seeks to it", () => {
     const seeks: number[] = [];
-    const hits = [hit(10, 15, 0.9, 3), hit(0, 5, 0.4, 0), object(17, "person", 1)];
+    const hits = [hit(10, 15, 0.9, 3), hit(0, 5, 0.4, 0), object(17, "person", 1), object(12, "dog", 2)];
     rendered = render(createElement(Timeline, { duration: 20, current: 12, hits, onSeek: (s: number) => seeks.push(s) }));
     const markers = Array.from(rendered.container.querySelectorAll<HTMLButtonElement>("button.marker"));
+    // Tab walks the timeline left to right; the names keep the search's ranks.
     expect(markers.map((m) => m.getAttribute("aria-label"))).toEqual([
-      "Moment 1: 0:10–0:15, score 0.90",
       "Moment 2: 0:00–0:05, score 0.40",
+      "Moment 1: 0:10–0:15, score 0.90",
+      "Object 4 (dog): 0:12–0:13, score 0.30",
       "Object 3 (person): 0:17–0:18, score 0.30",
     ]);
-    expect(markers[0]!.style.left).toBe("50%");
-    expect(markers[1]!.style.left).toBe("0%");
-    expect(markers[0]!.className).toContain("active");
-    expect(markers[1]!.className).not.toContain("active");
-    click(markers[1]!);
+    // The dog overlaps moment 1: it goes on a second lane instead of into one bar with it.
+    expect(markers.map((m) => m.dataset.lane)).toEqual(["0", "0", "1", "0"]);
+    expect(markers[2]!.style.getPropertyValue("--lane")).toBe("1");
+    expect(rendered.container.querySelector<HTMLElement>(".timeline-track")!.style.getPropertyValue("--lanes")).toBe("2");
+    expect(markers[1]!.style.left).toBe("50%");
+    expect(markers[0]!.style.left).toBe("0%");
+    expect(markers[1]!.className).toContain("active");
+    expect(markers[0]!.className).not.toContain("active");
+    click(markers[0]!);
     expect(seeks).toEqual([0.5]);
-    expect(rendered.container.textContent).toContain("3 moments marked");
+    expect(rendered.container.textContent).toContain("4 moments marked");
   });
 });
 
