@@ -2,16 +2,18 @@
  * `vos reindex` as a person runs it: a library indexed with model A (16 dimensions) moved to model
  * B (24) named by folder, the process killed part-way and the command run again, which resumes it.
  * Afterwards every video lists B, searches reach every video whatever VOS_CLIP_MODEL says (the
- * library's model is loaded from where it was recorded), and a model a server was never
- * configured with is refused by name.
+ * library's model is loaded from where it was recorded), a model a server was never configured
+ * with is refused by name, and a configured model that cannot load is reported, not thrown.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { SearchHit } from "@vos/contract";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { testModelDir, wideTestModelDir } from "../../core/test/support/test-model.js";
 import { colourVideo, syntheticVideo } from "../../core/test/support/videos.js";
+import { createClient } from "../src/client.js";
+import { reindex } from "../src/commands/reindex.js";
 import { jsonOf, runVos, spawnVos } from "./support/cli.js";
 
 let scratch: string;
@@ -81,7 +83,30 @@ describe("vos reindex", () => {
       expect(response.status).toBe(422);
       expect(await response.json()).toMatchObject({ code: "reindex.unknown_model" });
       const status = await app.request("/api/reindex");
-      expect(await status.json()).toMatchObject({ state: "idle", model: { name: "clip-colours-v2-24d" }, configured: { name: "clip-colours-v2" }, toMove: 2 });
+      expect(await status.json()).toMatchObject({ state: "idle", model: { name: "clip-colours-v2-24d" }, configured: { name: "clip-colours-v2" }, configuredError: null, toMove: 2 });
+
+      // The same server configured with a folder that is gone: the state says why instead of failing.
+      const missing = path.join(scratch, "gone");
+      const base = runtime.services;
+      const broken = createApi({
+        services: { ...base, settings: { ...base.settings, clipModel: missing }, embedder: (source) => base.embedder(source ?? { model: missing, revision: null, textDtype: "fp32", visionDtype: "fp32" }) },
+        tenantOf: () => "local",
+      });
+      const unloadable = await broken.request("/api/reindex");
+      expect(unloadable.status).toBe(200);
+      expect(await unloadable.json()).toMatchObject({ model: { name: "clip-colours-v2-24d" }, configured: null, configuredError: { code: "embedder.model_unavailable" }, toMove: 0 });
+      const refused = await broken.request("/api/reindex", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ code: "embedder.model_unavailable", message: expect.stringContaining(missing) });
+      // `vos reindex` to the library's own model has nothing to do, and says why the configured one is out of reach.
+      const printed: string[] = [];
+      const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (printed.push(String(chunk)), true));
+      try {
+        await reindex(createClient("http://vos.test", async (request) => broken.fetch(request)), { model: "clip-colours-v2-24d", wait: false, json: false });
+      } finally {
+        stdout.mockRestore();
+      }
+      expect(printed.join("")).toContain(`The library's model is clip-colours-v2-24d. The configured model cannot be loaded: Could not load CLIP model '${missing}'`);
     } finally {
       await runtime.close();
     }

@@ -2276,13 +2276,18 @@ export interface paths {
                                 key: string;
                                 name: string;
                             } | null;
-                            /** @description the model this server is configured with (VOS_CLIP_MODEL): what a re-index moves to by default */
+                            /** @description the model this server is configured with (VOS_CLIP_MODEL): what a re-index moves to by default; null when it cannot be loaded (`configuredError` says why) */
                             configured: {
                                 /** @description the model's identity (sha256:<digest> of a folder's files, or <hub id>@<revision>) */
                                 key: string;
                                 name: string;
-                            };
-                            /** @description ready videos not indexed with the configured model: what a re-index to it would re-embed */
+                            } | null;
+                            /** @description why the configured model cannot be loaded (its folder gone, a hub model not downloaded with downloads off); null when it loads */
+                            configuredError: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            /** @description ready videos not indexed with the configured model: what a re-index to it would re-embed. When the configured model cannot be loaded, ready videos not indexed with the library's model (0 before the first video) */
                             toMove: number;
                             /** Format: date-time */
                             startedAt: string | null;
@@ -2311,7 +2316,7 @@ export interface paths {
         put?: never;
         /**
          * Re-index the library with another model, from the stored thumbnails and crops
-         * @description Every ready video's frames and objects are embedded again with the model named (default: the configured one), one job per video, while searches keep using the library's model. When every job has succeeded, the library switches to the new model at once and the old vectors are removed. Starting again while a re-index to the same model runs resumes it (its failed jobs get fresh attempts); a re-index to another model must finish first (409 reindex.running).
+         * @description Every ready video's frames and objects are embedded again with the model named (default: the configured one), one job per video, while searches keep using the library's model. When every job has succeeded, the library switches to the new model at once and the old vectors are removed. Starting again while a re-index to the same model runs resumes it (its failed jobs get fresh attempts); a re-index to another model must finish first (409 reindex.running). Without a model named, a configured model that cannot be loaded answers 503 with the reason (GET /reindex shows it as `configuredError`).
          */
         post: {
             parameters: {
@@ -2353,13 +2358,18 @@ export interface paths {
                                 key: string;
                                 name: string;
                             } | null;
-                            /** @description the model this server is configured with (VOS_CLIP_MODEL): what a re-index moves to by default */
+                            /** @description the model this server is configured with (VOS_CLIP_MODEL): what a re-index moves to by default; null when it cannot be loaded (`configuredError` says why) */
                             configured: {
                                 /** @description the model's identity (sha256:<digest> of a folder's files, or <hub id>@<revision>) */
                                 key: string;
                                 name: string;
-                            };
-                            /** @description ready videos not indexed with the configured model: what a re-index to it would re-embed */
+                            } | null;
+                            /** @description why the configured model cannot be loaded (its folder gone, a hub model not downloaded with downloads off); null when it loads */
+                            configuredError: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            /** @description ready videos not indexed with the configured model: what a re-index to it would re-embed. When the configured model cannot be loaded, ready videos not indexed with the library's model (0 before the first video) */
                             toMove: number;
                             /** Format: date-time */
                             startedAt: string | null;

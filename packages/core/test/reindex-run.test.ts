@@ -5,17 +5,21 @@
  * ready video at once and removes A's vectors; a failed video stays out of it and a retry indexes
  * it with B; a runtime stopped mid-run resumes where its jobs stopped; a video deleted during a
  * re-index leaves nothing behind; and a job's checkpoint skips what an earlier attempt wrote.
+ * A configured model that cannot load is reported, not thrown, by the state; a re-index names its
+ * model before any load; and a recorded model that cannot load is not tried again on every use.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../src/config.js";
 import type { Embedder } from "../src/embedder/types.js";
 import * as Job from "../src/job/index.js";
 import * as Library from "../src/library/index.js";
 import { reindexVideo } from "../src/reindex/index.js";
 import * as Search from "../src/search/index.js";
+import type { Services } from "../src/services.js";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
 import * as Video from "../src/video/index.js";
 import { queueVideo } from "./support/queue-video.js";
@@ -71,8 +75,8 @@ describe("moving a library to another model", () => {
     expect(hits.length).toBeGreaterThan(0);
     expect(await Search.modelMismatch(svc(), TENANT)).toBeNull();
     const now = await status();
-    expect(now).toMatchObject({ state: "idle", model: { key: a.identity.key }, target: null, toMove: 3, videos: [] });
-    expect(now.configured.key).not.toBe(a.identity.key);
+    expect(now).toMatchObject({ state: "idle", model: { key: a.identity.key }, target: null, configuredError: null, toMove: 3, videos: [] });
+    expect(now.configured?.key).not.toBe(a.identity.key);
     // A new video is indexed with the library's model, not the configured one.
     const extra = (await queueVideo(svc(), await colourVideo({ width: 160, height: 120 }), "small.mp4")).videoId;
     expect((await settled(extra)).status).toBe("ready");
@@ -189,5 +193,68 @@ describe("moving a library to another model", () => {
     expect(embedded).toBe(total - 5);
     expect(progress[0]).toBe(Math.min(total, 8));
     expect(progress.at(-1)).toBe(total);
+  });
+
+  it("a configured model that cannot be loaded: the state says why, a re-index to it fails with the load error, and a name is checked before any load", async () => {
+    const base = svc();
+    const missing = path.join(dir, "no-such-model");
+    let loads = 0;
+    // The runtime as started with VOS_CLIP_MODEL naming a folder that is gone; recorded models still load.
+    const broken: Services = {
+      ...base,
+      settings: { ...base.settings, clipModel: missing },
+      embedder: (source) => (loads++, base.embedder(source ?? { model: missing, revision: null, textDtype: "fp32", visionDtype: "fp32" })),
+    };
+    const library = (await status()).model!;
+    const now = await Library.reindexStatus(broken, TENANT);
+    expect(now).toMatchObject({ state: "idle", model: library, configured: null, configuredError: { code: "embedder.model_unavailable" }, toMove: 0 });
+    expect(now.configuredError!.message).toContain("no-such-model");
+    await expect(Library.targetModel(broken)).rejects.toMatchObject({ code: "embedder.model_unavailable", status: 503 });
+    await expect(Library.targetModel(broken, missing)).rejects.toMatchObject({ code: "embedder.model_unavailable", status: 503 });
+
+    loads = 0;
+    const unknown = await Library.targetModel(broken, "/etc").catch((error: unknown) => error);
+    expect(unknown).toMatchObject({ code: "reindex.unknown_model", status: 422 });
+    expect((unknown as Error).message).toContain(missing);
+    expect((unknown as Error).message).toContain("clip-colours-v2-24d");
+    expect(loads).toBe(0);
+    // A model the library recorded loads from where it was recorded, whatever the configured one does.
+    const keyA = (await base.db.select().from(Library.modelTable)).find((row) => row.dimension === 16)!.key;
+    expect((await Library.targetModel(broken, keyA)).identity.key).toBe(keyA);
+  });
+
+  it("settles without a transaction when no re-index runs", async () => {
+    expect((await status()).state).toBe("idle");
+    const transaction = vi.spyOn(svc().db, "transaction");
+    try {
+      await Library.settle(svc(), TENANT);
+      expect(transaction).not.toHaveBeenCalled();
+    } finally {
+      transaction.mockRestore();
+    }
+  });
+
+  it("remembers for a while that a recorded model cannot be loaded, so a burst of searches does not load it again each time", async () => {
+    const base = svc();
+    const a = (await base.db.select().from(Library.modelTable)).find((row) => row.dimension === 16)!;
+    let loads = 0;
+    const counting: Services = { ...base, embedder: (source) => (source && loads++, base.embedder(source)) };
+    const moveTo = (source: string) => base.db.update(Library.modelTable).set({ source }).where(eq(Library.modelTable.key, a.key));
+    const start = Date.now();
+    const clock = vi.spyOn(Date, "now").mockReturnValue(start);
+    await moveTo(path.join(dir, "moved-away"));
+    try {
+      for (let i = 0; i < 3; i++) await expect(Library.loadModel(counting, a.key)).rejects.toMatchObject({ code: "model.unavailable" });
+      expect(loads).toBe(1);
+      await moveTo(a.source); // the files are back, but the failure is still remembered
+      await expect(Library.loadModel(counting, a.key)).rejects.toMatchObject({ code: "model.unavailable" });
+      expect(loads).toBe(1);
+      clock.mockReturnValue(start + 31_000);
+      expect((await Library.loadModel(counting, a.key)).identity.key).toBe(a.key);
+      expect(loads).toBe(2);
+    } finally {
+      clock.mockRestore();
+      await moveTo(a.source);
+    }
   });
 });

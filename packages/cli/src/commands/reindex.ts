@@ -9,7 +9,10 @@ const counted = (done: number, total: number | null) => (total === null ? `${don
 
 function describe(status: ReindexStatus): string {
   const model = status.model?.name ?? "none yet";
-  if (status.state === "idle") return `The library's model is ${model}${status.toMove > 0 ? `; ${status.toMove} ready video(s) are indexed with another` : ""}.`;
+  if (status.state === "idle") {
+    const line = `The library's model is ${model}${status.toMove > 0 ? `; ${status.toMove} ready video(s) are indexed with another` : ""}.`;
+    return status.configuredError ? `${line} The configured model cannot be loaded: ${status.configuredError.message}` : line;
+  }
   const done = status.videos.filter((video) => video.status === "succeeded").length;
   const failed = status.videos.filter((video) => video.status === "failed").length;
   return `Re-indexing from ${model} to ${status.target!.name}: ${done} of ${status.videos.length} video(s) done${failed > 0 ? `, ${failed} failed` : ""}.`;

@@ -6,6 +6,7 @@
  * after. Videos uploaded meanwhile are indexed with the target at once; a video that became ready
  * on the old model meanwhile gets its own job before the switch.
  */
+import path from "node:path";
 import { and, eq, inArray, isNotNull, isNull, ne, or } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import type { Embedder } from "../embedder/index.js";
@@ -16,7 +17,7 @@ import { createId } from "../util/id.js";
 import { vectorId } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
 import { libraryTable, modelTable, type LibraryRow } from "./library.sql.js";
-import { ensureLibrary, loadModel, model, register } from "./models.js";
+import { ensureLibrary, library, loadModel, model, register } from "./models.js";
 
 type Tx = Pick<Database, "select" | "insert" | "update" | "delete">;
 
@@ -106,6 +107,8 @@ type Settled = { kind: "wait" } | { kind: "queue"; jobs: Job.JobRow[] } | { kind
  * the old model keeps answering until the run is resumed.
  */
 export async function settle(svc: Services, tenantId: string): Promise<void> {
+  // Called whenever any video becomes ready: with no run going (the common case) one read answers.
+  if (!(await library(svc.db, tenantId))?.targetKey) return;
   const settled = await svc.db.transaction(async (tx): Promise<Settled> => {
     const lib = await lockLibrary(tx, tenantId);
     if (!lib?.targetKey || !lib.reindexRunId) return { kind: "wait" };
@@ -159,22 +162,22 @@ async function dropOldVectors(svc: Services, tenantId: string, switched: Extract
 
 /**
  * The model a re-index request names (its key, name or source), loaded so that a bad name fails
- * the request rather than a job: the configured model (the default) or one the library recorded.
- * A request never names a path or hub id the server was not configured with.
+ * the request rather than a job: the configured model (the default, or named by its setting) or
+ * one the library recorded. A name that is neither is refused before any model is loaded, and a
+ * request never names a path or hub id the server was not configured with.
  */
 export async function targetModel(svc: Services, name?: string): Promise<Embedder> {
-  const configured = await svc.embedder();
-  const names = (embedder: Embedder) => [embedder.identity.key, embedder.identity.name, embedder.model, embedder.source.model];
-  if (!name || names(configured).includes(name)) return configured;
+  const setting = svc.settings.clipModel;
+  if (!name || name === setting || path.resolve(name) === path.resolve(setting)) return svc.embedder();
   const recorded = await svc.db.select().from(modelTable).orderBy(modelTable.createdAt);
   const found = recorded.find((row) => row.key === name || row.name === name || row.source === name);
   if (!found) {
-    const choices = [configured.identity.name, ...recorded.map((row) => row.name).filter((other) => other !== configured.identity.name)].join(", ");
+    const choices = [setting, ...new Set(recorded.map((row) => row.name))].join(", ");
     throw new VisibleError(
       "reindex.unknown_model",
       `${name} is not a model this server can re-index to. Name the configured model or one the library used before (${choices}); for another, configure the server with it (VOS_CLIP_MODEL).`,
       422,
     );
   }
-  return loadModel(svc, found.key, configured);
+  return loadModel(svc, found.key);
 }

@@ -1,5 +1,6 @@
 /** How a tenant's library stands: its model, the configured one, and the latest re-index run, video by video. */
 import { z } from "zod";
+import { errorMessage, isVisibleError } from "../error.js";
 import * as Job from "../job/index.js";
 import type { Services } from "../services.js";
 import * as Video from "../video/index.js";
@@ -27,8 +28,19 @@ export const reindexStatusSchema = z
       .describe("idle: no re-index is running (`videos` lists the last one's, if any); running; failed: a job failed and holds the switch (start the re-index again to resume it)"),
     model: modelRef.nullable().describe("the library's model: searches and new videos use it; null before the first video"),
     target: modelRef.nullable().describe("the model a running re-index moves the library to"),
-    configured: modelRef.describe("the model this server is configured with (VOS_CLIP_MODEL): what a re-index moves to by default"),
-    toMove: z.number().int().describe("ready videos not indexed with the configured model: what a re-index to it would re-embed"),
+    configured: modelRef
+      .nullable()
+      .describe("the model this server is configured with (VOS_CLIP_MODEL): what a re-index moves to by default; null when it cannot be loaded (`configuredError` says why)"),
+    configuredError: z
+      .object({ code: z.string(), message: z.string() })
+      .nullable()
+      .describe("why the configured model cannot be loaded (its folder gone, a hub model not downloaded with downloads off); null when it loads"),
+    toMove: z
+      .number()
+      .int()
+      .describe(
+        "ready videos not indexed with the configured model: what a re-index to it would re-embed. When the configured model cannot be loaded, ready videos not indexed with the library's model (0 before the first video)",
+      ),
     startedAt: z.string().datetime().nullable(),
     videos: z.array(reindexVideoSchema),
   })
@@ -44,7 +56,12 @@ export async function reindexStatus(svc: Services, tenantId: string): Promise<Re
     lib = await library(svc.db, tenantId);
     jobs = lib?.reindexRunId ? await Job.ofRun(svc.db, lib.reindexRunId) : [];
   }
-  const configured = (await svc.embedder()).identity;
+  // A configured model that cannot load must not hide the library's state: it is reported instead.
+  const loaded = await svc.embedder().then(
+    (embedder) => ({ configured: embedder.identity, configuredError: null }),
+    (error: unknown) => ({ configured: null, configuredError: { code: isVisibleError(error) ? error.code : "embedder.model_unavailable", message: errorMessage(error) } }),
+  );
+  const moveTo = loaded.configured?.key ?? lib?.activeKey;
   const active = lib ? await model(svc.db, lib.activeKey) : undefined;
   const target = lib?.targetKey ? await model(svc.db, lib.targetKey) : undefined;
   const titles = await Video.titles(svc, tenantId, jobs.map((job) => job.videoId));
@@ -53,8 +70,9 @@ export async function reindexStatus(svc: Services, tenantId: string): Promise<Re
     state,
     model: active ? { key: active.key, name: active.name } : null,
     target: target ? { key: target.key, name: target.name } : null,
-    configured: { key: configured.key, name: configured.name },
-    toMove: (await videosToMove(svc.db, tenantId, configured.key)).length,
+    configured: loaded.configured ? { key: loaded.configured.key, name: loaded.configured.name } : null,
+    configuredError: loaded.configuredError,
+    toMove: moveTo ? (await videosToMove(svc.db, tenantId, moveTo)).length : 0,
     startedAt: lib?.reindexStartedAt?.toISOString() ?? null,
     videos: jobs.map((job) => ({
       videoId: job.videoId,

@@ -14,7 +14,7 @@ export interface ReindexActionProps {
 function describe(status: ReindexStatus): string {
   const done = status.videos.filter((video) => video.status === "succeeded").length;
   const failed = status.videos.filter((video) => video.status === "failed").length;
-  const to = status.target?.name ?? status.configured.name;
+  const to = status.target?.name ?? status.configured?.name ?? "the configured model";
   return `Re-indexing the library with ${to}: ${done} of ${status.videos.length} video${status.videos.length === 1 ? "" : "s"} done${failed ? `, ${failed} failed` : ""}. Searches use ${status.model?.name ?? "the old model"} until it finishes.`;
 }
 
@@ -26,6 +26,8 @@ export function ReindexAction({ api, onDone, pollMs = 1000 }: ReindexActionProps
   const [status, setStatus] = useState<ReindexStatus | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  // Why the configured model cannot load: a re-index to it cannot start, so the button is off.
+  const [unloadable, setUnloadable] = useState<string | undefined>();
   const done = useRef(onDone);
   done.current = onDone;
 
@@ -33,7 +35,10 @@ export function ReindexAction({ api, onDone, pollMs = 1000 }: ReindexActionProps
   useEffect(() => {
     const controller = new AbortController();
     api.reindexStatus(controller.signal).then(
-      (now) => now.state !== "idle" && setStatus(now),
+      (now) => {
+        if (now.state !== "idle") setStatus(now);
+        setUnloadable(now.configuredError ? `The configured model cannot be loaded: ${now.configuredError.message}` : undefined);
+      },
       () => {},
     );
     return () => controller.abort();
@@ -82,7 +87,8 @@ export function ReindexAction({ api, onDone, pollMs = 1000 }: ReindexActionProps
     <span className="reindex-action" data-state={status?.state ?? "idle"}>
       {status?.state === "failed" ? <span className="error-text">{describe(status)} </span> : null}
       {error ? <span className="error-text">{error} </span> : null}
-      <button type="button" className="button small" onClick={() => void start()} disabled={busy}>
+      {unloadable && !error ? <span className="error-text">{unloadable} </span> : null}
+      <button type="button" className="button small" onClick={() => void start()} disabled={busy || unloadable !== undefined}>
         <RetryIcon width={14} height={14} /> {status?.state === "failed" ? "Resume the re-index" : "Re-index the library"}
       </button>
     </span>
