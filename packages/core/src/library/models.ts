@@ -81,10 +81,10 @@ function failuresOf(svc: Services): Map<string, { error: unknown; until: number 
  * The model stored under `key`, loaded from where it was recorded: the configured model when it
  * is that one. A model that cannot be loaded (never recorded here, its folder gone, its files
  * changed) is a `model.unavailable` error, transient: the files may come back. A configured model
- * that cannot load is no reason to refuse a recorded one.
+ * that cannot load (`configured` null: known not to) is no reason to refuse a recorded one.
  */
-export async function loadModel(svc: Services, key: string, configured?: Embedder): Promise<Embedder> {
-  const mine = configured ?? (await svc.embedder().catch(() => undefined));
+export async function loadModel(svc: Services, key: string, configured?: Embedder | null): Promise<Embedder> {
+  const mine = configured === undefined ? await svc.embedder().catch(() => null) : configured;
   if (mine && isModel(mine, key)) return mine;
   const row = await model(svc.db, key);
   if (!row) throw unavailable(`the model ${key} is not one this library recorded, so it cannot be loaded`);
@@ -115,6 +115,7 @@ function noteOnce(svc: Services, level: "info" | "warn", key: string, message: s
  * The model a tenant's searches embed with: the library's active model, or the configured one
  * while the tenant has no library yet. When the active model cannot be loaded, the configured one
  * answers (logged), and search says which videos it cannot reach (search/model-mismatch.ts).
+ * When the configured one cannot be loaded, the library's still answers.
  */
 export async function searchEmbedder(svc: Services, tenantId: string): Promise<Embedder> {
   return embedderFor(svc, tenantId, await library(svc.db, tenantId));
@@ -135,8 +136,12 @@ export async function withSearchModel<T>(svc: Services, tenantId: string, search
 
 /** `searchEmbedder` for a library row already read. */
 export async function embedderFor(svc: Services, tenantId: string, lib: LibraryRow | undefined): Promise<Embedder> {
-  const configured = await svc.embedder();
-  if (!lib || isModel(configured, lib.activeKey)) return configured;
+  if (!lib) return svc.embedder();
+  // A configured model that cannot load does not stop searches while the library's own one loads.
+  let configuredError: unknown;
+  const configured = await svc.embedder().catch((error: unknown) => ((configuredError = error), null));
+  if (!configured) return loadModel(svc, lib.activeKey, null).catch(() => Promise.reject(configuredError));
+  if (isModel(configured, lib.activeKey)) return configured;
   try {
     const active = await loadModel(svc, lib.activeKey, configured);
     // Info, not a warning: a library keeping its model is the design (GET /api/reindex shows both).
