@@ -13,7 +13,8 @@ import { configDefaults, defineConfig } from "vitest/config";
  *   names that environment. They have a project of their own because a worker process is shared
  *   only among files of one environment.
  * - handlers: the Lambda handlers' integration tests (`packages/functions/test`). A handler keeps
- *   its runtime in module state, as it does in Lambda, so each of these files gets fresh modules.
+ *   its runtime in module state, as it does in Lambda, so each of these files imports the
+ *   project's modules afresh (support/fresh-modules.ts), in a worker process the files share.
  * - e2e: the `vos` command as processes, browsers, fault runs: `*.e2e.test.ts` and `faults/`.
  * - stacks: `stacks/test/`, the SST app synthesized offline once per run (see its global setup).
  */
@@ -73,7 +74,16 @@ export default defineConfig({
         test: { name: "integration", include: ALL, exclude: [...configDefaults.exclude, ...UNIT, ...E2E, ...STACKS, ...HANDLERS, ...DOM], ...SHARED_PROCESS },
       },
       { extends: true, test: { name: "dom", include: DOM, environment: "happy-dom", ...SHARED_PROCESS } },
-      { extends: true, test: { name: "handlers", include: HANDLERS, exclude: [...configDefaults.exclude, ...UNIT, ...E2E] } },
+      {
+        extends: true,
+        test: {
+          name: "handlers",
+          include: HANDLERS,
+          exclude: [...configDefaults.exclude, ...UNIT, ...E2E],
+          isolate: false,
+          setupFiles: [...SHARED_PROCESS.setupFiles, "packages/functions/test/support/fresh-modules.ts"],
+        },
+      },
       { extends: true, test: { name: "e2e", include: E2E, ...SHARED_PROCESS } },
       { extends: true, test: { name: "stacks", include: STACKS, globalSetup: ["stacks/test/support/global-setup.ts"], ...SHARED_PROCESS } },
     ],
