@@ -130,11 +130,14 @@ export function quantizeModel(model: ModelProto): ModelProto {
     }
     return entry;
   };
+  // Rows of a quantised Gather table: their codes already take `<rows>_quantized`.
+  const gathered = new Set<string>();
   // One DynamicQuantizeLinear per activation, however many MatMuls read it (q, k and v do).
   const quantisedActivation = (x: string) => {
     let outputs = activations.get(x);
     if (!outputs) {
-      outputs = [`${x}_quantized`, `${x}_scale`, `${x}_zero_point`];
+      const base = gathered.has(x) ? `${x}_dynamic` : x;
+      outputs = [`${base}_quantized`, `${base}_scale`, `${base}_zero_point`];
       nodes.push(nodeOf("DynamicQuantizeLinear", [x], outputs));
       activations.set(x, outputs);
     }
@@ -160,6 +163,7 @@ export function quantizeModel(model: ModelProto): ModelProto {
     const axis = Number(n.attribute?.find((attr) => attr.name === "axis")?.i ?? 0);
     if (n.opType === "Gather" && a && b && output && isFloat(table) && axis === 0) {
       const w = quantisedWeight(a, table, false);
+      gathered.add(output);
       nodes.push(nodeOf("Gather", [w.q, b], [`${output}_quantized`]), nodeOf("DequantizeLinear", [`${output}_quantized`, w.scale, w.zeroPoint], [output]));
       continue;
     }

@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { AutoTokenizer } from "@huggingface/transformers";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keepEndToken } from "../src/embedder/clip.js";
+import { keepEndToken } from "../src/embedder/architectures.js";
 import { setLogLevel, setLogSink } from "../src/log.js";
 import { cudaProviderInstalled, decodeImage, loadClipEmbedder } from "../src/embedder/index.js";
 import type { ClipEmbedderOptions, Embedder, RgbImage } from "../src/embedder/index.js";

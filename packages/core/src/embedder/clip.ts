@@ -1,8 +1,8 @@
 /**
- * CLIP through transformers.js: tokenizer + image processor + the text and vision halves of a CLIP
- * ONNX export (onnx/text_model.onnx, onnx/vision_model.onnx, or their fp16 and q8 variants). Hub
- * ids and local folders go through the same from_pretrained calls on a local folder; only where
- * the files come from differs (see locate.ts).
+ * CLIP-family models through transformers.js: tokenizer + image processor + the text and vision
+ * halves of an ONNX export (onnx/text_model.onnx, onnx/vision_model.onnx, or their fp16 and q8
+ * variants) of CLIP or SigLIP (see architectures.ts). Hub ids and local folders go through the
+ * same from_pretrained calls on a local folder; only where the files come from differs (see locate.ts).
  */
 // Loaded on first use: transformers.js pulls in onnxruntime's native code, which processes that
 // never embed (most Lambda functions) should not load at start-up.
@@ -11,6 +11,7 @@ import path from "node:path";
 import type { RawImage, Tensor } from "@huggingface/transformers";
 import { VisibleError, errorMessage } from "../error.js";
 import { createLogger } from "../log.js";
+import { architectureOf, tokenize, type ModelConfig } from "./architectures.js";
 import { firstDevice } from "./device.js";
 import { clipFiles, DEFAULT_CLIP_MODEL, type ClipDtype, type ClipHalf } from "./files.js";
 import { modelIdentity } from "./identity.js";
@@ -57,7 +58,8 @@ export async function configureModelHub(options: { cacheDir?: string; allowDownl
  */
 async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedder> {
   const started = performance.now();
-  const { AutoConfig, AutoImageProcessor, AutoTokenizer, CLIPTextModelWithProjection, CLIPVisionModelWithProjection, RawImage, env } = await import("@huggingface/transformers");
+  const transformers = await import("@huggingface/transformers");
+  const { AutoConfig, AutoImageProcessor, AutoTokenizer, RawImage, env } = transformers;
   const cacheDir = options.cacheDir ?? env.cacheDir ?? path.join(os.tmpdir(), "vos-models");
   const place = locateClip({ ...options, cacheDir });
   const dtypes: Record<ClipHalf, ClipDtype> = { text: options.textDtype ?? options.dtype ?? "fp32", vision: options.visionDtype ?? options.dtype ?? "fp32" };
@@ -69,7 +71,8 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   await place.ensure(["config.json"], "config.json");
   const config = (await AutoConfig.from_pretrained(place.folder, fileOptions).catch((error: unknown) => {
     throw modelUnavailable(options.model, errorMessage(error));
-  })) as { projection_dim?: number; text_config?: { projection_dim?: number }; vision_config?: { image_size?: number } };
+  })) as ModelConfig;
+  const architecture = architectureOf(options.model, config);
 
   // CUDA that cannot start is tried once per embedder; the halves then load on the CPU.
   let cudaFailure: string | undefined;
@@ -109,21 +112,26 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   const modelOptions = (name: ClipHalf, device: "cpu" | "cuda") => ({ ...fileOptions, dtype: dtypes[name], device, session_options: sessionOptions });
   const textHalf = half("text", () => [
     AutoTokenizer.from_pretrained(place.folder, fileOptions),
-    onDevice((device) => CLIPTextModelWithProjection.from_pretrained(place.folder, modelOptions("text", device))),
+    onDevice((device) => transformers[architecture.textClass].from_pretrained(place.folder, modelOptions("text", device))),
   ]);
   const visionHalf = half("vision", () => [
     AutoImageProcessor.from_pretrained(place.folder, fileOptions),
-    onDevice((device) => CLIPVisionModelWithProjection.from_pretrained(place.folder, modelOptions("vision", device))),
+    onDevice((device) => transformers[architecture.visionClass].from_pretrained(place.folder, modelOptions("vision", device))),
   ]);
+
+  /** The output that is the embedding; an export without it is not of the layout its config.json names. */
+  const pick = (outputs: Record<string, Tensor>, name: string, what: ClipHalf): Tensor => {
+    const tensor = outputs[name];
+    if (tensor) return tensor;
+    throw modelUnavailable(options.model, `its ${what} model (model_type '${architecture.modelType}') has no output '${name}', only ${Object.keys(outputs).join(", ")}`);
+  };
 
   const embedTexts = async (texts: string[]): Promise<Float32Array[]> => {
     const [tokenizer, textModel] = await textHalf();
     const vectors: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += batchSize) {
-      const inputs = tokenizer(texts.slice(i, i + batchSize), { padding: true, truncation: true });
-      keepEndToken(inputs, tokenizer.eos_token_id, tokenizer.model_max_length);
-      const { text_embeds } = (await textModel(inputs)) as { text_embeds: Tensor };
-      vectors.push(...normalisedRows(text_embeds));
+      const inputs = tokenize(architecture, config, tokenizer, texts.slice(i, i + batchSize));
+      vectors.push(...normalisedRows(pick(await textModel(inputs), architecture.textOutput, "text")));
     }
     return vectors;
   };
@@ -134,41 +142,20 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
     for (let i = 0; i < images.length; i += batchSize) {
       const raws = images.slice(i, i + batchSize).map((image) => toRawImage(RawImage, image));
       const inputs = await processor(raws);
-      const { image_embeds } = (await visionModel(inputs)) as { image_embeds: Tensor };
-      vectors.push(...normalisedRows(image_embeds));
+      vectors.push(...normalisedRows(pick(await visionModel(inputs), architecture.imageOutput, "vision")));
     }
     return vectors;
   };
 
-  const configured = Number(config.projection_dim ?? config.text_config?.projection_dim);
-  // Exports that leave projection_dim at its default omit it from config.json: measure instead.
-  const dimension = configured > 0 ? configured : (await embedTexts([""]))[0]!.length;
+  // Exports that leave the vector length at its default omit it from config.json: measure instead.
+  const dimension = architecture.dimension(config) ?? (await embedTexts([""]))[0]!.length;
 
   const identity = await modelIdentity({ model: options.model, revision: place.revision, folder: place.folder, textDtype: dtypes.text, visionDtype: dtypes.vision, cacheDir });
-  log.info("clip model ready", { ...where, local: !place.revision, dimension, identity: identity.key, ms: Math.round(performance.now() - started) });
+  log.info("clip model ready", { ...where, local: !place.revision, architecture: architecture.modelType, dimension, identity: identity.key, ms: Math.round(performance.now() - started) });
   // A folder is recorded absolute: another process may start elsewhere.
   const source: ModelSource = { model: place.revision ? options.model : path.resolve(place.folder), revision: place.revision ?? null, textDtype: dtypes.text, visionDtype: dtypes.vision };
   const inputSize = Number(config.vision_config?.image_size) || 224;
   return { model: options.model, source, identity, dimension, inputSize, embedImages, embedTexts };
-}
-
-/**
- * transformers.js truncates a long text after adding the special tokens, so a text longer than
- * the model's 77 tokens loses its end-of-text token, the one CLIP's text encoder pools at: the
- * embedding would then stand for an arbitrary word. Put the end token back in the last place.
- */
-export function keepEndToken(inputs: { input_ids: Tensor; attention_mask: Tensor }, eosId: number | undefined, maxLength: number): void {
-  const [rows, cols] = inputs.input_ids.dims as [number, number];
-  if (eosId === undefined || !Number.isFinite(maxLength) || cols < maxLength) return;
-  const ids = inputs.input_ids.data as BigInt64Array;
-  const mask = inputs.attention_mask.data as BigInt64Array;
-  const eos = BigInt(eosId);
-  for (let row = 0; row < rows; row++) {
-    let length = 0;
-    for (let col = 0; col < cols; col++) length += Number(mask[row * cols + col]);
-    const last = row * cols + length - 1;
-    if (length === maxLength && ids[last] !== eos) ids[last] = eos;
-  }
 }
 
 function fulfilled<T>(result: PromiseSettledResult<T>): T {

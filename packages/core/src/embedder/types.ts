@@ -13,7 +13,7 @@ export interface Embedder {
   readonly source: ModelSource;
   /** What the model is, wherever it was loaded from: the key its vectors are stored under. */
   readonly identity: ModelIdentity;
-  /** Length of every vector (the model's projection_dim). */
+  /** Length of every vector (CLIP's projection_dim, SigLIP's hidden_size). */
   readonly dimension: number;
   /** The side of the square its vision half sees (vision_config.image_size): 224 for ViT-B/32, 336 for ViT-L/14-336. */
   readonly inputSize: number;
@@ -32,7 +32,7 @@ export interface ModelSource {
 }
 
 export interface ClipEmbedderOptions {
-  /** Hub id (downloaded into the cache on first use) or a local folder with a CLIP ONNX export. */
+  /** Hub id (downloaded into the cache on first use) or a local folder with a CLIP or SigLIP ONNX export. */
   model: string;
   /** Hub revision (branch, tag or commit); default: defaultClipRevision(model). Unused for a folder. */
   revision?: string;
