@@ -74,10 +74,21 @@ describe("web app in Chromium", () => {
     await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>("a.hit img")).every((img) => img.complete && img.naturalWidth > 0));
     await shot("results");
 
-    // Keyboard: "/" returns to the box; arrows move between results; Enter opens one.
+    // Only red is a strong match: the rest wait behind a button, which says whether they show.
+    await expect(page.locator('.search-summary[role="status"]').textContent()).resolves.toMatch(/^1 strong match for “a red image”, best first; \d+ weaker ones? below\.$/);
+    const reveal = page.getByRole("button", { name: /^Show \d+ weaker match(es)?$/ });
+    await expect(reveal.getAttribute("aria-expanded")).resolves.toBe("false");
+    await expect(page.locator("a.hit").count()).resolves.toBe(1);
+
+    // Keyboard: "/" returns to the box; Enter on the button reveals the weaker matches; arrows
+    // move between results, across both groups; Enter opens one.
     await page.locator("body").click({ position: { x: 5, y: 400 } });
     await page.keyboard.press("/");
     await page.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Search by words", undefined, { timeout: 5000 });
+    await reveal.focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: /^Hide \d+ weaker match(es)?$/, expanded: true }).waitFor();
+    await expect(page.locator("a.hit").count()).resolves.toBeGreaterThan(1);
     await first.focus();
     await page.keyboard.press("ArrowRight");
     await expect(page.evaluate(() => document.activeElement?.closest("li")?.querySelector(".hit-rank")?.textContent)).resolves.toBe("#2");
@@ -138,7 +149,7 @@ describe("web app in Chromium", () => {
     const first = page.locator("a.hit").first();
     expect(Number(await first.getAttribute("data-start"))).toBeGreaterThanOrEqual(0);
     expect(Number(await first.getAttribute("data-end"))).toBeLessThanOrEqual(5);
-    await expect(page.locator('.search-summary[role="status"]').textContent()).resolves.toMatch(/moments? for the picture, best first\./);
+    await expect(page.locator('.search-summary[role="status"]').textContent()).resolves.toMatch(/^(\d+ moments?|1 strong match) for the picture, best first(; \d+ weaker ones? below)?\.$/);
     await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>("a.hit img")).every((img) => img.complete && img.naturalWidth > 0));
     await shot("results-image");
     expect(problems).toEqual([]);

@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 /**
  * The search state and page against a real `vos serve` holding the colour video (red 0-5 s,
- * green 5-10 s, blue 10-15 s): loading, results best first, empty, error, newest search wins.
+ * green 5-10 s, blue 10-15 s): loading, results best first (weaker matches folded), empty, error,
+ * newest search wins.
  */
 import { readFile } from "node:fs/promises";
 import { createElement } from "react";
@@ -9,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApiClient, type ApiClient } from "../src/api/client";
 import type { SearchFilters, SearchHit, VideoView } from "../src/api/types";
 import { SearchPage } from "../src/components/SearchPage";
+import { groupByRelevance } from "../src/search/relevance";
 import { createSearchStore, type SearchState, type SearchStore } from "../src/search/store";
 import { testFixtures } from "./support/fixtures";
 import { act, click, render, submitFrom, typeInto, until, type Rendered } from "./support/react";
@@ -130,14 +132,23 @@ describe("search page", () => {
 
     expect(view.state()).toBe("done");
     const { hits: expected } = await api.searchText("a red image", { limit: 30 });
+    // Red (0-5 s) is the one strong match in the test model; the rest wait until asked for.
+    const { strong, weaker } = groupByRelevance(expected);
+    expect([strong.length, weaker.length > 1]).toEqual([1, true]);
+    expect(view.cards().map((card) => Number(card.dataset.score))).toEqual(strong.map((hit) => hit.score));
+    const reveal = view.container.querySelector<HTMLButtonElement>("button[aria-expanded]")!;
+    expect([reveal.textContent, reveal.getAttribute("aria-expanded")]).toEqual([`Show ${weaker.length} weaker matches`, "false"]);
+    click(reveal);
+    expect(reveal.getAttribute("aria-expanded")).toBe("true");
     const cards = view.cards();
     expect(cards.map((card) => Number(card.dataset.score))).toEqual(expected.map((hit) => hit.score));
+    expect(cards.at(-1)!.textContent).toContain(`#${expected.length}`);
     expect(cards[0]!.textContent).toContain("#1");
     expect(cards[0]!.textContent).toContain("colours.mp4");
     expect(cards[0]!.textContent).toContain("0:00–0:05");
     expect(cards[0]!.getAttribute("href")).toBe(`?v=${video.id}&t=${expected[0]!.timeSec}`);
     expect(cards[0]!.querySelector("img")!.getAttribute("src")).toBe(`${server.url}${expected[0]!.thumbnailUrl}`);
-    expect(view.status()).toBe(`${expected.length} moments for “a red image”, best first.`);
+    expect(view.status()).toBe(`1 strong match for “a red image”, best first; ${weaker.length} weaker ones below.`);
   });
 
   it("says so when nothing matches the filters", async () => {

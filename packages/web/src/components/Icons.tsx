@@ -111,3 +111,9 @@ export const BoxesIcon = (props: IconProps) => (
     <rect x="14" y="9" width="7" height="8" rx="1" />
   </Icon>
 );
+
+export const ChevronIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="m9 6 6 6-6 6" />
+  </Icon>
+);

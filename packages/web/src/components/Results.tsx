@@ -1,8 +1,10 @@
-import type { KeyboardEvent, MouseEvent, ReactNode } from "react";
+import { useId, useState, type KeyboardEvent, type ReactNode } from "react";
 import { hitKey, type SearchHit } from "../api/types";
-import { formatRange, formatScore, formatTime } from "../lib/format";
+import { plural } from "../lib/format";
+import { groupByRelevance, STRONG_SHARE } from "../search/relevance";
 import type { SearchState } from "../search/store";
-import { ImageIcon, RetryIcon, SearchIcon } from "./Icons";
+import { HitCard } from "./HitCard";
+import { ChevronIcon, ImageIcon, RetryIcon, SearchIcon } from "./Icons";
 
 export interface ResultsProps {
   state: SearchState;
@@ -18,15 +20,19 @@ export interface ResultsProps {
 
 const SKELETONS = 8;
 
-/** Moves focus between result cards with the arrow keys (up/down by a row of the grid). */
-function onGridKey(event: KeyboardEvent<HTMLOListElement>) {
+/**
+ * Moves focus between result cards with the arrow keys, across both groups (up/down by a row of
+ * the focused card's grid).
+ */
+function onGridKey(event: KeyboardEvent<HTMLElement>) {
   const keys = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"];
   if (!keys.includes(event.key)) return;
   const cards = Array.from(event.currentTarget.querySelectorAll<HTMLAnchorElement>("a.hit"));
   const index = cards.indexOf(document.activeElement as HTMLAnchorElement);
   if (index < 0) return;
   const top = (card: HTMLElement) => card.getBoundingClientRect().top;
-  const columns = Math.max(1, cards.filter((card) => Math.abs(top(card) - top(cards[0]!)) < 2).length);
+  const grid = cards.filter((card) => card.closest("ol") === cards[index]!.closest("ol"));
+  const columns = Math.max(1, grid.filter((card) => Math.abs(top(card) - top(grid[0]!)) < 2).length);
   const moves: Record<string, number> = {
     ArrowLeft: index - 1,
     ArrowRight: index + 1,
@@ -46,7 +52,7 @@ function describe(state: Exclude<SearchState, { status: "idle" }>): string {
   return state.query.kind === "text" ? `“${state.query.text}”` : "the picture";
 }
 
-/** The search's results: a grid of moments, best first, with loading, empty and error states. */
+/** The search's results: grids of strong and weaker moments, best first, with loading, empty and error states. */
 export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered, mismatchAction }: ResultsProps) {
   if (state.status === "idle") {
     return (
@@ -110,56 +116,52 @@ export function Results({ state, resolveUrl, hrefOf, onOpen, onRetry, filtered, 
   return (
     <>
       {mismatch}
-      <ol className="results" data-state="done" aria-label="Results, best match first" onKeyDown={onGridKey}>
-        {state.hits.map((hit, rank) => {
-          const range = formatRange(hit.start, hit.end);
-          return (
-            <li key={hitKey(hit)}>
-              <a
-                className={`hit ${hit.kind}`}
-                href={hrefOf(hit)}
-                data-kind={hit.kind}
-                data-video-id={hit.videoId}
-                data-start={hit.start}
-                data-end={hit.end}
-                data-score={hit.score}
-                onClick={(event: MouseEvent) => {
-                  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-                  event.preventDefault();
-                  onOpen(hit);
-                }}
-              >
-                <span className="hit-thumb">
-                  <img src={resolveUrl(hit.thumbnailUrl)} alt="" loading="lazy" decoding="async" />
-                  <span className="hit-rank">#{rank + 1}</span>
-                  {hit.kind === "object" ? (
-                    <span className={`hit-label${hit.labelMatch ? " named" : ""}`} title={`Detected ${hit.label} (${Math.round(hit.detectorScore * 100)} % sure)`}>
-                      {hit.label}
-                    </span>
-                  ) : null}
-                  <span className="hit-time">{range}</span>
-                </span>
-                <span className="hit-body">
-                  <span className="hit-title" title={hit.videoTitle}>
-                    {hit.videoTitle}
-                  </span>
-                  <span className="hit-meta">
-                    <span className="hit-at">best at {formatTime(hit.timeSec)}</span>
-                    <span className="hit-score" title="Cosine similarity to the query">
-                      <span className="score-bar" aria-hidden="true">
-                        <span style={{ width: `${Math.max(0, Math.min(1, hit.score)) * 100}%` }} />
-                      </span>
-                      <span className="visually-hidden">score </span>
-                      {formatScore(hit.score)}
-                    </span>
-                  </span>
-                </span>
-              </a>
-            </li>
-          );
-        })}
-      </ol>
+      <Groups hits={state.hits} resolveUrl={resolveUrl} hrefOf={hrefOf} onOpen={onOpen} />
     </>
+  );
+}
+
+/** Answers whose weaker matches were revealed: kept across the player's visits, new answers start folded. */
+const revealed = new WeakSet<readonly SearchHit[]>();
+
+/** The strong matches, then the weaker ones behind a button (see ../search/relevance). */
+function Groups({ hits, resolveUrl, hrefOf, onOpen }: { hits: SearchHit[] } & Pick<ResultsProps, "resolveUrl" | "hrefOf" | "onOpen">) {
+  const { strong, weaker } = groupByRelevance(hits);
+  const [, rerender] = useState(0);
+  const open = revealed.has(hits);
+  const toggle = () => {
+    if (open) revealed.delete(hits);
+    else revealed.add(hits);
+    rerender((n) => n + 1);
+  };
+  const listId = useId();
+  const card = (hit: SearchHit, rank: number) => (
+    <li key={hitKey(hit)}>
+      <HitCard hit={hit} rank={rank} resolveUrl={resolveUrl} hrefOf={hrefOf} onOpen={onOpen} />
+    </li>
+  );
+  return (
+    <div className="result-groups" onKeyDown={onGridKey}>
+      <ol className="results" data-state="done" aria-label={weaker.length > 0 ? "Strong matches, best first" : "Results, best match first"}>
+        {strong.map((hit, i) => card(hit, i + 1))}
+      </ol>
+      {weaker.length > 0 ? (
+        <div className="weaker-group">
+          <p className="weaker-head">
+            <button type="button" className="button small" aria-expanded={open} aria-controls={open ? listId : undefined} onClick={toggle}>
+              <ChevronIcon width={16} height={16} className="chevron" />
+              {open ? "Hide" : "Show"} {plural(weaker.length, "weaker match", "weaker matches")}
+            </button>
+            <span className="muted small">scoring below {Math.round(STRONG_SHARE * 100)} % of the best</span>
+          </p>
+          {open ? (
+            <ol id={listId} className="results weaker" aria-label="Weaker matches, best first">
+              {weaker.map((hit, i) => card(hit, strong.length + i + 1))}
+            </ol>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
   );
 }
 
@@ -171,9 +173,11 @@ export function resultsSummary(state: SearchState): string {
       return `Searching for ${describe(state)}…`;
     case "error":
       return "The search failed.";
-    case "done":
-      return state.hits.length === 0
-        ? `No moments for ${describe(state)}.`
-        : `${state.hits.length} ${state.hits.length === 1 ? "moment" : "moments"} for ${describe(state)}, best first.`;
+    case "done": {
+      if (state.hits.length === 0) return `No moments for ${describe(state)}.`;
+      const { strong, weaker } = groupByRelevance(state.hits);
+      if (weaker.length === 0) return `${plural(strong.length, "moment")} for ${describe(state)}, best first.`;
+      return `${plural(strong.length, "strong match", "strong matches")} for ${describe(state)}, best first; ${plural(weaker.length, "weaker one")} below.`;
+    }
   }
 }
