@@ -186,6 +186,8 @@ describe("object boxes and similar objects in Chromium", () => {
     await panel.getByRole("button", { name: "Apply" }).click();
     const outcome = panel.getByTestId("label-outcome");
     await outcome.waitFor();
+    // Focus stays in the panel (the label field), so Escape still reaches it.
+    await expect(page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).resolves.toBe("Label");
     await expect(outcome.textContent()).resolves.toMatch(/^Labelled 1 “guest”(, carried to \d+ near-duplicate tracks?)?; marked 1 as not “guest”\.$/);
     await page.locator(`li.similar-tile[data-object-id="${twin}"]`).waitFor({ state: "detached" });
     await page.locator('ol.similar-grid[data-state="done"]').waitFor();

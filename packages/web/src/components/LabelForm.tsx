@@ -1,4 +1,4 @@
-import { useId, type FormEvent } from "react";
+import { useId, useRef, type FormEvent } from "react";
 import type { DetectedObject } from "../api/types";
 import { ownLabels } from "../objects/similar-panel-state";
 import type { SimilarState, SimilarStore } from "../objects/similar-store";
@@ -19,6 +19,7 @@ export interface LabelFormProps {
 /** Labels the selection: the positives (and the clicked object) get the label, the negatives get it as negative. */
 export function LabelForm({ state, object, store, label, onLabel, self, onSelf, suggestions }: LabelFormProps) {
   const listId = useId();
+  const input = useRef<HTMLInputElement>(null);
   const positives = [...state.bins.values()].filter((bin) => bin === "positive").length;
   const negatives = state.bins.size - positives;
   const typed = label.trim().toLowerCase();
@@ -31,6 +32,9 @@ export function LabelForm({ state, object, store, label, onLabel, self, onSelf, 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (!typed || targets === 0) return;
+    // Apply turns disabled while it works, which would drop its focus to the page (and Escape
+    // would no longer reach the panel): the label field keeps it, ready for the next label.
+    input.current?.focus();
     void store.apply(typed, { self });
   };
 
@@ -51,6 +55,7 @@ export function LabelForm({ state, object, store, label, onLabel, self, onSelf, 
       <div className="label-row">
         <TagIcon className="label-icon" width={18} height={18} />
         <input
+          ref={input}
           type="text"
           className="label-input"
           value={label}
