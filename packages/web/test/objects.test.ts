@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApiClient, type ApiClient } from "../src/api/client";
 import type { DetectedObject, ObjectHit, VideoView } from "../src/api/types";
 import { SimilarPanel } from "../src/components/SimilarPanel";
+import { thresholdFor } from "../src/objects/similar-below";
 import { createSimilarStore, type SimilarState, type SimilarStore } from "../src/objects/similar-store";
 import { formatRange } from "../src/lib/format";
 import { photoVideoFixture } from "./support/fixtures";
@@ -329,6 +330,46 @@ describe("similar panel", () => {
     await act(() => done(store).then(() => undefined));
     expect(similarCalls().at(-1)!.body).toEqual({ minScore: 0.6, mode: "expanded", limit: 48, videoId: video.id });
     expect(view.tiles().length).toBe(store.getSnapshot().hits.length);
+  });
+
+  it("shows the closest results under the default threshold when it leaves too few, and how many more lie below", async () => {
+    // The close-up person at 9 s: only its 10 s twin reaches 0.80.
+    const lone = objects.find((o) => o.timeSec >= 9 && o.box.h > 0.8)!;
+    const store = createSimilarStore(api, { debounceMs: 50 });
+    const view = panel(store);
+    await act(() => store.open(lone));
+    // The same search, then one without a threshold for the closest below it.
+    expect(similarCalls().map((call) => call.body)).toEqual([
+      { minScore: 0.8, mode: "focused", limit: 48 },
+      { minScore: -1, mode: "focused", limit: 48 },
+    ]);
+    const { hits, below } = store.getSnapshot();
+    expect(hits.length).toBe(1);
+    expect(below.hits.length).toBe(6);
+    expect(below.hits.every((hit) => hit.score < 0.8)).toBe(true);
+    const top = below.hits[0]!.score.toFixed(2);
+    const last = below.hits.at(-1)!.score.toFixed(2);
+    expect(view.status()).toBe(`1 similar object at or above 0.80, then the 6 closest, from ${top} down.`);
+    expect(view.container.querySelector(".similar-below h3")!.textContent).toBe("Below the minimum score of 0.80");
+    expect(Array.from(view.container.querySelectorAll<HTMLLIElement>("li.similar-tile.below")).map((tile) => tile.dataset.objectId)).toEqual(below.hits.map((hit) => hit.objectId));
+    expect(view.container.querySelector(".similar-below-more")!.textContent).toContain(`${below.more} more score below ${last}.`);
+    // The threshold stays the user's: the slider still says 0.80 until they lower it.
+    const slider = view.byLabel<HTMLInputElement>("Minimum score");
+    expect(slider.value).toBe("0.8");
+
+    // Down to the last one shown, in the slider's hundredths.
+    const floor = thresholdFor(below.hits.at(-1)!.score);
+    const lower = Array.from(view.container.querySelectorAll("button")).find((button) => button.textContent === `Lower the minimum score to ${floor.toFixed(2)}`)!;
+    calls.length = 0;
+    click(lower);
+    expect(document.activeElement).toBe(slider);
+    await act(() => searched(store).then(() => undefined));
+    // A threshold the user chose: one search, nothing shown under it.
+    expect(similarCalls().map((call) => call.body)).toEqual([{ minScore: floor, mode: "focused", limit: 48 }]);
+    const after = store.getSnapshot();
+    expect(after.below.hits).toEqual([]);
+    expect(after.hits.map((hit) => hit.objectId)).toEqual(expect.arrayContaining([...hits, ...below.hits].map((hit) => hit.objectId)));
+    expect(view.container.querySelector(".similar-below")).toBeNull();
   });
 
   it("labels a result negative: it leaves the results, the object shows its label, which can be removed", async () => {

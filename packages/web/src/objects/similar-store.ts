@@ -1,6 +1,7 @@
 import { isAbort, messageOf, type ApiClient } from "../api/client";
 import type { DetectedObject, ObjectHit, ObjectLabel, SimilarMode, SimilarQuery } from "../api/types";
 import { plural } from "../lib/format";
+import { NO_BELOW, searchBelow, type Below } from "./similar-below";
 
 /** Where a selected result goes: it is what the label names, or it is not. */
 export type Bin = "positive" | "negative";
@@ -36,6 +37,10 @@ export interface SimilarState {
   status: "idle" | "loading" | "done" | "error";
   /** The latest results, best first (kept while the next ones load). */
   hits: readonly ObjectHit[];
+  /** The closest results under a threshold nobody chose, when it left too few (shown apart). */
+  below: Below;
+  /** The user moved the slider: their threshold stands, with nothing shown under it. */
+  chosen: boolean;
   error?: string;
   /** Selected results and the set each is in. */
   bins: ReadonlyMap<string, Bin>;
@@ -77,7 +82,7 @@ const quote = (label: string) => `“${label}”`;
  */
 export function createSimilarStore(api: Api, options: { debounceMs?: number; limit?: number } = {}) {
   const debounceMs = options.debounceMs ?? 250;
-  let state: SimilarState = { object: undefined, settings: DEFAULT_SETTINGS, status: "idle", hits: [], bins: new Map(), labels: new Map(), recent: [], applying: false, revision: 0 };
+  let state: SimilarState = { object: undefined, settings: DEFAULT_SETTINGS, status: "idle", hits: [], below: NO_BELOW, chosen: false, bins: new Map(), labels: new Map(), recent: [], applying: false, revision: 0 };
   let controller: AbortController | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Videos whose labels are in `state.labels` and still current. */
@@ -121,17 +126,19 @@ export function createSimilarStore(api: Api, options: { debounceMs?: number; lim
     const mine = new AbortController();
     controller = mine;
     const { minScore, mode, videoOnly } = state.settings;
-    const query: SimilarQuery = { minScore, mode, limit: options.limit ?? SIMILAR_LIMIT, ...(videoOnly ? { videoId: object.videoId } : {}) };
+    const query = { minScore, mode, limit: options.limit ?? SIMILAR_LIMIT, ...(videoOnly ? { videoId: object.videoId } : {}) } satisfies SimilarQuery;
     set({ ...patch, status: "loading", error: undefined });
     try {
       // The object's own video's labels load alongside the search; other videos' after it.
       const [hits, own] = await Promise.all([api.similarObjects(object.id, query, mine.signal), fetchLabels([object.videoId], mine.signal)]);
-      const more = await fetchLabels(hits.map((hit) => hit.videoId).filter((id) => id !== object.videoId), mine.signal);
+      const below = await searchBelow(api, object.id, query, hits, state.chosen, mine.signal);
+      const shown = [...hits, ...below.hits];
+      const more = await fetchLabels(shown.map((hit) => hit.videoId).filter((id) => id !== object.videoId), mine.signal);
       if (controller !== mine) return;
       for (const id of [...own.videos, ...more.videos]) labelled.add(id);
-      const present = new Set(hits.map((hit) => hit.objectId));
+      const present = new Set(shown.map((hit) => hit.objectId));
       const bins = new Map([...state.bins].filter(([id]) => present.has(id)));
-      set({ status: "done", hits, bins, labels: new Map([...state.labels, ...own.labels, ...more.labels]) });
+      set({ status: "done", hits, below, bins, labels: new Map([...state.labels, ...own.labels, ...more.labels]) });
     } catch (error) {
       if (controller !== mine || isAbort(error)) return;
       set({ status: "error", error: messageOf(error) });
@@ -209,7 +216,7 @@ export function createSimilarStore(api: Api, options: { debounceMs?: number; lim
         set({ object });
         return state.status === "error" ? load() : Promise.resolve();
       }
-      set({ object, hits: [], bins: new Map(), outcome: undefined, status: "idle" });
+      set({ object, hits: [], below: NO_BELOW, bins: new Map(), outcome: undefined, status: "idle" });
       return load();
     },
     /** Newer data for the open object (its labels changed): no new search. */
@@ -220,13 +227,13 @@ export function createSimilarStore(api: Api, options: { debounceMs?: number; lim
       clearTimeout(timer);
       controller?.abort();
       controller = undefined;
-      set({ object: undefined, status: "idle", hits: [], bins: new Map(), outcome: undefined, error: undefined });
+      set({ object: undefined, status: "idle", hits: [], below: NO_BELOW, bins: new Map(), outcome: undefined, error: undefined });
     },
     /** The slider: searches once it rests for a moment. */
     setMinScore(minScore: number): void {
       if (minScore === state.settings.minScore) return;
       // Loading at once: the results on show no longer match the threshold.
-      set({ settings: { ...state.settings, minScore }, ...(state.object ? { status: "loading" as const, error: undefined } : {}) });
+      set({ settings: { ...state.settings, minScore }, chosen: true, ...(state.object ? { status: "loading" as const, error: undefined } : {}) });
       if (state.object) later();
     },
     setMode(mode: SimilarMode): Promise<void> {
@@ -251,8 +258,9 @@ export function createSimilarStore(api: Api, options: { debounceMs?: number; lim
     },
     /** Every result into one set; when all are in it already, clears them instead. */
     selectAll(bin: Bin): void {
-      const all = state.hits.length > 0 && state.hits.every((hit) => state.bins.get(hit.objectId) === bin);
-      set({ bins: all ? new Map() : new Map(state.hits.map((hit) => [hit.objectId, bin] as const)) });
+      const shown = [...state.hits, ...state.below.hits];
+      const all = shown.length > 0 && shown.every((hit) => state.bins.get(hit.objectId) === bin);
+      set({ bins: all ? new Map() : new Map(shown.map((hit) => [hit.objectId, bin] as const)) });
     },
     clearSelection(): void {
       set({ bins: new Map() });
