@@ -209,8 +209,9 @@ describe("moving a library to another model", () => {
     const now = await Library.reindexStatus(broken, TENANT);
     expect(now).toMatchObject({ state: "idle", model: library, configured: null, configuredError: { code: "embedder.model_unavailable" }, toMove: 0 });
     expect(now.configuredError!.message).toContain("no-such-model");
-    // Searches still embed with the library's own model.
+    // Searches still embed with the library's own model, and a new video is indexed with it.
     expect((await Search.text(broken, TENANT, { text: "a red image", limit: 20 })).length).toBeGreaterThan(0);
+    expect((await Library.videoEmbedder(broken, TENANT, "vid_not_stored")).identity.key).toBe(library.key);
     await expect(Library.targetModel(broken)).rejects.toMatchObject({ code: "embedder.model_unavailable", status: 503 });
     await expect(Library.targetModel(broken, missing)).rejects.toMatchObject({ code: "embedder.model_unavailable", status: 503 });
 

@@ -166,12 +166,22 @@ export async function embedderFor(svc: Services, tenantId: string, lib: LibraryR
 export async function videoEmbedder(svc: Services, tenantId: string, videoId: string): Promise<Embedder> {
   const video = await Video.find(svc, videoId);
   if (video?.modelKey) return loadModel(svc, video.modelKey);
-  const configured = await svc.embedder();
   const lib = await library(svc.db, tenantId);
-  const key = lib ? (lib.targetKey ?? lib.activeKey) : configured.identity.key;
-  const chosen = await loadModel(svc, key, configured);
+  if (!lib) {
+    const configured = await svc.embedder();
+    await register(svc.db, configured);
+    await ensureLibrary(svc.db, tenantId, configured.identity.key);
+    return claim(svc, videoId, configured);
+  }
+  // The library's model loads from where it was recorded: a configured model that cannot load
+  // (its folder gone) does not stop new videos of a library that has its own.
+  const chosen = await loadModel(svc, lib.targetKey ?? lib.activeKey);
   await register(svc.db, chosen);
-  if (!lib) await ensureLibrary(svc.db, tenantId, chosen.identity.key);
+  return claim(svc, videoId, chosen);
+}
+
+/** Records `chosen` on the video unless one of its other jobs recorded a model first, and answers the recorded one. */
+async function claim(svc: Services, videoId: string, chosen: Embedder): Promise<Embedder> {
   if (await Video.claimModel(svc.db, videoId, chosen.identity)) return chosen;
   const claimed = await Video.find(svc, videoId);
   return claimed?.modelKey ? loadModel(svc, claimed.modelKey) : chosen;
