@@ -46,8 +46,11 @@ export interface Services {
   /**
    * The configured model (VOS_CLIP_MODEL), or the one `source` names (a library's model, see
    * library/); each loaded on first use, once per process, with the configured device and threads.
+   * A load that failed answers with its failure for a short while, so searches and status calls
+   * do not repeat it; `retryFailure` loads again at once (a job's attempt, a re-index a user
+   * starts: the cause may just have been fixed).
    */
-  embedder(source?: ModelSource): Promise<Embedder>;
+  embedder(source?: ModelSource, options?: { retryFailure?: boolean }): Promise<Embedder>;
   /** The object detector, loaded on first use; absent or undefined when detection is off. */
   detector?(): Promise<ObjectDetector | undefined>;
   settings: Settings;

@@ -63,21 +63,6 @@ const unavailable = (message: string) =>
   new VisibleError("model.unavailable", `${message}. A re-index (vos reindex) moves the library to the configured model without it.`, 503, false);
 
 /**
- * Load failures of recorded models, per runtime and model key, remembered for a short while: a
- * library whose model cannot load falls back to the configured one on every search, and without
- * this each search of a burst would read the model's files again only to fail again. A success
- * forgets the failure; after RETRY_LOAD_MS the next use tries again (the files may be back).
- */
-const RETRY_LOAD_MS = 30_000;
-const loadFailures = new WeakMap<Services, Map<string, { error: unknown; until: number }>>();
-
-function failuresOf(svc: Services): Map<string, { error: unknown; until: number }> {
-  let failures = loadFailures.get(svc);
-  if (!failures) loadFailures.set(svc, (failures = new Map()));
-  return failures;
-}
-
-/**
  * The model stored under `key`, loaded from where it was recorded: the configured model when it
  * is that one. A model that cannot be loaded (never recorded here, its folder gone, its files
  * changed) is a `model.unavailable` error, transient: the files may come back. A configured model
@@ -88,21 +73,22 @@ export async function loadModel(svc: Services, key: string, configured?: Embedde
   if (mine && isModel(mine, key)) return mine;
   const row = await model(svc.db, key);
   if (!row) throw unavailable(`the model ${key} is not one this library recorded, so it cannot be loaded`);
-  const failures = failuresOf(svc);
-  const failed = failures.get(key);
-  if (failed && failed.until > Date.now()) throw failed.error;
-  try {
-    const loaded = await svc.embedder(sourceOf(row)).catch((error: unknown) => {
-      throw unavailable(`the model ${row.name} cannot be loaded from ${row.source}: ${errorMessage(error)}`);
-    });
-    if (!isModel(loaded, key)) throw unavailable(`${row.source} no longer holds the model ${row.name} (${key}): its files changed (now ${loaded.identity.key})`);
-    failures.delete(key);
-    return loaded;
-  } catch (error) {
-    failures.set(key, { error, until: Date.now() + RETRY_LOAD_MS });
-    throw error;
-  }
+  // A load that failed answers with its failure for a while (modelLoaders), so a burst of
+  // searches falling back from this model does not read its files again each time; a job's
+  // attempt loads again (retryingLoads).
+  const loaded = await svc.embedder(sourceOf(row)).catch((error: unknown) => {
+    throw unavailable(`the model ${row.name} cannot be loaded from ${row.source}: ${errorMessage(error)}`);
+  });
+  if (!isModel(loaded, key)) throw unavailable(`${row.source} no longer holds the model ${row.name} (${key}): its files changed (now ${loaded.identity.key})`);
+  return loaded;
 }
+
+/**
+ * `svc` whose model loads try again a load that failed a moment ago instead of answering with the
+ * failure kept for searches: for a job's attempt (a retry after the cause was fixed must not meet
+ * the old failure, nor spend its attempts on it) and a re-index a user starts.
+ */
+export const retryingLoads = (svc: Services): Services => ({ ...svc, embedder: (source) => svc.embedder(source, { retryFailure: true }) });
 
 const noted = new Set<string>();
 function noteOnce(svc: Services, level: "info" | "warn", key: string, message: string, fields: Record<string, unknown>) {

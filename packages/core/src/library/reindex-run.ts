@@ -17,7 +17,7 @@ import { createId } from "../util/id.js";
 import { vectorId } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
 import { libraryTable, modelTable, type LibraryRow } from "./library.sql.js";
-import { ensureLibrary, library, loadModel, model, register } from "./models.js";
+import { ensureLibrary, library, loadModel, model, register, retryingLoads } from "./models.js";
 
 type Tx = Pick<Database, "select" | "insert" | "update" | "delete">;
 
@@ -166,7 +166,9 @@ async function dropOldVectors(svc: Services, tenantId: string, switched: Extract
  * one the library recorded. A name that is neither is refused before any model is loaded, and a
  * request never names a path or hub id the server was not configured with.
  */
-export async function targetModel(svc: Services, name?: string): Promise<Embedder> {
+export async function targetModel(given: Services, name?: string): Promise<Embedder> {
+  // A user who fixed the model's files and asks again gets a fresh load, not the kept failure.
+  const svc = retryingLoads(given);
   const setting = svc.settings.clipModel;
   if (!name || name === setting || path.resolve(name) === path.resolve(setting)) return svc.embedder();
   const recorded = await svc.db.select().from(modelTable).orderBy(modelTable.createdAt);

@@ -71,7 +71,9 @@ function pause(sec: number, signal: AbortSignal): Promise<void> {
  * from its checkpoint, without spending attempts, until space returns (or the wait limit passes,
  * or the runtime stops).
  */
-export async function runJob(svc: Services, message: JobMessage, options: RunJobOptions): Promise<JobOutcome> {
+export async function runJob(given: Services, message: JobMessage, options: RunJobOptions): Promise<JobOutcome> {
+  // Each attempt loads a model that failed before again: the cause may be fixed (a retry).
+  const svc = Library.retryingLoads(given);
   const log = svc.log.child({ jobId: message.jobId, videoId: message.videoId });
   const { signal } = options;
   const waitUntil = Date.now() + (options.storageWaitLimitSec ?? STORAGE_WAIT_LIMIT_SEC) * 1000;

@@ -2,6 +2,7 @@ import type { SharedConfig } from "../config.js";
 import { loadObjectDetector } from "../detector/index.js";
 import { configureModelHub, loadClipEmbedder, type ModelSource } from "../embedder/index.js";
 import type { Services, Settings } from "../services.js";
+import { memoiseByKey } from "../util/memo.js";
 
 /** What every composition root hands the domain from the shared settings. */
 export function settingsFrom(config: SharedConfig): Settings {
@@ -24,15 +25,24 @@ export function settingsFrom(config: SharedConfig): Settings {
 }
 
 /**
+ * How long a model that failed to load keeps answering with its failure before the next use tries
+ * again. A failed load reads the model's files (or asks the hub) only to fail again: without this,
+ * every search and status call of a library whose model is gone paid about a second for it.
+ */
+export const MODEL_RETRY_MS = 30_000;
+
+/**
  * The models, each loaded on first use (once per process), the same way in every runtime. Both
  * use `cacheDir` for hub models; with downloads off, transformers.js is told never to fetch (the
- * detector's models) and the embedder reads only what is already in `cacheDir` or the folder.
+ * detector's models) and the embedder reads only what is already in `cacheDir` or the folder. An
+ * embedder that failed to load answers with its failure for MODEL_RETRY_MS, then is tried again
+ * (the files may be back), or at once for a caller that asks (a job's attempt).
  */
 export function modelLoaders(config: SharedConfig, cacheDir?: string): Pick<Services, "embedder" | "detector"> {
   const threads = config.threads ? { threads: config.threads } : {};
   const hub = () => configureModelHub({ ...(cacheDir ? { cacheDir } : {}), allowDownload: config.modelDownload });
-  return {
-    embedder: async (source?: ModelSource) => {
+  const embedder = memoiseByKey(
+    async (source: ModelSource | undefined) => {
       await hub();
       return loadClipEmbedder({
         model: source?.model ?? config.clipModel,
@@ -46,6 +56,11 @@ export function modelLoaders(config: SharedConfig, cacheDir?: string): Pick<Serv
         ...(cacheDir ? { cacheDir } : {}),
       });
     },
+    (source) => JSON.stringify(source ? [source.model, source.revision ?? null, source.textDtype ?? null, source.visionDtype ?? null] : null),
+    { keepFailureMs: MODEL_RETRY_MS },
+  );
+  return {
+    embedder: (source?: ModelSource, options?: { retryFailure?: boolean }) => embedder(source, options),
     detector: async () => {
       await hub();
       return config.detector ? loadObjectDetector({ ...config.detector, ...threads }) : undefined;
