@@ -67,23 +67,56 @@ describe("the CLI's bundle loader", () => {
     expect((await readdir(cache)).sort()).toEqual([first, second, "main.json"].sort());
   });
 
-  it("imports an npm package from where the importing source finds it, and rebuilds when the package changes", async () => {
-    // A package nested in the source's own node_modules, as npm nests a workspace's version.
-    const nested = path.join(dir, "node_modules", "nested-dep");
-    await mkdir(nested, { recursive: true });
-    await writeFile(path.join(nested, "package.json"), JSON.stringify({ name: "nested-dep", type: "module", exports: "./index.js" }));
-    await writeFile(path.join(nested, "index.js"), "export const version = 1;\n");
-    await writeFile(path.join(dir, "main.ts"), ['import { version } from "nested-dep";', "console.log(JSON.stringify({ greeting: `v${version}`, where: \"main.ts\" }));", ""].join("\n"));
-    expect(await runMain()).toEqual({ greeting: "v1", where: "main.ts" });
+  it("bundles a plain npm package, imports a native one from where the source finds it, and rebuilds when either changes", async () => {
+    // Packages nested in the source's own node_modules, as npm nests a workspace's version. "sharp"
+    // stands for a package with native code: it stays an import.
+    const writePackage = async (name: string, body: string) => {
+      const folder = path.join(dir, "node_modules", name);
+      await mkdir(folder, { recursive: true });
+      await writeFile(path.join(folder, "package.json"), JSON.stringify({ name, type: "module", exports: "./index.js" }));
+      await writeFile(path.join(folder, "index.js"), body);
+      return path.join(folder, "index.js");
+    };
+    const plain = await writePackage("nested-dep", "export const version = 1;\n");
+    const native = await writePackage("sharp", "export const native = 'n1';\n");
+    await writeFile(
+      path.join(dir, "main.ts"),
+      ['import { version } from "nested-dep";', 'import { native } from "sharp";', "console.log(JSON.stringify({ greeting: `v${version} ${native}`, where: \"main.ts\" }));", ""].join("\n"),
+    );
+    expect(await runMain()).toEqual({ greeting: "v1 n1", where: "main.ts" });
     const first = await manifest();
     const bundle = await readFile(path.join(cache, first.dir, "main.js"), "utf8");
-    expect(bundle).toContain(pathToFileURL(path.join(nested, "index.js")).href);
-    expect(first.inputs).toContain(path.join(nested, "index.js"));
+    expect(bundle).toContain("version = 1");
+    expect(bundle).not.toContain(pathToFileURL(plain).href);
+    expect(bundle).toContain(pathToFileURL(native).href);
+    expect(first.inputs).toEqual(expect.arrayContaining([plain, native]));
+    // The source map keeps the workspace's sources only.
+    const map = JSON.parse(await readFile(path.join(cache, first.dir, "main.js.map"), "utf8")) as { sources: string[] };
+    expect(map.sources.map((source) => path.basename(source))).toEqual(["main.ts"]);
 
     // An upgraded (or moved) package is a changed input: the next start bundles again.
-    await writeFile(path.join(nested, "index.js"), "export const version = 22;\n");
-    expect(await runMain()).toEqual({ greeting: "v22", where: "main.ts" });
-    expect((await manifest()).dir).not.toBe(first.dir);
+    await writePackage("nested-dep", "export const version = 22;\n");
+    expect(await runMain()).toEqual({ greeting: "v22 n1", where: "main.ts" });
+    const second = await manifest();
+    expect(second.dir).not.toBe(first.dir);
+    await writePackage("sharp", "export const native = 'n2';\n");
+    expect(await runMain()).toEqual({ greeting: "v22 n2", where: "main.ts" });
+    expect((await manifest()).dir).not.toBe(second.dir);
+  });
+
+  it("maps a stack frame in a workspace source to its file and line, through a bundled CommonJS package", async () => {
+    // A CommonJS package that requires a Node module (the bundle gives it `require`) and calls back.
+    const folder = path.join(dir, "node_modules", "cjs-dep");
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, "package.json"), JSON.stringify({ name: "cjs-dep", main: "./index.js" }));
+    await writeFile(path.join(folder, "index.js"), 'const os = require("node:os");\nexports.call = (f) => f(os.EOL.length);\n');
+    await writeFile(
+      path.join(dir, "main.ts"),
+      ['import { call } from "cjs-dep";', "", "const fail = (n: number): string => {", '  throw new Error("boom " + n);', "};", "try { call(fail); } catch (error) {", '  console.log(JSON.stringify({ greeting: (error as Error).message, where: (error as Error).stack!.split("\\n")[1]!.trim() }));', "}", ""].join("\n"),
+    );
+    const { greeting, where } = await runMain();
+    expect(greeting).toBe("boom 1");
+    expect(where).toContain(`${path.join(dir, "main.ts")}:4:`);
   });
 
   it("runs the sources through tsx with VOS_BUNDLE=off, and when the bundle cannot be written", async () => {

@@ -17,13 +17,13 @@ import { selectDetections } from "./select.js";
 import type { Selection } from "./select.js";
 import type { Detection, RgbImage } from "./types.js";
 
-const require = createRequire(import.meta.url);
+const packages = createRequire(import.meta.url);
 
 /** Where the model and the wasm binaries are installed (inside node_modules; nothing is downloaded). */
 export function centerNetFiles(): CenterNetFiles {
   // The package's exports map hides package.json and models/; its node entry sits in dist/.
-  const human = path.resolve(path.dirname(require.resolve("@vladmandic/human")), "..");
-  const wasmDir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm"));
+  const human = path.resolve(path.dirname(packages.resolve("@vladmandic/human")), "..");
+  const wasmDir = path.dirname(packages.resolve("@tensorflow/tfjs-backend-wasm"));
   return { modelJson: path.join(human, "models", "centernet.json"), wasmDir };
 }
 
