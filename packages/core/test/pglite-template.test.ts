@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setLogSink } from "../src/log.js";
 import { openPglite } from "../src/db/pglite.js";
-import { templateFile } from "../src/db/pglite-template.js";
+import { templateFile, templateFolderCopy } from "../src/db/pglite-template.js";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "vos-template-test-"));
 const templates = path.join(root, "templates");
@@ -31,14 +31,23 @@ afterEach(() => {
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-/** Replaces the template with one that has a table of its own, to tell which databases came from it. */
+/**
+ * Replaces the template with one that has a table of its own, to tell which databases came from
+ * it: its dump; the next new folder makes the folder form from it.
+ */
 async function markedTemplate(): Promise<void> {
   const marked = await openPglite(undefined);
   await marked.sql.query("create table from_template (id int)");
   const dump = await marked.pg.dumpDataDir("none");
   await marked.close();
   fs.writeFileSync(templateFile(templates), new Uint8Array(await dump.arrayBuffer()));
+  fs.rmSync(templateFolderCopy(templateFile(templates)), { recursive: true, force: true });
 }
+const captureLog = () => {
+  const lines: string[] = [];
+  setLogSink((line) => lines.push(line));
+  return { lines, restore: () => setLogSink((line) => process.stderr.write(`${line}\n`)) };
+};
 
 describe("the empty database template", () => {
   it("is made by the first new database, and every later new one starts from it, migrated and persisted", async () => {
@@ -62,6 +71,38 @@ describe("the empty database template", () => {
     await reopened.close();
   });
 
+  it("starts a new folder as a copy of its folder form, without reading the dump; a folder form that does not open is dropped", async () => {
+    // The new folder of the test before made the folder form, from the marked dump.
+    const copy = templateFolderCopy(templateFile(templates));
+    expect(fs.existsSync(path.join(copy, "PG_VERSION"))).toBe(true);
+    const dump = fs.readFileSync(templateFile(templates));
+    fs.writeFileSync(templateFile(templates), "not a dump"); // unreadable: only the copy can give the marked table
+    try {
+      const folder = newFolder();
+      fs.mkdirSync(folder); // an empty folder is a new one too
+      const handle = await openPglite(folder);
+      expect(await tables(handle)).toContain("from_template");
+      await handle.sql.query("insert into from_template values (8)");
+      await handle.close();
+      // The copy is the folder's own: the template is untouched.
+      const fresh = await openPglite(newFolder());
+      expect(await fresh.sql.query("select id from from_template")).toEqual([]);
+      await fresh.close();
+      expect(fs.readdirSync(root).filter((name) => name.endsWith(".partial"))).toEqual([]);
+    } finally {
+      fs.writeFileSync(templateFile(templates), dump);
+    }
+
+    // A damaged folder form: the new database comes from the dump, and the folder form is made again.
+    fs.rmSync(path.join(copy, "global"), { recursive: true });
+    const log = captureLog();
+    const handle = await openPglite(newFolder()).finally(log.restore);
+    expect(log.lines.join("\n")).toContain("the empty database folder template did not open");
+    expect(await tables(handle)).toContain("from_template");
+    await handle.close();
+    expect(fs.existsSync(path.join(copy, "global"))).toBe(true);
+  });
+
   it("is never used for a folder that already holds a database", async () => {
     // The folder's database may come from the plain template itself: what matters is the marked one later.
     withoutTemplate();
@@ -81,10 +122,9 @@ describe("the empty database template", () => {
     withoutTemplate();
     fs.mkdirSync(templates, { recursive: true });
     fs.writeFileSync(templateFile(templates), "not a dump");
-    const lines: string[] = [];
-    setLogSink((line) => lines.push(line));
-    const handle = await openPglite(newFolder()).finally(() => setLogSink((line) => process.stderr.write(`${line}\n`)));
-    expect(lines.join("\n")).toContain("the empty database template did not load");
+    const log = captureLog();
+    const handle = await openPglite(newFolder()).finally(log.restore);
+    expect(log.lines.join("\n")).toContain("the empty database template did not load");
     expect(await tables(handle)).toEqual(expect.arrayContaining(["video", "job", "frame"]));
     await handle.close();
     expect(fs.statSync(templateFile(templates)).size).toBeGreaterThan(1024 * 1024);

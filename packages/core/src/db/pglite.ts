@@ -6,7 +6,7 @@ import { DATA_FOLDER_HINT, VisibleError, errorMessage, isStorageFull, storageFul
 import { log } from "../log.js";
 import type { Database, DatabaseHandle, SqlClient } from "./database.js";
 import { MIGRATIONS_FOLDER } from "./migrate.js";
-import { dropTemplate, isNewFolder, readTemplate, saveTemplate, templateFile, templateFolder } from "./pglite-template.js";
+import { copyTemplateFolder, dropTemplate, dropTemplateFolder, isNewFolder, readTemplate, saveTemplate, saveTemplateFolder, templateFile, templateFolder } from "./pglite-template.js";
 import * as schema from "./schema.js";
 
 function clientOf(pg: PGlite | Transaction): SqlClient {
@@ -26,12 +26,32 @@ function clientOf(pg: PGlite | Transaction): SqlClient {
  * omitted). Migrations are applied before it is returned. Only one process may open a data
  * folder at a time: callers hold the data-folder lock. `loadDataDir` starts from a dump (the
  * benchmarks' cached databases); without it a new database starts from the empty template
- * (./pglite-template.ts), and the first one made fresh becomes that template.
+ * (./pglite-template.ts): a new folder as a copy of its folder form, a database in memory from
+ * its dump. The first one made fresh becomes that template.
  */
 export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob } = {}): Promise<DatabaseHandle & { pg: PGlite }> {
   const lib = await loadPglite();
   const folder = options.loadDataDir ? undefined : templateFolder();
   const template = folder && isNewFolder(dataDir) ? templateFile(folder) : undefined;
+  if (template && dataDir && copyTemplateFolder(template, dataDir)) {
+    try {
+      return await start(lib, dataDir);
+    } catch (error) {
+      if (isStorageFull(error)) throw error;
+      log.warn("the empty database folder template did not open; starting from the dump", { template, error });
+      dropTemplateFolder(template);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.mkdirSync(dataDir, { recursive: true });
+    }
+  }
+  const handle = await fromDump(lib, dataDir, template, options.loadDataDir);
+  // The next new folder is a file copy (pglite-template.ts).
+  if (template && dataDir) await saveTemplateFolder(template, async (copy, dump) => (await start(lib, copy, dump)).close());
+  return handle;
+}
+
+/** A database from the template's dump (made from scratch when there is none, or it does not load), or from `loadDataDir`. */
+async function fromDump(lib: Awaited<ReturnType<typeof loadPglite>>, dataDir: string | undefined, template: string | undefined, loadDataDir?: Blob) {
   const copy = template ? readTemplate(template) : undefined;
   if (template && copy) {
     try {
@@ -50,7 +70,7 @@ export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob
       return fresh;
     }
   }
-  const handle = await start(lib, dataDir, options.loadDataDir);
+  const handle = await start(lib, dataDir, loadDataDir);
   if (template) await saveTemplate(template, () => handle.pg.dumpDataDir("none"));
   return handle;
 }
