@@ -185,6 +185,14 @@ export interface paths {
                                         queued: number;
                                         failed: number;
                                     };
+                                    /** @description when a worker first began the run; null while it has only waited */
+                                    startedAt: string | null;
+                                    /** @description seconds since the run began, while it runs; else null */
+                                    elapsedSec: number | null;
+                                    /** @description estimated seconds left at the pace so far, while it runs; null until there is a pace */
+                                    etaSec: number | null;
+                                    /** @description while the run waits: its place among the queued jobs of every run (1: next to start); else null */
+                                    queuePlace: number | null;
                                 } | null;
                                 /** @description the model the video's vectors were made with (null: not processed yet, or processed before models were recorded) */
                                 model: {
@@ -304,6 +312,14 @@ export interface paths {
                                         queued: number;
                                         failed: number;
                                     };
+                                    /** @description when a worker first began the run; null while it has only waited */
+                                    startedAt: string | null;
+                                    /** @description seconds since the run began, while it runs; else null */
+                                    elapsedSec: number | null;
+                                    /** @description estimated seconds left at the pace so far, while it runs; null until there is a pace */
+                                    etaSec: number | null;
+                                    /** @description while the run waits: its place among the queued jobs of every run (1: next to start); else null */
+                                    queuePlace: number | null;
                                 } | null;
                                 /** @description the model the video's vectors were made with (null: not processed yet, or processed before models were recorded) */
                                 model: {
@@ -776,6 +792,14 @@ export interface paths {
                                     queued: number;
                                     failed: number;
                                 };
+                                /** @description when a worker first began the run; null while it has only waited */
+                                startedAt: string | null;
+                                /** @description seconds since the run began, while it runs; else null */
+                                elapsedSec: number | null;
+                                /** @description estimated seconds left at the pace so far, while it runs; null until there is a pace */
+                                etaSec: number | null;
+                                /** @description while the run waits: its place among the queued jobs of every run (1: next to start); else null */
+                                queuePlace: number | null;
                             } | null;
                             /** @description the model the video's vectors were made with (null: not processed yet, or processed before models were recorded) */
                             model: {
@@ -953,6 +977,14 @@ export interface paths {
                                     queued: number;
                                     failed: number;
                                 };
+                                /** @description when a worker first began the run; null while it has only waited */
+                                startedAt: string | null;
+                                /** @description seconds since the run began, while it runs; else null */
+                                elapsedSec: number | null;
+                                /** @description estimated seconds left at the pace so far, while it runs; null until there is a pace */
+                                etaSec: number | null;
+                                /** @description while the run waits: its place among the queued jobs of every run (1: next to start); else null */
+                                queuePlace: number | null;
                             } | null;
                             /** @description the model the video's vectors were made with (null: not processed yet, or processed before models were recorded) */
                             model: {
@@ -1083,6 +1115,14 @@ export interface paths {
                                     queued: number;
                                     failed: number;
                                 };
+                                /** @description when a worker first began the run; null while it has only waited */
+                                startedAt: string | null;
+                                /** @description seconds since the run began, while it runs; else null */
+                                elapsedSec: number | null;
+                                /** @description estimated seconds left at the pace so far, while it runs; null until there is a pace */
+                                etaSec: number | null;
+                                /** @description while the run waits: its place among the queued jobs of every run (1: next to start); else null */
+                                queuePlace: number | null;
                             } | null;
                             /** @description the model the video's vectors were made with (null: not processed yet, or processed before models were recorded) */
                             model: {

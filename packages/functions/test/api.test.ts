@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadConfig, setLogSink } from "@vos/core";
+import { Job, loadConfig, setLogSink } from "@vos/core";
+import { eq } from "drizzle-orm";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../src/api/app.js";
@@ -82,11 +83,48 @@ describe("HTTP API", () => {
     const now = (await activity.json()) as { jobs: { queued: number }; videos: { id: string; status: string; done: number; etaSec: number | null }[] };
     expect(now.jobs.queued).toBeGreaterThanOrEqual(1);
     expect(now.videos).toContainEqual(expect.objectContaining({ id: video.id, status: "queued", done: 0, etaSec: null }));
+    // Its place in the queue; no time while it waits.
+    expect(shown.job).toMatchObject({ queuePlace: expect.any(Number), startedAt: null, elapsedSec: null, etaSec: null });
     // No job gave up: no dead letters, and a redrive of an unknown one says so.
     expect((now as unknown as { deadLetters: unknown[] }).deadLetters).toEqual([]);
     const redrive = await app.request("/api/dead-letters/msg_nope/redrive", { method: "POST" });
     expect(redrive.status).toBe(404);
     expect(await redrive.json()).toMatchObject({ code: "dead_letter.not_found" });
+  });
+
+  it("shows a waiting run's place in the queue, and a running one's time so far and estimated time left", async () => {
+    const queue = async () => {
+      const { video, upload } = await createVideo(3);
+      await app.request(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array([1, 2, 3]) });
+      expect((await app.request(`/api/videos/${video.id}/complete`, { method: "POST" })).status).toBe(202);
+      return video.id;
+    };
+    type Shown = { job: { id: string; status: string; queuePlace: number | null; startedAt: string | null; elapsedSec: number | null; etaSec: number | null } };
+    const show = async (id: string) => ((await (await app.request(`/api/videos/${id}`)).json()) as Shown).job;
+    const [first, second] = [await queue(), await queue()];
+    const before = (await show(first)).queuePlace!;
+    expect(await show(second)).toMatchObject({ queuePlace: before + 1 });
+    const list = ((await (await app.request("/api/videos")).json()) as { videos: ({ id: string } & Shown)[] }).videos;
+    expect(list.find((v) => v.id === second)!.job.queuePlace).toBe(before + 1);
+
+    // A worker takes the first: the second moves up, the first runs with a time but no pace yet.
+    const db = runtime.services.db;
+    const jobId = (await show(first)).id;
+    await Job.begin(db, jobId, "task-test");
+    expect(await show(second)).toMatchObject({ queuePlace: before });
+    const running = await show(first);
+    expect(running).toMatchObject({ status: "running", queuePlace: null, elapsedSec: expect.any(Number), etaSec: null });
+    expect(Date.now() - Date.parse(running.startedAt!)).toBeLessThan(60_000);
+    // A minute in and a bit over half done (probe and sample done, half embedded): the time left at that pace.
+    await db.update(Job.jobTable).set({ startedAt: new Date(Date.now() - 60_000) }).where(eq(Job.jobTable.id, jobId));
+    await Job.setProgress(db, jobId, { stage: "embed", stages: { probe: 1, sample: 1, embed: 0.5, index: 0 }, frames: { sampled: 10, embedded: 5, indexed: 0, objects: 0 } });
+    const timed = await show(first);
+    expect(timed.elapsedSec).toBeGreaterThanOrEqual(60);
+    expect(timed.etaSec).toBeGreaterThanOrEqual(43);
+    expect(timed.etaSec).toBeLessThanOrEqual(46);
+    // A second attempt keeps the run's first start.
+    await Job.begin(db, jobId, "task-test-2");
+    expect((await show(first)).startedAt).toBe(timed.startedAt);
   });
 
   it("serves stored files with HTTP ranges", async () => {

@@ -38,10 +38,14 @@ const playerState = () =>
   page.$eval("video", (video: HTMLVideoElement) => ({ currentTime: video.currentTime, readyState: video.readyState, seeking: video.seeking, paused: video.paused }));
 
 describe("web app in Chromium", () => {
-  it("uploads, follows processing, searches and plays the moment", async () => {
+  it("uploads, follows processing, searches and plays the moment; a second open tab sees it ready within 5 s", async () => {
     await page.goto(server.url);
     await page.getByRole("heading", { name: "Library" }).waitFor();
     await page.getByText("No videos yet.").waitFor();
+    // Another tab on the library, left alone: nothing moves in it until the upload in the first.
+    const other = await browser.context.newPage();
+    await other.goto(server.url);
+    await other.getByText("No videos yet.").waitFor();
 
     // Upload through the file input the "choose files" button opens.
     await page.setInputFiles('input[type="file"][accept="video/*"]', colourVideo);
@@ -51,6 +55,8 @@ describe("web app in Chromium", () => {
 
     const row = page.locator(".video-row").first();
     await row.locator('[data-testid="video-status"]', { hasText: "Ready" }).waitFor({ timeout: 60_000 });
+    await other.locator('.video-row [data-testid="video-status"]', { hasText: "Ready" }).waitFor({ timeout: 5_000 });
+    await other.close();
     // A screen reader hears it: the page's live region says so.
     await page.locator('[data-testid="announcer"][aria-live="polite"]', { hasText: "is ready" }).waitFor({ timeout: 10_000 });
     await expect(row.textContent()).resolves.toMatch(/\d+ frames indexed/);

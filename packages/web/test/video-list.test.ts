@@ -149,3 +149,34 @@ describe("choosing files in the Library", () => {
     expect(rendered.container.querySelector(".refused")).toBeNull();
   });
 });
+
+describe("progress in the Library", () => {
+  const job = (over: Partial<NonNullable<VideoView["job"]>>): NonNullable<VideoView["job"]> => ({
+    id: "job_1",
+    status: "running",
+    attempts: 1,
+    maxAttempts: 3,
+    progress: { stage: "embed", stages: { probe: 1, sample: 1, embed: 0.3, index: 0.25 }, frames: { sampled: 240, embedded: 74, indexed: 60, objects: 0 } },
+    lastError: null,
+    segments: { total: 1, succeeded: 0, running: 1, queued: 0, failed: 0 },
+    startedAt: "2026-12-06T12:00:00.000Z",
+    elapsedSec: 95,
+    etaSec: 130,
+    queuePlace: null,
+    ...over,
+  });
+
+  it("shows a running video's time so far, its time left and its frames out of those sampled; a waiting one's place in the queue", () => {
+    const container = show(
+      [
+        videoView("vid_running", "processing", { job: job({}) }),
+        videoView("vid_waiting", "queued", { job: job({ id: "job_2", status: "queued", elapsedSec: null, etaSec: null, startedAt: null, queuePlace: 2 }) }),
+      ],
+      {},
+    );
+    const [running, waiting] = [...container.querySelectorAll<HTMLElement>(".stages")];
+    expect(running!.textContent).toContain("Running for 1:35 · about 2:10 left");
+    expect(running!.textContent).toContain("240 sampled · 74 of 240 embedded · 60 of 240 indexed");
+    expect(waiting!.textContent).toContain("2nd in the queue");
+  });
+});

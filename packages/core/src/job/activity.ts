@@ -12,7 +12,7 @@ import { objectTable } from "../object/object.sql.js";
 import { videoTable } from "../video/video.sql.js";
 import { deadLetters, deadLetterSchema } from "./dead-letters.js";
 import { jobTable, STAGES } from "./job.sql.js";
-import { latestRuns, summariseRun } from "./runs.js";
+import { latestRuns, runTiming, summariseRun } from "./runs.js";
 
 /** Frames per second are counted over this window. */
 export const THROUGHPUT_WINDOW_SEC = 300;
@@ -169,7 +169,8 @@ async function unfinishedVideos(db: Database, tenantId: string, now: Date): Prom
       segments: summary?.segments ?? { total: 0, succeeded: 0, running: 0, queued: 0, failed: 0 },
       done,
       elapsedSec,
-      etaSec: done >= 0.02 && done < 1 ? (elapsedSec * (1 - done)) / done : null,
+      // The library's estimate (runs.ts): from the run's own start, over every stage.
+      etaSec: summary ? runTiming(summary, now).etaSec : null,
     };
   });
 }

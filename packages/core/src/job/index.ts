@@ -6,7 +6,7 @@ import { jobTable, STAGES, type JobProgress, type JobRow, type Stage } from "./j
 
 export { failureOf, gaveUp, GAVE_UP, nextStep, retryDelaySec, stopped, type Failure, type NextStep } from "./failure.js";
 export { jobTable, JOB_KINDS, JOB_STATUSES, STAGES, type JobKind, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
-export { latestForVideos, latestRuns, ofRun, summariseRun, type RunSummary, type SegmentCounts } from "./runs.js";
+export { doneShare, latestForVideos, latestRuns, ofRun, queuePlaces, runTiming, summariseRun, type RunSummary, type SegmentCounts } from "./runs.js";
 export { activity, activitySchema, THROUGHPUT_WINDOW_SEC, type Activity } from "./activity.js";
 export { DeadLetterNotFound, deadLetters, deadLetterSchema, redrive, type DeadLetterView } from "./dead-letters.js";
 
@@ -130,7 +130,7 @@ export async function get(db: Pick<Database, "select">, id: string): Promise<Job
 export async function begin(db: Database, id: string, taskId: string): Promise<JobRow | undefined> {
   const [row] = await db
     .update(jobTable)
-    .set({ status: "running", attempts: sql`${jobTable.attempts} + 1`, taskId, updatedAt: new Date() })
+    .set({ status: "running", attempts: sql`${jobTable.attempts} + 1`, taskId, startedAt: sql`coalesce(${jobTable.startedAt}, now())`, updatedAt: new Date() })
     .where(and(eq(jobTable.id, id), inArray(jobTable.status, ["queued", "running"])))
     .returning();
   return row;

@@ -57,6 +57,8 @@ export const jobTable = pgTable(
     lastError: text("last_error"),
     /** The code of the failure that ended a failed job (job.gave_up, media.not_a_video...); else null. */
     errorCode: text("error_code"),
+    /** When a task first claimed the job (its first attempt began); null while it has only waited. */
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
     deadlineAt: timestamp("deadline_at", { withTimezone: true, mode: "date" }),
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
     ...timestamps,

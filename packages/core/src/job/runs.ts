@@ -21,6 +21,33 @@ export interface RunSummary {
   progress: JobProgress;
   lastError: string | null;
   segments: SegmentCounts;
+  /** When a task first began any of the run's jobs; null while the run has only waited. */
+  startedAt: Date | null;
+}
+
+/**
+ * How far a run is, 0-1, from its stages: probing is quick, sampling decodes the video, embedding
+ * (detection and the model) takes most of the time, indexing writes vectors and rows. The shares
+ * are rough on purpose; they only make a time left that is honest about being an estimate.
+ */
+const STAGE_SHARE: Record<Stage, number> = { probe: 0.05, sample: 0.25, embed: 0.55, index: 0.15 };
+export const doneShare = (progress: JobProgress): number =>
+  progress.stage === "done" ? 1 : STAGES.reduce((sum, stage) => sum + STAGE_SHARE[stage] * Math.min(1, Math.max(0, progress.stages[stage])), 0);
+
+/** Below this share done, or this soon after the start, the rate says too little for a time left. */
+const MIN_SHARE_FOR_ESTIMATE = 0.03;
+const MIN_SEC_FOR_ESTIMATE = 3;
+
+/**
+ * A running run's time so far and, once the rate means something, its time left at that rate
+ * (seconds, rounded); both null for a run that is not running.
+ */
+export function runTiming(run: Pick<RunSummary, "status" | "progress" | "startedAt">, now = new Date()): { elapsedSec: number | null; etaSec: number | null } {
+  if (run.status !== "running" || !run.startedAt) return { elapsedSec: null, etaSec: null };
+  const elapsedSec = Math.max(0, (now.getTime() - run.startedAt.getTime()) / 1000);
+  const share = doneShare(run.progress);
+  const etaSec = share >= MIN_SHARE_FOR_ESTIMATE && share < 1 && elapsedSec >= MIN_SEC_FOR_ESTIMATE ? Math.round((elapsedSec * (1 - share)) / share) : null;
+  return { elapsedSec: Math.round(elapsedSec), etaSec };
 }
 
 const stageOrder = (stage: Stage | "done") => (stage === "done" ? STAGES.length : STAGES.indexOf(stage));
@@ -36,8 +63,10 @@ export function summariseRun(jobs: JobRow[]): RunSummary {
   if (!first) throw new Error("a run has at least one job");
   const count = (status: JobStatus) => jobs.filter((job) => job.status === status).length;
   const segments: SegmentCounts = { total: jobs.length, succeeded: count("succeeded"), running: count("running"), queued: count("queued"), failed: count("failed") };
+  const starts = jobs.flatMap((job) => (job.startedAt ? [job.startedAt.getTime()] : []));
+  const startedAt = starts.length > 0 ? new Date(Math.min(...starts)) : null;
   if (jobs.length === 1) {
-    return { id: first.runId, status: first.status, attempts: first.attempts, maxAttempts: first.maxAttempts, progress: first.progress, lastError: first.lastError, segments };
+    return { id: first.runId, status: first.status, attempts: first.attempts, maxAttempts: first.maxAttempts, progress: first.progress, lastError: first.lastError, segments, startedAt };
   }
   const status: JobStatus = segments.running > 0 ? "running" : segments.queued > 0 ? "queued" : segments.failed > 0 ? "failed" : "succeeded";
   const unfinished = jobs.filter((job) => job.status !== "succeeded");
@@ -66,7 +95,29 @@ export function summariseRun(jobs: JobRow[]): RunSummary {
     },
     lastError: failed?.lastError ?? latestError,
     segments,
+    startedAt,
   };
+}
+
+/**
+ * Each queued run's place in the queue (1: next to start): 1 + the queued jobs of any run, any
+ * tenant, that were queued before the run's first waiting job. Workers take jobs oldest first, so
+ * this is the wait in jobs; a run's own other segments do not count.
+ */
+export async function queuePlaces(db: Database, runs: RunSummary[]): Promise<Map<string, number>> {
+  const places = new Map<string, number>();
+  const waiting = runs.filter((run) => run.status === "queued");
+  if (waiting.length === 0) return places;
+  const queued = await db
+    .select({ runId: jobTable.runId, createdAt: jobTable.createdAt })
+    .from(jobTable)
+    .where(eq(jobTable.status, "queued"))
+    .orderBy(jobTable.createdAt, jobTable.id);
+  for (const run of waiting) {
+    const first = queued.findIndex((job) => job.runId === run.id);
+    if (first >= 0) places.set(run.id, 1 + queued.slice(0, first).filter((job) => job.runId !== run.id).length);
+  }
+  return places;
 }
 
 /**

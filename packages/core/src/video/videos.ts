@@ -67,6 +67,10 @@ export const viewSchema = z.object({
       segments: z
         .object({ total: z.number().int(), succeeded: z.number().int(), running: z.number().int(), queued: z.number().int(), failed: z.number().int() })
         .describe("a long video is processed in segments, one job each, in parallel: how they stand (total 1: one job for the whole video)"),
+      startedAt: z.string().nullable().describe("when a worker first began the run; null while it has only waited"),
+      elapsedSec: z.number().int().nullable().describe("seconds since the run began, while it runs; else null"),
+      etaSec: z.number().int().nullable().describe("estimated seconds left at the pace so far, while it runs; null until there is a pace"),
+      queuePlace: z.number().int().min(1).nullable().describe("while the run waits: its place among the queued jobs of every run (1: next to start); else null"),
     })
     .nullable()
     .describe("the latest processing run (its segments summed), with per-stage progress"),
@@ -81,7 +85,7 @@ export const viewSchema = z.object({
 });
 export type VideoView = z.infer<typeof viewSchema>;
 
-export function view(row: VideoRow, job?: Job.RunSummary, playbackUrl: string | null = null, retryable = false): VideoView {
+export function view(row: VideoRow, job?: Job.RunSummary, playbackUrl: string | null = null, retryable = false, queuePlace: number | null = null, now = new Date()): VideoView {
   return {
     id: row.id,
     title: row.title,
@@ -97,7 +101,18 @@ export function view(row: VideoRow, job?: Job.RunSummary, playbackUrl: string | 
     objectCount: row.objectCount,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? "" } : null,
     job: job
-      ? { id: job.id, status: job.status, attempts: job.attempts, maxAttempts: job.maxAttempts, progress: job.progress, lastError: job.lastError, segments: job.segments }
+      ? {
+          id: job.id,
+          status: job.status,
+          attempts: job.attempts,
+          maxAttempts: job.maxAttempts,
+          progress: job.progress,
+          lastError: job.lastError,
+          segments: job.segments,
+          startedAt: job.startedAt?.toISOString() ?? null,
+          ...Job.runTiming(job, now),
+          queuePlace: job.status === "queued" ? queuePlace : null,
+        }
       : null,
     model: row.modelKey ? { key: row.modelKey, name: row.modelName ?? row.modelKey } : null,
     playbackUrl,
@@ -113,9 +128,16 @@ const playable = (row: VideoRow) => row.status === "queued" || row.status === "p
 async function views(svc: Services, rows: VideoRow[]): Promise<VideoView[]> {
   const runs = await Job.latestRuns(svc.db, rows.map((r) => r.id));
   const jobs = new Map([...runs].map(([id, run]) => [id, Job.summariseRun(run)]));
+  const places = await Job.queuePlaces(svc.db, [...jobs.values()]);
+  const now = new Date();
   return Promise.all(
-    // A failed segment never removes the upload: the other segments read it.
-    rows.map(async (r) => view(r, jobs.get(r.id), playable(r) ? await svc.blobs.url(r.blobKey) : null, r.segments > 1 || !(r.errorCode && failureRemovesUpload(r.errorCode)))),
+    rows.map(async (r) => {
+      const job = jobs.get(r.id);
+      const url = playable(r) ? await svc.blobs.url(r.blobKey) : null;
+      // A failed segment never removes the upload: the other segments read it.
+      const retryable = r.segments > 1 || !(r.errorCode && failureRemovesUpload(r.errorCode));
+      return view(r, job, url, retryable, job ? (places.get(job.id) ?? null) : null, now);
+    }),
   );
 }
 

@@ -1,6 +1,7 @@
 import { useRef, useState } from "react";
 import { STAGES, type Stage, type VideoView } from "../api/types";
 import { formatBytes, formatDuration, percent, plural } from "../lib/format";
+import { outOf, timing } from "../lib/progress";
 import { ConfirmDialog } from "./ConfirmDialog";
 import { FilmIcon, PlayIcon, RetryIcon, SearchIcon, TrashIcon, UploadIcon } from "./Icons";
 
@@ -66,8 +67,9 @@ function Stages({ video }: { video: VideoView }) {
           );
         })}
       </ol>
+      {video.job && timing(video.job) ? <p className="small">{timing(video.job)}</p> : null}
       <p className="muted small">
-        Frames: {frames.sampled.toLocaleString("en")} sampled · {frames.embedded.toLocaleString("en")} embedded · {frames.indexed.toLocaleString("en")} indexed
+        Frames: {frames.sampled.toLocaleString("en")} sampled · {outOf(frames.embedded, frames.sampled, "embedded")} · {outOf(frames.indexed, frames.sampled, "indexed")}
         {frames.objects ? ` · ${plural(frames.objects, "object")} found` : ""}
         {video.job && video.job.attempts > 1 ? ` · attempt ${video.job.attempts} of ${video.job.maxAttempts}` : ""}
       </p>
