@@ -1,12 +1,14 @@
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore, type MouseEvent } from "react";
-import { createApiClient, type ApiClient } from "./api/client";
+import { apiBaseFrom, createApiClient, type ApiClient } from "./api/client";
 import type { SearchFilters, SearchHit } from "./api/types";
 import { ActivityPage } from "./components/ActivityPage";
 import { Announcer } from "./components/Announcer";
+import { ConnectionBanner } from "./components/ConnectionBanner";
 import { Library } from "./components/Library";
 import { LogoIcon } from "./components/Icons";
 import { Player } from "./components/Player";
 import { SearchPage } from "./components/SearchPage";
+import { createConnection, type Connection } from "./lib/connection";
 import { routeHref, useRoute, type Route } from "./lib/route";
 import { useVideos } from "./lib/use-videos";
 import { createSearchStore, type SearchState } from "./search/store";
@@ -36,12 +38,20 @@ export interface AppProps {
   api?: ApiClient;
   /** The signed-in user, on servers with sign-in. */
   user?: { email: string; signOut(): void };
+  /** Whether the server answers: the one `api` reports to (by default one of its own). */
+  connection?: Connection;
 }
 
-export function App({ api: given, user }: AppProps) {
-  const api = useMemo(() => given ?? createApiClient(), [given]);
-  const queue = useMemo(() => new UploadQueue({ api, resume: localResumeStore() }), [api]);
-  const search = useMemo(() => createSearchStore(api), [api]);
+/** Watches the API at `base` (`/api` or VITE_API_URL's): its health answers while it is there. */
+export const serverConnection = (base = apiBaseFrom(import.meta.env.VITE_API_URL as string | undefined)) =>
+  createConnection({ probe: () => fetch(`${base}/health`, { cache: "no-store" }).then(() => true, () => false) });
+
+export function App({ api: given, user, connection: givenConnection }: AppProps) {
+  const connection = useMemo(() => givenConnection ?? serverConnection(given?.baseUrl), [givenConnection, given]);
+  const api = useMemo(() => given ?? createApiClient({ connection }), [given, connection]);
+  const queue = useMemo(() => new UploadQueue({ api, resume: localResumeStore(), connection }), [api, connection]);
+  const search = useMemo(() => createSearchStore(api, { connection }), [api, connection]);
+  const online = useSyncExternalStore(connection.subscribe, connection.getSnapshot).online;
   const [route, navigate] = useRoute();
   const uploads = useSyncExternalStore(queue.subscribe, queue.getSnapshot);
   const searchState = useSyncExternalStore(search.subscribe, search.getSnapshot);
@@ -55,6 +65,10 @@ export function App({ api: given, user }: AppProps) {
   useEffect(() => {
     if (settled) void refresh();
   }, [settled, refresh]);
+  // The server is back: the list as it is now, rather than at the next poll.
+  useEffect(() => {
+    if (online) void refresh();
+  }, [online, refresh]);
 
   // The address bar drives the search on load and on back/forward.
   useEffect(() => {
@@ -188,7 +202,7 @@ export function App({ api: given, user }: AppProps) {
     content = (
       <Library
         queue={queue}
-        videos={videos}
+        videos={online ? videos : { ...videos, error: undefined }}
         deleteVideo={api.deleteVideo}
         retryVideo={api.retryVideo}
         onOpen={(video) => navigate({ ...route, v: video.id, t: undefined })}
@@ -234,8 +248,10 @@ export function App({ api: given, user }: AppProps) {
           )}
         </div>
       </header>
+      <ConnectionBanner connection={connection} />
       <Announcer videos={videos.loaded ? videos.videos : []} />
-      <main id="main" className="main" tabIndex={-1}>
+      {/* While the server is away, what is shown is marked as possibly out of date. */}
+      <main id="main" className="main" tabIndex={-1} data-stale={online ? undefined : "true"}>
         {content}
       </main>
       <footer className="footer muted small">

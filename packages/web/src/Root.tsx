@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { apiBaseFrom, createApiClient } from "./api/client";
-import { App } from "./App";
+import { App, serverConnection } from "./App";
 import { createCognitoClient, type CognitoSettings } from "./auth/cognito";
 import { createSessionStore, type SessionStore } from "./auth/session";
 import { SignIn } from "./auth/SignIn";
@@ -41,8 +41,12 @@ function SignedIn({ settings, base }: { settings: CognitoSettings; base: string 
   const session = useSyncExternalStore(sessions.subscribe, sessions.get);
   // A new client per signed-in user, so nothing of the previous user's views is kept.
   const email = session?.email;
-  const api = useMemo(() => (email ? createApiClient({ baseUrl: base, tokens: sessions.tokens, askToken: () => sessions.refresh() }) : undefined), [email, base, sessions]);
+  const connection = useMemo(() => serverConnection(base), [base]);
+  const api = useMemo(
+    () => (email ? createApiClient({ baseUrl: base, tokens: sessions.tokens, askToken: () => sessions.refresh(), connection }) : undefined),
+    [email, base, sessions, connection],
+  );
 
   if (!session || !api) return <SignIn cognito={cognito} onSignedIn={sessions.signedIn} />;
-  return <App key={session.email} api={api} user={{ email: session.email, signOut: () => void sessions.signOut() }} />;
+  return <App key={session.email} api={api} connection={connection} user={{ email: session.email, signOut: () => void sessions.signOut() }} />;
 }

@@ -1,4 +1,5 @@
 import { ApiError, createContractClient, errorFrom } from "@vos/contract";
+import type { Connection } from "../lib/connection";
 import { formatBytes } from "../lib/format";
 import type { CreateVideo, LabelInput, SearchFilters, SimilarQuery, UploadedPart } from "./types";
 
@@ -83,6 +84,8 @@ export interface ApiClientOptions {
    * token; a signed-in session refreshes its access token instead.
    */
   askToken?: (invalid: boolean) => Promise<string | undefined> | string | undefined;
+  /** Told when a request to the API fails for the network, and when the API answers (lib/connection.ts). */
+  connection?: Pick<Connection, "lost" | "answered">;
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;
@@ -106,14 +109,27 @@ export function createApiClient(options: ApiClientOptions = {}) {
     return resolved.toString();
   };
 
+  /** A request to the API: whether it got an answer tells the connection whether the server is there. */
+  const watched = async (input: RequestInfo | URL, init: RequestInit): Promise<Response> => {
+    try {
+      const response = await rawFetch(input, init);
+      options.connection?.answered();
+      return response;
+    } catch (error) {
+      if (!isAbort(error)) options.connection?.lost();
+      throw error;
+    }
+  };
+
   /** fetch with the token for the API's own URLs (never for another origin, such as S3). */
   const doFetch: typeof fetch = (input, init = {}) => {
     const token = tokens.get();
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    if (!token || !ofApi(url)) return rawFetch(input, init);
+    if (!ofApi(url)) return rawFetch(input, init);
+    if (!token) return watched(input, init);
     const headers = new Headers(init.headers);
     headers.set("authorization", `Bearer ${token}`);
-    return rawFetch(input, { ...init, headers });
+    return watched(input, { ...init, headers });
   };
 
   /** One question at a time, however many requests were refused together. */

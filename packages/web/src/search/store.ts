@@ -1,4 +1,5 @@
-import { isAbort, messageOf, type ApiClient } from "../api/client";
+import { ApiError, isAbort, messageOf, type ApiClient } from "../api/client";
+import type { Connection } from "../lib/connection";
 import type { ModelMismatch, SearchFilters, SearchHit } from "../api/types";
 import { shrinkPicture } from "./shrink";
 
@@ -10,6 +11,9 @@ export type SearchState =
   | { status: "done"; query: SearchQuery; filters: SearchFilters; hits: SearchHit[]; mismatch: ModelMismatch }
   | { status: "error"; query: SearchQuery; filters: SearchFilters; error: string };
 
+/** Said of a search that waits for the server to answer again. */
+export const AWAY_MESSAGE = "The server does not answer. The search runs again by itself when it does.";
+
 /** Moments asked for per search. */
 export const RESULT_LIMIT = 30;
 
@@ -19,6 +23,8 @@ export interface SearchStoreOptions {
   limit?: number;
   /** Turns a picture into what is sent (default: shrunk to 1024 px JPEG, see ./shrink). */
   prepareImage?: (image: Blob, name: string) => Promise<Blob>;
+  /** A search that failed because the server is away runs again when it answers. */
+  connection?: Pick<Connection, "getSnapshot" | "whenBack">;
 }
 
 /**
@@ -59,7 +65,14 @@ export function createSearchStore(api: Pick<ApiClient, "searchText" | "searchIma
       if (controller === mine) set({ status: "done", query, filters, hits, mismatch: modelMismatch });
     } catch (error) {
       if (controller !== mine || isAbort(error)) return;
-      set({ status: "error", query, filters, error: messageOf(error) });
+      const away = options.connection && error instanceof ApiError && error.code === "network" && !options.connection.getSnapshot().online;
+      const failed: SearchState = { status: "error", query, filters, error: away ? AWAY_MESSAGE : messageOf(error) };
+      set(failed);
+      // Unless another search (or a clear) came since.
+      if (away)
+        void options.connection!.whenBack().then(async () => {
+          if (state === failed) await search(query, filters);
+        });
     } finally {
       if (controller === mine) controller = undefined;
     }

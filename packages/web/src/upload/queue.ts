@@ -1,5 +1,6 @@
 import { ApiError, messageOf, type ApiClient } from "../api/client";
 import type { VideoView } from "../api/types";
+import type { Connection } from "../lib/connection";
 import { fingerprintOf, memoryResumeStore, type ResumeRecord, type ResumeStore } from "./resume";
 import { defaultBackoff, retryable, withRetries, type RetryPolicy, type RetryWait } from "./retry";
 import { sendChunks, sendParts, type Transfer } from "./transfer";
@@ -48,6 +49,8 @@ export interface UploadQueueOptions {
   resume?: ResumeStore;
   /** Presigned part URLs expire: multipart uploads older than this start again instead of resuming. */
   multipartResumeMaxAgeMs?: number;
+  /** An upload that failed because the server is away goes on (from what the server has) when it answers. */
+  connection?: Pick<Connection, "getSnapshot" | "whenBack">;
 }
 
 interface Entry {
@@ -83,6 +86,7 @@ export class UploadQueue {
   readonly #listeners = new Set<() => void>();
   #active = 0;
   #seq = 0;
+  readonly #connection: UploadQueueOptions["connection"];
 
   constructor(options: UploadQueueOptions) {
     this.#api = options.api;
@@ -93,6 +97,7 @@ export class UploadQueue {
     this.#maxChunkBytes = options.maxChunkBytes ?? Number.POSITIVE_INFINITY;
     this.#resume = options.resume ?? memoryResumeStore();
     this.#multipartMaxAge = options.multipartResumeMaxAgeMs ?? 50 * 60_000;
+    this.#connection = options.connection;
   }
 
   /** For React's useSyncExternalStore. */
@@ -206,7 +211,11 @@ export class UploadQueue {
         if (controller.signal.aborted) return;
         // A full server disk is not retried on its own, but Retry is offered for once space is freed.
         const later = !(error instanceof ApiError) || retryable(error) || error.status === 507;
-        this.#set(id, { status: "failed", error: messageOf(error), retryable: later, retry: undefined });
+        const connection = this.#connection;
+        const away = connection !== undefined && !connection.getSnapshot().online;
+        this.#set(id, { status: "failed", error: away ? "The server does not answer. The upload goes on by itself when it does." : messageOf(error), retryable: later, retry: undefined });
+        // retry() does nothing if it was cancelled or retried by hand meanwhile.
+        if (away) void connection.whenBack().then(() => this.retry(id));
       })
       .finally(() => {
         this.#active--;

@@ -48,11 +48,12 @@ export interface RunningServer {
 
 /**
  * Starts `vos serve` and waits until /api/health answers; on a data folder of its own unless given
- * one. Stopping removes the data folder unless `keep` (another server opens it next).
+ * one, on a free port unless given one (a server started again where the page knows it). Stopping
+ * removes the data folder unless `keep` (another server opens it next).
  */
-export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string; keep?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string; keep?: boolean; port?: number } = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), "vos-web-")));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, [VOS_BIN, "serve"], {
     cwd: REPO_ROOT,
