@@ -2,22 +2,10 @@
 import { describe, expect, it } from "vitest";
 import type { VideoView } from "../src/api/types";
 import { ordinal, outOf, steadyProgress, timing } from "../src/lib/progress";
+import { runningJob } from "./support/video-view";
 
 type Job = NonNullable<VideoView["job"]>;
-const job = (over: Partial<Job>): Job => ({
-  id: "job_1",
-  status: "running",
-  attempts: 1,
-  maxAttempts: 3,
-  progress: { stage: "embed", stages: { probe: 1, sample: 1, embed: 0.5, index: 0.25 }, frames: { sampled: 240, embedded: 120, indexed: 60, objects: 7 } },
-  lastError: null,
-  segments: { total: 1, succeeded: 0, running: 1, queued: 0, failed: 0 },
-  startedAt: "2026-12-06T12:00:00.000Z",
-  elapsedSec: 72,
-  etaSec: 40,
-  queuePlace: null,
-  ...over,
-});
+const job = runningJob;
 const video = (j: Job | null, id = "vid_1") => ({ id, title: "clip", status: "processing", job: j }) as VideoView;
 
 describe("progress in words", () => {

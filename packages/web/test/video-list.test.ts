@@ -13,7 +13,7 @@ import { Library } from "../src/components/Library";
 import { VideoList, type VideoListProps } from "../src/components/VideoList";
 import { UploadQueue } from "../src/upload/queue";
 import { act, click, render, type Rendered } from "./support/react";
-import { videoView } from "./support/video-view";
+import { runningJob, videoView } from "./support/video-view";
 
 const failed = (id: string, retryable: boolean, code: string): VideoView =>
   videoView(id, "failed", { error: { code, message: `${code}: it failed` }, retryable });
@@ -151,20 +151,8 @@ describe("choosing files in the Library", () => {
 });
 
 describe("progress in the Library", () => {
-  const job = (over: Partial<NonNullable<VideoView["job"]>>): NonNullable<VideoView["job"]> => ({
-    id: "job_1",
-    status: "running",
-    attempts: 1,
-    maxAttempts: 3,
-    progress: { stage: "embed", stages: { probe: 1, sample: 1, embed: 0.3, index: 0.25 }, frames: { sampled: 240, embedded: 74, indexed: 60, objects: 0 } },
-    lastError: null,
-    segments: { total: 1, succeeded: 0, running: 1, queued: 0, failed: 0 },
-    startedAt: "2026-12-06T12:00:00.000Z",
-    elapsedSec: 95,
-    etaSec: 130,
-    queuePlace: null,
-    ...over,
-  });
+  const job = (over: Partial<NonNullable<VideoView["job"]>>) =>
+    runningJob({ progress: { stage: "embed", stages: { probe: 1, sample: 1, embed: 0.3, index: 0.25 }, frames: { sampled: 240, embedded: 74, indexed: 60, objects: 0 } }, elapsedSec: 95, etaSec: 130, ...over });
 
   it("shows a running video's time so far, its time left and its frames out of those sampled; a waiting one's place in the queue", () => {
     const container = show(

@@ -25,3 +25,23 @@ export function videoView(id: string, status: VideoView["status"], extra: Partia
     ...extra,
   };
 }
+
+type Job = NonNullable<VideoView["job"]>;
+
+/** A run under way (one job): half embedded, a minute and a bit in, 40 s left; tests override what they need. */
+export function runningJob(extra: Partial<Job> = {}): Job {
+  return {
+    id: "job_1",
+    status: "running",
+    attempts: 1,
+    maxAttempts: 3,
+    progress: { stage: "embed", stages: { probe: 1, sample: 1, embed: 0.5, index: 0.25 }, frames: { sampled: 240, embedded: 120, indexed: 60, objects: 7 } },
+    lastError: null,
+    segments: { total: 1, succeeded: 0, running: 1, queued: 0, failed: 0 },
+    startedAt: "2026-12-06T12:00:00.000Z",
+    elapsedSec: 72,
+    etaSec: 40,
+    queuePlace: null,
+    ...extra,
+  };
+}
