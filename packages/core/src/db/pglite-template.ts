@@ -16,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { isStorageFull } from "../error.js";
 import { log } from "../log.js";
+import { extractTar } from "./tar.js";
 import { MIGRATIONS_FOLDER } from "./migrate.js";
 
 const PACKAGES = ["@electric-sql/pglite", "@electric-sql/pglite-pgvector"];
@@ -120,18 +121,16 @@ export function copyTemplateFolder(file: string, dataDir: string): boolean {
 }
 
 /**
- * Makes the folder template from the dump, once: `load` opens a database from the dump in a
- * folder of its own and closes it; the folder is then renamed into place (a folder another
- * process put there first is kept).
+ * Makes the folder template from the dump, once: the dump's files written into a folder of its
+ * own (db/tar.ts; about 0.3 s, where opening it in PGlite took 2 s), then renamed into place (a
+ * folder another process put there first is kept). A folder that does not open later is dropped.
  */
-export async function saveTemplateFolder(file: string, load: (folder: string, dump: Blob) => Promise<void>): Promise<void> {
+export function saveTemplateFolder(file: string): void {
   const template = templateFolderCopy(file);
   if (fs.existsSync(template)) return;
-  const dump = readTemplate(file);
-  if (!dump) return;
   const partial = `${template}.${process.pid}.partial`;
   try {
-    await load(partial, dump);
+    extractTar(fs.readFileSync(file), partial);
     fs.renameSync(partial, template);
   } catch (error) {
     log.debug("database folder template not saved", { template, error });

@@ -46,7 +46,7 @@ export async function openPglite(dataDir?: string, options: { loadDataDir?: Blob
   }
   const handle = await fromDump(lib, dataDir, template, options.loadDataDir);
   // The next new folder is a file copy (pglite-template.ts).
-  if (template && dataDir) await saveTemplateFolder(template, async (copy, dump) => (await start(lib, copy, dump)).close());
+  if (template && dataDir) saveTemplateFolder(template);
   return handle;
 }
 
