@@ -1,59 +1,38 @@
 /**
  * Accessibility as a test: axe-core runs in Chromium on each screen of the web app (the library,
  * a search's results with a label match and the weaker matches shown, an empty search, the player
- * opened from a result and with its object boxes, the similar-objects panel, the delete dialog,
- * the activity page), at a desktop and a phone size, in the light and the dark theme, against a
+ * opened from a result and with its object boxes, the similar-objects panel and its labels, the
+ * delete dialog, the activity page, the server away with a failed search, an upload under way),
+ * at a desktop and a phone size, in the light and the dark theme, against a
  * real `vos serve` holding the party video (people found at 0-3 s and 6-9 s). Any serious or
  * critical violation fails, named with its rule and the elements it found. Screenshots land in
  * test-artifacts/web/.
  */
-import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { violationsInBothThemes } from "./support/axe";
 import { launchBrowser, type Browser } from "./support/browser";
 import { photoVideoFixture } from "./support/fixtures";
 import { ensureWebBuild, ingestWithCli, startServer, type RunningServer } from "./support/server";
 
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-let source: Promise<string> | undefined;
-const axeSource = () => (source ??= readFile(AXE, "utf8"));
 const SIZES = [
   { name: "desktop", viewport: { width: 1280, height: 800 } },
   { name: "phone", viewport: { width: 390, height: 844 } },
 ] as const;
-const THEMES = ["light", "dark"] as const;
 
 let server: RunningServer;
 let videoId: string;
+let uploadFile: string;
 
 beforeAll(async () => {
   const [, file, started] = await Promise.all([ensureWebBuild(), photoVideoFixture(), startServer()]);
   server = started;
+  uploadFile = file;
   videoId = await ingestWithCli(server.url, file);
 }, 240_000);
 afterAll(async () => server?.stop());
 
-interface Found {
-  id: string;
-  impact: string;
-  help: string;
-  nodes: string[];
-}
-
-/** Serious and critical violations on the page as it is now. */
-async function violations(page: Page): Promise<Found[]> {
-  // Through the debugger, as the page's own Content-Security-Policy refuses an injected script tag.
-  await page.evaluate(await axeSource());
-  const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
-  });
-  return found.filter((v) => v.impact === "serious" || v.impact === "critical");
-}
-
-const SCREENS: { name: string; open(page: Page): Promise<void> }[] = [
+const SCREENS: { name: string; open(page: Page): Promise<void>; close?(page: Page): Promise<void> }[] = [
   {
     name: "library",
     open: async (page) => {
@@ -101,6 +80,17 @@ const SCREENS: { name: string; open(page: Page): Promise<void> }[] = [
     },
   },
   {
+    name: "labels",
+    open: async (page) => {
+      // The similar panel is open: label the object, and its labels show in the panel.
+      const panel = page.getByRole("complementary", { name: "Similar objects" });
+      await panel.getByRole("combobox", { name: "Label" }).fill("guest");
+      await panel.getByRole("button", { name: "Apply" }).click();
+      await panel.getByTestId("label-outcome").waitFor();
+      await panel.getByRole("list", { name: "Labels of this object" }).getByText("guest", { exact: true }).waitFor();
+    },
+  },
+  {
     name: "delete-dialog",
     open: async (page) => {
       await page.goto(server.url);
@@ -115,6 +105,38 @@ const SCREENS: { name: string; open(page: Page): Promise<void> }[] = [
       await page.getByRole("heading", { name: "Activity" }).waitFor();
     },
   },
+  {
+    // The server away (its requests refused): the reconnecting notice and a search that failed.
+    name: "server-away",
+    open: async (page) => {
+      await page.goto(`${server.url}/?view=search`);
+      await page.route(/\/api\/(search|health)/, (route) => route.abort("connectionrefused"));
+      const box = page.getByRole("searchbox", { name: "Search by words" });
+      await box.fill("a person");
+      await box.press("Enter");
+      await page.getByTestId("connection-banner").getByText("Reconnecting to the server…").waitFor();
+      await page.getByText("The search runs again by itself when it does.").waitFor();
+    },
+    close: async (page) => {
+      await page.unroute(/\/api\/(search|health)/);
+      await page.getByTestId("connection-banner").waitFor({ state: "hidden", timeout: 15_000 });
+    },
+  },
+  {
+    // An upload under way: its bytes held back until it is cancelled.
+    name: "uploading",
+    open: async (page) => {
+      await page.goto(server.url);
+      await page.route(/\/api\/videos\/[^/]+\/upload$/, (route) => (route.request().method() === "PUT" ? undefined : route.continue()));
+      await page.setInputFiles('input[type="file"][accept="video/*"]', uploadFile);
+      await page.locator('.upload-row[data-status="uploading"]').waitFor();
+    },
+    close: async (page) => {
+      await page.getByRole("button", { name: /^Cancel the upload of / }).click();
+      await page.locator(".upload-row").waitFor({ state: "detached", timeout: 15_000 });
+      await page.unroute(/\/api\/videos\/[^/]+\/upload$/);
+    },
+  },
 ];
 
 describe("accessibility (axe-core, serious and critical rules)", () => {
@@ -126,11 +148,8 @@ describe("accessibility (axe-core, serious and critical rules)", () => {
         for (const screen of SCREENS) {
           await screen.open(browser.page);
           // One page load, both themes: the colour scheme switches in place.
-          for (const theme of THEMES) {
-            await browser.page.emulateMedia({ colorScheme: theme });
-            await browser.shot(`a11y-${screen.name}-${size.name}-${theme}`);
-            for (const v of await violations(browser.page)) failures.push(`${screen.name} (${theme}): ${v.id} (${v.impact}) ${v.help}: ${v.nodes.join(", ")}`);
-          }
+          failures.push(...(await violationsInBothThemes(browser.page, screen.name, (theme) => browser.shot(`a11y-${screen.name}-${size.name}-${theme}`))));
+          await screen.close?.(browser.page);
         }
         expect(failures).toEqual([]);
       } finally {
