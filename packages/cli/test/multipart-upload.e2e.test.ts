@@ -123,6 +123,8 @@ async function killMidUpload(video: PaddedVideo, afterParts: number): Promise<{ 
 }
 
 const videoStatus = async (id: string) => (await fetch(`${api.url}/api/videos/${id}`)).json() as Promise<{ status: string; code?: string }>;
+/** Deletes a video whose upload is all a test checks: its processing (a worker task reading 40-120 MB) would only take CPU from the other tests. */
+const discard = async (id: string) => expect((await fetch(`${api.url}/api/videos/${id}`, { method: "DELETE" })).status).toBe(200);
 const renewCalls = (id: string) => api.requests.filter((r) => r === `POST /api/videos/${id}/upload/parts`).length;
 
 describe("vos ingest against the AWS runtime (S3 multipart through presigned URLs)", () => {
@@ -177,6 +179,7 @@ describe("vos ingest against the AWS runtime (S3 multipart through presigned URL
     const listed = (await (await fetch(`${api.url}/api/videos`)).json()) as { videos: { id: string; filename: string }[] };
     expect(listed.videos.filter((v) => v.filename === "resume.mp4").map((v) => v.id)).toEqual([record.videoId]);
     expect(await records()).toEqual([]);
+    await discard(record.videoId);
   }, 120_000);
 
   it("renews part URLs that expired since the kill (S3 answers 403) through the re-issue route", async () => {
@@ -194,6 +197,7 @@ describe("vos ingest against the AWS runtime (S3 multipart through presigned URL
     // One renewal served every part that found its URL expired.
     expect(renewCalls(record.videoId)).toBe(1);
     expect(await storedHash(record.videoId, video.file)).toBe(video.sha256);
+    await discard(record.videoId);
   }, 120_000);
 
   it("renews URLs before using them when the record is older than they live", async () => {
@@ -210,6 +214,7 @@ describe("vos ingest against the AWS runtime (S3 multipart through presigned URL
     expect(gate.expiredRefusals).toBe(refusedBefore); // no stale URL was tried
     expect(renewCalls(record.videoId)).toBe(1);
     expect(await storedHash(record.videoId, video.file)).toBe(video.sha256);
+    await discard(record.videoId);
   }, 120_000);
 
   it("starts over cleanly when the recorded video was deleted meanwhile", async () => {
@@ -226,6 +231,7 @@ describe("vos ingest against the AWS runtime (S3 multipart through presigned URL
     expect(await videoStatus(record.videoId)).toMatchObject({ code: "video.not_found" });
     expect(await storedHash(result!.videoId!, video.file)).toBe(video.sha256);
     expect(await records()).toEqual([]);
+    await discard(result!.videoId!);
   }, 120_000);
 
   it("re-issues part URLs only for a video still uploading", async () => {
