@@ -3,7 +3,8 @@
  * photographs (a party of people at 0-3 s and again at 6-9 s) is ingested through the CLI; the
  * player at 6 s draws a box per person over the picture (the search's objects highlighted);
  * clicking one lists the same person at 0-3 s first; labelling that result negative makes it
- * leave the results. Any console error in the page fails the test. Screenshots land in
+ * leave the results. A keyboard-only walk (search, player, similar, label, back) checks where the
+ * focus is at each step. Any console error in the page fails the test. Screenshots land in
  * test-artifacts/web/ (objects-player, objects-similar, objects-labelled, objects-phone).
  */
 import type { Page } from "playwright-core";
@@ -225,5 +226,67 @@ describe("object boxes and similar objects in Chromium", () => {
     await panel.waitFor({ state: "detached" });
     await page.getByRole("heading", { name: "Moments" }).waitFor();
     expect(browser.problems).toEqual([]);
+  });
+});
+
+describe("keyboard only", () => {
+  /** What has the focus: its tag, accessible name (aria-label or text) and where it sits. */
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return {
+        tag: el?.tagName.toLowerCase() ?? "",
+        name: (el?.getAttribute("aria-label") ?? el?.textContent ?? "").trim().slice(0, 80),
+        className: typeof el?.className === "string" ? el.className : "",
+        id: el?.getAttribute("data-id") ?? "",
+        inPanel: Boolean(el?.closest(".similar-panel")),
+      };
+    });
+  /** Presses Tab (Shift+Tab `backwards`) until `wanted` has the focus, at most 40 times: a keyboard user's walk. */
+  const tabTo = async (wanted: (f: Awaited<ReturnType<typeof focused>>) => boolean, backwards = false) => {
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press(backwards ? "Shift+Tab" : "Tab");
+      const now = await focused();
+      if (wanted(now)) return now;
+    }
+    throw new Error(`not reached by Tab: now ${JSON.stringify(await focused())}`);
+  };
+
+  it("walks search -> player -> similar -> label -> back with the keyboard alone, the focus where the page changed at each step", async () => {
+    await page.goto(`${server.url}/?view=search`);
+    await page.getByRole("heading", { name: "Search" }).waitFor();
+    // "/" reaches the search box; Enter searches; Tab reaches the best result.
+    await page.keyboard.press("/");
+    expect(await focused()).toMatchObject({ tag: "input", name: "Search by words" });
+    await page.keyboard.type("a person");
+    await page.keyboard.press("Enter");
+    await page.locator('ol.results[data-state="done"]').waitFor();
+    expect((await tabTo((f) => f.tag === "a" && f.className.includes("hit"))).name).toMatch(/^#1/);
+    // Enter opens it in the player, whose title takes the focus.
+    await page.keyboard.press("Enter");
+    await page.locator("button.box").first().waitFor();
+    expect(await focused()).toMatchObject({ tag: "h1", className: "player-title", name: "photos-v1-640x480.mp4" });
+    // Tab reaches an object's box; Enter opens its similar objects, whose heading takes the focus.
+    const box = await tabTo((f) => f.tag === "button" && f.className.includes("box"));
+    await page.keyboard.press("Enter");
+    await page.locator('ol.similar-grid[data-state="done"]').first().waitFor({ timeout: 30_000 });
+    expect(await focused()).toMatchObject({ tag: "h2", name: "Similar objects", inPanel: true });
+    // Label it: the field, Apply, and the focus stays in the panel (the field) after Apply.
+    await tabTo((f) => f.name === "Label" && f.inPanel);
+    await page.keyboard.type("walker");
+    await tabTo((f) => f.tag === "button" && f.name === "Apply");
+    await page.keyboard.press("Enter");
+    await expect(page.getByTestId("label-outcome").textContent()).resolves.toContain("“walker”");
+    expect(await focused()).toMatchObject({ tag: "input", name: "Label", inPanel: true });
+    // Escape closes the panel and gives the focus back to the box that opened it, now labelled.
+    await page.keyboard.press("Escape");
+    await page.getByRole("complementary", { name: "Similar objects" }).waitFor({ state: "detached" });
+    await page.locator(`button.box[data-id="${box.id}"][aria-label^="walker "]`).waitFor();
+    expect(await focused()).toMatchObject({ tag: "button", id: box.id, name: expect.stringMatching(/^walker /) });
+    // Shift+Tab back to "Back to results"; Enter returns to the results, whose heading takes the focus.
+    await tabTo((f) => f.tag === "button" && f.name.includes("Back to results"), true);
+    await page.keyboard.press("Enter");
+    await page.locator('ol.results[data-state="done"]').waitFor();
+    expect(await focused()).toMatchObject({ tag: "h1", name: "Search" });
   });
 });
