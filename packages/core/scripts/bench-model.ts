@@ -54,6 +54,30 @@ export const CLIP_VIT_B32 = Object.freeze({
   text: Object.freeze({ vocabSize: 49408, maxPositions: 77, hidden: 512, intermediate: 2048, layers: 12, heads: 8 }),
 });
 
+/** A ViT vision tower's shapes: what its cost follows. */
+export interface VisionShape {
+  imageSize: number;
+  patchSize: number;
+  channels: number;
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  heads: number;
+  projectionDim: number;
+}
+
+/**
+ * The vision towers of the models in the README's menu, from their config.json files. SigLIP
+ * base/16 at 224 px has ViT-B/16's shapes without the class token and with a one-query pooling
+ * head (under 1% of its multiply-adds), so ViT-B/16 stands for its cost.
+ */
+export const VISION_LAYOUTS: Readonly<Record<"ViT-B/32" | "ViT-B/16" | "ViT-L/14" | "ViT-L/14-336", VisionShape>> = Object.freeze({
+  "ViT-B/32": { ...CLIP_VIT_B32.vision, projectionDim: CLIP_VIT_B32.projectionDim },
+  "ViT-B/16": { imageSize: 224, patchSize: 16, channels: 3, hidden: 768, intermediate: 3072, layers: 12, heads: 12, projectionDim: 512 },
+  "ViT-L/14": { imageSize: 224, patchSize: 14, channels: 3, hidden: 1024, intermediate: 4096, layers: 24, heads: 16, projectionDim: 768 },
+  "ViT-L/14-336": { imageSize: 336, patchSize: 14, channels: 3, hidden: 1024, intermediate: 4096, layers: 24, heads: 16, projectionDim: 768 },
+});
+
 /** Published parameter counts of openai/clip-vit-base-patch32 (towers with their projections). */
 export const CLIP_VIT_B32_PUBLISHED = Object.freeze({
   visionParams: 87_849_216,
@@ -172,15 +196,28 @@ export async function writeBenchClipModel(dir: string, options: BenchModelOption
   return info;
 }
 
-/** Multiply-adds of the vision tower for one 224x224 image. */
-export function visionMacs(layers: number = CLIP_VIT_B32.vision.layers): number {
-  const { imageSize, patchSize, channels, hidden, intermediate } = CLIP_VIT_B32.vision;
-  const patches = (imageSize / patchSize) ** 2;
+/** Multiply-adds of the vision tower for one image (ViT-B/32's shapes unless `shape` says otherwise). */
+export function visionMacs(layers: number = CLIP_VIT_B32.vision.layers, shape: VisionShape = VISION_LAYOUTS["ViT-B/32"]): number {
+  const { imageSize, patchSize, channels, hidden, intermediate, projectionDim } = shape;
+  const patches = Math.floor(imageSize / patchSize) ** 2;
   const tokens = patches + 1;
   const patchEmbedding = patches * channels * patchSize * patchSize * hidden;
   const attention = 4 * tokens * hidden * hidden + 2 * tokens * tokens * hidden;
   const mlp = 2 * tokens * hidden * intermediate;
-  return patchEmbedding + layers * (attention + mlp) + hidden * CLIP_VIT_B32.projectionDim;
+  return patchEmbedding + layers * (attention + mlp) + hidden * projectionDim;
+}
+
+/**
+ * Writes a vision tower of `shape` with seeded random weights to `file` (fp32 ONNX, input
+ * `pixel_values` [B, 3, size, size], output `image_embeds`): for measuring what a layout costs
+ * on a machine, not for embedding.
+ */
+export async function writeVisionTower(file: string, shape: VisionShape, seed = 1): Promise<{ params: number; macs: number; bytes: number }> {
+  const tower = visionModel({ seed, layers: shape.layers, std: 0.02, shape });
+  await mkdir(path.dirname(file), { recursive: true });
+  const bytes = encodeAt(tower.model, "fp32");
+  await writeFile(file, bytes);
+  return { params: tower.params, macs: visionMacs(shape.layers, shape), bytes: bytes.length };
 }
 
 /** Multiply-adds of the text tower for one text of `tokens` tokens (after padding). */
@@ -364,6 +401,8 @@ interface TowerOptions {
   seed: number;
   layers: number;
   std: number;
+  /** The vision tower's shapes; default ViT-B/32's. */
+  shape?: VisionShape;
 }
 
 interface Tower {
@@ -371,9 +410,9 @@ interface Tower {
   params: number;
 }
 
-function visionModel({ seed, layers, std }: TowerOptions): Tower {
-  const { imageSize, patchSize, channels, hidden, intermediate, heads } = CLIP_VIT_B32.vision;
-  const patches = (imageSize / patchSize) ** 2;
+function visionModel({ seed, layers, std, shape = VISION_LAYOUTS["ViT-B/32"] }: TowerOptions): Tower {
+  const { imageSize, patchSize, channels, hidden, intermediate, heads, projectionDim } = shape;
+  const patches = Math.floor(imageSize / patchSize) ** 2;
   const g = new Graph(seed, std);
   const conv = g.op(
     "Conv",
@@ -384,8 +423,8 @@ function visionModel({ seed, layers, std }: TowerOptions): Tower {
   const flat = g.op("Reshape", [conv, g.int64s("patch_flat_shape", [0, hidden, -1])]); // [B, 768, 49]
   const tokens = g.op("Transpose", [flat], { perm: [0, 2, 1] }); // [B, 49, 768]
   // The class token, repeated over the batch.
-  const shape = g.op("Shape", ["pixel_values"], {}, "pixel_values_shape");
-  const batch = g.op("Slice", [shape, g.int64s("zero_1d", [0]), g.int64s("one_1d", [1])], {}, "batch");
+  const inputShape = g.op("Shape", ["pixel_values"], {}, "pixel_values_shape");
+  const batch = g.op("Slice", [inputShape, g.int64s("zero_1d", [0]), g.int64s("one_1d", [1])], {}, "batch");
   const classShape = g.op("Concat", [batch, g.int64s("class_tail", [1, hidden])], { axis: 0 });
   const classWeight = g.weight("vision.embeddings.class_embedding", [1, 1, hidden], "normal");
   const classTokens = g.op("Expand", [classWeight, classShape], {}, "class_tokens");
@@ -395,12 +434,12 @@ function visionModel({ seed, layers, std }: TowerOptions): Tower {
   for (let l = 0; l < layers; l++) x = g.encoderLayer(x, `vision.encoder.layers.${l}`, hidden, heads, intermediate);
   const pooled = g.op("Gather", [x, g.scalarInt64("class_index", 0)], { axis: 1 }, "pooled"); // [B, 768]
   const normed = g.layerNorm(pooled, "vision.post_layernorm", hidden);
-  const projected = g.op("MatMul", [normed, g.weight("visual_projection.weight", [hidden, CLIP_VIT_B32.projectionDim], "normal")], {}, "image_projected");
+  const projected = g.op("MatMul", [normed, g.weight("visual_projection.weight", [hidden, projectionDim], "normal")], {}, "image_projected");
   g.output("Identity", [projected], "image_embeds");
   const model = g.model(
     "clip_vit_b32_random_vision",
     [valueInfo("pixel_values", FLOAT, ["batch_size", channels, imageSize, imageSize])],
-    [valueInfo("image_embeds", FLOAT, ["batch_size", CLIP_VIT_B32.projectionDim])],
+    [valueInfo("image_embeds", FLOAT, ["batch_size", projectionDim])],
   );
   return { model, params: g.params };
 }

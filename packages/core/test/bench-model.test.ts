@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadClipEmbedder, type Embedder, type RgbImage } from "../src/embedder/index.js";
-import { CLIP_VIT_B32_PUBLISHED, textMacs, visionMacs, writeBenchClipModel, type BenchModelInfo } from "../scripts/bench-model.js";
+import { CLIP_VIT_B32_PUBLISHED, textMacs, VISION_LAYOUTS, visionMacs, writeBenchClipModel, writeVisionTower, type BenchModelInfo } from "../scripts/bench-model.js";
 
 /** Parameters one transformer layer adds to each tower of CLIP ViT-B/32. */
 const VISION_LAYER_PARAMS = 4 * (768 * 768 + 768) + 2 * 2 * 768 + (768 * 3072 + 3072) + (3072 * 768 + 768);
@@ -71,6 +71,32 @@ describe("the ViT-B/32-sized bench model writer (one layer a tower)", () => {
       }
     } finally {
       await rm(again, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("vision towers of other layouts (the model menu's costs)", () => {
+  it("counts the published multiply-adds of ViT-B/16 and ViT-L/14 (17.6 G and 81 G at 224 px)", () => {
+    expect(visionMacs(12, VISION_LAYOUTS["ViT-B/16"]) / 1e9).toBeCloseTo(17.6, 1);
+    expect(visionMacs(24, VISION_LAYOUTS["ViT-L/14"]) / 1e9).toBeCloseTo(81, 0);
+    expect(visionMacs(24, VISION_LAYOUTS["ViT-L/14-336"]) / visionMacs(24, VISION_LAYOUTS["ViT-L/14"])).toBeGreaterThan(2.25); // 577 tokens against 257
+  });
+
+  it("writes a tower of ViT-L/14's shapes that runs at its input size and gives its 768-wide vectors", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "vos-vision-tower-"));
+    try {
+      const file = path.join(dir, "l14-one-layer.onnx");
+      const shape = { ...VISION_LAYOUTS["ViT-L/14"], layers: 1 };
+      const written = await writeVisionTower(file, shape);
+      expect(written.macs).toBe(visionMacs(1, shape));
+      const ort = await import("onnxruntime-node");
+      const session = await ort.InferenceSession.create(file);
+      const input = new ort.Tensor("float32", new Float32Array(2 * 3 * 224 * 224).fill(0.5), [2, 3, 224, 224]);
+      const { image_embeds: out } = await session.run({ pixel_values: input });
+      expect(out!.dims).toEqual([2, 768]);
+      await session.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
