@@ -290,3 +290,33 @@ describe("keyboard only", () => {
     expect(await focused()).toMatchObject({ tag: "h1", name: "Search" });
   });
 });
+
+describe("on a touch screen", () => {
+  it("draws every timeline marker 24 px tall, in up to 3 lanes, overlapping only where every lane is taken", async () => {
+    const phone = await launchBrowser({ width: 390, height: 844 }, { touch: true });
+    try {
+      // The player of a search's hit: the timeline marks the search's moments and objects.
+      await phone.page.goto(`${server.url}/?view=search&q=${encodeURIComponent("a person")}&v=${videoId}&t=6.5`);
+      await phone.page.locator(".marker").first().waitFor();
+      expect(await phone.page.evaluate(() => matchMedia("(pointer: coarse)").matches)).toBe(true);
+      const markers = await phone.page.locator(".marker").evaluateAll((all) => all.map((m) => m.getBoundingClientRect().toJSON() as DOMRect));
+      expect(markers.length).toBeGreaterThan(1);
+      for (const marker of markers) expect(Math.round(marker.height)).toBe(24);
+      const lanes = [...new Set(markers.map((m) => Math.round(m.top)))];
+      expect(lanes.length).toBeGreaterThan(1);
+      expect(lanes.length).toBeLessThanOrEqual(3);
+      // Two markers cover each other on a lane only where the other lanes are taken too.
+      const covered = (top: number, x: number) => markers.some((m) => Math.round(m.top) === top && m.left <= x && x <= m.right);
+      for (const [i, a] of markers.entries()) {
+        for (const b of markers.slice(i + 1)) {
+          if (Math.round(a.top) !== Math.round(b.top) || a.right - 1 <= b.left || b.right - 1 <= a.left) continue;
+          const x = Math.max(a.left, b.left) + 1;
+          expect(lanes.filter((top) => top !== Math.round(a.top)).every((top) => covered(top, x)), `markers at ${a.left} and ${b.left} share a lane while another is free`).toBe(true);
+        }
+      }
+      await phone.shot("timeline-touch");
+    } finally {
+      await phone.close();
+    }
+  });
+});

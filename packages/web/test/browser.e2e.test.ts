@@ -4,6 +4,8 @@
  * "a red image", open the best moment and check the player is inside it. Any console error in
  * the page fails the test. Screenshots land in test-artifacts/web/.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -159,6 +161,34 @@ describe("web app in Chromium", () => {
     await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>("a.hit img")).every((img) => img.complete && img.naturalWidth > 0));
     await shot("results-image");
     expect(problems).toEqual([]);
+  });
+
+  it("refuses a text file named .mp4 and a GIF on the page, in plain words, and uploads nothing", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "vos-not-videos-"));
+    try {
+      const notes = path.join(dir, "notes.mp4");
+      const gif = path.join(dir, "cat.gif");
+      await writeFile(notes, "Shopping list: milk, eggs, a red image.\n");
+      await writeFile(gif, Buffer.concat([Buffer.from("GIF89a"), Buffer.alloc(64, 1)]));
+      await page.goto(server.url);
+      const before = await page.locator(".video-row").count();
+      const posts: string[] = [];
+      const onRequest = (request: { method(): string; url(): string }) => request.method() === "POST" && posts.push(request.url());
+      page.on("request", onRequest);
+      await page.setInputFiles('input[type="file"][accept="video/*"]', [notes, gif]);
+      const notice = page.locator(".notice.refused [role=alert]");
+      await notice.waitFor();
+      await expect(notice.textContent()).resolves.toMatch(/notes\.mp4 is not a video file: it looks like text\..*cat\.gif is not a video file/);
+      await shot("refused");
+      page.off("request", onRequest);
+      expect(posts).toEqual([]);
+      await expect(page.locator(".upload-row").count()).resolves.toBe(0);
+      await expect(page.locator(".video-row").count()).resolves.toBe(before);
+      await page.getByRole("button", { name: "Dismiss this notice" }).click();
+      await notice.waitFor({ state: "detached" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("deletes a video after confirmation", async () => {

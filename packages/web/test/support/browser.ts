@@ -23,10 +23,18 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(viewport = { width: 1280, height: 820 }): Promise<Browser> {
+/** `touch`: a touch screen (Chromium then reports `pointer: coarse`), as on a phone. */
+export async function launchBrowser(viewport = { width: 1280, height: 820 }, options: { touch?: boolean } = {}): Promise<Browser> {
   await mkdir(ARTIFACTS, { recursive: true });
   const profile = await mkdtemp(path.join(tmpdir(), "vos-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport, deviceScaleFactor: 1 });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport,
+    deviceScaleFactor: 1,
+    ...(options.touch ? { hasTouch: true, isMobile: true } : {}),
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
   page.on("console", (message) => {
