@@ -1,18 +1,19 @@
 /**
  * Accessibility as a test: axe-core runs in Chromium on each screen of the web app (the library,
- * a search's results with a label match and the weaker matches shown, an empty search, the player
- * opened from a result and with its object boxes, the similar-objects panel and its labels, the
- * delete dialog, the activity page, the server away with a failed search, an upload under way),
- * at a desktop and a phone size, in the light and the dark theme, against a
- * real `vos serve` holding the party video (people found at 0-3 s and 6-9 s). Any serious or
- * critical violation fails, named with its rule and the elements it found. Screenshots land in
- * test-artifacts/web/.
+ * a search's results with a label match and the weaker matches shown, a picture search's results,
+ * an empty search, the player opened from a result and with its object boxes, the similar-objects
+ * panel and its labels, the delete dialog, the activity page, the server away with a failed
+ * search, an upload under way), at a desktop and a phone size, in the light and the dark theme,
+ * against a real `vos serve` holding the party video (people found at 0-3 s and 6-9 s). Any
+ * serious or critical violation fails, named with its rule and the elements it found.
+ * Screenshots land in test-artifacts/web/. The empty library and sign-in are checked in
+ * browser-reconnect and browser-sign-in, whose servers show them.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { violationsInBothThemes } from "./support/axe";
 import { launchBrowser, type Browser } from "./support/browser";
-import { photoVideoFixture } from "./support/fixtures";
+import { photoVideoFixture, testFixtures } from "./support/fixtures";
 import { ensureWebBuild, ingestWithCli, startServer, type RunningServer } from "./support/server";
 
 const SIZES = [
@@ -23,11 +24,13 @@ const SIZES = [
 let server: RunningServer;
 let videoId: string;
 let uploadFile: string;
+let picture: string;
 
 beforeAll(async () => {
-  const [, file, started] = await Promise.all([ensureWebBuild(), photoVideoFixture(), startServer()]);
+  const [, file, started, fixtures] = await Promise.all([ensureWebBuild(), photoVideoFixture(), startServer(), testFixtures()]);
   server = started;
   uploadFile = file;
+  picture = fixtures.redImage;
   videoId = await ingestWithCli(server.url, file);
 }, 240_000);
 afterAll(async () => server?.stop());
@@ -48,6 +51,14 @@ const SCREENS: { name: string; open(page: Page): Promise<void>; close?(page: Pag
       await page.locator('ol.results[data-state="done"]').waitFor();
       const more = page.getByRole("button", { name: /^Show \d+ weaker match/ });
       if (await more.count()) await more.click();
+    },
+  },
+  {
+    name: "picture-results",
+    open: async (page) => {
+      await page.goto(`${server.url}/?view=search`);
+      await page.setInputFiles('input[type="file"][accept="image/*"]', picture);
+      await page.locator('ol.results[data-state="done"]').waitFor({ timeout: 30_000 });
     },
   },
   {
