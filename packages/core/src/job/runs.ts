@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { jobTable, STAGES, type JobProgress, type JobRow, type JobStatus, type Stage } from "./job.sql.js";
 
@@ -105,19 +105,23 @@ export function summariseRun(jobs: JobRow[]): RunSummary {
  * this is the wait in jobs; a run's own other segments do not count.
  */
 export async function queuePlaces(db: Database, runs: RunSummary[]): Promise<Map<string, number>> {
-  const places = new Map<string, number>();
-  const waiting = runs.filter((run) => run.status === "queued");
-  if (waiting.length === 0) return places;
-  const queued = await db
-    .select({ runId: jobTable.runId, createdAt: jobTable.createdAt })
+  const waiting = runs.filter((run) => run.status === "queued").map((run) => run.id);
+  if (waiting.length === 0) return new Map();
+  // Counted in the database: a list of a few videos does not read the whole queue.
+  const first = db
+    .select({ runId: jobTable.runId, at: sql`min(${jobTable.createdAt})`.as("first_at") })
     .from(jobTable)
-    .where(eq(jobTable.status, "queued"))
-    .orderBy(jobTable.createdAt, jobTable.id);
-  for (const run of waiting) {
-    const first = queued.findIndex((job) => job.runId === run.id);
-    if (first >= 0) places.set(run.id, 1 + queued.slice(0, first).filter((job) => job.runId !== run.id).length);
-  }
-  return places;
+    .where(and(eq(jobTable.status, "queued"), inArray(jobTable.runId, waiting)))
+    .groupBy(jobTable.runId)
+    .as("first_queued");
+  const rows = await db
+    .select({
+      runId: first.runId,
+      // Qualified by hand: drizzle names columns of a subquery and its table without their alias.
+      ahead: sql<number>`(select count(*) from ${jobTable} as ahead where ahead.status = 'queued' and ahead.run_id <> first_queued.run_id and ahead.created_at < first_queued.first_at)`.mapWith(Number),
+    })
+    .from(first);
+  return new Map(rows.map((row) => [row.runId, 1 + row.ahead]));
 }
 
 /**

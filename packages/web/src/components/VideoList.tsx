@@ -49,6 +49,7 @@ function Stages({ video }: { video: VideoView }) {
   const progress = video.job?.progress;
   if (!progress) return null;
   const frames = progress.frames;
+  const when = video.job ? timing(video.job) : "";
   return (
     <div className="stages" aria-label={`Processing of ${video.title}`}>
       <ol className="stage-list">
@@ -67,7 +68,7 @@ function Stages({ video }: { video: VideoView }) {
           );
         })}
       </ol>
-      {video.job && timing(video.job) ? <p className="small">{timing(video.job)}</p> : null}
+      {when ? <p className="small">{when}</p> : null}
       <p className="muted small">
         Frames: {frames.sampled.toLocaleString("en")} sampled · {outOf(frames.embedded, frames.sampled, "embedded")} · {outOf(frames.indexed, frames.sampled, "indexed")}
         {frames.objects ? ` · ${plural(frames.objects, "object")} found` : ""}
