@@ -2,11 +2,12 @@ import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { use, type StackContext } from "sst/constructs";
+import { QUERY_PICTURE_DAYS, QUERY_PICTURES_FOLDER } from "../packages/core/src/search/query-picture-retention.js";
 import { Secrets } from "./Secrets.js";
 
 /**
  * Two private buckets: `uploads` receives the videos (presigned multipart PUT straight from the
- * browser), `frames` receives thumbnails and object crops from the workers. Both block all public
+ * browser) and keeps the pictures searched for a week, `frames` receives thumbnails and object crops from the workers. Both block all public
  * access, are encrypted, refuse plain HTTP, log access to a third bucket, and abort multipart
  * uploads left unfinished for a day so abandoned parts stop costing money.
  *
@@ -39,7 +40,7 @@ export function Storage({ stack, app }: StackContext) {
     },
   ];
 
-  const bucket = (id: string, logPrefix: string) =>
+  const bucket = (id: string, logPrefix: string, rules: s3.LifecycleRule[] = []) =>
     new s3.Bucket(stack, id, {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -48,12 +49,16 @@ export function Storage({ stack, app }: StackContext) {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: logPrefix,
       cors,
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }, ...rules],
       removalPolicy,
       autoDeleteObjects: !prod,
     });
 
-  const uploads = bucket("Uploads", "uploads/");
+  // The pictures people search with are kept a week after they were last sent (see core's
+  // search/query-pictures.ts), so a picture search survives a reload or a shared link.
+  const uploads = bucket("Uploads", "uploads/", [
+    { id: "ExpireSearchPictures", prefix: `${QUERY_PICTURES_FOLDER}/`, expiration: Duration.days(QUERY_PICTURE_DAYS) },
+  ]);
   // Object events go to EventBridge, where the Intake stack's rule picks the drop folder's (an S3
   // notification to its queue would make each stack depend on the other). Set on the resource:
   // CDK's `eventBridgeEnabled` does the same through a custom-resource Lambda.

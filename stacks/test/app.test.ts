@@ -175,6 +175,15 @@ describe("Storage", () => {
     }
   });
 
+  it("expires the pictures searched for a week after they were last sent, in the uploads bucket only", () => {
+    const storage = app.stack("Storage");
+    const rules = (name: string) => resourceNamed(storage, "AWS::S3::Bucket", name).resource.Properties.LifecycleConfiguration.Rules as Array<Record<string, unknown>>;
+    expect(rules("Uploads")).toContainEqual({ Id: "ExpireSearchPictures", Prefix: "_queries/", ExpirationInDays: 7, Status: "Enabled" });
+    // Only the pictures: no rule of the uploads bucket expires the videos.
+    expect(rules("Uploads").filter((rule) => rule.ExpirationInDays !== undefined)).toHaveLength(1);
+    expect(rules("Frames").filter((rule) => rule.ExpirationInDays !== undefined)).toEqual([]);
+  });
+
   it("deletes the buckets of a development stage with the stage", () => {
     const storage = app.stack("Storage");
     for (const name of ["Uploads", "Frames"]) {

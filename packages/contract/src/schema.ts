@@ -1438,7 +1438,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description moments, best first */
+                /** @description moments, best first, and the picture searched for as it is kept */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1514,6 +1514,13 @@ export interface paths {
                                     videos: number;
                                 }[];
                             } | null;
+                            /** @description the picture searched for, kept 7 days after it was last sent: search with its id again (POST /api/search/image/{id}) or put it in a link */
+                            picture: {
+                                /** @description a kept picture: the sha256 of its bytes */
+                                id: string;
+                                /** @description where a browser can fetch the picture (on AWS a presigned URL valid for an hour) */
+                                url: string;
+                            };
                         };
                     };
                 };
@@ -1547,6 +1554,208 @@ export interface paths {
                 };
                 /** @description error */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/search/image/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Find moments that look like a picture searched for before
+         * @description The picture a picture search kept (its answer's picture.id), without sending it again: for a reload, a shared link or other filters. Kept 7 days after it was last sent; after that 404 search.picture_expired.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description a kept picture: the sha256 of its bytes */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description only search this video */
+                        videoId?: string;
+                        /**
+                         * @description most results to return
+                         * @default 10
+                         */
+                        limit?: number;
+                        /** @description drop hits scoring below this cosine similarity */
+                        minScore?: number;
+                        /**
+                         * @description what to return: frames (moments), objects, or both
+                         * @default [
+                         *       "frame",
+                         *       "object"
+                         *     ]
+                         */
+                        kinds?: ("frame" | "object")[];
+                        /**
+                         * @description also search videos still being processed (what their finished parts hold so far); false: only videos that are ready
+                         * @default true
+                         */
+                        includeProcessing?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description moments, best first, and the picture searched for as it is kept */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hits: ({
+                                /** @enum {string} */
+                                kind: "frame";
+                                videoId: string;
+                                videoTitle: string;
+                                /** @description where the player seeks: the best frame's time */
+                                timeSec: number;
+                                /** @description start of the moment, seconds */
+                                start: number;
+                                /** @description end of the moment, seconds */
+                                end: number;
+                                /** @description cosine similarity to the query */
+                                score: number;
+                                frameNo: number;
+                                thumbnailUrl: string;
+                            } | {
+                                /** @enum {string} */
+                                kind: "object";
+                                videoId: string;
+                                videoTitle: string;
+                                /** @description where the player seeks: the time of the detection that matched best */
+                                timeSec: number;
+                                /** @description the track's first moment, seconds */
+                                start: number;
+                                /** @description the end of the track's last sampled frame, seconds */
+                                end: number;
+                                /** @description cosine similarity to the query */
+                                score: number;
+                                /** @description the frame of the detection that matched best */
+                                frameNo: number;
+                                thumbnailUrl: string;
+                                /** @description the detection that matched best (one hit per track) */
+                                objectId: string;
+                                /** @description the detector's label */
+                                label: string;
+                                detectorScore: number;
+                                /** @description the object's box at timeSec */
+                                box: {
+                                    x: number;
+                                    y: number;
+                                    w: number;
+                                    h: number;
+                                };
+                                /** @description the track the object belongs to (see GET /api/videos/{id}/tracks) */
+                                trackId: string;
+                                /** @description detections along the track: sampled frames the object is seen in */
+                                detections: number;
+                                /** @description the query named this object's label */
+                                labelMatch: boolean;
+                            })[];
+                            /** @description set when some ready videos were indexed with another model than the one answering: they are not in these hits until they are indexed again */
+                            modelMismatch: {
+                                /** @enum {string} */
+                                code: "search.model_mismatch";
+                                message: string;
+                                /** @description ready videos this search could not reach */
+                                videos: number;
+                                /** @description the model that answered */
+                                model: {
+                                    key: string;
+                                    name: string;
+                                };
+                                /** @description the models those videos were indexed with */
+                                others: {
+                                    key: string;
+                                    name: string;
+                                    videos: number;
+                                }[];
+                            } | null;
+                            /** @description the picture searched for, kept 7 days after it was last sent: search with its id again (POST /api/search/image/{id}) or put it in a link */
+                            picture: {
+                                /** @description a kept picture: the sha256 of its bytes */
+                                id: string;
+                                /** @description where a browser can fetch the picture (on AWS a presigned URL valid for an hour) */
+                                url: string;
+                            };
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. video.not_found */
+                            code: string;
+                            /** @description what went wrong and what to do */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -30,6 +30,8 @@ export type ObjectHit = Extract<SearchHit, { kind: "object" }>;
 export type HitKind = SearchHit["kind"];
 /** Set when ready videos were indexed with another model than the one that answered a search. */
 export type ModelMismatch = Answer<"/search", "post">["modelMismatch"];
+/** The picture a picture search kept, to search with again by its id. */
+export type QueryPicture = Answer<"/search/image", "post">["picture"];
 /** A box on a frame, normalised to the frame (0-1), x/y = top left. */
 export type Box = ObjectHit["box"];
 

@@ -46,6 +46,7 @@ describe("HTTP API", () => {
         "/reindex",
         "/search",
         "/search/image",
+        "/search/image/{id}",
         "/videos",
         "/videos/{id}",
         "/videos/{id}/complete",

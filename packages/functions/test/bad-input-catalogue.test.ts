@@ -33,6 +33,8 @@
  *   POST /search/image without an image                -> 400     search.image_missing
  *   POST /search/image with an empty image             -> 400     image.empty
  *   POST /search/image with a text file                -> 415     image.invalid
+ *   POST /search/image/{not a picture id}              -> 400     request.invalid
+ *   POST /search/image/{id of no kept picture}         -> 404     search.picture_expired
  *   POST /objects/{not an object id}/similar           -> 404     object.not_found
  *   PUT /objects/{unknown}/labels                      -> 404     object.not_found
  *   PUT /objects/{id}/labels with a blank label        -> 400     request.invalid
@@ -86,7 +88,7 @@ async function stored() {
     jobs: await count("job"),
     frames: await count("frame"),
     objects: await count("object"),
-    files: (await svc.blobs.list("local/")).length,
+    files: (await svc.blobs.list("local/")).length + (await svc.blobs.list("_queries/")).length,
     queue,
     vectors: (await svc.vectors.listIds("local", "")).length,
   };
@@ -169,6 +171,8 @@ const more: [string, () => Response | Promise<Response>, number, string][] = [
   ["POST /search/image without an image", () => app.request("/api/search/image", { method: "POST", body: form({ limit: "3" }) }), 400, "search.image_missing"],
   ["POST /search/image with an empty image", () => app.request("/api/search/image", { method: "POST", body: form({ image: new Blob([]) }) }), 400, "image.empty"],
   ["POST /search/image with a text file", () => app.request("/api/search/image", { method: "POST", body: form({ image: new Blob(["just text"]) }) }), 415, "image.invalid"],
+  ["POST /search/image/{not a picture id}", () => json("POST", "/api/search/image/..%2f..%2fetc", {}), 400, "request.invalid"],
+  ["POST /search/image/{id of no kept picture}", () => json("POST", `/api/search/image/${"f".repeat(64)}`, { limit: 3 }), 404, "search.picture_expired"],
   ["POST /objects/{not an object id}/similar", () => json("POST", "/api/objects/nonsense/similar", {}), 404, "object.not_found"],
   ["PUT /objects/{unknown}/labels", () => json("PUT", `/api/objects/${encodeURIComponent("vid_nope#o1.0")}/labels`, { label: "mug" }), 404, "object.not_found"],
   ["PUT /objects/{id}/labels with a blank label", () => json("PUT", `/api/objects/${encodeURIComponent("vid_nope#o1.0")}/labels`, { label: " " }), 400, "request.invalid"],

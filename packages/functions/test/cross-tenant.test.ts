@@ -4,8 +4,9 @@
  * and cloud (PostgreSQL, Pinecone namespaces, S3 with presigned URLs), each ingesting for real.
  * Alice owns a video of photographs with people in it; Bob owns a video of plain colours. Every
  * attempt Bob makes on Alice's ids must fail as if they did not exist, and leave Alice's data
- * exactly as it was.
+ * exactly as it was. A picture Bob searched with is kept for Bob only.
  */
+import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -256,6 +257,35 @@ describe.each(runtimes)("cross-tenant attempts on $name", ({ start }) => {
     // Alice still finds her people: the search works, it is only scoped.
     const alices = await as(ALICE).json<{ hits: Hit[] }>("POST", "/api/search", { text: "a person", kinds: ["object"] });
     expect(alices.body.hits.some((h) => h.videoId === alicesVideo.id)).toBe(true);
+  });
+
+  it("keeps a picture Bob searched with for Bob alone: he searches again by its id, Alice cannot", async () => {
+    const bob = as(BOB);
+    const photo = await readFile(PHOTOS.party);
+    const form = new FormData();
+    form.set("image", new Blob([photo], { type: "image/jpeg" }), "party.jpg");
+    form.set("limit", "50");
+    type Answer = { hits: (Hit & { score: number })[]; picture: { id: string; url: string } };
+    const first = await bob.json<Answer>("POST", "/api/search/image", form);
+    expect(first.status).toBe(200);
+    const { id, url } = first.body.picture;
+    expect(id).toBe(createHash("sha256").update(photo).digest("hex"));
+    const ranked = (answer: Answer) => answer.hits.map((h) => `${h.videoId} ${h.kind} ${h.score.toFixed(6)}`);
+    const again = await bob.json<Answer>("POST", `/api/search/image/${id}`, { limit: 50 });
+    expect(again.status).toBe(200);
+    expect(ranked(again.body)).toEqual(ranked(first.body));
+    expect(again.body.picture.id).toBe(id);
+    // The picture itself, as a browser fetches it: through the API's files route, or presigned from S3.
+    const fetched = runtime.serveFiles ? await bob.request("GET", url) : await fetch(url);
+    expect(fetched.status).toBe(200);
+    expect(Buffer.from(await fetched.arrayBuffer()).equals(photo)).toBe(true);
+    // Alice knows the id: it names nothing of hers.
+    const alice = as(ALICE);
+    const refused = await alice.json<{ code: string }>("POST", `/api/search/image/${id}`, {});
+    expect([refused.status, refused.body.code]).toEqual([404, "search.picture_expired"]);
+    if (runtime.serveFiles) expect((await alice.request("GET", url)).status).toBe(404);
+    const invalid = await bob.json<{ code: string }>("POST", "/api/search/image/not-a-picture-id", {});
+    expect([invalid.status, invalid.body.code]).toEqual([400, "request.invalid"]);
   });
 
   it("gets file URLs only for Bob's own files, and cannot fetch Alice's", async () => {

@@ -70,14 +70,16 @@ export function App({ api: given, user, connection: givenConnection }: AppProps)
     if (online) void refresh();
   }, [online, refresh]);
 
-  // The address bar drives the search on load and on back/forward.
+  // The address bar drives the search on load and on back/forward: words, or a kept picture.
   useEffect(() => {
-    if (!route.q) return;
+    if (!route.q && !route.image) return;
     const filters = filtersOf(route);
     const state = search.getSnapshot();
-    const same = state.status !== "idle" && state.query.kind === "text" && state.query.text === route.q && sameFilters(state.filters, filters);
-    if (!same) void search.search({ kind: "text", text: route.q }, filters);
-  }, [route.q, route.video, route.min, route.kind, search]); // `route` itself also changes with the player's `t`.
+    const current = state.status === "idle" ? undefined : state.query.kind === "text" ? state.query.text : state.picture?.id;
+    const same = current === (route.q ?? route.image) && state.status !== "idle" && sameFilters(state.filters, filters);
+    if (same) return;
+    void search.search(route.q ? { kind: "text", text: route.q } : { kind: "kept", id: route.image! }, filters);
+  }, [route.q, route.image, route.video, route.min, route.kind, search]); // `route` itself also changes with the player's `t`.
 
   // Leaving the page stops uploads: ask first.
   useEffect(() => {
@@ -178,11 +180,11 @@ export function App({ api: given, user, connection: givenConnection }: AppProps)
         {...(route.q ? { text: route.q } : {})}
         filters={filtersOf(route)}
         inputRef={searchInput}
-        onRoute={(q, filters, options) =>
+        onRoute={({ text: q, image }, filters, options) =>
           navigate(
             {
               view: "search",
-              ...(q ? { q } : {}),
+              ...(q ? { q } : image ? { image } : {}),
               ...(filters.videoId ? { video: filters.videoId } : {}),
               ...(filters.minScore !== undefined ? { min: filters.minScore } : {}),
               ...(filters.kinds?.length === 1 ? { kind: filters.kinds[0] } : {}),

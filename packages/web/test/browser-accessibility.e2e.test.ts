@@ -1,6 +1,6 @@
 /**
  * Accessibility as a test: axe-core runs in Chromium on each screen of the web app (the library,
- * a search's results with a label match and the weaker matches shown, a picture search's results,
+ * the library while videos are processed and queued, a search's results with a label match and the weaker matches shown, a picture search's results,
  * an empty search, the player opened from a result and with its object boxes, the similar-objects
  * panel and its labels, the delete dialog, the activity page, the server away with a failed
  * search, an upload under way), at a desktop and a phone size, in the light and the dark theme,
@@ -11,15 +11,10 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { violationsInBothThemes } from "./support/axe";
+import { SIZES, violationsInBothThemes } from "./support/axe";
 import { launchBrowser, type Browser } from "./support/browser";
 import { photoVideoFixture, testFixtures } from "./support/fixtures";
 import { ensureWebBuild, ingestWithCli, startServer, type RunningServer } from "./support/server";
-
-const SIZES = [
-  { name: "desktop", viewport: { width: 1280, height: 800 } },
-  { name: "phone", viewport: { width: 390, height: 844 } },
-] as const;
 
 let server: RunningServer;
 let videoId: string;
@@ -41,6 +36,36 @@ const SCREENS: { name: string; open(page: Page): Promise<void>; close?(page: Pag
     open: async (page) => {
       await page.goto(server.url);
       await page.locator('[data-testid="video-status"]', { hasText: "Ready" }).first().waitFor();
+    },
+  },
+  {
+    // The library while videos are processed: the real list, answered with its video halfway
+    // through a run and a second copy of it waiting in the queue (a run on these 2 cores is over
+    // before axe could look at it).
+    name: "library-processing",
+    open: async (page) => {
+      await page.route(/\/api\/videos(\?.*)?$/, async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as { videos: Record<string, unknown>[] };
+        const [video] = body.videos;
+        if (!video) return route.fulfill({ response });
+        const job = (status: "running" | "queued", at: number) => ({
+          id: `held-${status}`, status, attempts: 1, maxAttempts: 3,
+          progress: { stage: status === "running" ? "embed" : "probe", stages: { probe: at ? 1 : 0, sample: at ? 1 : 0, embed: at, index: 0 }, frames: { sampled: at ? 12 : 0, embedded: Math.round(12 * at), indexed: 0, objects: 3 } },
+          lastError: null, segments: { total: 1, succeeded: 0, running: status === "running" ? 1 : 0, queued: status === "queued" ? 1 : 0, failed: 0 },
+          startedAt: status === "running" ? new Date(Date.now() - 8000).toISOString() : null,
+          elapsedSec: status === "running" ? 8 : null, etaSec: status === "running" ? 11 : null, queuePlace: status === "queued" ? 1 : null,
+        });
+        const processing = { ...video, status: "processing", frameCount: 0, objectCount: 0, job: job("running", 0.4), model: null };
+        const waiting = { ...video, id: `${String(video.id)}-copy`, title: `${String(video.title)} (copy)`, status: "queued", frameCount: 0, objectCount: 0, job: job("queued", 0), model: null };
+        return route.fulfill({ response, json: { ...body, videos: [processing, waiting, ...body.videos.slice(1)] } });
+      });
+      await page.goto(server.url);
+      await page.getByRole("progressbar", { name: /^Embed stage of / }).first().waitFor();
+      await page.getByText("Next in the queue").waitFor();
+    },
+    close: async (page) => {
+      await page.unroute(/\/api\/videos(\?.*)?$/);
     },
   },
   {

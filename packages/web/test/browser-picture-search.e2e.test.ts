@@ -5,7 +5,9 @@
  * - a 12-megapixel phone photo (4000x3000 stored, EXIF orientation 6 = shown upright, over the
  *   4.4 MB the gateway path can carry) leaves as a JPEG of 768x1024, upright, a few hundred KB;
  * - a TIFF (Chromium cannot decode it) leaves as it is, and the server, which can, answers;
- * - a file that is no picture at all leaves as it is, and the page shows the API's own answer.
+ * - a file that is no picture at all leaves as it is, and the page shows the API's own answer;
+ * - the search is kept in the address bar (the id the server keeps the picture under): a reload
+ *   and the same link in another tab search again without sending the picture.
  */
 import type { Page, Request } from "playwright-core";
 import sharp from "sharp";
@@ -132,6 +134,39 @@ describe("picture search in Chromium, pictures of any size", () => {
     await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>("a.hit img")).every((img) => img.complete && img.naturalWidth > 0));
     await browser.shot("picture-search-photo");
     expect(browser.problems).toEqual([]);
+  });
+
+  it("keeps the picture search in the address bar: a reload and a shared link run it again, without the picture", async () => {
+    const id = new URL(page.url()).searchParams.get("image");
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const hits = () => page.locator("a.hit").evaluateAll((links) => links.map((link) => `${link.getAttribute("href")} ${link.getAttribute("data-end")}`));
+    const before = await hits();
+    // Reloaded, the page has no picture of its own: it searches with the one the server kept, and shows it.
+    const sent = page.waitForRequest((request) => request.method() === "POST" && new URL(request.url()).pathname === `/api/search/image/${id}`);
+    await page.reload();
+    await sent;
+    await page.locator('ol.results[data-state="done"]').waitFor({ timeout: 30_000 });
+    await page.getByText("Like the picture in this link").waitFor();
+    expect(await hits()).toEqual(before);
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>(".image-chip img");
+      return img !== null && img.complete && img.naturalWidth > 0;
+    });
+    await browser.shot("picture-search-reloaded");
+    // The same link in another tab.
+    const tab = await page.context().newPage();
+    try {
+      await tab.goto(`${server.url}/?image=${id}`);
+      await tab.locator('ol.results[data-state="done"]').waitFor({ timeout: 30_000 });
+      await tab.getByText("Like the picture in this link").waitFor();
+      // A link to a picture that is not kept says so.
+      await tab.goto(`${server.url}/?view=search&image=${"0".repeat(64)}`);
+      await expect(tab.getByRole("alert").textContent()).resolves.toMatch(/No picture with this id is kept: pictures searched for are kept 7 days/);
+    } finally {
+      await tab.close();
+    }
+    expect(browser.problems.filter((problem) => !/status of 404/.test(problem))).toEqual([]);
+    browser.problems.length = 0;
   });
 
   it("sends a picture this browser cannot decode as it is, and the server reads it", async () => {

@@ -60,6 +60,7 @@ describe("a search while the server is away", () => {
         return answer;
       },
       searchImage: async () => answer,
+      searchKeptPicture: async () => answer,
     };
     const store = createSearchStore(api, { connection });
     connection.lost();
@@ -81,7 +82,7 @@ describe("a search while the server is away", () => {
 
   it("keeps other failures as they are: no waiting, the message of the server", async () => {
     const connection = createConnection({ probe: async () => false });
-    const api = { searchText: async () => Promise.reject(new ApiError("search.bad", "Bad words.", 400)), searchImage: async () => answer };
+    const api = { searchText: async () => Promise.reject(new ApiError("search.bad", "Bad words.", 400)), searchImage: async () => answer, searchKeptPicture: async () => answer };
     const store = createSearchStore(api, { connection });
     await store.search({ kind: "text", text: "x" });
     expect(store.getSnapshot()).toMatchObject({ status: "error", error: "Bad words." });

@@ -262,6 +262,17 @@ describe("address bar", () => {
     expect(parseRoute(routeQuery({ view: "library", q: "boats" }))).toEqual({ view: "library", q: "boats" });
   });
 
+  it("keeps a picture search by the id of its kept picture, never beside words", () => {
+    const id = "ab".repeat(32);
+    const route = parseRoute(`?view=search&image=${id}&min=0.3`);
+    expect(route).toEqual({ view: "search", image: id, min: 0.3 });
+    expect(parseRoute(routeQuery(route))).toEqual(route);
+    // A bare link opens the search; words win over a picture; an id that is not one is ignored.
+    expect(parseRoute(`?image=${id}`)).toEqual({ view: "search", image: id });
+    expect(parseRoute(`?q=boats&image=${id}`)).toEqual({ view: "search", q: "boats" });
+    expect(parseRoute("?view=search&image=../../etc")).toEqual({ view: "search" });
+  });
+
   it("builds the API base from VITE_API_URL", () => {
     expect(apiBaseFrom(undefined)).toBe("/api");
     expect(apiBaseFrom("")).toBe("/api");

@@ -67,6 +67,7 @@ describe("search store with a picture", () => {
     const sent: Blob[] = [];
     const api = {
       searchText: async () => ({ hits: [], modelMismatch: null }),
+      searchKeptPicture: async () => ({ hits: [], modelMismatch: null }),
       searchImage: async (image: Blob, _filters?: SearchFilters) => {
         sent.push(image);
         return { hits: [], modelMismatch: null };

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -124,4 +124,27 @@ export async function removeStalePartials(root: string): Promise<string[]> {
     removed.push(path.relative(root, file).split(path.sep).join("/"));
   }
   return removed.sort();
+}
+
+/**
+ * Deletes the files under `folder` (a key prefix) last written more than `maxAgeMs` ago, and the
+ * folders that leaves empty: what an S3 lifecycle expiration rule does for a bucket. Returns how
+ * many files went.
+ */
+export async function removeOlderThan(root: string, folder: string, maxAgeMs: number, now = Date.now()): Promise<number> {
+  const top = path.join(root, folder);
+  const entries = await readdir(top, { recursive: true, withFileTypes: true }).catch(() => []);
+  let removed = 0;
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const info = await stat(file).catch(() => undefined);
+    if (!info || now - info.mtimeMs <= maxAgeMs) continue;
+    await rm(file, { force: true });
+    removed++;
+  }
+  // Deepest first, so a folder emptied by its children goes too; rmdir refuses one still holding files.
+  const folders = entries.filter((entry) => entry.isDirectory()).map((entry) => path.join(entry.parentPath, entry.name));
+  for (const dir of folders.sort((a, b) => b.length - a.length)) await rmdir(dir).catch(() => {});
+  return removed;
 }

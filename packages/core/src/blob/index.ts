@@ -1,2 +1,2 @@
 export { BlobTooLarge, type BlobInfo, type BlobStore } from "./blob-store.js";
-export { createFileBlobStore, removeStalePartials } from "./file.js";
+export { createFileBlobStore, removeOlderThan, removeStalePartials } from "./file.js";

@@ -17,6 +17,7 @@ export { labelCandidates } from "./labels.js";
 export { modelMismatch, modelMismatchSchema, type ModelMismatch } from "./model-mismatch.js";
 export { mergeMoments, type FrameHit, type Moment } from "./moments.js";
 export { objectHitsFor } from "./object-hits.js";
+export { keepQueryPicture, loadQueryPicture, QUERY_PICTURE_DAYS, QUERY_PICTURES_FOLDER, queryPictureIdSchema, queryPictureSchema, type QueryPicture } from "./query-pictures.js";
 
 const KINDS = ["frame", "object"] as const;
 

@@ -219,6 +219,19 @@ export function createApiClient(options: ApiClientOptions = {}) {
           throw error;
         }),
 
+    /** Searches again with a picture a picture search kept (its answer's `picture.id`). */
+    searchKeptPicture: (id: string, filters: SearchFilters = {}, signal?: AbortSignal) =>
+      api.post("/search/image/{id}", {
+        params: { id },
+        json: {
+          ...(filters.videoId ? { videoId: filters.videoId } : {}),
+          ...(filters.minScore !== undefined ? { minScore: filters.minScore } : {}),
+          ...(filters.kinds?.length ? { kinds: filters.kinds } : {}),
+          ...(filters.limit ? { limit: filters.limit } : {}),
+        },
+        ...sig(signal),
+      }),
+
     /** A video's objects with their labels; `probable: false` skips the neighbour vote (cheaper). */
     listObjects: (videoId: string, options: { probable?: boolean } = {}, signal?: AbortSignal) =>
       api

@@ -21,6 +21,7 @@ export type {
   ModelMismatch,
   ObjectHit,
   ObjectLabel,
+  QueryPicture,
   ReindexStatus,
   SearchHit,
   SimilarMode,

@@ -12,8 +12,8 @@ export interface SearchPageProps {
   /** Words and filters from the address bar. */
   text?: string;
   filters: SearchFilters;
-  /** Keeps the address bar in step: words (undefined for a picture) and filters. */
-  onRoute(text: string | undefined, filters: SearchFilters, options: { replace: boolean }): void;
+  /** Keeps the address bar in step: words, or the kept picture's id (once the server answered), and filters. */
+  onRoute(query: { text?: string; image?: string }, filters: SearchFilters, options: { replace: boolean }): void;
   resolveUrl(url: string): string;
   hrefOf(hit: SearchHit): string;
   onOpen(hit: SearchHit): void;
@@ -41,27 +41,40 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
   const [words, setWords] = useState(text ?? "");
   const [dropping, setDropping] = useState(false);
   const [minText, setMinText] = useState(filters.minScore === undefined ? "" : String(filters.minScore));
-  const image = state.status !== "idle" && state.query.kind === "image" ? state.query : undefined;
+  const query = state.status !== "idle" ? state.query : undefined;
+  const image = query?.kind === "image" ? query : undefined;
+  /** The picture as the server keeps it: the address bar names it, a reload shows it from there. */
+  const kept = state.status !== "idle" ? state.picture : undefined;
+  const byPicture = query?.kind === "image" || query?.kind === "kept";
 
   // Back/forward change the words in the address bar: show them.
   useEffect(() => setWords(text ?? ""), [text]);
   useEffect(() => setMinText(filters.minScore === undefined ? "" : String(filters.minScore)), [filters.minScore]);
 
-  const preview = useMemo(() => (image ? URL.createObjectURL(image.image) : undefined), [image]);
-  useEffect(() => () => (preview ? URL.revokeObjectURL(preview) : undefined), [preview]);
+  const local = useMemo(() => (image ? URL.createObjectURL(image.image) : undefined), [image]);
+  useEffect(() => () => (local ? URL.revokeObjectURL(local) : undefined), [local]);
+  const preview = local ?? (kept ? resolveUrl(kept.url) : undefined);
+
+  // A picture search puts its picture's id in the address bar once the server kept it, so a
+  // reload or a shared link runs it again.
+  const keptId = byPicture ? kept?.id : undefined;
+  useEffect(() => {
+    if (keptId) onRoute({ image: keptId }, filters, { replace: true });
+  }, [keptId]); // Only a newly kept picture; filters change the route where they are applied.
 
   const searchWords = (value: string, next: SearchFilters) => {
     const trimmed = value.trim();
     if (!trimmed) return;
     void store.search({ kind: "text", text: trimmed }, next);
-    onRoute(trimmed, next, { replace: false });
+    onRoute({ text: trimmed }, next, { replace: false });
   };
   const searchImage = (file: File, next: SearchFilters = filters) => {
     void store.search({ kind: "image", image: file, name: file.name || "pasted image" }, next);
-    onRoute(undefined, next, { replace: true });
+    // A new search by picture (pushed: back returns to the search before it); its id follows once kept.
+    onRoute({}, next, { replace: false });
   };
   const applyFilters = (next: SearchFilters) => {
-    const current = state.status !== "idle" && state.query.kind === "text" ? state.query.text : undefined;
+    const current = query?.kind === "text" ? { text: query.text } : byPicture && kept ? { image: kept.id } : {};
     onRoute(current, next, { replace: true });
     if (state.status !== "idle") void store.retry(next);
   };
@@ -91,7 +104,7 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    if (image && !words.trim()) return void store.retry(filters);
+    if (byPicture && !words.trim()) return void store.retry(filters);
     searchWords(words, filters);
   };
   const onDrop = (event: DragEvent) => {
@@ -133,10 +146,10 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
       </header>
       <form role="search" className={`searchbar${dropping ? " dropping" : ""}`} onSubmit={onSubmit} aria-label="Search videos">
         <SearchIcon className="searchbar-icon" />
-        {image ? (
+        {byPicture ? (
           <span className="image-chip">
             {preview ? <img src={preview} alt="" /> : null}
-            <span className="image-chip-name">Like {image.name}</span>
+            <span className="image-chip-name">Like {image ? image.name : "the picture in this link"}</span>
             <button type="button" className="icon-button" aria-label="Clear the picture" onClick={() => store.clear()}>
               <CloseIcon width={16} height={16} />
             </button>
@@ -149,7 +162,7 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
           value={words}
           onChange={(event) => setWords(event.target.value)}
           onPaste={onPasteInBox}
-          placeholder={image ? "Or type words instead" : dropping ? "Drop the picture to search by image" : "Describe a moment, e.g. a red car"}
+          placeholder={byPicture ? "Or type words instead" : dropping ? "Drop the picture to search by image" : "Describe a moment, e.g. a red car"}
           aria-label="Search by words"
           maxLength={1000}
           enterKeyHint="search"
@@ -173,7 +186,7 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
             if (file) searchImage(file);
           }}
         />
-        <button type="submit" className="button primary" disabled={!words.trim() && !image}>
+        <button type="submit" className="button primary" disabled={!words.trim() && !byPicture}>
           Search
         </button>
       </form>

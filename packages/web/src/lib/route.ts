@@ -2,14 +2,16 @@ import { useCallback, useEffect, useState } from "react";
 
 /**
  * Everything the address bar holds, so any screen can be shared or reloaded:
- * `?view=search&q=a+red+car&video=<id>&min=0.2&kind=object&v=<videoId>&t=12.5`; `?view=activity` is
- * the fleet page.
+ * `?view=search&q=a+red+car&video=<id>&min=0.2&kind=object&v=<videoId>&t=12.5`; a picture search
+ * is `?view=search&image=<id>` (a picture the server keeps a week); `?view=activity` is the fleet page.
  * `v` opens the player on that video, `t` is where it starts (seconds).
  */
 export interface Route {
   view: "library" | "search" | "activity";
   /** Words of the current search. */
   q?: string;
+  /** The picture of the current search, by the id the server keeps it under (never with `q`). */
+  image?: string;
   /** Search filter: only this video. */
   video?: string;
   /** Search filter: minimum score. */
@@ -21,6 +23,9 @@ export interface Route {
   /** Player position, seconds. */
   t?: number;
 }
+
+/** What the server names a kept picture by: the sha256 of its bytes. */
+const PICTURE_ID = /^[0-9a-f]{64}$/;
 
 function finite(value: string | null): number | undefined {
   if (value === null || value.trim() === "") return undefined;
@@ -34,6 +39,8 @@ export function parseRoute(search: string): Route {
   const route: Route = { view: view === "search" || view === "activity" ? view : "library" };
   const q = params.get("q")?.trim();
   if (q) route.q = q;
+  const image = params.get("image");
+  if (!q && image && PICTURE_ID.test(image)) route.image = image;
   const video = params.get("video");
   if (video) route.video = video;
   const min = finite(params.get("min"));
@@ -45,7 +52,7 @@ export function parseRoute(search: string): Route {
   const t = finite(params.get("t"));
   if (t !== undefined && v) route.t = Math.max(0, t);
   // A shared search link opens on the search view even without `view=search`.
-  if (!params.has("view") && route.q) route.view = "search";
+  if (!params.has("view") && (route.q || route.image)) route.view = "search";
   return route;
 }
 
@@ -53,8 +60,9 @@ export function parseRoute(search: string): Route {
 export function routeQuery(route: Route): string {
   const params = new URLSearchParams();
   // A link with words but no view opens the search, so the library says so when it keeps them.
-  if (route.view !== "library" || route.q) params.set("view", route.view);
+  if (route.view !== "library" || route.q || route.image) params.set("view", route.view);
   if (route.q) params.set("q", route.q);
+  else if (route.image) params.set("image", route.image);
   if (route.video) params.set("video", route.video);
   if (route.min !== undefined) params.set("min", String(route.min));
   if (route.kind) params.set("kind", route.kind);

@@ -1,15 +1,20 @@
-import { ApiError, isAbort, messageOf, type ApiClient } from "../api/client";
+import { ApiError, isAbort, messageOf } from "../api/client";
 import type { Connection } from "../lib/connection";
-import type { ModelMismatch, SearchFilters, SearchHit } from "../api/types";
+import type { ModelMismatch, QueryPicture, SearchFilters, SearchHit } from "../api/types";
 import { shrinkPicture } from "./shrink";
 
-export type SearchQuery = { kind: "text"; text: string } | { kind: "image"; image: Blob; name: string };
+/**
+ * Words; a picture from this page (dropped, pasted, chosen); or a picture the server kept from an
+ * earlier search, by its id (a reloaded or shared link: `?image=<id>`).
+ */
+export type SearchQuery = { kind: "text"; text: string } | { kind: "image"; image: Blob; name: string } | { kind: "kept"; id: string };
 
+/** `picture`: the picture searched for as the server keeps it (its id for the address bar, its URL to show). */
 export type SearchState =
   | { status: "idle" }
-  | { status: "loading"; query: SearchQuery; filters: SearchFilters; previous?: SearchHit[] }
-  | { status: "done"; query: SearchQuery; filters: SearchFilters; hits: SearchHit[]; mismatch: ModelMismatch }
-  | { status: "error"; query: SearchQuery; filters: SearchFilters; error: string };
+  | { status: "loading"; query: SearchQuery; filters: SearchFilters; previous?: SearchHit[]; picture?: QueryPicture }
+  | { status: "done"; query: SearchQuery; filters: SearchFilters; hits: SearchHit[]; mismatch: ModelMismatch; picture?: QueryPicture }
+  | { status: "error"; query: SearchQuery; filters: SearchFilters; error: string; picture?: QueryPicture };
 
 /** Said of a search that waits for the server to answer again. */
 export const AWAY_MESSAGE = "The server does not answer. The search runs again by itself when it does.";
@@ -32,7 +37,17 @@ export interface SearchStoreOptions {
  * flight, so a slow answer never overwrites a newer one. Hits stay in the order the API ranked
  * them (best first): the store never sorts.
  */
-export function createSearchStore(api: Pick<ApiClient, "searchText" | "searchImage">, options: SearchStoreOptions = {}) {
+/** What a search answers: hits, the model note, and for a picture search the picture as kept. */
+type Answer = { hits: SearchHit[]; modelMismatch: ModelMismatch; picture?: QueryPicture };
+
+/** The API calls the store makes (the ApiClient's). */
+export interface SearchApi {
+  searchText(text: string, filters: SearchFilters, signal?: AbortSignal): Promise<Answer>;
+  searchImage(image: Blob, filters: SearchFilters, signal?: AbortSignal): Promise<Answer>;
+  searchKeptPicture(id: string, filters: SearchFilters, signal?: AbortSignal): Promise<Answer>;
+}
+
+export function createSearchStore(api: SearchApi, options: SearchStoreOptions = {}) {
   let state: SearchState = { status: "idle" };
   let controller: AbortController | undefined;
   const prepareImage = options.prepareImage ?? shrinkPicture;
@@ -55,18 +70,23 @@ export function createSearchStore(api: Pick<ApiClient, "searchText" | "searchIma
     const mine = new AbortController();
     controller = mine;
     const previous = state.status === "done" ? state.hits : state.status === "loading" ? state.previous : undefined;
-    set({ status: "loading", query, filters, ...(previous ? { previous } : {}) });
+    // The same picture searched again (other filters, a retry) keeps showing while it loads.
+    const known = state.status !== "idle" && state.query === query ? state.picture : undefined;
+    set({ status: "loading", query, filters, ...(previous ? { previous } : {}), ...(known ? { picture: known } : {}) });
     const wanted = { ...filters, limit: filters.limit ?? options.limit ?? RESULT_LIMIT };
     try {
-      const { hits, modelMismatch } =
+      const answer: Answer =
         query.kind === "text"
           ? await api.searchText(query.text.trim(), wanted, mine.signal)
-          : await api.searchImage(await toSend(query.image, query.name), wanted, mine.signal);
-      if (controller === mine) set({ status: "done", query, filters, hits, mismatch: modelMismatch });
+          : query.kind === "kept"
+            ? await api.searchKeptPicture(query.id, wanted, mine.signal)
+            : await api.searchImage(await toSend(query.image, query.name), wanted, mine.signal);
+      const picture = answer.picture ?? known;
+      if (controller === mine) set({ status: "done", query, filters, hits: answer.hits, mismatch: answer.modelMismatch, ...(picture ? { picture } : {}) });
     } catch (error) {
       if (controller !== mine || isAbort(error)) return;
       const away = options.connection && error instanceof ApiError && error.code === "network" && !options.connection.getSnapshot().online;
-      const failed: SearchState = { status: "error", query, filters, error: away ? AWAY_MESSAGE : messageOf(error) };
+      const failed: SearchState = { status: "error", query, filters, error: away ? AWAY_MESSAGE : messageOf(error), ...(known ? { picture: known } : {}) };
       set(failed);
       // Unless another search (or a clear) came since.
       if (away)

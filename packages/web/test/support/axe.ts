@@ -37,3 +37,24 @@ export async function violationsInBothThemes(page: Page, where: string, shot?: (
   }
   return failures;
 }
+
+/** The sizes every screen is checked at. */
+export const SIZES = [
+  { name: "desktop", viewport: { width: 1280, height: 800 } },
+  { name: "phone", viewport: { width: 390, height: 844 } },
+] as const;
+
+/**
+ * The violations of the page as it is, resized to each of SIZES, in both themes (`shot` named
+ * "<size>-<theme>" before each check); the page is left at the desktop size, in the light theme.
+ */
+export async function violationsAtBothSizes(page: Page, where: string, shot?: (name: string) => Promise<void>): Promise<string[]> {
+  const failures: string[] = [];
+  for (const size of SIZES) {
+    await page.setViewportSize(size.viewport);
+    failures.push(...(await violationsInBothThemes(page, `${where} at ${size.name} size`, (theme) => shot?.(`${size.name}-${theme}`) ?? Promise.resolve())));
+  }
+  await page.setViewportSize(SIZES[0].viewport);
+  await page.emulateMedia({ colorScheme: "light" });
+  return failures;
+}

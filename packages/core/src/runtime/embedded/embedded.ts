@@ -1,11 +1,12 @@
 import path from "node:path";
-import { createFileBlobStore, removeStalePartials } from "../../blob/file.js";
+import { createFileBlobStore, removeOlderThan, removeStalePartials } from "../../blob/file.js";
 import { createLocalUploadTargets } from "../../uploads/local.js";
 import type { Config } from "../../config.js";
 import { openPglite } from "../../db/pglite.js";
 import { DATA_FOLDER_HINT, storageFull } from "../../error.js";
 import { createLogger, setLogLevel, type Logger } from "../../log.js";
 import { startWorkerPool, type WorkerPool } from "../../pipeline/worker-pool.js";
+import { QUERY_PICTURE_DAYS, QUERY_PICTURES_FOLDER } from "../../search/query-pictures.js";
 import { createDbJobQueue } from "../../queue/database.js";
 import type { Services } from "../../services.js";
 import { createPgvectorStore } from "../../vector/pgvector.js";
@@ -21,6 +22,9 @@ export interface EmbeddedRuntime {
   pool: WorkerPool | undefined;
   close(): Promise<void>;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
+const PICTURE_SWEEP_MS = 6 * 3600 * 1000;
 
 /** Local URL of a stored file: served by the API's files route. */
 export const fileUrl = (key: string) => `/api/files/${key.split("/").map(encodeURIComponent).join("/")}`;
@@ -50,6 +54,14 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
     const blobRoot = path.join(config.dataDir, "blobs");
     const stale = await removeStalePartials(blobRoot);
     if (stale.length > 0) log.info("removed unfinished writes of an earlier run", { files: stale.length });
+    // Pictures searched for expire as S3's lifecycle rule expires them on AWS: swept now and
+    // every few hours while the runtime lives.
+    const sweepPictures = () =>
+      removeOlderThan(blobRoot, QUERY_PICTURES_FOLDER, QUERY_PICTURE_DAYS * DAY_MS).then(
+        (removed) => removed > 0 && log.info("removed expired search pictures", { files: removed }),
+        (error: unknown) => log.warn("could not sweep expired search pictures", { error }),
+      );
+    await sweepPictures();
     let pool: WorkerPool | undefined;
     const services: Services = {
       db: database.db,
@@ -75,11 +87,13 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
     };
     await recoverJobs(services, queue);
     if (options.workers ?? true) pool = startWorkerPool(services, { concurrency: config.workers });
+    const sweeper = setInterval(() => void sweepPictures(), PICTURE_SWEEP_MS).unref();
     return {
       services,
       config,
       pool,
       async close() {
+        clearInterval(sweeper);
         await pool?.stop();
         await opened.close();
         lock.release();

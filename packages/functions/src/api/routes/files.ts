@@ -1,12 +1,24 @@
 import { Readable } from "node:stream";
-import { VisibleError } from "@vos/core";
+import { Search, VisibleError } from "@vos/core";
 import type { BlobStore } from "@vos/core/blob";
 import { Hono } from "hono";
 import { decodeSegments } from "../path.js";
 
 const notFound = () => new VisibleError("file.not_found", "No such file.", 404);
 
-const TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", mp4: "video/mp4", webm: "video/webm", mov: "video/quicktime", mkv: "video/x-matroska" };
+const TYPES: Record<string, string> = {
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  png: "image/png",
+  webp: "image/webp",
+  gif: "image/gif",
+  avif: "image/avif",
+  tiff: "image/tiff",
+  mp4: "video/mp4",
+  webm: "video/webm",
+  mov: "video/quicktime",
+  mkv: "video/x-matroska",
+};
 
 /**
  * Stored files for the embedded runtime (thumbnails, playback), with HTTP Range support so a
@@ -17,7 +29,9 @@ export function fileRoutes(blobs: BlobStore, tenantOf: (c: import("hono").Contex
     const key = decodeSegments(c.req.path.replace(/^.*?\/files\//, "")).join("/");
     const tenant = await tenantOf(c);
     // Another tenant's file is answered as a missing one; a store that fails answers as it fails.
-    const info = key.startsWith(`${tenant}/`) && !key.includes("..") ? await blobs.stat(key) : undefined;
+    // A tenant's files are under `<tenant>/`, the pictures it searched for under `_queries/<tenant>/`.
+    const owned = key.startsWith(`${tenant}/`) || key.startsWith(`${Search.QUERY_PICTURES_FOLDER}/${tenant}/`);
+    const info = owned && !key.includes("..") ? await blobs.stat(key) : undefined;
     if (!info) throw notFound();
     const type = TYPES[key.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream";
     const headers: Record<string, string> = { "content-type": type, "accept-ranges": "bytes", "cache-control": "private, max-age=3600" };

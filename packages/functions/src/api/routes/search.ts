@@ -6,6 +6,10 @@ import { errorResponses, jsonResponse, validationHook } from "../errors.js";
 import { rateLimited } from "../rate-limit.js";
 
 const results = jsonResponse(z.object({ hits: z.array(Search.hitSchema), modelMismatch: Search.modelMismatchSchema }), "moments, best first");
+const pictureResults = jsonResponse(
+  z.object({ hits: z.array(Search.hitSchema), modelMismatch: Search.modelMismatchSchema, picture: Search.queryPictureSchema }),
+  "moments, best first, and the picture searched for as it is kept",
+);
 
 const text = createRoute({
   method: "post",
@@ -55,8 +59,20 @@ const imageRoute = (maxImageBytes: number) =>
       "It must be JPEG, PNG, WebP, GIF (first frame), AVIF or TIFF of at most 64 megapixels (AVIF: 16), checked from its header " +
       "before a pixel is decoded: another type (SVG included) answers 415 image.unsupported_type, more pixels 413 image.too_many_pixels.",
     request: { body: { required: true, content: { "multipart/form-data": { schema: imageForm } } } },
-    responses: { 200: results, ...errorResponses(400, 413, 415, 429, 503) },
+    responses: { 200: pictureResults, ...errorResponses(400, 413, 415, 429, 503) },
   });
+
+const keptPicture = createRoute({
+  method: "post",
+  path: "/search/image/{id}",
+  summary: "Find moments that look like a picture searched for before",
+  description: `The picture a picture search kept (its answer's picture.id), without sending it again: for a reload, a shared link or other filters. Kept ${Search.QUERY_PICTURE_DAYS} days after it was last sent; after that 404 search.picture_expired.`,
+  request: {
+    params: z.object({ id: Search.queryPictureIdSchema }),
+    body: { required: true, content: { "application/json": { schema: Search.filtersSchema } } },
+  },
+  responses: { 200: pictureResults, ...errorResponses(400, 404, 429, 503) },
+});
 
 export function searchRoutes(options: ApiOptions) {
   const svc = options.services;
@@ -83,7 +99,16 @@ export function searchRoutes(options: ApiOptions) {
           ...(form.kinds ? { kinds: form.kinds.split(",") as ("frame" | "object")[] } : {}),
           ...(form.includeProcessing ? { includeProcessing: form.includeProcessing === "true" } : {}),
         });
-        return c.json({ hits, modelMismatch: await Search.modelMismatch(svc, tenant) }, 200);
+        // Kept once it passed the checks and was searched for: a refused picture is never stored.
+        const picture = await Search.keepQueryPicture(svc, tenant, bytes);
+        return c.json({ hits, modelMismatch: await Search.modelMismatch(svc, tenant), picture }, 200);
+      }),
+    )
+    .openapi(keptPicture, (c) =>
+      rateLimited(c, options, "search", async (tenant) => {
+        const { bytes, picture } = await Search.loadQueryPicture(svc, tenant, c.req.valid("param").id);
+        const hits = await Search.image(svc, tenant, bytes, c.req.valid("json"));
+        return c.json({ hits, modelMismatch: await Search.modelMismatch(svc, tenant), picture }, 200);
       }),
     );
 }
