@@ -174,7 +174,7 @@ describe("cloud mode on one machine (S3, SQS, Pinecone protocol, PostgreSQL; wor
 
     const started = await call<ReindexStatus>("POST", "/api/reindex", {});
     expect(started.status).toBe(202);
-    expect(started.body).toMatchObject({ state: "running", model: { name: "clip-colours-v2" }, target: { name: "clip-colours-v2-24d" } });
+    expect(started.body).toMatchObject({ state: "running", model: { name: "clip-colours-v2" }, target: { name: "clip-colours-v2-24d-256" } });
     const target = started.body.target!;
     let status = started.body;
     const deadline = Date.now() + 120_000;
@@ -185,7 +185,8 @@ describe("cloud mode on one machine (S3, SQS, Pinecone protocol, PostgreSQL; wor
       status = (await call<ReindexStatus>("GET", "/api/reindex")).body;
     }
     expect(status, workerLines.join("\n")).toMatchObject({ state: "idle", model: { key: target.key }, target: null, toMove: 0 });
-    expect(status.videos).toEqual([expect.objectContaining({ videoId: video!.id, status: "succeeded", frames: video!.frameCount, objects: 0 })]);
+    // The model's input (256 px) is above the thumbnails' 240: the worker task decoded the video again, from S3.
+    expect(status.videos).toEqual([expect.objectContaining({ videoId: video!.id, status: "succeeded", frames: video!.frameCount, objects: 0, source: "video" })]);
 
     // The new vectors are in the model's own index; the stage's index lost the old ones.
     const own = env.pinecone.vectors(modelIndexName(env.names.index, target.key), "local");

@@ -43,7 +43,7 @@ describe("vos reindex", () => {
     // Killed once the first video is done: the long one is part-way.
     const deadline = Date.now() + 120_000;
     while (!/1 of 2 video\(s\) done/.test(stderr) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-    expect(stderr).toMatch(/Re-indexing from clip-colours-v2 to clip-colours-v2-24d: 1 of 2 video\(s\) done/);
+    expect(stderr).toMatch(/Re-indexing from clip-colours-v2 to clip-colours-v2-24d-256: 1 of 2 video\(s\) done/);
     child.kill("SIGKILL");
     await exited;
 
@@ -55,7 +55,7 @@ describe("vos reindex", () => {
     expect(Math.min(...rows.map((row) => row.frames))).toBeGreaterThan(0);
 
     const videos = jsonOf<{ id: string; model: { name: string } }[]>(await runVos(["videos", "--json"], env));
-    expect(videos.map((video) => video.model.name)).toEqual(["clip-colours-v2-24d", "clip-colours-v2-24d"]);
+    expect(videos.map((video) => video.model.name)).toEqual(["clip-colours-v2-24d-256", "clip-colours-v2-24d-256"]);
   });
 
   it("keeps answering with the library's model when VOS_CLIP_MODEL names another", async () => {
@@ -69,7 +69,7 @@ describe("vos reindex", () => {
   it("has nothing to do when the library is on the model named, and says so", async () => {
     const result = await runVos(["reindex", "--model", modelB, "--wait"], env);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("The library's model is clip-colours-v2-24d.");
+    expect(result.stdout).toContain("The library's model is clip-colours-v2-24d-256.");
   });
 
   it("refuses, over the API, a model the server was not configured with and the library never used", async () => {
@@ -83,7 +83,7 @@ describe("vos reindex", () => {
       expect(response.status).toBe(422);
       expect(await response.json()).toMatchObject({ code: "reindex.unknown_model" });
       const status = await app.request("/api/reindex");
-      expect(await status.json()).toMatchObject({ state: "idle", model: { name: "clip-colours-v2-24d" }, configured: { name: "clip-colours-v2" }, configuredError: null, toMove: 2 });
+      expect(await status.json()).toMatchObject({ state: "idle", model: { name: "clip-colours-v2-24d-256" }, configured: { name: "clip-colours-v2" }, configuredError: null, toMove: 2 });
 
       // The same server configured with a folder that is gone: the state says why instead of failing.
       const missing = path.join(scratch, "gone");
@@ -94,7 +94,7 @@ describe("vos reindex", () => {
       });
       const unloadable = await broken.request("/api/reindex");
       expect(unloadable.status).toBe(200);
-      expect(await unloadable.json()).toMatchObject({ model: { name: "clip-colours-v2-24d" }, configured: null, configuredError: { code: "embedder.model_unavailable" }, toMove: 0 });
+      expect(await unloadable.json()).toMatchObject({ model: { name: "clip-colours-v2-24d-256" }, configured: null, configuredError: { code: "embedder.model_unavailable" }, toMove: 0 });
       const refused = await broken.request("/api/reindex", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
       expect(refused.status).toBe(503);
       expect(await refused.json()).toMatchObject({ code: "embedder.model_unavailable", message: expect.stringContaining(missing) });
@@ -102,11 +102,11 @@ describe("vos reindex", () => {
       const printed: string[] = [];
       const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (printed.push(String(chunk)), true));
       try {
-        await reindex(createClient("http://vos.test", async (request) => broken.fetch(request)), { model: "clip-colours-v2-24d", wait: false, json: false });
+        await reindex(createClient("http://vos.test", async (request) => broken.fetch(request)), { model: "clip-colours-v2-24d-256", wait: false, json: false });
       } finally {
         stdout.mockRestore();
       }
-      expect(printed.join("")).toContain(`The library's model is clip-colours-v2-24d. The configured model cannot be loaded: Could not load CLIP model '${missing}'`);
+      expect(printed.join("")).toContain(`The library's model is clip-colours-v2-24d-256. The configured model cannot be loaded: Could not load CLIP model '${missing}'`);
     } finally {
       await runtime.close();
     }

@@ -2553,8 +2553,13 @@ export interface paths {
                                 /** @description null until the job has started */
                                 totalFrames: number | null;
                                 totalObjects: number | null;
-                                /** @description stored images (thumbnails, crops) smaller than the model's input, enlarged to it: the stored thumbnails are 320 px wide */
+                                /** @description images (frames, crops) smaller than the model's input, enlarged to it */
                                 enlarged: number;
+                                /**
+                                 * @description where the images came from: stored (the thumbnails and crops ingest kept, at least the model's input), video (decoded again: the thumbnails, 320 px wide, are smaller than the model's input); null until the job has started
+                                 * @enum {string|null}
+                                 */
+                                source: "stored" | "video" | null;
                                 error: string | null;
                             }[];
                         };
@@ -2635,8 +2640,13 @@ export interface paths {
                                 /** @description null until the job has started */
                                 totalFrames: number | null;
                                 totalObjects: number | null;
-                                /** @description stored images (thumbnails, crops) smaller than the model's input, enlarged to it: the stored thumbnails are 320 px wide */
+                                /** @description images (frames, crops) smaller than the model's input, enlarged to it */
                                 enlarged: number;
+                                /**
+                                 * @description where the images came from: stored (the thumbnails and crops ingest kept, at least the model's input), video (decoded again: the thumbnails, 320 px wide, are smaller than the model's input); null until the job has started
+                                 * @enum {string|null}
+                                 */
+                                source: "stored" | "video" | null;
                                 error: string | null;
                             }[];
                         };

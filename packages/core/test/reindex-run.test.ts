@@ -219,7 +219,7 @@ describe("moving a library to another model", () => {
     const unknown = await Library.targetModel(broken, "/etc").catch((error: unknown) => error);
     expect(unknown).toMatchObject({ code: "reindex.unknown_model", status: 422 });
     expect((unknown as Error).message).toContain(missing);
-    expect((unknown as Error).message).toContain("clip-colours-v2-24d");
+    expect((unknown as Error).message).toContain("clip-colours-v2-24d-256");
     expect(loads).toBe(0);
     // A model the library recorded loads from where it was recorded, whatever the configured one does.
     const keyA = (await base.db.select().from(Library.modelTable)).find((row) => row.dimension === 16)!.key;

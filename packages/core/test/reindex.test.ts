@@ -1,8 +1,10 @@
 /**
- * A video's vectors made again with another model (16 to 24 dimensions) from the thumbnails and
- * crops ingest stored: the new set holds the same ids with the same metadata as the old one, in
- * the new model's dimension; a repeat overwrites instead of duplicating; the old set is left as
- * it was; and the new set answers a search as the old one did.
+ * A video's vectors made again with another model (16 to 24 dimensions), from the video decoded
+ * again (its 320x180 thumbnails are below a 224 px input) or from the thumbnails and crops ingest
+ * stored: the new set holds the same ids with the same metadata as the old one, in the new
+ * model's dimension; a repeat overwrites instead of duplicating; the old set is left as it was;
+ * the new set answers a search as the old one did; and decoding again gives the model what
+ * ingest gave it, which the small thumbnails do not.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -49,6 +51,11 @@ afterAll(async () => {
 });
 
 const prefix = () => `${videoId}#`;
+const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let [dot, aa, bb] = [0, 0, 0];
+  for (let i = 0; i < a.length; i++) [dot, aa, bb] = [dot + a[i]! * b[i]!, aa + a[i]! ** 2, bb + b[i]! ** 2];
+  return dot / Math.sqrt(aa * bb);
+};
 
 describe("re-indexing a video with another model", () => {
   it("makes every frame's and embedded object's vector again, same ids and metadata, in the new dimension", async () => {
@@ -62,10 +69,11 @@ describe("re-indexing a video with another model", () => {
 
     const result = await reindexVideo(rt.services, "local", videoId, newModel, { inputSize: 224, batchSize: 4, onProgress: (p) => void progress.push(p.frames + p.objects) });
     const frames = oldIds.filter((id) => id.includes("#f")).length;
-    expect(result).toEqual({ frames, objects: embeddedObjects.length, smallImages: expect.any(Number) });
+    // Thumbnails are 320x180, below a 224 px input: the video is decoded again, its frames at
+    // 640x360, so only object crops can be below the input.
+    expect(result).toEqual({ frames, objects: embeddedObjects.length, smallImages: expect.any(Number), source: "video" });
+    expect(result.smallImages).toBeLessThanOrEqual(embeddedObjects.length);
     expect(frames + embeddedObjects.length).toBe(oldIds.length);
-    // Thumbnails are 320x180: every one is below a 224 px input.
-    expect(result.smallImages).toBeGreaterThanOrEqual(frames);
     expect(progress.at(-1)).toBe(oldIds.length);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
 
@@ -88,8 +96,28 @@ describe("re-indexing a video with another model", () => {
 
   it("overwrites on a repeat instead of duplicating", async () => {
     const before = await newIndex.listIds("local", prefix());
-    await reindexVideo(rt.services, "local", videoId, newModel);
+    expect(await reindexVideo(rt.services, "local", videoId, newModel)).toMatchObject({ source: "stored" });
     expect(await newIndex.listIds("local", prefix())).toEqual(before);
+  });
+
+  it("gives the model what ingest gave it when it decodes the video again, and the enlarged thumbnails do not", async () => {
+    // The ingest model under another name: its vectors go to a set of their own, beside ingest's.
+    const copy = (key: string): Embedder => ({ ...oldModel, identity: { ...oldModel.identity, key: `${oldModel.identity.key}-${key}` } });
+    const ids = await oldIndex.listIds("local", prefix());
+    const ingested = await oldIndex.fetch("local", ids);
+    const cosines = async (model: Embedder) => {
+      const made = await (await rt.services.vectors.index(model.identity, model.dimension)).fetch("local", ids);
+      return ids.map((id) => cosine(ingested.get(id)!.values, made.get(id)!.values));
+    };
+    const again = copy("decoded");
+    expect(await reindexVideo(rt.services, "local", videoId, again, { inputSize: 224 })).toMatchObject({ source: "video" });
+    const stored = copy("stored");
+    expect(await reindexVideo(rt.services, "local", videoId, stored, { inputSize: 224, decode: false })).toMatchObject({ source: "stored" });
+    const [fromVideo, fromStored] = [await cosines(again), await cosines(stored)];
+    console.info(`re-index against ingest, lowest cosine: decoded again ${Math.min(...fromVideo).toFixed(6)}, from stored images ${Math.min(...fromStored).toFixed(6)}`);
+    expect(Math.min(...fromVideo)).toBeGreaterThan(0.999);
+    // The thumbnails, shrunk to 320 px and enlarged again, are other pictures to the model.
+    expect(Math.min(...fromStored)).toBeLessThan(Math.min(...fromVideo));
   });
 
   it("answers a search in the new model: a frame's own picture finds its moment first", async () => {

@@ -16,6 +16,7 @@
  * a picture over the byte limit (413 image.too_large) is in image-limit.test.ts; a missing, empty
  * or unreadable picture is in bad-input-catalogue.test.ts.
  */
+import { createHash } from "node:crypto";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -157,14 +158,15 @@ describe("hostile pictures in picture search", () => {
     expect(await listing(dir)).toEqual(stored);
   });
 
-  it("still searches with a 12 MP phone photo, finding its own frame first, and writes nothing to the data folder", async () => {
+  it("still searches with a 12 MP phone photo, finding its own frame first, and writes nothing to the data folder but the photo kept for the search's link", async () => {
     const stored = await listing(dir);
     const { answers } = await measure([() => search(photo12, "party.jpg", "image/jpeg")]);
     expect(answers[0]!.status).toBe(200);
     const hits = answers[0]!.body.hits!;
     expect(hits.length).toBeGreaterThan(0);
     expect({ videoId: hits[0]!.videoId, frameNo: hits[0]!.frameNo }).toEqual(photoFrame);
-    expect(await listing(dir)).toEqual(stored);
+    const id = createHash("sha256").update(photo12).digest("hex");
+    expect(await listing(dir)).toEqual([...stored, `blobs/_queries/local/${id}/picture.jpg ${photo12.length}`].sort());
   });
 
   it("documents the accepted types, the pixel limit and both codes in the OpenAPI document, as core sets them", async () => {

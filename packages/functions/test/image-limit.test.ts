@@ -5,6 +5,7 @@
  * its parsed size; a picture under the limit is searched. Each refusal is 413 image.too_large
  * naming the limit. The Lambda path through the real handler is in lambda-api.test.ts.
  */
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -125,7 +126,9 @@ describe("picture search size limit (4 MB, as on Lambda)", () => {
     expect(picture.length).toBeLessThan(LAMBDA_MAX_IMAGE_BYTES);
     const { bytes, contentType } = await multipart(searchForm(picture, "noise.jpg"));
     const answer = await streamBody(bytes, { contentType });
-    expect(answer).toEqual({ status: 200, json: { hits: [], modelMismatch: null }, sentBytes: bytes.length });
+    const id = createHash("sha256").update(picture).digest("hex");
+    const picked = { id, url: `/api/files/_queries/local/${id}/picture.jpg` };
+    expect(answer).toEqual({ status: 200, json: { hits: [], modelMismatch: null, picture: picked }, sentBytes: bytes.length });
   });
 
   it("documents each server's limit in its OpenAPI document", async () => {

@@ -9,7 +9,7 @@
  * Screenshots land in test-artifacts/web/. The empty library and sign-in are checked in
  * browser-reconnect and browser-sign-in, whose servers show them.
  */
-import type { Page } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIZES, violationsInBothThemes } from "./support/axe";
 import { launchBrowser, type Browser } from "./support/browser";
@@ -30,6 +30,28 @@ beforeAll(async () => {
 }, 240_000);
 afterAll(async () => server?.stop());
 
+/**
+ * The real list of videos, answered with its first video halfway through a run and a copy of it
+ * waiting in the queue (a run on these 2 cores is over before axe could look at it). A request
+ * the page dropped meanwhile (it moved on) is let go.
+ */
+async function processing(route: Route): Promise<void> {
+  const response = await route.fetch();
+  const body = (await response.json()) as { videos: Record<string, unknown>[] };
+  const [video] = body.videos;
+  if (!video) return route.fulfill({ response });
+  const job = (status: "running" | "queued", at: number) => ({
+    id: `held-${status}`, status, attempts: 1, maxAttempts: 3,
+    progress: { stage: status === "running" ? "embed" : "probe", stages: { probe: at ? 1 : 0, sample: at ? 1 : 0, embed: at, index: 0 }, frames: { sampled: at ? 12 : 0, embedded: Math.round(12 * at), indexed: 0, objects: 3 } },
+    lastError: null, segments: { total: 1, succeeded: 0, running: status === "running" ? 1 : 0, queued: status === "queued" ? 1 : 0, failed: 0 },
+    startedAt: status === "running" ? new Date(Date.now() - 8000).toISOString() : null,
+    elapsedSec: status === "running" ? 8 : null, etaSec: status === "running" ? 11 : null, queuePlace: status === "queued" ? 1 : null,
+  });
+  const running = { ...video, status: "processing", frameCount: 0, objectCount: 0, job: job("running", 0.4), model: null };
+  const waiting = { ...video, id: `${String(video.id)}-copy`, title: `${String(video.title)} (copy)`, status: "queued", frameCount: 0, objectCount: 0, job: job("queued", 0), model: null };
+  return route.fulfill({ response, json: { ...body, videos: [running, waiting, ...body.videos.slice(1)] } });
+}
+
 const SCREENS: { name: string; open(page: Page): Promise<void>; close?(page: Page): Promise<void> }[] = [
   {
     name: "library",
@@ -39,27 +61,10 @@ const SCREENS: { name: string; open(page: Page): Promise<void>; close?(page: Pag
     },
   },
   {
-    // The library while videos are processed: the real list, answered with its video halfway
-    // through a run and a second copy of it waiting in the queue (a run on these 2 cores is over
-    // before axe could look at it).
+    // The library while videos are processed and queued (see `processing`).
     name: "library-processing",
     open: async (page) => {
-      await page.route(/\/api\/videos(\?.*)?$/, async (route) => {
-        const response = await route.fetch();
-        const body = (await response.json()) as { videos: Record<string, unknown>[] };
-        const [video] = body.videos;
-        if (!video) return route.fulfill({ response });
-        const job = (status: "running" | "queued", at: number) => ({
-          id: `held-${status}`, status, attempts: 1, maxAttempts: 3,
-          progress: { stage: status === "running" ? "embed" : "probe", stages: { probe: at ? 1 : 0, sample: at ? 1 : 0, embed: at, index: 0 }, frames: { sampled: at ? 12 : 0, embedded: Math.round(12 * at), indexed: 0, objects: 3 } },
-          lastError: null, segments: { total: 1, succeeded: 0, running: status === "running" ? 1 : 0, queued: status === "queued" ? 1 : 0, failed: 0 },
-          startedAt: status === "running" ? new Date(Date.now() - 8000).toISOString() : null,
-          elapsedSec: status === "running" ? 8 : null, etaSec: status === "running" ? 11 : null, queuePlace: status === "queued" ? 1 : null,
-        });
-        const processing = { ...video, status: "processing", frameCount: 0, objectCount: 0, job: job("running", 0.4), model: null };
-        const waiting = { ...video, id: `${String(video.id)}-copy`, title: `${String(video.title)} (copy)`, status: "queued", frameCount: 0, objectCount: 0, job: job("queued", 0), model: null };
-        return route.fulfill({ response, json: { ...body, videos: [processing, waiting, ...body.videos.slice(1)] } });
-      });
+      await page.route(/\/api\/videos(\?.*)?$/, (route) => processing(route).catch(() => {}));
       await page.goto(server.url);
       await page.getByRole("progressbar", { name: /^Embed stage of / }).first().waitFor();
       await page.getByText("Next in the queue").waitFor();

@@ -153,6 +153,10 @@ describe("picture search in Chromium, pictures of any size", () => {
       return img !== null && img.complete && img.naturalWidth > 0;
     });
     await browser.shot("picture-search-reloaded");
+    // Clearing the picture takes it out of the address bar too.
+    await page.getByRole("button", { name: "Clear the picture" }).click();
+    await page.waitForFunction(() => !new URL(location.href).searchParams.has("image"));
+    await expect(page.locator("ol.results").count()).resolves.toBe(0);
     // The same link in another tab.
     const tab = await page.context().newPage();
     try {

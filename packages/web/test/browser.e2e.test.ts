@@ -171,6 +171,8 @@ describe("web app in Chromium", () => {
       await writeFile(notes, "Shopping list: milk, eggs, a red image.\n");
       await writeFile(gif, Buffer.concat([Buffer.from("GIF89a"), Buffer.alloc(64, 1)]));
       await page.goto(server.url);
+      // The library as loaded (it holds the video the first test uploaded), before anything is chosen.
+      await page.locator(".video-row").first().waitFor();
       const before = await page.locator(".video-row").count();
       const posts: string[] = [];
       const onRequest = (request: { method(): string; url(): string }) => request.method() === "POST" && posts.push(request.url());

@@ -55,8 +55,10 @@ export async function reindex(client: Client, options: { model?: string; wait: b
       )}\n`,
     );
   }
+  const decoded = status.videos.filter((video) => video.source === "video").length;
+  if (decoded > 0) process.stdout.write(`${decoded} video(s) were decoded again: their stored thumbnails are smaller than the model's input.\n`);
   const enlarged = status.videos.reduce((sum, video) => sum + video.enlarged, 0);
-  if (enlarged > 0) process.stdout.write(`${enlarged} stored image(s) were smaller than the model's input and were enlarged to it.\n`);
+  if (enlarged > 0) process.stdout.write(`${enlarged} image(s) were smaller than the model's input and were enlarged to it.\n`);
   if (status.state === "idle") process.stdout.write(`${describe(status)}\n`);
   else if (status.state === "failed") process.stdout.write(`${describe(status)} The library stays on ${status.model?.name}; run \`vos reindex\` again to resume.\n`);
   return status;

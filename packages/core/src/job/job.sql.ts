@@ -18,10 +18,11 @@ export interface JobProgress {
   stages: Record<Stage, number>;
   frames: { sampled: number; embedded: number; indexed: number; objects: number };
   /**
-   * A re-index job's totals: the video's frames and embedded objects it makes again, and how many
-   * of their stored images were smaller than the model's input (enlarged to it).
+   * A re-index job's totals: the video's frames and embedded objects it makes again, how many of
+   * their images were smaller than the model's input (enlarged to it), and where the images came
+   * from (the stored thumbnails and crops, or the video decoded again).
    */
-  reindex?: { frames: number; objects: number; enlarged?: number };
+  reindex?: { frames: number; objects: number; enlarged?: number; source?: "stored" | "video" };
 }
 
 export const jobTable = pgTable(

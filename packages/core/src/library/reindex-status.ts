@@ -17,7 +17,13 @@ export const reindexVideoSchema = z.object({
   objects: z.number().int().describe("objects whose vectors the target model has made"),
   totalFrames: z.number().int().nullable().describe("null until the job has started"),
   totalObjects: z.number().int().nullable(),
-  enlarged: z.number().int().describe("stored images (thumbnails, crops) smaller than the model's input, enlarged to it: the stored thumbnails are 320 px wide"),
+  enlarged: z.number().int().describe("images (frames, crops) smaller than the model's input, enlarged to it"),
+  source: z
+    .enum(["stored", "video"])
+    .nullable()
+    .describe(
+      "where the images came from: stored (the thumbnails and crops ingest kept, at least the model's input), video (decoded again: the thumbnails, 320 px wide, are smaller than the model's input); null until the job has started",
+    ),
   error: z.string().nullable(),
 });
 
@@ -83,6 +89,7 @@ export async function reindexStatus(svc: Services, tenantId: string): Promise<Re
       totalFrames: job.progress.reindex?.frames ?? null,
       totalObjects: job.progress.reindex?.objects ?? null,
       enlarged: job.progress.reindex?.enlarged ?? 0,
+      source: job.progress.reindex?.source ?? null,
       error: job.lastError,
     })),
   };

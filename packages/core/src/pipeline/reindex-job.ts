@@ -1,8 +1,9 @@
 /**
  * One attempt at a re-index job (library/reindex-run.ts): a ready video's frames and objects
- * embedded again with the run's target model from their stored images. The job's checkpoint
- * counts the items whose vectors are written (frames, then objects, in a fixed order), so a resumed
- * attempt starts after them; the vectors' ids are the video's own, so a redone batch overwrites.
+ * embedded again with the run's target model, from their stored images or the video decoded again
+ * (reindex/reindex-video.ts says which). The job's checkpoint counts the items whose vectors are
+ * written (each frame, then its objects, in a fixed order), so a resumed attempt starts after
+ * them; the vectors' ids are the video's own, so a redone batch overwrites.
  */
 import { VisibleError } from "../error.js";
 import * as Job from "../job/index.js";
@@ -14,6 +15,7 @@ import { IngestCancelled, type IngestContext } from "./ingest.js";
 
 /** A re-index job's progress in the shape every job has: the embed and index stages, frames and objects done. */
 function progressOf(done: ReindexProgress, enlarged: number): Job.JobProgress {
+  const { source } = done;
   const total = done.totalFrames + done.totalObjects;
   const fraction = total === 0 ? 1 : (done.frames + done.objects) / total;
   const finished = fraction >= 1;
@@ -21,7 +23,7 @@ function progressOf(done: ReindexProgress, enlarged: number): Job.JobProgress {
     stage: finished ? "done" : "embed",
     stages: { probe: 1, sample: 1, embed: fraction, index: fraction },
     frames: { sampled: done.totalFrames, embedded: done.frames, indexed: done.frames, objects: done.objects },
-    reindex: { frames: done.totalFrames, objects: done.totalObjects, enlarged },
+    reindex: { frames: done.totalFrames, objects: done.totalObjects, enlarged, source },
   };
 }
 
@@ -50,8 +52,8 @@ export async function reindexJob(svc: Services, job: Job.JobRow, ctx: IngestCont
     onProgress: (done) => Job.checkpoint(svc.db, ctx.jobId, done.frames + done.objects - 1, progressOf(done, enlargedBefore + done.smallImages)),
   });
   const enlarged = enlargedBefore + result.smallImages;
-  await Job.succeed(svc.db, ctx.jobId, progressOf({ frames: result.frames, objects: result.objects, totalFrames: result.frames, totalObjects: result.objects, smallImages: result.smallImages }, enlarged));
-  log.info("re-indexed", { frames: result.frames, objects: result.objects, model: embedder.identity.name, inputSize: embedder.inputSize, enlarged });
+  await Job.succeed(svc.db, ctx.jobId, progressOf({ ...result, totalFrames: result.frames, totalObjects: result.objects }, enlarged));
+  log.info("re-indexed", { frames: result.frames, objects: result.objects, model: embedder.identity.name, inputSize: embedder.inputSize, source: result.source, enlarged });
   await Library.settle(svc, ctx.tenantId);
   return result;
 }

@@ -7,5 +7,9 @@ import { cachedModel } from "./cached-model.js";
  */
 export const testModelDir = cachedModel(TEST_MODEL_NAME, TEST_MODEL_FILES, (dir) => writeTestClipModel(dir));
 
-/** Another model that behaves alike (colour words find colours) in 24 dimensions: for switching models. */
-export const wideTestModelDir = cachedModel(`${TEST_MODEL_NAME}-24d`, TEST_MODEL_FILES, (dir) => writeTestClipModel(dir, { dimension: 24, seed: 7 }));
+/**
+ * Another model that behaves alike (colour words find colours) in 24 dimensions, for switching
+ * models. Its input is 256 px, above the 240 px short side of a 320x240 video's thumbnails, so a
+ * re-index to it decodes the video again (reindex/decoded-images.ts).
+ */
+export const wideTestModelDir = cachedModel(`${TEST_MODEL_NAME}-24d-256`, TEST_MODEL_FILES, (dir) => writeTestClipModel(dir, { dimension: 24, seed: 7, imageSize: 256 }));

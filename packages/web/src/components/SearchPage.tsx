@@ -150,7 +150,15 @@ export function SearchPage({ store, videos, text, filters, onRoute, resolveUrl, 
           <span className="image-chip">
             {preview ? <img src={preview} alt="" /> : null}
             <span className="image-chip-name">Like {image ? image.name : "the picture in this link"}</span>
-            <button type="button" className="icon-button" aria-label="Clear the picture" onClick={() => store.clear()}>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Clear the picture"
+              onClick={() => {
+                store.clear();
+                onRoute({}, filters, { replace: true });
+              }}
+            >
               <CloseIcon width={16} height={16} />
             </button>
           </span>
