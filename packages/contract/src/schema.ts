@@ -1518,7 +1518,7 @@ export interface paths {
                             picture: {
                                 /** @description a kept picture: the sha256 of its bytes */
                                 id: string;
-                                /** @description where a browser can fetch the picture (on AWS a presigned URL valid for an hour) */
+                                /** @description where a browser can fetch the picture, as kept: a JPEG of at most 448 px on its short side (on AWS a presigned URL valid for an hour) */
                                 url: string;
                             };
                         };
@@ -1734,7 +1734,7 @@ export interface paths {
                             picture: {
                                 /** @description a kept picture: the sha256 of its bytes */
                                 id: string;
-                                /** @description where a browser can fetch the picture (on AWS a presigned URL valid for an hour) */
+                                /** @description where a browser can fetch the picture, as kept: a JPEG of at most 448 px on its short side (on AWS a presigned URL valid for an hour) */
                                 url: string;
                             };
                         };

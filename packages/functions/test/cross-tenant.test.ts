@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Frame, loadConfig, Objects, setLogLevel, setLogSink, type Services } from "@vos/core";
+import { Frame, loadConfig, Objects, Search, setLogLevel, setLogSink, type Services } from "@vos/core";
 import { startOneMachineCloud } from "@vos/core/runtime/cloud";
 import { startEmbeddedRuntime } from "@vos/core/runtime/embedded";
 import type { Context } from "hono";
@@ -269,7 +269,9 @@ describe.each(runtimes)("cross-tenant attempts on $name", ({ start }) => {
     const first = await bob.json<Answer>("POST", "/api/search/image", form);
     expect(first.status).toBe(200);
     const { id, url } = first.body.picture;
-    expect(id).toBe(createHash("sha256").update(photo).digest("hex"));
+    // Kept as it was searched with: decoded, upright, at most 448 px on its short side, as a JPEG.
+    const kept = await Search.keptForm(photo);
+    expect(id).toBe(createHash("sha256").update(kept).digest("hex"));
     const ranked = (answer: Answer) => answer.hits.map((h) => `${h.videoId} ${h.kind} ${h.score.toFixed(6)}`);
     const again = await bob.json<Answer>("POST", `/api/search/image/${id}`, { limit: 50 });
     expect(again.status).toBe(200);
@@ -278,7 +280,7 @@ describe.each(runtimes)("cross-tenant attempts on $name", ({ start }) => {
     // The picture itself, as a browser fetches it: through the API's files route, or presigned from S3.
     const fetched = runtime.serveFiles ? await bob.request("GET", url) : await fetch(url);
     expect(fetched.status).toBe(200);
-    expect(Buffer.from(await fetched.arrayBuffer()).equals(photo)).toBe(true);
+    expect(Buffer.from(await fetched.arrayBuffer()).equals(kept)).toBe(true);
     // Alice knows the id: it names nothing of hers.
     const alice = as(ALICE);
     const refused = await alice.json<{ code: string }>("POST", `/api/search/image/${id}`, {});

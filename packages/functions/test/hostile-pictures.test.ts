@@ -21,7 +21,7 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Frame, loadConfig, Video } from "@vos/core";
+import { Frame, loadConfig, Search, Video } from "@vos/core";
 import { decodeImage } from "@vos/core/embedder";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { vectorId } from "@vos/core/vector";
@@ -165,8 +165,11 @@ describe("hostile pictures in picture search", () => {
     const hits = answers[0]!.body.hits!;
     expect(hits.length).toBeGreaterThan(0);
     expect({ videoId: hits[0]!.videoId, frameNo: hits[0]!.frameNo }).toEqual(photoFrame);
-    const id = createHash("sha256").update(photo12).digest("hex");
-    expect(await listing(dir)).toEqual([...stored, `blobs/_queries/local/${id}/picture.jpg ${photo12.length}`].sort());
+    // Kept as it was searched with: a JPEG of at most 448 px on its short side, not the 12 MP photo.
+    const kept = await Search.keptForm(photo12);
+    expect(kept.length).toBeLessThan(photo12.length / 10);
+    const id = createHash("sha256").update(kept).digest("hex");
+    expect(await listing(dir)).toEqual([...stored, `blobs/_queries/local/${id}/picture.jpg ${kept.length}`].sort());
   });
 
   it("documents the accepted types, the pixel limit and both codes in the OpenAPI document, as core sets them", async () => {

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { serve } from "@hono/node-server";
-import { loadConfig } from "@vos/core";
+import { loadConfig, Search } from "@vos/core";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "@vos/core/runtime/embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelDir } from "../../core/test/support/test-model.js";
@@ -126,7 +126,7 @@ describe("picture search size limit (4 MB, as on Lambda)", () => {
     expect(picture.length).toBeLessThan(LAMBDA_MAX_IMAGE_BYTES);
     const { bytes, contentType } = await multipart(searchForm(picture, "noise.jpg"));
     const answer = await streamBody(bytes, { contentType });
-    const id = createHash("sha256").update(picture).digest("hex");
+    const id = createHash("sha256").update(await Search.keptForm(picture)).digest("hex");
     const picked = { id, url: `/api/files/_queries/local/${id}/picture.jpg` };
     expect(answer).toEqual({ status: 200, json: { hits: [], modelMismatch: null, picture: picked }, sentBytes: bytes.length });
   });

@@ -11,13 +11,14 @@ import type { FrameSearchHit, ObjectSearchHit, SearchHit } from "./hits.js";
 import { labelCandidates } from "./labels.js";
 import { mergeMoments, type FrameHit } from "./moments.js";
 import { objectHitsFor } from "./object-hits.js";
+import { keepQueryPicture, keptForm, type QueryPicture } from "./query-pictures.js";
 
 export { frameHitSchema, hitSchema, objectHitSchema, type FrameSearchHit, type ObjectSearchHit, type SearchHit } from "./hits.js";
 export { labelCandidates } from "./labels.js";
 export { modelMismatch, modelMismatchSchema, type ModelMismatch } from "./model-mismatch.js";
 export { mergeMoments, type FrameHit, type Moment } from "./moments.js";
 export { objectHitsFor } from "./object-hits.js";
-export { keepQueryPicture, loadQueryPicture, QUERY_PICTURE_DAYS, QUERY_PICTURES_FOLDER, queryPictureIdSchema, queryPictureSchema, type QueryPicture } from "./query-pictures.js";
+export { keepQueryPicture, keptForm, loadQueryPicture, QUERY_PICTURE_DAYS, QUERY_PICTURES_FOLDER, queryPictureIdSchema, queryPictureSchema, type QueryPicture } from "./query-pictures.js";
 
 const KINDS = ["frame", "object"] as const;
 
@@ -171,6 +172,16 @@ export async function image(svc: Services, tenantId: string, bytes: Uint8Array, 
     const [vector] = await embedder.embedImages([picture]);
     return byVector(svc, tenantId, embedder.identity, vector!, parsed);
   });
+}
+
+/**
+ * A search with a picture a client sent, which is kept for a link (query-pictures.ts): the
+ * search embeds the picture in its kept form, so a search by its id later sees the same pixels.
+ */
+export async function imageAndKeep(svc: Services, tenantId: string, bytes: Uint8Array, filters: z.input<typeof filtersSchema> = {}): Promise<{ hits: SearchHit[]; picture: QueryPicture }> {
+  const kept = await keptForm(bytes);
+  const hits = await image(svc, tenantId, kept, filters);
+  return { hits, picture: await keepQueryPicture(svc, tenantId, kept) };
 }
 
 export { similar, similarSchema, type SimilarQuery } from "./similar.js";

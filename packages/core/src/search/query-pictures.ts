@@ -2,14 +2,21 @@
  * Pictures searched for are kept for a while, named by their content, so a picture search can be
  * reloaded, shared as a link or run again with other filters without sending the picture again.
  *
- * Each is stored once per tenant as `_queries/<tenant>/<sha256>/picture.<format>` (a tenant id never
+ * What is kept is the picture as the search decoded it (upright, at most 448 px on its short side
+ * and 4:1, picture-limits.ts) as a JPEG: at most about 0.4 MB whatever was sent (a 4 MB photo, a
+ * TIFF a browser cannot show), so what one request can leave behind is bounded, and the search
+ * itself embeds that JPEG, so a search by its id sees exactly the same pixels.
+ *
+ * Each is stored once per tenant as `_queries/<tenant>/<sha256>/picture.jpg` (a tenant id never
  * starts with `_`, so no tenant's own files share the folder) and kept QUERY_PICTURE_DAYS after
  * it was last sent: on AWS an S3 lifecycle rule on the uploads bucket's `_queries/` expires it,
  * embedded the runtime sweeps the folder (blob/file.ts removeOlderThan). Sending the same picture
  * again writes it again, which starts its days afresh.
  */
 import { createHash } from "node:crypto";
+import { buffer } from "node:stream/consumers";
 import { z } from "zod";
+import { decodeImage } from "../embedder/index.js";
 import { VisibleError } from "../error.js";
 import type { Services } from "../services.js";
 import { loadSharp } from "../util/sharp.js";
@@ -25,23 +32,29 @@ export const queryPictureIdSchema = z
 export const queryPictureSchema = z
   .object({
     id: queryPictureIdSchema,
-    url: z.string().describe("where a browser can fetch the picture (on AWS a presigned URL valid for an hour)"),
+    url: z.string().describe("where a browser can fetch the picture, as kept: a JPEG of at most 448 px on its short side (on AWS a presigned URL valid for an hour)"),
   })
   .describe(`the picture searched for, kept ${QUERY_PICTURE_DAYS} days after it was last sent: search with its id again (POST /api/search/image/{id}) or put it in a link`);
 export type QueryPicture = z.infer<typeof queryPictureSchema>;
 
-/** What sharp's header reader calls the accepted formats, as file extensions. */
-const EXTENSIONS: Record<string, string> = { jpeg: "jpg", png: "png", webp: "webp", gif: "gif", heif: "avif", avif: "avif", tiff: "tiff" };
-
 const folderOf = (tenantId: string, id: string) => `${QUERY_PICTURES_FOLDER}/${tenantId}/${id}/`;
 
-/** Keeps a picture that was searched for (it passed the picture checks) and says how to find it again. */
-export async function keepQueryPicture(svc: Services, tenantId: string, bytes: Uint8Array): Promise<QueryPicture> {
-  const id = createHash("sha256").update(bytes).digest("hex");
+/**
+ * The picture in the form that is kept and searched with: decoded with every picture check
+ * (a refusal throws before anything is kept), as a JPEG.
+ */
+export async function keptForm(bytes: Uint8Array): Promise<Uint8Array> {
+  const image = await decodeImage(bytes);
   const sharp = await loadSharp();
-  const { format } = await sharp(bytes).metadata();
-  const key = `${folderOf(tenantId, id)}picture.${EXTENSIONS[format ?? ""] ?? "bin"}`;
-  await svc.blobs.put(key, bytes);
+  const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
+}
+
+/** Keeps a picture in its kept form (keptForm) and says how to find it again. */
+export async function keepQueryPicture(svc: Services, tenantId: string, jpeg: Uint8Array): Promise<QueryPicture> {
+  const id = createHash("sha256").update(jpeg).digest("hex");
+  const key = `${folderOf(tenantId, id)}picture.jpg`;
+  await svc.blobs.put(key, jpeg, { contentType: "image/jpeg" });
   return { id, url: await svc.blobs.url(key) };
 }
 
@@ -55,7 +68,5 @@ export async function loadQueryPicture(svc: Services, tenantId: string, id: stri
       404,
     );
   }
-  const chunks: Buffer[] = [];
-  for await (const chunk of await svc.blobs.get(key)) chunks.push(chunk as Buffer);
-  return { bytes: new Uint8Array(Buffer.concat(chunks)), picture: { id, url: await svc.blobs.url(key) } };
+  return { bytes: new Uint8Array(await buffer(await svc.blobs.get(key))), picture: { id, url: await svc.blobs.url(key) } };
 }

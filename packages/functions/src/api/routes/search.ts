@@ -92,15 +92,14 @@ export function searchRoutes(options: ApiOptions) {
         if (file.size === 0) throw new VisibleError("image.empty", "The picture is empty (0 bytes).", 400);
         if (file.size > maxImageBytes) throw imageTooLarge(maxImageBytes, file.size);
         const bytes = new Uint8Array(await file.arrayBuffer());
-        const hits = await Search.image(svc, tenant, bytes, {
+        // Kept once it passed the checks (a refused picture is never stored), as it was searched with.
+        const { hits, picture } = await Search.imageAndKeep(svc, tenant, bytes, {
           limit: form.limit,
           ...(form.videoId ? { videoId: form.videoId } : {}),
           ...(form.minScore !== undefined ? { minScore: form.minScore } : {}),
           ...(form.kinds ? { kinds: form.kinds.split(",") as ("frame" | "object")[] } : {}),
           ...(form.includeProcessing ? { includeProcessing: form.includeProcessing === "true" } : {}),
         });
-        // Kept once it passed the checks and was searched for: a refused picture is never stored.
-        const picture = await Search.keepQueryPicture(svc, tenant, bytes);
         return c.json({ hits, modelMismatch: await Search.modelMismatch(svc, tenant), picture }, 200);
       }),
     )
