@@ -10,11 +10,15 @@ import { Storage } from "./Storage.js";
 
 /**
  * How the web UI is packaged. Normally SST runs `npm run build:site` in packages/web with the
- * API's URL in VITE_API_URL, into dist-site/ (dist/ stays the local build `vos serve` serves). With VOS_SKIP_WEB_BUILD=1 (offline synth, stack tests) nothing is built:
+ * API's URL in VITE_API_URL, into dist-site/ (dist/ stays the local build `vos serve` serves). With VOS_SKIP_WEB_BUILD=1 (offline synth) nothing is built:
  * an existing packages/web/dist is used as it is, else a one-page placeholder.
+ * VOS_SKIP_WEB_BUILD=placeholder always takes the placeholder (stack tests, the deploy rehearsal:
+ * they may run while a test builds packages/web/dist).
  */
 export function webSource(root: string, env: NodeJS.ProcessEnv = process.env) {
-  const skip = ["1", "true", "yes"].includes((env.VOS_SKIP_WEB_BUILD ?? "").toLowerCase());
+  const setting = (env.VOS_SKIP_WEB_BUILD ?? "").toLowerCase();
+  if (setting === "placeholder") return { path: "stacks/web-placeholder" } as const;
+  const skip = ["1", "true", "yes"].includes(setting);
   if (!skip) return { path: "packages/web", buildCommand: "npm run build:site", buildOutput: "dist-site" } as const;
   const built = path.join(root, "packages/web/dist/index.html");
   return { path: fs.existsSync(built) ? "packages/web/dist" : "stacks/web-placeholder" } as const;

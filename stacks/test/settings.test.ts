@@ -66,5 +66,7 @@ describe("deploy-time settings", () => {
   it("builds the web UI unless told to skip it", () => {
     expect(webSource("/nowhere", {})).toEqual({ path: "packages/web", buildCommand: "npm run build:site", buildOutput: "dist-site" });
     expect(webSource("/nowhere", { VOS_SKIP_WEB_BUILD: "1" })).toEqual({ path: "stacks/web-placeholder" });
+    // The placeholder whatever packages/web/dist holds (this checkout's own root).
+    expect(webSource(process.cwd(), { VOS_SKIP_WEB_BUILD: "placeholder" })).toEqual({ path: "stacks/web-placeholder" });
   });
 });

@@ -48,7 +48,7 @@ export interface SynthesizedApp {
 /** The environment every test synthesis runs with: settings cleared, a Pinecone key planted. */
 export function testSynthesisEnvironment(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = Object.fromEntries(SETTINGS.map((name) => [name, undefined]));
-  return Object.assign(env, { VOS_SKIP_WEB_BUILD: "1", VOS_ALERT_EMAIL: ALERT_EMAIL, PINECONE_API_KEY: PLANTED_PINECONE_KEY });
+  return Object.assign(env, { VOS_SKIP_WEB_BUILD: "placeholder", VOS_ALERT_EMAIL: ALERT_EMAIL, PINECONE_API_KEY: PLANTED_PINECONE_KEY });
 }
 
 /**
