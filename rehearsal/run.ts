@@ -18,8 +18,6 @@
  * S3 sends it), Secrets Manager (a database URL).
  *
  *   npm run rehearse [-- --keep]      --keep leaves .sst/rehearsal for inspection
- *   npm run rehearse -- --after FILE  prepares (hub, image, build, sizes), then waits for FILE
- *                                     before the stage (support/go-ahead.ts: how CI runs it)
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -40,7 +38,6 @@ import { feedFromQueue } from "./event-source.js";
 import { describeSize, printReport, type RehearsalResults } from "./report.js";
 import { dispatchEnvironment, MODEL, startStage, TENANT, USER, workerModel } from "./stage.js";
 import { startGateway } from "./support/gateway.js";
-import { goAhead } from "./support/go-ahead.js";
 import { startFunction } from "./support/lambda.js";
 import { twelveMegapixelPhoto } from "./support/photo.js";
 import { run } from "./support/process.js";
@@ -52,7 +49,7 @@ const RESULTS = path.join(ROOT, "rehearsal", "results", "latest.json");
 const STAGE = "rehearsal";
 const WORKER_NODE_MODULES_LIMIT = 500 * 1e6;
 
-const { values: flags } = parseArgs({ options: { keep: { type: "boolean", default: false }, after: { type: "string" } } });
+const { values: flags } = parseArgs({ options: { keep: { type: "boolean", default: false } } });
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const steps = new Steps(log);
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -137,7 +134,6 @@ async function main() {
   });
 
   const [hub, workerDir] = await Promise.all([hubReady, workerDirReady]);
-  if (flags.after) await goAhead(flags.after, log);
 
   const services = await steps.run("emulators and the stage's resources", async () => {
     const value = await startStage(hub!.revision);
