@@ -136,4 +136,16 @@ describe("re-indexing a video with another model", () => {
     controller.abort();
     await expect(reindexVideo(rt.services, "local", videoId, newModel, { signal: controller.signal })).rejects.toThrow();
   });
+
+  // Last: it deletes the video's file.
+  it("falls back to the stored images when the video's file cannot be read, and still makes every vector", async () => {
+    const video = await Video.find(rt.services, videoId);
+    await rt.services.blobs.delete(video!.blobKey);
+    const ids = await newIndex.listIds("local", prefix());
+    const result = await reindexVideo(rt.services, "local", videoId, newModel, { inputSize: 224 });
+    expect(result).toMatchObject({ source: "stored", frames: ids.filter((id) => id.includes("#f")).length });
+    // Every thumbnail is 320x180, below the input: enlarged, and counted.
+    expect(result.smallImages).toBeGreaterThanOrEqual(result.frames);
+    expect(await newIndex.listIds("local", prefix())).toEqual(ids);
+  });
 });
