@@ -1,11 +1,12 @@
 /**
  * Picture shrinking without a browser: the size math, the sent file's name, the store sending the
- * prepared picture (once per picture, however often it is retried), and the message for a
+ * prepared picture (once per picture, however often it is retried), a picture the server keeps
+ * searched again by its id instead of sent, and the message for a
  * gateway that refuses a body before the API sees it. The shrinking itself runs in Chromium in
  * browser-picture-search.e2e.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { createApiClient } from "../src/api/client";
+import { ApiError, createApiClient } from "../src/api/client";
 import type { SearchFilters } from "../src/api/types";
 import { fitWithin, jpegName, MAX_SIDE } from "../src/search/shrink";
 import { createSearchStore } from "../src/search/store";
@@ -89,6 +90,32 @@ describe("search store with a picture", () => {
     expect(sent.every((blob) => blob === sent[0])).toBe(true);
     expect(sent[0]).toMatchObject({ name: "small.jpg", type: "image/jpeg" });
     expect(store.getSnapshot()).toMatchObject({ status: "done", query: { image: original } });
+  });
+});
+
+describe("a picture the server keeps", () => {
+  it("is searched again by its id (a new filter, a retry), and sent again only once the server no longer keeps it", async () => {
+    const picture = { id: "ab".repeat(32), url: "/api/files/_queries/local/x/picture.jpg" };
+    const calls: string[] = [];
+    let kept = true;
+    const api = {
+      searchText: async () => ({ hits: [], modelMismatch: null }),
+      searchImage: async () => (calls.push("sent"), { hits: [], modelMismatch: null, picture }),
+      searchKeptPicture: async (id: string, filters: SearchFilters) => {
+        calls.push(`by id ${id === picture.id} ${filters.kinds?.join() ?? "all"}`);
+        if (!kept) throw new ApiError("search.picture_expired", "No picture with this id is kept.", 404);
+        return { hits: [], modelMismatch: null, picture };
+      },
+    };
+    const store = createSearchStore(api, { prepareImage: async (image) => image });
+    const original = new File(["picture bytes"], "red.png", { type: "image/png" });
+    await store.search({ kind: "image", image: original, name: original.name });
+    await store.retry({ kinds: ["frame"] });
+    kept = false;
+    await store.retry();
+    // A retry keeps the filters of the search before it.
+    expect(calls).toEqual(["sent", "by id true frame", "by id true frame", "sent"]);
+    expect(store.getSnapshot()).toMatchObject({ status: "done", query: { image: original }, picture });
   });
 });
 

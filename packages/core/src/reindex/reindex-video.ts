@@ -74,7 +74,11 @@ export async function reindexVideo(svc: Services, tenantId: string, videoId: str
   const frames = (await Frame.listForVideo(svc.db, videoId)).filter((frame) => frame.tenantId === tenantId);
   const objects = (await Objects.listForVideo(svc.db, tenantId, videoId)).filter((object) => object.embedded);
   const objectsOf = new Map<number, typeof objects>();
-  for (const object of objects) objectsOf.set(object.frameNo, [...(objectsOf.get(object.frameNo) ?? []), object]);
+  for (const object of objects) {
+    const same = objectsOf.get(object.frameNo);
+    if (same) same.push(object);
+    else objectsOf.set(object.frameNo, [object]);
+  }
   // Time order, each frame followed by its objects: the order a decoding pass gives them in.
   const objectItem = (object: (typeof objects)[number], timeSec: number): Item => {
     const box = { x: object.boxX, y: object.boxY, w: object.boxW, h: object.boxH };

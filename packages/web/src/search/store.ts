@@ -32,11 +32,6 @@ export interface SearchStoreOptions {
   connection?: Pick<Connection, "getSnapshot" | "whenBack">;
 }
 
-/**
- * The search's state machine: idle -> loading -> done | error. A newer search aborts the one in
- * flight, so a slow answer never overwrites a newer one. Hits stay in the order the API ranked
- * them (best first): the store never sorts.
- */
 /** What a search answers: hits, the model note, and for a picture search the picture as kept. */
 type Answer = { hits: SearchHit[]; modelMismatch: ModelMismatch; picture?: QueryPicture };
 
@@ -47,6 +42,11 @@ export interface SearchApi {
   searchKeptPicture(id: string, filters: SearchFilters, signal?: AbortSignal): Promise<Answer>;
 }
 
+/**
+ * The search's state machine: idle -> loading -> done | error. A newer search aborts the one in
+ * flight, so a slow answer never overwrites a newer one. Hits stay in the order the API ranked
+ * them (best first): the store never sorts.
+ */
 export function createSearchStore(api: SearchApi, options: SearchStoreOptions = {}) {
   let state: SearchState = { status: "idle" };
   let controller: AbortController | undefined;
@@ -74,13 +74,22 @@ export function createSearchStore(api: SearchApi, options: SearchStoreOptions = 
     const known = state.status !== "idle" && state.query === query ? state.picture : undefined;
     set({ status: "loading", query, filters, ...(previous ? { previous } : {}), ...(known ? { picture: known } : {}) });
     const wanted = { ...filters, limit: filters.limit ?? options.limit ?? RESULT_LIMIT };
+    const send = async (): Promise<Answer> => {
+      if (query.kind === "text") return api.searchText(query.text.trim(), wanted, mine.signal);
+      if (query.kind === "kept") return api.searchKeptPicture(query.id, wanted, mine.signal);
+      // A picture the server already keeps (a new filter, a retry) is searched by its id, not sent
+      // again; one it no longer keeps is sent.
+      if (known) {
+        try {
+          return await api.searchKeptPicture(known.id, wanted, mine.signal);
+        } catch (error) {
+          if (!(error instanceof ApiError && error.code === "search.picture_expired")) throw error;
+        }
+      }
+      return api.searchImage(await toSend(query.image, query.name), wanted, mine.signal);
+    };
     try {
-      const answer: Answer =
-        query.kind === "text"
-          ? await api.searchText(query.text.trim(), wanted, mine.signal)
-          : query.kind === "kept"
-            ? await api.searchKeptPicture(query.id, wanted, mine.signal)
-            : await api.searchImage(await toSend(query.image, query.name), wanted, mine.signal);
+      const answer = await send();
       const picture = answer.picture ?? known;
       if (controller === mine) set({ status: "done", query, filters, hits: answer.hits, mismatch: answer.modelMismatch, ...(picture ? { picture } : {}) });
     } catch (error) {

@@ -6,19 +6,7 @@ import { decodeSegments } from "../path.js";
 
 const notFound = () => new VisibleError("file.not_found", "No such file.", 404);
 
-const TYPES: Record<string, string> = {
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  webp: "image/webp",
-  gif: "image/gif",
-  avif: "image/avif",
-  tiff: "image/tiff",
-  mp4: "video/mp4",
-  webm: "video/webm",
-  mov: "video/quicktime",
-  mkv: "video/x-matroska",
-};
+const TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", mp4: "video/mp4", webm: "video/webm", mov: "video/quicktime", mkv: "video/x-matroska" };
 
 /**
  * Stored files for the embedded runtime (thumbnails, playback), with HTTP Range support so a
