@@ -62,7 +62,7 @@ export default defineConfig({
     pool: "forks",
     fileParallelism: true,
     maxWorkers: 2,
-    // As packages/cli/bin/bundle.js sets it for `vos`: most test files open PGlite for a few
+    // As packages/core/bin/bundle.js sets it for `vos`: most test files open PGlite for a few
     // seconds, too short for V8's background recompiling of its WebAssembly to pay back.
     execArgv: ["--wasm-tiering-budget=180000000"],
     env: { VOS_LOG_LEVEL: process.env.VOS_LOG_LEVEL ?? "warn" },

@@ -6,8 +6,9 @@
  * Reads the Dockerfile: copies what its install stage copies from the build context (.dockerignore
  * applied) into a temporary folder outside the repository, runs that stage's RUN there (it calls
  * scripts/install-deps.sh), and measures the node_modules folders. Then it copies what the final
- * stage copies from the context and starts the final stage's CMD with VOS_WORKER_CHECK=1 and the
- * stage's ENV: the worker loads every module, ffmpeg and the models and exits 0, so a dependency
+ * stage copies from the context, runs the final stage's build steps that need only Node (its RUN
+ * lines that start with `node`: the entry's bundle), and starts the final stage's CMD with
+ * VOS_WORKER_CHECK=1 and the stage's ENV: the worker loads every module, ffmpeg and the models and exits 0, so a dependency
  * the install left out fails here. Prints one JSON object; exits 1 when the check fails.
  *
  * The models come from VOS_CLIP_MODEL / VOS_MODEL_CACHE when set, else the generated test CLIP
@@ -350,6 +351,12 @@ async function checkWorker(context: {
 }): Promise<NonNullable<ImageMeasurement["check"]>> {
   const { root, rules, dir, final, log } = context;
   for (const copy of contextCopies(final)) copyFromContext(root, rules, copy, dir);
+  // System packages (apt-get) come from this machine; Node's steps run as the image runs them.
+  for (const instruction of final.instructions.filter((i) => i.op === "RUN" && /^node\s/.test(i.args))) {
+    log(`RUN ${instruction.args}`);
+    const result = await run("sh", ["-c", instruction.args], { cwd: dir, env: cleanEnv(context.env), log, timeoutMs: 5 * 60_000 });
+    if (result.code !== 0) throw new Error(`RUN ${instruction.args} exited with ${result.code}:\n${result.output.slice(-4000)}`);
+  }
   const env: NodeJS.ProcessEnv = { ...context.env, ...(await context.prepare?.(dir)) };
 
   const vars: Record<string, string> = { ...context.args };

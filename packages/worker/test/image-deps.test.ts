@@ -14,6 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { WORKER_COMMAND } from "@vos/core/launcher";
 import { afterAll, describe, expect, it } from "vitest";
 import { contextCopies, isIgnored, NOT_IN_IMAGE, parseDockerfile, parseDockerignore, type Stage } from "../scripts/measure-image.js";
 import { dependencyClosure, lockfileSource, pruneToClosure } from "../scripts/prune-deps.js";
@@ -37,7 +38,7 @@ describe("the worker's dependency closure (from package-lock.json)", () => {
 
   it("has what the worker loads", () => {
     expect(dropped).toEqual(["onnxruntime-web"]);
-    for (const name of ["@vos/core", "tsx", "@huggingface/transformers", "onnxruntime-node", "sharp", "@img/sharp-linux-x64", "@vladmandic/human", "@tensorflow/tfjs-backend-wasm", "@aws-sdk/client-s3", "@aws-sdk/client-sqs", "@pinecone-database/pinecone", "postgres", "drizzle-orm"]) {
+    for (const name of ["@vos/core", "esbuild", "@esbuild/linux-x64", "tsx", "@huggingface/transformers", "onnxruntime-node", "sharp", "@img/sharp-linux-x64", "@vladmandic/human", "@tensorflow/tfjs-backend-wasm", "@aws-sdk/client-s3", "@aws-sdk/client-sqs", "@pinecone-database/pinecone", "postgres", "drizzle-orm"]) {
       expect(names, name).toContain(name);
     }
   });
@@ -184,12 +185,21 @@ describe("the worker Dockerfiles", () => {
     const args = final.instructions.map((i) => `${i.op} ${i.args}`);
     expect(args).toContain("COPY --from=deps /app/ ./");
     expect(args.find((line) => line.startsWith("ENV "))).toContain(`VOS_CLIP_DEVICE=${device}`);
-    expect(args).toContain("RUN VOS_WORKER_CHECK=1 VOS_MODEL_DOWNLOAD=off node --import tsx packages/worker/src/main.ts");
-    expect(args.at(-1)).toBe('CMD ["node", "--import", "tsx", "packages/worker/src/main.ts"]');
+    // The entry is bundled as root, before the image's user (who cannot write node_modules) checks
+    // it and tasks start from it; the CMD is the command every other worker starts with.
+    const bundle = args.indexOf("RUN node packages/core/bin/bundle.js packages/worker/src/main.ts");
+    const user = args.indexOf("USER node");
+    const check = args.indexOf("RUN VOS_WORKER_CHECK=1 VOS_MODEL_DOWNLOAD=off node packages/core/bin/run.js packages/worker/src/main.ts");
+    expect(args.findLastIndex((line) => line.startsWith("COPY "))).toBeLessThan(bundle);
+    expect(bundle).toBeLessThan(user);
+    expect(user).toBeLessThan(check);
+    const cmd = args.at(-1)!;
+    expect(cmd.startsWith("CMD ")).toBe(true);
+    expect(JSON.parse(cmd.slice("CMD ".length))).toEqual(["node", ...WORKER_COMMAND.slice(1)]);
   });
 
   it("build from a context that has the sources and manifests, without other workspaces' sources", () => {
-    for (const kept of ["package.json", "package-lock.json", "tsconfig.json", "packages/core/src/index.ts", "packages/worker/src/main.ts", "packages/worker/scripts/install-deps.sh", "packages/functions/package.json", "packages/cli/package.json", "packages/web/package.json"]) {
+    for (const kept of ["package.json", "package-lock.json", "tsconfig.json", "packages/core/src/index.ts", "packages/core/bin/bundle.js", "packages/core/bin/run.js", "packages/worker/src/main.ts", "packages/worker/scripts/install-deps.sh", "packages/functions/package.json", "packages/cli/package.json", "packages/web/package.json"]) {
       expect(isIgnored(rules, kept), kept).toBe(false);
     }
     for (const left of ["node_modules/sst/package.json", "rehearsal/run.ts", "scripts/x.ts", "packages/core/node_modules/x/package.json", "packages/core/test/a.test.ts", "packages/functions/src/api.ts", "packages/cli/bin/vos.js", "packages/web/src/main.tsx", ".env", ".env.local", "stacks/Workers.ts", ".vos/db"]) {

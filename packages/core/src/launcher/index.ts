@@ -1,2 +1,2 @@
 export { TaskLaunchFailed, type LaunchedTask, type TaskLauncher, type TaskRequest, type TaskStopped } from "./task-launcher.js";
-export { createProcessLauncher, OWN_PROCESS_TASK_ID, processTaskId, WORKER_COMMAND, BUNDLED_WORKER_COMMAND, type ProcessLauncherOptions } from "./process.js";
+export { createProcessLauncher, OWN_PROCESS_TASK_ID, processTaskId, WORKER_COMMAND, type ProcessLauncherOptions } from "./process.js";

@@ -4,14 +4,12 @@ import { createInterface } from "node:readline";
 import { TaskLaunchFailed, type LaunchedTask, type TaskLauncher, type TaskRequest, type TaskStopped } from "./task-launcher.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
-/** The worker entry, run as the container runs it. */
-export const WORKER_COMMAND = [process.execPath, "--import", "tsx", "packages/worker/src/main.ts"];
 /**
- * The same entry from a bundle of the working tree's sources (packages/cli/bin/run.js): a worker
- * starts on about 1.5 s of CPU instead of 3.4. Only where the whole checkout is: the image, and
- * the folder the deploy rehearsal lays out as it, have no CLI.
+ * The worker entry, run as the images' CMD runs it: from a bundle of the sources
+ * (packages/core/bin/run.js), which the images build at build time and a checkout builds on first
+ * use and whenever a source changed. A worker starts on about 1.5 s of CPU instead of 3.4 through tsx.
  */
-export const BUNDLED_WORKER_COMMAND = [process.execPath, "packages/cli/bin/run.js", "packages/worker/src/main.ts"];
+export const WORKER_COMMAND = [process.execPath, "packages/core/bin/run.js", "packages/worker/src/main.ts"];
 
 export interface ProcessLauncherOptions {
   /** Environment of every worker (the cloud settings); VOS_JOB_ID and VOS_TASK_ID are added. */

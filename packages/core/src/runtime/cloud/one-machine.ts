@@ -6,7 +6,7 @@ import { DROP_PREFIX } from "../../video/index.js";
 import { loadCloudConfig } from "./config.js";
 import { handleIntake, intakeOf, objectCreatedEvent, type Intake } from "./intake.js";
 import { dispatchJobs, handleTaskStopped, reconcileJobs } from "./job-control.js";
-import { BUNDLED_WORKER_COMMAND, createProcessLauncher } from "../../launcher/process.js";
+import { createProcessLauncher } from "../../launcher/process.js";
 import { startCloudRuntime, type CloudRuntime } from "./runtime.js";
 
 export interface OneMachineOptions {
@@ -41,7 +41,6 @@ export async function startOneMachineCloud(env: NodeJS.ProcessEnv, options: OneM
   let control: CloudRuntime | undefined;
   const launcher = createProcessLauncher({
     env: { ...process.env, ...env },
-    command: BUNDLED_WORKER_COMMAND,
     onStopped: async (stopped) => {
       if (control) await handleTaskStopped(control.control(), stopped);
     },

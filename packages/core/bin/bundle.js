@@ -8,6 +8,12 @@
 // with native code, WebAssembly or files found beside their sources stay imports. It is rebuilt
 // (about 1 s) when any of its sources or packages changed since it was made, and when it cannot
 // be built or VOS_BUNDLE=off is set, the sources run through tsx as before.
+//
+// It lives in @vos/core because every runtime that starts an entry of the checkout uses it: `vos`
+// (packages/cli/bin/vos.js), worker processes (run.js), and the worker images, which build their
+// bundle at image build time (`node packages/core/bin/bundle.js packages/worker/src/main.ts`) so
+// a task never builds one. esbuild and tsx come from the package that runs it (@vos/cli,
+// @vos/worker), which lists them.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
@@ -48,6 +54,16 @@ export async function runEntry(entry, options = {}) {
   const { register } = await import("tsx/esm/api");
   register();
   return import(pathToFileURL(source).href);
+}
+
+/**
+ * Builds `entry`'s bundle, or finds it fresh, and returns its main file; unlike runEntry it throws
+ * when the bundle cannot be made, so an image build fails instead of its tasks starting on tsx.
+ * @param {string} entry
+ * @param {{ cache?: string }} [options]
+ */
+export function bundleEntry(entry, options = {}) {
+  return bundled(path.resolve(REPO_ROOT, entry), options.cache ?? CACHE);
 }
 
 /**
@@ -212,4 +228,16 @@ function removeOldBuilds(cache, name, keep) {
     const info = statSync(folder, { throwIfNoEntry: false });
     if (info?.isDirectory() && info.mtimeMs < hourAgo) rmSync(folder, { recursive: true, force: true });
   }
+}
+
+// `node packages/core/bin/bundle.js <entry.ts> [--cache DIR]`: build now (the worker images' build step).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [entry, flag, cache] = process.argv.slice(2);
+  if (!entry || (flag !== undefined && (flag !== "--cache" || !cache))) {
+    process.stderr.write("usage: node packages/core/bin/bundle.js <entry.ts> [--cache DIR]\n");
+    process.exit(2);
+  }
+  const started = performance.now();
+  const main = await bundleEntry(entry, cache ? { cache } : {});
+  process.stdout.write(`${main} (${Math.round(performance.now() - started)} ms)\n`);
 }

@@ -43,7 +43,7 @@ async function runMain(env: Record<string, string> = {}): Promise<{ greeting: st
 
 const manifest = async () => JSON.parse(await readFile(path.join(cache, "main.json"), "utf8")) as { dir: string; inputs: string[] };
 
-describe("the CLI's bundle loader", () => {
+describe("the bundle loader", () => {
   it("runs an entry from a bundle of its sources, where import.meta.url still names each source file", async () => {
     expect(await runMain()).toEqual({ greeting: "hello", where: "dep.ts" });
     const made = await manifest();
@@ -125,5 +125,31 @@ describe("the CLI's bundle loader", () => {
 
     await writeFile(cache, "a file where the cache folder should be");
     expect(await runMain()).toEqual({ greeting: "hello", where: "dep.ts" });
+  });
+});
+
+describe("bundle.js as a build step (the worker images')", () => {
+  const build = (args: string[]) => run(process.execPath, [LOADER, ...args], { env: { ...process.env } });
+
+  it("builds the bundle and prints its main file, which the next start then uses as it is", async () => {
+    const { stdout } = await build([path.join(dir, "main.ts"), "--cache", cache]);
+    const made = await manifest();
+    expect(stdout).toMatch(new RegExp(`^${path.join(cache, made.dir, "main.js").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(\\d+ ms\\)\\n$`));
+    expect(await runMain()).toEqual({ greeting: "hello", where: "dep.ts" });
+    expect((await manifest()).dir).toBe(made.dir);
+  });
+
+  it("fails, instead of leaving the start to tsx, when the sources cannot be bundled or the cache written", async () => {
+    await writeFile(path.join(dir, "main.ts"), 'import { missing } from "./nowhere.ts";\nconsole.log(missing);\n');
+    await expect(build([path.join(dir, "main.ts"), "--cache", cache])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("nowhere.ts") });
+    await writeDep("hello");
+    await writeFile(path.join(dir, "main.ts"), 'import { greeting } from "./dep.ts";\nconsole.log(greeting);\n');
+    await writeFile(cache, "a file where the cache folder should be");
+    await expect(build([path.join(dir, "main.ts"), "--cache", cache])).rejects.toMatchObject({ code: 1 });
+  });
+
+  it("answers a wrong command line with its usage", async () => {
+    await expect(build([])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("usage: node packages/core/bin/bundle.js <entry.ts> [--cache DIR]") });
+    await expect(build([path.join(dir, "main.ts"), "--cache"])).rejects.toMatchObject({ code: 2 });
   });
 });
