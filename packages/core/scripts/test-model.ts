@@ -97,11 +97,26 @@ export interface TestModelOptions {
   layout?: "clip" | "siglip";
 }
 
-export async function writeTestClipModel(dir: string, options: TestModelOptions = {}): Promise<void> {
+/**
+ * Where the model's text tower puts each colour (its projection row) and what every text gets on
+ * top (the neutral direction times NEUTRAL): a text tower generated for this model
+ * (test-text-model.ts) lands its words in the same places.
+ */
+export function testModelTextSpace(options: Pick<TestModelOptions, "dimension" | "seed"> = {}): { colours: number[][]; neutral: number[] } {
+  const projection = projectionFor(options);
+  return { colours: projection.slice(0, TEST_MODEL_COLOURS.length), neutral: projection[TEST_MODEL_COLOURS.length]!.map((x) => x * NEUTRAL) };
+}
+
+function projectionFor(options: Pick<TestModelOptions, "dimension" | "seed">): number[][] {
   const dim = options.dimension ?? TEST_MODEL_PROJECTION_DIM;
   if (!Number.isInteger(dim) || dim < TEST_MODEL_COLOURS.length + 1) throw new Error(`the test model needs at least ${TEST_MODEL_COLOURS.length + 1} dimensions, not ${dim}`);
+  return orthonormalRows(TEST_MODEL_COLOURS.length + 1, dim, options.seed ?? 20240601);
+}
+
+export async function writeTestClipModel(dir: string, options: TestModelOptions = {}): Promise<void> {
+  const dim = options.dimension ?? TEST_MODEL_PROJECTION_DIM;
   const imageSize = options.imageSize ?? 224;
-  const projection = orthonormalRows(TEST_MODEL_COLOURS.length + 1, dim, options.seed ?? 20240601);
+  const projection = projectionFor(options);
   await mkdir(path.join(dir, "onnx"), { recursive: true });
   const json = (name: string, value: unknown) => writeFile(path.join(dir, name), JSON.stringify(value, null, 2) + "\n");
   let halves: { text: ModelProto; vision: ModelProto };

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AUTH_SETTINGS, readAuth, type AuthConfig } from "./auth/index.js";
 import { CLIP_DEVICES, type ClipDevice } from "./embedder/device.js";
 import { CLIP_DTYPES, defaultClipRevision, isValidRevision, type ClipDtype } from "./embedder/files.js";
+import { isSentenceOnnxFile } from "./embedder/sentence-text.js";
 import { VisibleError } from "./error.js";
 import { redactSecret } from "./log.js";
 import type { MediaPolicy } from "./media/probe.js";
@@ -49,6 +50,21 @@ export const SHARED_SETTINGS = {
     .refine(isValidRevision, "expected a hub branch, tag or commit")
     .optional()
     .describe("hub revision (branch, tag or commit) of a hub-id CLIP model; default: a pinned commit for Xenova/clip-vit-base-patch32, main for other ids; unused for a folder"),
+  VOS_CLIP_TEXT_MODEL: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("a sentence-transformers text model made for the CLIP model (hub id or folder), which embeds search texts in its place: sentence-transformers/clip-ViT-B-32-multilingual-v1 searches a ViT-B/32 library in 50+ languages, without a re-index"),
+  VOS_CLIP_TEXT_REVISION: z
+    .string()
+    .refine(isValidRevision, "expected a hub branch, tag or commit")
+    .optional()
+    .describe("hub revision of VOS_CLIP_TEXT_MODEL (default main); unused for a folder"),
+  VOS_CLIP_TEXT_ONNX: z
+    .string()
+    .refine(isSentenceOnnxFile, "expected onnx/<name>.onnx")
+    .optional()
+    .describe("the ONNX file of VOS_CLIP_TEXT_MODEL's onnx/ folder to run (e.g. onnx/model_quint8_avx2.onnx); default: VOS_CLIP_TEXT_DTYPE's (onnx/model.onnx, _fp16, _quantized)"),
   VOS_CLIP_DTYPE: z.enum(CLIP_DTYPES).default("fp32").describe("ONNX files both CLIP halves load: fp32, fp16 or q8 (8-bit weights)"),
   VOS_CLIP_TEXT_DTYPE: z.enum(CLIP_DTYPES).optional().describe("ONNX files of the text half (default: VOS_CLIP_DTYPE)"),
   VOS_CLIP_DEVICE: z.enum(CLIP_DEVICES).default("auto").describe("where CLIP runs: cpu, cuda (the CPU when CUDA cannot start, with a warning), or auto (cuda where onnxruntime-node's CUDA provider is installed)"),
@@ -112,7 +128,7 @@ export interface SharedConfig {
   tenant: string;
   clipModel: string;
   /** How the CLIP model's files are chosen and where it runs (see ClipEmbedderOptions). */
-  clip: { revision: string; textDtype: ClipDtype; visionDtype: ClipDtype; device: ClipDevice };
+  clip: { revision: string; textDtype: ClipDtype; visionDtype: ClipDtype; device: ClipDevice; textModel?: { model: string; revision?: string; onnxFile?: string } };
   /** False: never contact the model hub (VOS_MODEL_DOWNLOAD=off). */
   modelDownload: boolean;
   /** Undefined when detection is off (VOS_DETECTOR=off or VOS_MAX_OBJECTS=0). */
@@ -145,6 +161,9 @@ export function sharedConfig(c: z.output<z.ZodObject<typeof SHARED_SETTINGS>>): 
       textDtype: c.VOS_CLIP_TEXT_DTYPE ?? c.VOS_CLIP_DTYPE,
       visionDtype: c.VOS_CLIP_DTYPE,
       device: c.VOS_CLIP_DEVICE,
+      ...(c.VOS_CLIP_TEXT_MODEL
+        ? { textModel: { model: c.VOS_CLIP_TEXT_MODEL, ...(c.VOS_CLIP_TEXT_REVISION ? { revision: c.VOS_CLIP_TEXT_REVISION } : {}), ...(c.VOS_CLIP_TEXT_ONNX ? { onnxFile: c.VOS_CLIP_TEXT_ONNX } : {}) } }
+        : {}),
     },
     modelDownload: c.VOS_MODEL_DOWNLOAD === "on",
     detector: c.VOS_DETECTOR === "off" || c.VOS_MAX_OBJECTS === 0 ? undefined : { model: c.VOS_DETECTOR, threshold: c.VOS_DETECT_THRESHOLD, maxObjects: c.VOS_MAX_OBJECTS },

@@ -25,6 +25,14 @@ describe("configuration", () => {
     expect(config).toMatchObject({ clip: { revision: "v1.2", textDtype: "q8", visionDtype: "fp16", device: "cuda" }, modelDownload: false });
   });
 
+  it("reads another model's text tower, and refuses an ONNX file outside its onnx/ folder", () => {
+    expect(loadConfig({}).clip.textModel).toBeUndefined();
+    const multilingual = { VOS_CLIP_TEXT_MODEL: "sentence-transformers/clip-ViT-B-32-multilingual-v1", VOS_CLIP_TEXT_REVISION: "2437c7bf1f51ba8c9d9a962dd827d3248f7d37ba", VOS_CLIP_TEXT_ONNX: "onnx/model_quint8_avx2.onnx" };
+    expect(loadConfig(multilingual).clip.textModel).toEqual({ model: multilingual.VOS_CLIP_TEXT_MODEL, revision: multilingual.VOS_CLIP_TEXT_REVISION, onnxFile: "onnx/model_quint8_avx2.onnx" });
+    expect(loadConfig({ VOS_CLIP_TEXT_MODEL: "/models/text" }).clip.textModel).toEqual({ model: "/models/text" });
+    for (const file of ["model.onnx", "onnx/../secret.onnx", "onnx/model.bin"]) expect(() => loadConfig({ ...multilingual, VOS_CLIP_TEXT_ONNX: file })).toThrow(/VOS_CLIP_TEXT_ONNX.*expected onnx\/<name>\.onnx/s);
+  });
+
   it("reads and converts values", () => {
     const config = loadConfig({ PORT: "8080", VOS_DEDUP: "off", VOS_SAMPLE_FPS: "0.5", VOS_DATA_DIR: "/data" });
     expect(config).toMatchObject({ port: 8080, dataDir: "/data", sampling: { dedup: false, fps: 0.5 } });

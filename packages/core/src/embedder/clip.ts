@@ -16,6 +16,7 @@ import { firstDevice } from "./device.js";
 import { clipFiles, DEFAULT_CLIP_MODEL, type ClipDtype, type ClipHalf } from "./files.js";
 import { modelIdentity } from "./identity.js";
 import { locateClip } from "./locate.js";
+import { openSentenceText, textModelError } from "./sentence-text.js";
 import { modelUnavailable } from "./source.js";
 import type { ClipEmbedderOptions, Embedder, ModelSource, RgbImage } from "./types.js";
 import { memoise, memoiseByKey } from "../util/memo.js";
@@ -37,6 +38,7 @@ export const loadClipEmbedder: (options: ClipEmbedderOptions) => Promise<Embedde
     options.batchSize ?? DEFAULT_BATCH_SIZE,
     options.threads ?? null,
     options.cacheDir ?? null,
+    options.textModel ? [options.textModel.model, options.textModel.revision ?? null, options.textModel.onnxFile ?? null] : null,
   ]),
 );
 
@@ -73,6 +75,17 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
     throw modelUnavailable(options.model, errorMessage(error));
   })) as ModelConfig;
   const architecture = architectureOf(options.model, config);
+  // Another model's text tower (VOS_CLIP_TEXT_MODEL): its configuration and weights are read now,
+  // so a text model that does not fit this CLIP model fails here, not at the first search.
+  const asTextModelError = (error: unknown): never => {
+    throw error instanceof VisibleError && error.code === "embedder.text_model_unavailable" ? error : textModelError(options.textModel!.model, errorMessage(error));
+  };
+  const textPlace = options.textModel ? locateText(options.textModel, { allowDownload: options.allowDownload ?? true, endpoint: options.endpoint, cacheDir }, asTextModelError) : undefined;
+  const sentence = textPlace ? await openSentenceText(textPlace, options.textModel?.onnxFile).catch(asTextModelError) : undefined;
+  const stated = architecture.dimension(config);
+  if (sentence && stated !== undefined && sentence.dimension !== stated) {
+    asTextModelError(new Error(`its vectors have ${sentence.dimension} values, the CLIP model's ${stated}: it was not made for ${options.model}`));
+  }
 
   // CUDA that cannot start is tried once per embedder; the halves then load on the CPU.
   let cudaFailure: string | undefined;
@@ -96,23 +109,30 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
     memoise(async () => {
       const halfStarted = performance.now();
       const what = `${name} ${dtypes[name]}`;
-      await place.ensure(clipFiles({ halves: [name], textDtype: dtypes.text, visionDtype: dtypes.vision }), what);
+      if (name === "text" && textPlace && sentence) await textPlace.ensure(sentence.files(dtypes.text), what).catch(asTextModelError);
+      else await place.ensure(clipFiles({ halves: [name], textDtype: dtypes.text, visionDtype: dtypes.vision }), what);
       const settled = await Promise.allSettled(parts());
       const failed = settled.find((result) => result.status === "rejected");
       if (failed) {
         // Release an ONNX session that did load before reporting the part that did not.
         const session = settled[1]?.status === "fulfilled" ? settled[1].value[0] : undefined;
         if (session && typeof session === "object" && "dispose" in session) await (session as { dispose(): unknown }).dispose();
+        if (name === "text" && textPlace) asTextModelError(new Error(`${what}: ${errorMessage(failed.reason)}`));
         throw modelUnavailable(options.model, `${what}: ${errorMessage(failed.reason)}`);
       }
       const [processor, [model, device]] = [fulfilled(settled[0]!), fulfilled(settled[1]!)];
-      log.info(`clip ${name} encoder loaded`, { ...where, local: !place.revision, dtype: dtypes[name], device, ms: Math.round(performance.now() - halfStarted) });
+      const tower = name === "text" && textPlace ? { textModel: textPlace.model, ...(textPlace.revision ? { textRevision: textPlace.revision } : {}) } : {};
+      log.info(`clip ${name} encoder loaded`, { ...where, ...tower, local: !place.revision, dtype: dtypes[name], device, ms: Math.round(performance.now() - halfStarted) });
       return [processor, model] as [A, B];
     });
   const modelOptions = (name: ClipHalf, device: "cpu" | "cuda") => ({ ...fileOptions, dtype: dtypes[name], device, session_options: sessionOptions });
   const textHalf = half("text", () => [
-    AutoTokenizer.from_pretrained(place.folder, fileOptions),
-    onDevice((device) => transformers[architecture.textClass].from_pretrained(place.folder, modelOptions("text", device))),
+    AutoTokenizer.from_pretrained(textPlace?.folder ?? place.folder, fileOptions),
+    onDevice((device) =>
+      textPlace && sentence
+        ? transformers.AutoModel.from_pretrained(textPlace.folder, { ...modelOptions("text", device), ...sentenceFile(sentence.onnxFile(dtypes.text)) })
+        : transformers[architecture.textClass].from_pretrained(place.folder, modelOptions("text", device)),
+    ),
   ]);
   const visionHalf = half("vision", () => [
     AutoImageProcessor.from_pretrained(place.folder, fileOptions),
@@ -130,7 +150,12 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
     const [tokenizer, textModel] = await textHalf();
     const vectors: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += batchSize) {
-      const inputs = tokenize(architecture, config, tokenizer, texts.slice(i, i + batchSize));
+      const batch = texts.slice(i, i + batchSize);
+      if (sentence) {
+        vectors.push(...(await sentence.embed(tokenizer, (inputs) => textModel(inputs) as Promise<Record<string, Tensor>>, batch)));
+        continue;
+      }
+      const inputs = tokenize(architecture, config, tokenizer, batch);
       vectors.push(...normalisedRows(pick(await textModel(inputs), architecture.textOutput, "text")));
     }
     return vectors;
@@ -148,14 +173,25 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   };
 
   // Exports that leave the vector length at its default omit it from config.json: measure instead.
-  const dimension = architecture.dimension(config) ?? (await embedTexts([""]))[0]!.length;
+  const dimension = stated ?? (await embedTexts([""]))[0]!.length;
 
   const identity = await modelIdentity({ model: options.model, revision: place.revision, folder: place.folder, textDtype: dtypes.text, visionDtype: dtypes.vision, cacheDir });
   log.info("clip model ready", { ...where, local: !place.revision, architecture: architecture.modelType, dimension, identity: identity.key, ms: Math.round(performance.now() - started) });
   // A folder is recorded absolute: another process may start elsewhere.
   const source: ModelSource = { model: place.revision ? options.model : path.resolve(place.folder), revision: place.revision ?? null, textDtype: dtypes.text, visionDtype: dtypes.vision };
   const inputSize = Number(config.vision_config?.image_size) || 224;
-  return { model: options.model, source, identity, dimension, inputSize, embedImages, embedTexts };
+  return { model: options.model, ...(textPlace ? { textModel: textPlace.model } : {}), source, identity, dimension, inputSize, embedImages, embedTexts };
+}
+
+/** transformers.js's name for an ONNX file of the onnx/ folder: without folder and extension, at the dtype that adds no suffix. */
+const sentenceFile = (file: string) => ({ model_file_name: path.posix.basename(file, ".onnx"), dtype: "fp32" as const });
+
+function locateText(text: { model: string; revision?: string }, from: { allowDownload: boolean; endpoint: string | undefined; cacheDir: string }, fail: (error: unknown) => never) {
+  try {
+    return locateClip({ model: text.model, ...(text.revision ? { revision: text.revision } : {}), allowDownload: from.allowDownload, ...(from.endpoint ? { endpoint: from.endpoint } : {}), cacheDir: from.cacheDir });
+  } catch (error) {
+    return fail(error);
+  }
 }
 
 function fulfilled<T>(result: PromiseSettledResult<T>): T {

@@ -9,6 +9,8 @@ export type { RgbImage };
 export interface Embedder {
   /** The model as configured: a hub id or a folder. */
   readonly model: string;
+  /** Another model's text tower that embeds texts instead of the model's own (VOS_CLIP_TEXT_MODEL). */
+  readonly textModel?: string;
   /** How to load this model again (a library records it for the models its vectors came from). */
   readonly source: ModelSource;
   /** What the model is, wherever it was loaded from: the key its vectors are stored under. */
@@ -54,4 +56,15 @@ export interface ClipEmbedderOptions {
   threads?: number;
   /** Where hub models are cached; default: transformers.js's cache folder. */
   cacheDir?: string;
+  /**
+   * A sentence-transformers text model made for this CLIP model (hub id or folder, and its hub
+   * revision: default main) that embeds texts in place of the model's own text tower: searches in
+   * other languages. Images, and so the stored vectors and the model's identity, are unchanged.
+   */
+  textModel?: {
+    model: string;
+    revision?: string;
+    /** Its transformer's ONNX file (`onnx/<name>.onnx`); default: the text dtype's, as transformers.js names them. */
+    onnxFile?: string;
+  };
 }

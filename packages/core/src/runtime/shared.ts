@@ -50,6 +50,9 @@ export function modelLoaders(config: SharedConfig, cacheDir?: string): Pick<Serv
         textDtype: source?.textDtype ?? config.clip.textDtype,
         visionDtype: source?.visionDtype ?? config.clip.visionDtype,
         device: config.clip.device,
+        // The configured model's text tower may be another model's (VOS_CLIP_TEXT_MODEL); a
+        // model loaded from a library's record keeps its own.
+        ...(!source && config.clip.textModel ? { textModel: config.clip.textModel } : {}),
         allowDownload: config.modelDownload,
         batchSize: config.embedBatch,
         ...threads,
