@@ -35,13 +35,17 @@ export async function Api({ stack, app }: StackContext) {
 
   // Text and picture search run CLIP in the function. A deploy ships the model (both halves, at
   // the pinned revision the worker images bake) in a layer, so no instance ever downloads it;
-  // under sst dev the function runs on the developer's machine and uses its model cache.
+  // under sst dev the function runs on the developer's machine and uses its model cache. Only
+  // what does not fit the layer downloads, into /tmp: another model's text tower
+  // (VOS_CLIP_TEXT_MODEL), or a library's earlier model while a re-index moves the library.
   const model =
     app.mode === "deploy"
       ? await buildClipLayer({
           model: settings.clipModel,
           revision: settings.clipRevision,
           dtype: settings.apiClipDtype,
+          // Another model's text tower replaces the text half; it downloads into /tmp instead.
+          ...(settings.clipTextModel ? { halves: ["vision"] as const } : {}),
           root: useProject().paths.root,
           offline: process.env[OFFLINE_BUNDLE_VARIABLE] === "1",
           log: (line) => console.log(line),
@@ -53,18 +57,29 @@ export async function Api({ stack, app }: StackContext) {
     handler: "packages/functions/src/api.handler",
     // transformers.js and the native packages ship with it; the model comes with the layer.
     ...modelFunctionBundling(app.mode, model ? [(out) => refuseOversizedFunction(out, model.dir)] : []),
-    ...(model ? { layers: [clipLayerVersion(stack, model, `CLIP ${settings.clipModel}@${settings.clipRevision} (${settings.apiClipDtype}) for text and picture search`)] } : {}),
+    ...(model ? { layers: [clipLayerVersion(stack, model, `CLIP ${settings.clipModel}@${settings.clipRevision} (${settings.apiClipDtype}) for ${settings.clipTextModel ? "picture search (its vision half)" : "text and picture search"}`)] } : {}),
     vpc: network.vpc,
     vpcSubnets: network.privateSubnets,
     securityGroups: [network.functionsSecurityGroup],
     timeout: 29,
     // Memory buys CPU too, which CLIP's encoders use.
     memorySize: "2 GB",
+    // What the layer does not ship downloads to /tmp on first use (VOS_MODEL_DOWNLOAD_DIR): the text
+    // model (539 MB at fp32, 135 MB at 8 bits), or a library's earlier text half during a re-index.
+    diskSize: "2 GB",
     bind: [PINECONE_API_KEY],
     environment: {
       ...runtimeEnvironment(),
       VOS_CLIP_DTYPE: settings.apiClipDtype,
       ...model?.environment,
+      VOS_MODEL_DOWNLOAD_DIR: "/tmp/vos-models",
+      ...(settings.clipTextModel
+        ? {
+            VOS_CLIP_TEXT_MODEL: settings.clipTextModel.model,
+            VOS_CLIP_TEXT_REVISION: settings.clipTextModel.revision,
+            ...(settings.clipTextModel.onnxFile ? { VOS_CLIP_TEXT_ONNX: settings.clipTextModel.onnxFile } : {}),
+          }
+        : {}),
       VOS_WEB_ORIGIN: settings.webOrigins.join(","),
       VOS_AUTH_ISSUER: auth.issuer,
       VOS_AUTH_CLIENT_ID: auth.webClient.userPoolClientId,

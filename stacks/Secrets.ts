@@ -1,5 +1,6 @@
 import { Config, type StackContext } from "sst/constructs";
-import { CLIP_DTYPES, defaultClipRevision, isValidRevision, type ClipDtype } from "../packages/core/src/embedder/files.js";
+import { CLIP_DTYPES, defaultClipRevision, isValidHubId, isValidRevision, type ClipDtype } from "../packages/core/src/embedder/files.js";
+import { isSentenceOnnxFile } from "../packages/core/src/embedder/sentence-text.js";
 
 /** Embedding width of the CLIP models the worker image knows how to run. */
 const MODEL_DIMENSIONS: Record<string, number> = {
@@ -55,6 +56,17 @@ export function readSettings(stage: string, env: NodeJS.ProcessEnv = process.env
     throw new Error(`VOS_API_CLIP_DTYPE=${JSON.stringify(apiClipDtype)}: expected ${CLIP_DTYPES.join(", ")} (the API's model files; q8 keeps it within Lambda's size limit).`);
   }
 
+  // Another model's text tower for the API (searches in other languages). It does not fit the
+  // API's layer beside the vision half, so the function downloads it into /tmp on first use.
+  const textModelId = text("VOS_CLIP_TEXT_MODEL", "");
+  if (textModelId && !isValidHubId(textModelId)) {
+    throw new Error(`VOS_CLIP_TEXT_MODEL=${JSON.stringify(textModelId)}: expected a hub id (owner/name). The API downloads it on first use; a folder cannot ship (with the vision half in the API's layer it passes Lambda's 262 MB).`);
+  }
+  const textRevision = text("VOS_CLIP_TEXT_REVISION", "main");
+  if (!isValidRevision(textRevision)) throw new Error(`VOS_CLIP_TEXT_REVISION=${JSON.stringify(textRevision)}: expected a hub revision (a commit, branch or tag).`);
+  const textOnnx = text("VOS_CLIP_TEXT_ONNX", "");
+  if (textOnnx && !isSentenceOnnxFile(textOnnx)) throw new Error(`VOS_CLIP_TEXT_ONNX=${JSON.stringify(textOnnx)}: expected onnx/<name>.onnx, a file of the text model's onnx/ folder.`);
+
   const pineconeIndex = text("VOS_PINECONE_INDEX", `vos-${stage}-${embedDimension}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"));
   if (!/^[a-z0-9][a-z0-9-]{0,44}$/.test(pineconeIndex)) {
     throw new Error(`VOS_PINECONE_INDEX=${JSON.stringify(pineconeIndex)}: Pinecone index names are 1-45 lowercase letters, digits or hyphens.`);
@@ -98,6 +110,8 @@ export function readSettings(stage: string, env: NodeJS.ProcessEnv = process.env
     clipRevision,
     /** The ONNX files of the API's CLIP (both halves): q8 by default, see docs/deploy-aws.md. */
     apiClipDtype: apiClipDtype as ClipDtype,
+    /** The API's text tower from another model (VOS_CLIP_TEXT_MODEL), downloaded on first use; undefined: the CLIP model's own. */
+    clipTextModel: textModelId ? { model: textModelId, revision: textRevision, ...(textOnnx ? { onnxFile: textOnnx } : {}) } : undefined,
     embedDimension,
     pineconeIndex,
     alertEmail,

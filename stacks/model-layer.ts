@@ -4,7 +4,7 @@ import path from "node:path";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import { fetchModelFiles } from "../packages/core/src/embedder/fetch.js";
-import { clipFiles, type ClipDtype } from "../packages/core/src/embedder/files.js";
+import { clipFiles, type ClipDtype, type ClipHalf } from "../packages/core/src/embedder/files.js";
 import { modelFolder } from "../packages/core/src/embedder/source.js";
 
 /** Where Lambda unpacks a layer: its `models/` folder is `/opt/models` in the function. */
@@ -16,6 +16,8 @@ export interface ClipLayerOptions {
   revision: string;
   /** The ONNX files of both halves the API loads (VOS_API_CLIP_DTYPE). */
   dtype: ClipDtype;
+  /** The halves to ship; default both. The vision half alone when another model embeds texts (VOS_CLIP_TEXT_MODEL). */
+  halves?: readonly ClipHalf[];
   /** The repository root: the layer is built (and kept between deploys) under .sst/layers. */
   root: string;
   /** Offline synthesis: no hub, an empty stand-in layer (templates are the same). */
@@ -42,10 +44,11 @@ export interface ClipLayer {
  * and kept by model, revision and dtype.
  */
 export async function buildClipLayer(options: ClipLayerOptions): Promise<ClipLayer> {
-  const files = clipFiles({ halves: ["text", "vision"], textDtype: options.dtype, visionDtype: options.dtype });
+  const halves = options.halves ?? ["text", "vision"];
+  const files = clipFiles({ halves, textDtype: options.dtype, visionDtype: options.dtype });
   const folder = modelFolder(options.model);
   const key = createHash("sha256")
-    .update(JSON.stringify([folder ? path.resolve(folder) : options.model, folder ? "" : options.revision, options.dtype, options.offline]))
+    .update(JSON.stringify([folder ? path.resolve(folder) : options.model, folder ? "" : options.revision, options.dtype, options.offline, ...(options.halves ? [halves] : [])]))
     .digest("hex")
     .slice(0, 16);
   const dir = path.join(options.root, ".sst", "layers", `clip-${key}`);
@@ -58,7 +61,7 @@ export async function buildClipLayer(options: ClipLayerOptions): Promise<ClipLay
 
   if (options.offline) {
     fs.mkdirSync(models, { recursive: true });
-    fs.writeFileSync(path.join(models, "README.txt"), `Offline synthesis: the deploy puts ${options.model} (${options.dtype}) here.\n`);
+    fs.writeFileSync(path.join(models, "README.txt"), `Offline synthesis: the deploy puts ${options.model} (${options.dtype}, ${halves.join(" and ")}) here.\n`);
     return { dir, environment, bytes: 0 };
   }
   const fetched = await fetchModelFiles({

@@ -451,9 +451,11 @@ describe("Api", () => {
       VOS_MODEL_CACHE: "/opt/models",
       VOS_MODEL_DOWNLOAD: "off",
       VOS_CLIP_DTYPE: "q8",
+      // Only what the layer does not ship: a library's earlier model during a re-index.
+      VOS_MODEL_DOWNLOAD_DIR: "/tmp/vos-models",
     });
-    // No model cache under /tmp any more: Lambda's default ephemeral storage is enough.
-    expect(fn.resource.Properties.EphemeralStorage).toEqual({ Size: 512 });
+    expect(environmentOf(fn)).not.toHaveProperty("VOS_CLIP_TEXT_MODEL");
+    expect(fn.resource.Properties.EphemeralStorage).toEqual({ Size: 2048 });
     const task = resourceNamed(app.stack("Workers"), "AWS::ECS::TaskDefinition", "FargateWorker");
     const [container] = task.resource.Properties.ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: unknown }> }>;
     expect(container!.Environment.find((e) => e.Name === "VOS_CLIP_REVISION")?.Value).toBe(DEFAULT_CLIP_REVISION);

@@ -32,6 +32,16 @@ describe("deploy-time settings", () => {
     expect(() => readSettings("dev", { VOS_DEV_WORKERS: "docker" })).toThrow(/VOS_DEV_WORKERS="docker": expected local/);
   });
 
+  it("reads another model's text tower for the API as a hub id, its revision and ONNX file", () => {
+    expect(readSettings("dev", {}).clipTextModel).toBeUndefined();
+    expect(readSettings("dev", { VOS_CLIP_TEXT_MODEL: "sentence-transformers/clip-ViT-B-32-multilingual-v1" }).clipTextModel).toEqual({ model: "sentence-transformers/clip-ViT-B-32-multilingual-v1", revision: "main" });
+    const pinned = { VOS_CLIP_TEXT_MODEL: "sentence-transformers/clip-ViT-B-32-multilingual-v1", VOS_CLIP_TEXT_REVISION: "2437c7bf1f51ba8c9d9a962dd827d3248f7d37ba", VOS_CLIP_TEXT_ONNX: "onnx/model_quint8_avx2.onnx" };
+    expect(readSettings("dev", pinned).clipTextModel).toEqual({ model: pinned.VOS_CLIP_TEXT_MODEL, revision: pinned.VOS_CLIP_TEXT_REVISION, onnxFile: pinned.VOS_CLIP_TEXT_ONNX });
+    expect(() => readSettings("dev", { VOS_CLIP_TEXT_MODEL: "./models/multilingual" })).toThrow(/VOS_CLIP_TEXT_MODEL="\.\/models\/multilingual": expected a hub id .* a folder cannot ship/);
+    expect(() => readSettings("dev", { ...pinned, VOS_CLIP_TEXT_REVISION: "../main" })).toThrow(/VOS_CLIP_TEXT_REVISION/);
+    expect(() => readSettings("dev", { ...pinned, VOS_CLIP_TEXT_ONNX: "model.onnx" })).toThrow(/VOS_CLIP_TEXT_ONNX="model\.onnx": expected onnx\/<name>\.onnx/);
+  });
+
   it("derives the dimension from a known model and names the index after it", () => {
     const settings = readSettings("Feature_X", { VOS_CLIP_MODEL: "Xenova/clip-vit-large-patch14" });
     expect(settings.embedDimension).toBe(768);

@@ -69,6 +69,11 @@ export const SHARED_SETTINGS = {
   VOS_CLIP_TEXT_DTYPE: z.enum(CLIP_DTYPES).optional().describe("ONNX files of the text half (default: VOS_CLIP_DTYPE)"),
   VOS_CLIP_DEVICE: z.enum(CLIP_DEVICES).default("auto").describe("where CLIP runs: cpu, cuda (the CPU when CUDA cannot start, with a warning), or auto (cuda where onnxruntime-node's CUDA provider is installed)"),
   VOS_MODEL_DOWNLOAD: z.enum(["on", "off"]).default("on").describe("on: missing hub model files are downloaded on first use; off: never contact the hub, a missing file fails at once"),
+  VOS_MODEL_DOWNLOAD_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("where the models a deployment does not ship are downloaded on first use, even with VOS_MODEL_DOWNLOAD=off: VOS_CLIP_TEXT_MODEL, and a library's earlier model while a re-index moves it (the API on AWS: /tmp/vos-models)"),
   VOS_DETECTOR: z.string().min(1).default("centernet").describe("object detector: centernet (built in), a transformers.js model id or folder, or off"),
   VOS_DETECT_THRESHOLD: number(0, 1).default(0.3).describe("lowest detector score an object is kept at"),
   VOS_MAX_OBJECTS: integer(0, 100).default(10).describe("most objects kept per frame"),
@@ -129,8 +134,10 @@ export interface SharedConfig {
   clipModel: string;
   /** How the CLIP model's files are chosen and where it runs (see ClipEmbedderOptions). */
   clip: { revision: string; textDtype: ClipDtype; visionDtype: ClipDtype; device: ClipDevice; textModel?: { model: string; revision?: string; onnxFile?: string } };
-  /** False: never contact the model hub (VOS_MODEL_DOWNLOAD=off). */
+  /** False: never contact the model hub (VOS_MODEL_DOWNLOAD=off) for the configured model. */
   modelDownload: boolean;
+  /** Where models other than the configured one are downloaded, downloads allowed (VOS_MODEL_DOWNLOAD_DIR). */
+  modelDownloadDir?: string;
   /** Undefined when detection is off (VOS_DETECTOR=off or VOS_MAX_OBJECTS=0). */
   detector: { model: string; threshold: number; maxObjects: number } | undefined;
   embedBatch: number;
@@ -166,6 +173,7 @@ export function sharedConfig(c: z.output<z.ZodObject<typeof SHARED_SETTINGS>>): 
         : {}),
     },
     modelDownload: c.VOS_MODEL_DOWNLOAD === "on",
+    ...(c.VOS_MODEL_DOWNLOAD_DIR ? { modelDownloadDir: c.VOS_MODEL_DOWNLOAD_DIR } : {}),
     detector: c.VOS_DETECTOR === "off" || c.VOS_MAX_OBJECTS === 0 ? undefined : { model: c.VOS_DETECTOR, threshold: c.VOS_DETECT_THRESHOLD, maxObjects: c.VOS_MAX_OBJECTS },
     embedBatch: c.VOS_EMBED_BATCH,
     trackEmbedSec: c.VOS_TRACK_EMBED_SEC,

@@ -5,6 +5,7 @@
  * each layout the loader cannot run, or a text model made for another CLIP model, is refused at
  * start, naming why.
  */
+import { existsSync } from "node:fs";
 import { cp, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,10 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_TEXT_MODEL_FILES, TEST_TEXT_MODEL_NAME, writeTestTextModel } from "../scripts/test-text-model.js";
 import { loadConfig } from "../src/config.js";
 import { loadClipEmbedder } from "../src/embedder/index.js";
+import { modelLoaders } from "../src/runtime/shared.js";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
 import * as Search from "../src/search/index.js";
 import * as Video from "../src/video/index.js";
 import { cachedModel } from "./support/cached-model.js";
+import { startHubServer } from "./support/hub-server.js";
 import { queueVideo } from "./support/queue-video.js";
 import { testModelDir } from "./support/test-model.js";
 import { colourVideo, COLOUR_SEGMENTS } from "./support/videos.js";
@@ -30,6 +33,7 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+const refused = (detail: string | RegExp) => expect.objectContaining({ code: "embedder.text_model_unavailable", status: 503, message: expect.stringMatching(detail) });
 
 describe("a text tower from a sentence-transformers model", () => {
   it("puts other languages' words where the CLIP model puts the English ones, keeping the model's identity", async () => {
@@ -94,6 +98,54 @@ describe("a text tower from a sentence-transformers model", () => {
   }, 180_000);
 });
 
+describe("a hub text model where the deployment ships only the CLIP model (the API on AWS)", () => {
+  it("is downloaded into VOS_MODEL_DOWNLOAD_DIR on first use while the shipped model's downloads stay off", async () => {
+    const hub = await startHubServer("vos/clip-colours-multilingual", ["main"], await textModelDir());
+    const previous = process.env.VOS_HF_ENDPOINT;
+    process.env.VOS_HF_ENDPOINT = hub.endpoint;
+    try {
+      const downloads = path.join(dir, "downloads");
+      const shipped = { VOS_CLIP_MODEL: await testModelDir(), VOS_MODEL_DOWNLOAD: "off", VOS_CLIP_TEXT_MODEL: "vos/clip-colours-multilingual" };
+      // Without a download folder the text model is not there, and may not be fetched.
+      await expect(modelLoaders(loadConfig(shipped), path.join(dir, "no-cache")).embedder()).rejects.toEqual(refused(/downloads are off/));
+      expect(hub.requests).toEqual([]);
+
+      const embedder = await modelLoaders(loadConfig({ ...shipped, VOS_MODEL_DOWNLOAD_DIR: downloads }), path.join(dir, "no-cache")).embedder();
+      const [rouge] = await embedder.embedTexts(["rouge"]);
+      const [red] = await (await loadClipEmbedder({ model: await testModelDir(), cacheDir: dir })).embedTexts(["red"]);
+      expect(dot(rouge!, red!)).toBeCloseTo(1, 5);
+      expect(hub.requests.filter((r) => r.method === "GET").map((r) => r.file).sort()).toEqual([...TEST_TEXT_MODEL_FILES].sort());
+      expect(existsSync(path.join(downloads, "vos", "clip-colours-multilingual", "2_Dense", "model.safetensors"))).toBe(true);
+    } finally {
+      if (previous === undefined) delete process.env.VOS_HF_ENDPOINT;
+      else process.env.VOS_HF_ENDPOINT = previous;
+      await hub.close();
+    }
+  });
+
+  it("a library's earlier hub model loads there too (searches during a re-index), the configured one never downloads", async () => {
+    const hub = await startHubServer("vos/clip-colours", ["0123456789abcdef0123456789abcdef01234567"], await testModelDir());
+    const previous = process.env.VOS_HF_ENDPOINT;
+    process.env.VOS_HF_ENDPOINT = hub.endpoint;
+    try {
+      const downloads = path.join(dir, "earlier");
+      const loaders = modelLoaders(loadConfig({ VOS_CLIP_MODEL: "vos/clip-colours", VOS_MODEL_DOWNLOAD: "off", VOS_MODEL_DOWNLOAD_DIR: downloads, VOS_DETECTOR: "off" }), path.join(dir, "shipped"));
+      await expect(loaders.embedder()).rejects.toMatchObject({ code: "embedder.model_unavailable", message: expect.stringContaining("downloads are off") });
+      expect(hub.requests).toEqual([]);
+      const earlier = await loaders.embedder({ model: "vos/clip-colours", revision: "0123456789abcdef0123456789abcdef01234567", textDtype: "q8", visionDtype: "fp32" });
+      const [red] = await earlier.embedTexts(["a red image"]);
+      expect(red).toHaveLength(16);
+      // Only what a text search needs: the configuration and the text half.
+      expect(hub.requests.filter((r) => r.method === "GET").map((r) => r.file).sort()).toEqual(["config.json", "onnx/text_model_quantized.onnx", "tokenizer.json", "tokenizer_config.json"]);
+      expect(existsSync(path.join(downloads, "vos", "clip-colours", "0123456789abcdef0123456789abcdef01234567", "onnx", "text_model_quantized.onnx"))).toBe(true);
+    } finally {
+      if (previous === undefined) delete process.env.VOS_HF_ENDPOINT;
+      else process.env.VOS_HF_ENDPOINT = previous;
+      await hub.close();
+    }
+  });
+});
+
 describe("text models the loader refuses", () => {
   /** A copy of the generated text model with one file changed. */
   const variant = async (name: string, file: string, contents: unknown) => {
@@ -103,7 +155,6 @@ describe("text models the loader refuses", () => {
     return copy;
   };
   const load = async (textModel: string, extra: { textDtype?: "q8" } = {}) => loadClipEmbedder({ model: await testModelDir(), cacheDir: dir, textModel: { model: textModel }, ...extra });
-  const refused = (detail: string | RegExp) => expect.objectContaining({ code: "embedder.text_model_unavailable", status: 503, message: expect.stringMatching(detail) });
 
   it("one made for another CLIP model (another vector length)", async () => {
     const other = path.join(dir, "made-for-24d");

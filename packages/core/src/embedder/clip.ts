@@ -38,7 +38,7 @@ export const loadClipEmbedder: (options: ClipEmbedderOptions) => Promise<Embedde
     options.batchSize ?? DEFAULT_BATCH_SIZE,
     options.threads ?? null,
     options.cacheDir ?? null,
-    options.textModel ? [options.textModel.model, options.textModel.revision ?? null, options.textModel.onnxFile ?? null] : null,
+    options.textModel ? [options.textModel.model, options.textModel.revision ?? null, options.textModel.onnxFile ?? null, options.textModel.cacheDir ?? null, options.textModel.allowDownload ?? null] : null,
   ]),
 );
 
@@ -186,9 +186,15 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
 /** transformers.js's name for an ONNX file of the onnx/ folder: without folder and extension, at the dtype that adds no suffix. */
 const sentenceFile = (file: string) => ({ model_file_name: path.posix.basename(file, ".onnx"), dtype: "fp32" as const });
 
-function locateText(text: { model: string; revision?: string }, from: { allowDownload: boolean; endpoint: string | undefined; cacheDir: string }, fail: (error: unknown) => never) {
+function locateText(text: NonNullable<ClipEmbedderOptions["textModel"]>, from: { allowDownload: boolean; endpoint: string | undefined; cacheDir: string }, fail: (error: unknown) => never) {
   try {
-    return locateClip({ model: text.model, ...(text.revision ? { revision: text.revision } : {}), allowDownload: from.allowDownload, ...(from.endpoint ? { endpoint: from.endpoint } : {}), cacheDir: from.cacheDir });
+    return locateClip({
+      model: text.model,
+      ...(text.revision ? { revision: text.revision } : {}),
+      allowDownload: text.allowDownload ?? from.allowDownload,
+      ...(from.endpoint ? { endpoint: from.endpoint } : {}),
+      cacheDir: text.cacheDir ?? from.cacheDir,
+    });
   } catch (error) {
     return fail(error);
   }

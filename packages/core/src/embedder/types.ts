@@ -66,5 +66,8 @@ export interface ClipEmbedderOptions {
     revision?: string;
     /** Its transformer's ONNX file (`onnx/<name>.onnx`); default: the text dtype's, as transformers.js names them. */
     onnxFile?: string;
+    /** Where its hub files are cached, and whether they may be downloaded; default: the model's. */
+    cacheDir?: string;
+    allowDownload?: boolean;
   };
 }

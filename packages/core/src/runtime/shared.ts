@@ -41,9 +41,13 @@ export const MODEL_RETRY_MS = 30_000;
 export function modelLoaders(config: SharedConfig, cacheDir?: string): Pick<Services, "embedder" | "detector"> {
   const threads = config.threads ? { threads: config.threads } : {};
   const hub = () => configureModelHub({ ...(cacheDir ? { cacheDir } : {}), allowDownload: config.modelDownload });
+  // What a deployment did not ship (a text model, a library's earlier model) may still download
+  // into its own folder (VOS_MODEL_DOWNLOAD_DIR) while the shipped model's folder stays read-only.
+  const elsewhere = config.modelDownloadDir ? { cacheDir: config.modelDownloadDir, allowDownload: true } : undefined;
   const embedder = memoiseByKey(
     async (source: ModelSource | undefined) => {
       await hub();
+      const files = source && elsewhere ? elsewhere : { allowDownload: config.modelDownload, ...(cacheDir ? { cacheDir } : {}) };
       return loadClipEmbedder({
         model: source?.model ?? config.clipModel,
         revision: source ? (source.revision ?? undefined) : config.clip.revision,
@@ -52,11 +56,10 @@ export function modelLoaders(config: SharedConfig, cacheDir?: string): Pick<Serv
         device: config.clip.device,
         // The configured model's text tower may be another model's (VOS_CLIP_TEXT_MODEL); a
         // model loaded from a library's record keeps its own.
-        ...(!source && config.clip.textModel ? { textModel: config.clip.textModel } : {}),
-        allowDownload: config.modelDownload,
+        ...(!source && config.clip.textModel ? { textModel: { ...config.clip.textModel, ...elsewhere } } : {}),
         batchSize: config.embedBatch,
         ...threads,
-        ...(cacheDir ? { cacheDir } : {}),
+        ...files,
       });
     },
     (source) => JSON.stringify(source ? [source.model, source.revision ?? null, source.textDtype ?? null, source.visionDtype ?? null] : null),
