@@ -129,10 +129,12 @@ describe("a hub text model where the deployment ships only the CLIP model (the A
     process.env.VOS_HF_ENDPOINT = hub.endpoint;
     try {
       const downloads = path.join(dir, "earlier");
-      const loaders = modelLoaders(loadConfig({ VOS_CLIP_MODEL: "vos/clip-colours", VOS_MODEL_DOWNLOAD: "off", VOS_MODEL_DOWNLOAD_DIR: downloads, VOS_DETECTOR: "off" }), path.join(dir, "shipped"));
+      const loaders = modelLoaders(loadConfig({ VOS_CLIP_MODEL: "vos/clip-colours", VOS_CLIP_TEXT_DTYPE: "q8", VOS_MODEL_DOWNLOAD: "off", VOS_MODEL_DOWNLOAD_DIR: downloads, VOS_DETECTOR: "off" }), path.join(dir, "shipped"));
       await expect(loaders.embedder()).rejects.toMatchObject({ code: "embedder.model_unavailable", message: expect.stringContaining("downloads are off") });
       expect(hub.requests).toEqual([]);
-      const earlier = await loaders.embedder({ model: "vos/clip-colours", revision: "0123456789abcdef0123456789abcdef01234567", textDtype: "q8", visionDtype: "fp32" });
+      // Recorded by a worker at fp32; a search here takes the server's q8 text files.
+      const earlier = await loaders.embedder({ model: "vos/clip-colours", revision: "0123456789abcdef0123456789abcdef01234567", textDtype: "fp32", visionDtype: "fp32" });
+      expect(earlier.identity.key).toBe("vos/clip-colours@0123456789abcdef0123456789abcdef01234567");
       const [red] = await earlier.embedTexts(["a red image"]);
       expect(red).toHaveLength(16);
       // Only what a text search needs: the configuration and the text half.

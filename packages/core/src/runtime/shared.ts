@@ -51,7 +51,9 @@ export function modelLoaders(config: SharedConfig, cacheDir?: string): Pick<Serv
       return loadClipEmbedder({
         model: source?.model ?? config.clipModel,
         revision: source ? (source.revision ?? undefined) : config.clip.revision,
-        textDtype: source?.textDtype ?? config.clip.textDtype,
+        // A hub model's identity is its id and revision, whatever the dtype: one downloaded for
+        // searches takes this server's text files (the API's q8: a quarter of the worker's fp32).
+        textDtype: source && !(elsewhere && source.revision !== null) ? source.textDtype : config.clip.textDtype,
         visionDtype: source?.visionDtype ?? config.clip.visionDtype,
         device: config.clip.device,
         // The configured model's text tower may be another model's (VOS_CLIP_TEXT_MODEL); a
