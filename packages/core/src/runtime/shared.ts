@@ -48,13 +48,14 @@ export function modelLoaders(config: SharedConfig, cacheDir?: string): Pick<Serv
     async (source: ModelSource | undefined) => {
       await hub();
       const files = source && elsewhere ? elsewhere : { allowDownload: config.modelDownload, ...(cacheDir ? { cacheDir } : {}) };
+      // A hub model's identity is its id and revision, whatever the dtype: one downloaded for
+      // searches takes this server's files (the API's q8: a quarter of the worker's fp32).
+      const recorded = source && !(elsewhere && source.revision !== null) ? source : undefined;
       return loadClipEmbedder({
         model: source?.model ?? config.clipModel,
         revision: source ? (source.revision ?? undefined) : config.clip.revision,
-        // A hub model's identity is its id and revision, whatever the dtype: one downloaded for
-        // searches takes this server's text files (the API's q8: a quarter of the worker's fp32).
-        textDtype: source && !(elsewhere && source.revision !== null) ? source.textDtype : config.clip.textDtype,
-        visionDtype: source?.visionDtype ?? config.clip.visionDtype,
+        textDtype: recorded?.textDtype ?? config.clip.textDtype,
+        visionDtype: recorded?.visionDtype ?? config.clip.visionDtype,
         device: config.clip.device,
         // The configured model's text tower may be another model's (VOS_CLIP_TEXT_MODEL); a
         // model loaded from a library's record keeps its own.
