@@ -2536,6 +2536,8 @@ export interface paths {
                                 code: string;
                                 message: string;
                             } | null;
+                            /** @description the text model searches embed their words with when it is another model's (VOS_CLIP_TEXT_MODEL: searches in other languages, with the configured model's images); null: the configured model's own text half */
+                            textModel: string | null;
                             /** @description ready videos not indexed with the configured model: what a re-index to it would re-embed. When the configured model cannot be loaded, ready videos not indexed with the library's model (0 before the first video) */
                             toMove: number;
                             /** Format: date-time */
@@ -2623,6 +2625,8 @@ export interface paths {
                                 code: string;
                                 message: string;
                             } | null;
+                            /** @description the text model searches embed their words with when it is another model's (VOS_CLIP_TEXT_MODEL: searches in other languages, with the configured model's images); null: the configured model's own text half */
+                            textModel: string | null;
                             /** @description ready videos not indexed with the configured model: what a re-index to it would re-embed. When the configured model cannot be loaded, ready videos not indexed with the library's model (0 before the first video) */
                             toMove: number;
                             /** Format: date-time */

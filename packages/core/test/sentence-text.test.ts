@@ -15,6 +15,7 @@ import { loadConfig } from "../src/config.js";
 import { loadClipEmbedder } from "../src/embedder/index.js";
 import { modelLoaders } from "../src/runtime/shared.js";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
+import * as Library from "../src/library/index.js";
 import * as Search from "../src/search/index.js";
 import * as Video from "../src/video/index.js";
 import { cachedModel } from "./support/cached-model.js";
@@ -91,6 +92,7 @@ describe("a text tower from a sentence-transformers model", () => {
       }
       // Nothing moved: the video is still on the library's model, and nothing waits for a re-index.
       expect((await Video.get(rt.services, "local", videoId)).model).toEqual(done.model);
+      expect(await Library.reindexStatus(rt.services, "local")).toMatchObject({ model: done.model, configured: done.model, toMove: 0, textModel: await textModelDir() });
     } finally {
       await rt?.close();
       await ingest.close().catch(() => undefined);

@@ -41,6 +41,10 @@ export const reindexStatusSchema = z
       .object({ code: z.string(), message: z.string() })
       .nullable()
       .describe("why the configured model cannot be loaded (its folder gone, a hub model not downloaded with downloads off); null when it loads"),
+    textModel: z
+      .string()
+      .nullable()
+      .describe("the text model searches embed their words with when it is another model's (VOS_CLIP_TEXT_MODEL: searches in other languages, with the configured model's images); null: the configured model's own text half"),
     toMove: z
       .number()
       .int()
@@ -64,8 +68,8 @@ export async function reindexStatus(svc: Services, tenantId: string): Promise<Re
   }
   // A configured model that cannot load must not hide the library's state: it is reported instead.
   const loaded = await svc.embedder().then(
-    (embedder) => ({ configured: embedder.identity, configuredError: null }),
-    (error: unknown) => ({ configured: null, configuredError: { code: isVisibleError(error) ? error.code : "embedder.model_unavailable", message: errorMessage(error) } }),
+    (embedder) => ({ configured: embedder.identity, configuredError: null, textModel: embedder.textModel ?? null }),
+    (error: unknown) => ({ configured: null, configuredError: { code: isVisibleError(error) ? error.code : "embedder.model_unavailable", message: errorMessage(error) }, textModel: null }),
   );
   const moveTo = loaded.configured?.key ?? lib?.activeKey;
   const active = lib ? await model(svc.db, lib.activeKey) : undefined;
@@ -78,6 +82,7 @@ export async function reindexStatus(svc: Services, tenantId: string): Promise<Re
     target: target ? { key: target.key, name: target.name } : null,
     configured: loaded.configured ? { key: loaded.configured.key, name: loaded.configured.name } : null,
     configuredError: loaded.configuredError,
+    textModel: loaded.textModel,
     toMove: moveTo ? (await videosToMove(svc.db, tenantId, moveTo)).length : 0,
     startedAt: lib?.reindexStartedAt?.toISOString() ?? null,
     videos: jobs.map((job) => ({
