@@ -19,7 +19,7 @@ import * as Library from "../src/library/index.js";
 import * as Search from "../src/search/index.js";
 import * as Video from "../src/video/index.js";
 import { cachedModel } from "./support/cached-model.js";
-import { startHubServer } from "./support/hub-server.js";
+import { startHubServer, type HubServer } from "./support/hub-server.js";
 import { queueVideo } from "./support/queue-video.js";
 import { testModelDir } from "./support/test-model.js";
 import { colourVideo, COLOUR_SEGMENTS } from "./support/videos.js";
@@ -100,12 +100,23 @@ describe("a text tower from a sentence-transformers model", () => {
   }, 180_000);
 });
 
+/** Runs `test` with the hub-protocol server serving `folder` as `model` (VOS_HF_ENDPOINT points at it meanwhile). */
+async function withHub(model: string, revision: string, folder: string, test: (hub: HubServer) => Promise<void>): Promise<void> {
+  const hub = await startHubServer(model, [revision], folder);
+  const previous = process.env.VOS_HF_ENDPOINT;
+  process.env.VOS_HF_ENDPOINT = hub.endpoint;
+  try {
+    await test(hub);
+  } finally {
+    if (previous === undefined) delete process.env.VOS_HF_ENDPOINT;
+    else process.env.VOS_HF_ENDPOINT = previous;
+    await hub.close();
+  }
+}
+
 describe("a hub text model where the deployment ships only the CLIP model (the API on AWS)", () => {
   it("is downloaded into VOS_MODEL_DOWNLOAD_DIR on first use while the shipped model's downloads stay off", async () => {
-    const hub = await startHubServer("vos/clip-colours-multilingual", ["main"], await textModelDir());
-    const previous = process.env.VOS_HF_ENDPOINT;
-    process.env.VOS_HF_ENDPOINT = hub.endpoint;
-    try {
+    await withHub("vos/clip-colours-multilingual", "main", await textModelDir(), async (hub) => {
       const downloads = path.join(dir, "downloads");
       const shipped = { VOS_CLIP_MODEL: await testModelDir(), VOS_MODEL_DOWNLOAD: "off", VOS_CLIP_TEXT_MODEL: "vos/clip-colours-multilingual" };
       // Without a download folder the text model is not there, and may not be fetched.
@@ -118,18 +129,11 @@ describe("a hub text model where the deployment ships only the CLIP model (the A
       expect(dot(rouge!, red!)).toBeCloseTo(1, 5);
       expect(hub.requests.filter((r) => r.method === "GET").map((r) => r.file).sort()).toEqual([...TEST_TEXT_MODEL_FILES].sort());
       expect(existsSync(path.join(downloads, "vos", "clip-colours-multilingual", "2_Dense", "model.safetensors"))).toBe(true);
-    } finally {
-      if (previous === undefined) delete process.env.VOS_HF_ENDPOINT;
-      else process.env.VOS_HF_ENDPOINT = previous;
-      await hub.close();
-    }
+    });
   });
 
   it("a library's earlier hub model loads there too (searches during a re-index), the configured one never downloads", async () => {
-    const hub = await startHubServer("vos/clip-colours", ["0123456789abcdef0123456789abcdef01234567"], await testModelDir());
-    const previous = process.env.VOS_HF_ENDPOINT;
-    process.env.VOS_HF_ENDPOINT = hub.endpoint;
-    try {
+    await withHub("vos/clip-colours", "0123456789abcdef0123456789abcdef01234567", await testModelDir(), async (hub) => {
       const downloads = path.join(dir, "earlier");
       const loaders = modelLoaders(loadConfig({ VOS_CLIP_MODEL: "vos/clip-colours", VOS_CLIP_TEXT_DTYPE: "q8", VOS_MODEL_DOWNLOAD: "off", VOS_MODEL_DOWNLOAD_DIR: downloads, VOS_DETECTOR: "off" }), path.join(dir, "shipped"));
       await expect(loaders.embedder()).rejects.toMatchObject({ code: "embedder.model_unavailable", message: expect.stringContaining("downloads are off") });
@@ -142,11 +146,7 @@ describe("a hub text model where the deployment ships only the CLIP model (the A
       // Only what a text search needs: the configuration and the text half.
       expect(hub.requests.filter((r) => r.method === "GET").map((r) => r.file).sort()).toEqual(["config.json", "onnx/text_model_quantized.onnx", "tokenizer.json", "tokenizer_config.json"]);
       expect(existsSync(path.join(downloads, "vos", "clip-colours", "0123456789abcdef0123456789abcdef01234567", "onnx", "text_model_quantized.onnx"))).toBe(true);
-    } finally {
-      if (previous === undefined) delete process.env.VOS_HF_ENDPOINT;
-      else process.env.VOS_HF_ENDPOINT = previous;
-      await hub.close();
-    }
+    });
   });
 });
 
