@@ -10,7 +10,8 @@
  * 6 MB payload limit), the dispatcher fed by the jobs queue with worker processes started from
  * the image folder, the intake function with S3's events for a drop into `incoming/`, and the
  * real `vos` CLI (login, ingest, picture search) against the gateway. The first word search is
- * timed from a fresh API process. Prints a table; writes rehearsal/results/latest.json.
+ * timed from a fresh API process, and a last one in French goes through another model's text
+ * tower (VOS_CLIP_TEXT_MODEL), which the API downloads from the hub into /tmp on first use. Prints a table; writes rehearsal/results/latest.json.
  *
  * What AWS itself provides is stood in for: CloudFormation's resource names (local ones), the
  * event source mappings (a loop that receives and deletes, as Lambda's poller does), ECS (worker
@@ -28,10 +29,12 @@ import postgres from "postgres";
 import { benchModelDir } from "../bench/support/bench-model.js";
 import { paddedVideo } from "../packages/cli/test/support/padded-video.js";
 import { intakeSqsEvent } from "../packages/core/src/runtime/cloud/intake.js";
+import { writeTestTextModel } from "../packages/core/scripts/test-text-model.js";
 import { startHubServer } from "../packages/core/test/support/hub-server.js";
 import { syntheticVideo, textAsMp4 } from "../packages/core/test/support/videos.js";
 import { measureImage, NOT_IN_IMAGE } from "../packages/worker/scripts/measure-image.js";
 import { OPEN_ROUTES } from "../stacks/Api.js";
+import { folderBytes } from "../stacks/bundling.js";
 import { buildApp, measureFunctions, measureLayers, type BuiltFunction } from "./build.js";
 import { functionEnvironment } from "./environment.js";
 import { feedFromQueue } from "./event-source.js";
@@ -48,6 +51,8 @@ const WORK = path.join(ROOT, ".sst", "rehearsal");
 const RESULTS = path.join(ROOT, "rehearsal", "results", "latest.json");
 const STAGE = "rehearsal";
 const WORKER_NODE_MODULES_LIMIT = 500 * 1e6;
+/** A sentence-transformers text model's hub id (generated: 512 values, as the stage's model). */
+const TEXT_MODEL = "vos-rehearsal/text-multilingual";
 
 const { values: flags } = parseArgs({ options: { keep: { type: "boolean", default: false } } });
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -307,6 +312,36 @@ async function main() {
     const visionLoad = loggedMs(api!.instance.lines, "clip vision encoder loaded");
     return {
       detail: `${mb(fs.statSync(photo).size)} photo: sent as is, 413 at the gateway (over Lambda's 6 MB event); through vos (shrunk to 1024 px) the best hit is its video (score ${hits[0]!.score.toFixed(3)}); vision encoder load ${visionLoad ?? "?"} ms`,
+      value: undefined,
+    };
+  });
+
+  // VOS_CLIP_TEXT_MODEL on AWS: too large for the layer, the text model downloads into /tmp on the
+  // first text search (VOS_MODEL_DOWNLOAD_DIR), while the layer's model keeps downloads off.
+  await steps.run("words in another language: a text model downloaded into /tmp on first use", async () => {
+    const textModel = path.join(WORK, "text-model");
+    await writeTestTextModel(textModel, { dimension: 512 });
+    // Named as the multilingual repository names its 8-bit export.
+    fs.renameSync(path.join(textModel, "onnx", "model.onnx"), path.join(textModel, "onnx", "model_quint8_avx2.onnx"));
+    const revision = createHash("sha1").update("text-model").digest("hex");
+    const hub = await startHubServer(TEXT_MODEL, [revision], textModel);
+    cleanups.push(() => hub.close());
+    await api!.instance.stop();
+    const downloads = path.join(WORK, "tmp", "vos-models");
+    const settings = { VOS_CLIP_TEXT_MODEL: TEXT_MODEL, VOS_CLIP_TEXT_REVISION: revision, VOS_CLIP_TEXT_ONNX: "onnx/model_quint8_avx2.onnx", VOS_HF_ENDPOINT: hub.endpoint, VOS_MODEL_DOWNLOAD_DIR: downloads };
+    const fresh = await startFunction(fn("api")!, env("api", settings), { echo: quiet });
+    api!.instance = fresh;
+    api!.gateway.use(fresh);
+    const started = performance.now();
+    const answered = await call<{ hits: { videoId: string }[] }>("POST", "/api/search", { text: "une voiture rouge", limit: 5 });
+    const ms = Math.round(performance.now() - started);
+    if (answered.status !== 200 || answered.body.hits.length === 0) throw new Error(`search answered ${answered.status} with ${answered.body.hits?.length ?? 0} hits`);
+    const fetched = hub.requests.filter((request) => request.method === "GET").map((request) => request.file);
+    for (const file of ["modules.json", "2_Dense/model.safetensors", "onnx/model_quint8_avx2.onnx"]) if (!fetched.includes(file)) throw new Error(`the API did not fetch ${file} (fetched ${fetched.join(", ")})`);
+    const status = await call<{ textModel: string | null }>("GET", "/api/reindex");
+    if (status.body.textModel !== TEXT_MODEL) throw new Error(`GET /api/reindex names ${JSON.stringify(status.body.textModel)} as the text model`);
+    return {
+      detail: `first search answered in ${(ms / 1000).toFixed(2)} s with ${answered.body.hits.length} hits, after fetching the text model's ${fetched.length} files (${(folderBytes(path.join(downloads, ...TEXT_MODEL.split("/"), revision)) / 1e3).toFixed(0)} kB, generated) into /tmp; GET /api/reindex names it`,
       value: undefined,
     };
   });
