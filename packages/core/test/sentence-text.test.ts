@@ -120,7 +120,7 @@ describe("a hub text model where the deployment ships only the CLIP model (the A
       const downloads = path.join(dir, "downloads");
       const shipped = { VOS_CLIP_MODEL: await testModelDir(), VOS_MODEL_DOWNLOAD: "off", VOS_CLIP_TEXT_MODEL: "vos/clip-colours-multilingual" };
       // Without a download folder the text model is not there, and may not be fetched.
-      await expect(modelLoaders(loadConfig(shipped), path.join(dir, "no-cache")).embedder()).rejects.toEqual(refused(/downloads are off/));
+      await expect(modelLoaders(loadConfig(shipped), path.join(dir, "no-cache")).embedder()).rejects.toEqual(refused(/text model configuration: downloads are off \(VOS_MODEL_DOWNLOAD=off, and no VOS_MODEL_DOWNLOAD_DIR\) and .* lacks modules\.json/));
       expect(hub.requests).toEqual([]);
 
       const embedder = await modelLoaders(loadConfig({ ...shipped, VOS_MODEL_DOWNLOAD_DIR: downloads }), path.join(dir, "no-cache")).embedder();
@@ -187,7 +187,8 @@ describe("text models the loader refuses", () => {
     const biased = { in_features: 11, out_features: 16, bias: true, activation_function: "torch.nn.modules.linear.Identity" };
     await expect(load(await variant("no-bias-tensor", "2_Dense/config.json", biased))).rejects.toEqual(refused(/has no tensor 'linear\.bias' \(it has linear\.weight\)/));
     await expect(load(await variant("damaged", "2_Dense/model.safetensors", "not safetensors"))).rejects.toEqual(refused(/header claims/));
-    await expect(load(path.join(dir, "no-such-folder"))).rejects.toEqual(refused(/no-such-folder/));
+    // Said of the text model, not in the CLIP model's words.
+    await expect(load(path.join(dir, "no-such-folder"))).rejects.toEqual(refused(/^Could not load the text model '.*no-such-folder' \(VOS_CLIP_TEXT_MODEL\): folder .*no-such-folder does not exist\. It must be/));
     await expect(loadClipEmbedder({ model: await testModelDir(), cacheDir: dir, textModel: { model: await textModelDir(), onnxFile: "onnx/../../model.onnx" } })).rejects.toEqual(refused(/is not an ONNX file of its onnx\/ folder/));
     // A dtype whose ONNX file the text model lacks fails on the first text, naming the file.
     const q8 = await load(await textModelDir(), { textDtype: "q8" });

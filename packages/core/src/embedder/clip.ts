@@ -194,6 +194,7 @@ function locateText(text: NonNullable<ClipEmbedderOptions["textModel"]>, from: {
       allowDownload: text.allowDownload ?? from.allowDownload,
       ...(from.endpoint ? { endpoint: from.endpoint } : {}),
       cacheDir: text.cacheDir ?? from.cacheDir,
+      unavailable: textModelError,
     });
   } catch (error) {
     return fail(error);

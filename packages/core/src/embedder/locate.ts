@@ -9,7 +9,7 @@ import { VisibleError, errorMessage } from "../error.js";
 import { createLogger } from "../log.js";
 import { fetchModelFiles } from "./fetch.js";
 import { defaultClipRevision, hubCacheFolder, isValidHubId, isValidRevision } from "./files.js";
-import { filesMissing, missingFiles, modelFolder, modelUnavailable } from "./source.js";
+import { filesMissing, missingFiles, modelFolder, modelUnavailable, type MissingFilesReport } from "./source.js";
 
 const log = createLogger({ module: "embedder" });
 
@@ -29,10 +29,20 @@ export interface LocateOptions {
   allowDownload?: boolean;
   endpoint?: string;
   cacheDir: string;
+  /**
+   * The error for a model that cannot be loaded, from its cause; default: a CLIP model's
+   * (modelUnavailable, filesMissing). The text model of VOS_CLIP_TEXT_MODEL names itself.
+   */
+  unavailable?: (model: string, cause: string) => VisibleError;
 }
 
 export function locateClip(options: LocateOptions): ClipLocation {
-  const folder = modelFolder(options.model, modelUnavailable);
+  const unavailable = options.unavailable ?? modelUnavailable;
+  const missingError = (report: MissingFilesReport) =>
+    options.unavailable
+      ? options.unavailable(report.model, `${report.what}: ${report.revision === undefined ? "" : "downloads are off (VOS_MODEL_DOWNLOAD=off, and no VOS_MODEL_DOWNLOAD_DIR) and "}${report.folder} lacks ${report.missing.join(", ")}`)
+      : filesMissing(report);
+  const folder = modelFolder(options.model, unavailable);
   if (folder) {
     return {
       model: options.model,
@@ -40,13 +50,13 @@ export function locateClip(options: LocateOptions): ClipLocation {
       folder,
       ensure: async (files, what) => {
         const missing = missingFiles(folder, files);
-        if (missing.length > 0) throw filesMissing({ model: options.model, revision: undefined, what, missing, folder });
+        if (missing.length > 0) throw missingError({ model: options.model, revision: undefined, what, missing, folder });
       },
     };
   }
-  if (!isValidHubId(options.model)) throw modelUnavailable(options.model, "neither a folder nor a hub id (name or owner/name)");
+  if (!isValidHubId(options.model)) throw unavailable(options.model, "neither a folder nor a hub id (name or owner/name)");
   const revision = options.revision ?? defaultClipRevision(options.model);
-  if (!isValidRevision(revision)) throw modelUnavailable(options.model, `'${revision}' is not a hub revision`);
+  if (!isValidRevision(revision)) throw unavailable(options.model, `'${revision}' is not a hub revision`);
   const cached = hubCacheFolder(options.cacheDir, options.model, revision);
   return {
     model: options.model,
@@ -55,7 +65,7 @@ export function locateClip(options: LocateOptions): ClipLocation {
     ensure: async (files, what) => {
       const missing = missingFiles(cached, files);
       if (missing.length === 0) return;
-      if (options.allowDownload === false) throw filesMissing({ model: options.model, revision, what, missing, folder: cached });
+      if (options.allowDownload === false) throw missingError({ model: options.model, revision, what, missing, folder: cached });
       const started = performance.now();
       try {
         await fetchModelFiles({
@@ -70,7 +80,7 @@ export function locateClip(options: LocateOptions): ClipLocation {
           log: (event) => (event.event === "retry" ? log.warn("model download retried", { model: options.model, ...event }) : undefined),
         });
       } catch (error) {
-        throw modelUnavailable(options.model, `${what} at revision ${revision}: ${error instanceof VisibleError ? error.message : errorMessage(error)}`);
+        throw unavailable(options.model, `${what} at revision ${revision}: ${error instanceof VisibleError ? error.message : errorMessage(error)}`);
       }
       log.info("model files downloaded", { model: options.model, revision, files: missing, ms: Math.round(performance.now() - started) });
     },
