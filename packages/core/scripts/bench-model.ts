@@ -228,6 +228,68 @@ export function textMacs(tokens: number, layers: number = CLIP_VIT_B32.text.laye
   return layers * (attention + mlp) + hidden * CLIP_VIT_B32.projectionDim;
 }
 
+/** The shapes of a text tower: CLIP's own, or a sentence-transformers text model's (VOS_CLIP_TEXT_MODEL). */
+export interface TextShape {
+  layers: number;
+  hidden: number;
+  intermediate: number;
+  heads: number;
+  /** The vector's length after the projection (CLIP) or the Dense layer (sentence-transformers). */
+  output: number;
+}
+
+/** The text towers a search can run: ViT-B/32's own, and the multilingual DistilBERT made for it. */
+export const TEXT_LAYOUTS: Readonly<Record<"CLIP ViT-B/32" | "multilingual DistilBERT", TextShape>> = Object.freeze({
+  "CLIP ViT-B/32": { layers: 12, hidden: 512, intermediate: 2048, heads: 8, output: 512 },
+  "multilingual DistilBERT": { layers: 6, hidden: 768, intermediate: 3072, heads: 12, output: 512 },
+});
+
+/**
+ * Rows of a timed text tower's embedding table. Looking a token up costs the same whatever the
+ * table's size, so the real 49,408 (CLIP) or 119,547 (multilingual DistilBERT) rows are left out.
+ */
+export const TIMED_VOCABULARY = 1024;
+
+/** Multiply-adds of a text tower of `shape` for one text of `tokens` tokens. */
+export function textTowerMacs(tokens: number, shape: TextShape): number {
+  const { layers, hidden, intermediate, output } = shape;
+  const attention = 4 * tokens * hidden * hidden + 2 * tokens * tokens * hidden;
+  const mlp = 2 * tokens * hidden * intermediate;
+  return layers * (attention + mlp) + hidden * output;
+}
+
+/**
+ * Writes a text tower of `shape` with seeded random weights to `file` (fp32 ONNX, inputs
+ * `input_ids` and `attention_mask` [B, S], output `text_embeds` [B, output]): token and position
+ * embeddings, `layers` encoder layers, mean pooling, a projection. For timing a layout, not for
+ * embedding: CLIP's causal mask and end-token pooling, or DistilBERT's post-norm layers and
+ * GELU, change the work by a few multiply-adds per token.
+ */
+export async function writeTextTower(file: string, shape: TextShape, seed = 1): Promise<{ params: number; bytes: number }> {
+  const { layers, hidden, intermediate, heads, output } = shape;
+  const g = new Graph(seed, 0.02);
+  const length = g.op("Slice", [g.op("Shape", ["input_ids"]), g.int64s("one_1d", [1]), g.int64s("two_1d", [2])], {}, "sequence_length");
+  const zero = g.int64s("zero_1d", [0]);
+  const tokens = g.op("Gather", [g.weight("embeddings.word_embeddings.weight", [TIMED_VOCABULARY, hidden], "normal"), "input_ids"], { axis: 0 }, "token_embeds");
+  const positions = g.op("Slice", [g.weight("embeddings.position_embeddings.weight", [512, hidden], "normal"), zero, length, zero], {}, "position_embeds");
+  let x = g.op("Add", [tokens, positions], {}, "embeddings");
+  const keep = g.op("Cast", ["attention_mask"], { to: FLOAT }); // [B, S]
+  const padding = g.op("Mul", [g.op("Sub", [keep, g.constant("one", 1)]), g.constant("masked", -MASKED)], {}, "padding_bias");
+  const mask = g.op("Unsqueeze", [padding, g.int64s("axes_12", [1, 2])]); // [B, 1, 1, S]
+  for (let l = 0; l < layers; l++) x = g.encoderLayer(x, `encoder.layers.${l}`, hidden, heads, intermediate, mask);
+  const pooled = g.op("ReduceMean", [x], { axes: [1], keepdims: 0 }, "pooled"); // [B, hidden]
+  g.output("MatMul", [pooled, g.weight("projection.weight", [hidden, output], "normal")], "text_embeds");
+  const model = g.model(
+    "text_tower_random",
+    [valueInfo("input_ids", INT64, ["batch_size", "sequence_length"]), valueInfo("attention_mask", INT64, ["batch_size", "sequence_length"])],
+    [valueInfo("text_embeds", FLOAT, ["batch_size", output])],
+  );
+  await mkdir(path.dirname(file), { recursive: true });
+  const bytes = encodeAt(model, "fp32");
+  await writeFile(file, bytes);
+  return { params: g.params, bytes: bytes.length };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Seeded normal numbers: sfc32 for uniforms, Box-Muller (both outputs) for normals.
 

@@ -4,7 +4,19 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadClipEmbedder, type Embedder, type RgbImage } from "../src/embedder/index.js";
-import { CLIP_VIT_B32_PUBLISHED, textMacs, VISION_LAYOUTS, visionMacs, writeBenchClipModel, writeVisionTower, type BenchModelInfo } from "../scripts/bench-model.js";
+import {
+  CLIP_VIT_B32_PUBLISHED,
+  TEXT_LAYOUTS,
+  textMacs,
+  textTowerMacs,
+  TIMED_VOCABULARY,
+  VISION_LAYOUTS,
+  visionMacs,
+  writeBenchClipModel,
+  writeTextTower,
+  writeVisionTower,
+  type BenchModelInfo,
+} from "../scripts/bench-model.js";
 
 /** Parameters one transformer layer adds to each tower of CLIP ViT-B/32. */
 const VISION_LAYER_PARAMS = 4 * (768 * 768 + 768) + 2 * 2 * 768 + (768 * 3072 + 3072) + (3072 * 768 + 768);
@@ -75,7 +87,7 @@ describe("the ViT-B/32-sized bench model writer (one layer a tower)", () => {
   });
 });
 
-describe("vision towers of other layouts (the model menu's costs)", () => {
+describe("towers of other layouts (the model menu's costs)", () => {
   it("counts the published multiply-adds of ViT-B/16 and ViT-L/14 (17.6 G and 81 G at 224 px)", () => {
     expect(visionMacs(12, VISION_LAYOUTS["ViT-B/16"]) / 1e9).toBeCloseTo(17.6, 1);
     expect(visionMacs(24, VISION_LAYOUTS["ViT-L/14"]) / 1e9).toBeCloseTo(81, 0);
@@ -94,6 +106,28 @@ describe("vision towers of other layouts (the model menu's costs)", () => {
       const input = new ort.Tensor("float32", new Float32Array(2 * 3 * 224 * 224).fill(0.5), [2, 3, 224, 224]);
       const { image_embeds: out } = await session.run({ pixel_values: input });
       expect(out!.dims).toEqual([2, 768]);
+      await session.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes a text tower of the multilingual DistilBERT's width that takes padded texts and gives 512-wide vectors", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "vos-text-tower-"));
+    try {
+      const file = path.join(dir, "distilbert-one-layer.onnx");
+      const shape = { ...TEXT_LAYOUTS["multilingual DistilBERT"], layers: 1 };
+      const written = await writeTextTower(file, shape);
+      // The layer's weights (as a CLIP layer's, 768 wide), the 1,024-row token and 512-row position tables, the projection.
+      expect(written.params).toBe(4 * (768 * 768 + 768) + 2 * 2 * 768 + (768 * 3072 + 3072) + (3072 * 768 + 768) + (TIMED_VOCABULARY + 512) * 768 + 768 * 512);
+      expect(textTowerMacs(8, TEXT_LAYOUTS["multilingual DistilBERT"]) / textTowerMacs(8, TEXT_LAYOUTS["CLIP ViT-B/32"])).toBeCloseTo(1.124, 3);
+      const ort = await import("onnxruntime-node");
+      const session = await ort.InferenceSession.create(file);
+      const ids = new ort.Tensor("int64", BigInt64Array.from([1n, 5n, 9n, 2n, 1n, 7n, 0n, 0n]), [2, 4]);
+      const mask = new ort.Tensor("int64", BigInt64Array.from([1n, 1n, 1n, 1n, 1n, 1n, 0n, 0n]), [2, 4]);
+      const { text_embeds: out } = await session.run({ input_ids: ids, attention_mask: mask });
+      expect(out!.dims).toEqual([2, 512]);
+      expect([...(out!.data as Float32Array)].every(Number.isFinite)).toBe(true);
       await session.release();
     } finally {
       await rm(dir, { recursive: true, force: true });
