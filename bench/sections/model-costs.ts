@@ -10,19 +10,15 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { VISION_LAYOUTS, visionMacs, writeVisionTower, type VisionShape } from "../../packages/core/scripts/bench-model.js";
+import { cachedFile } from "../support/cached-file.js";
 import { round } from "../support/stats.js";
 import type { BenchContext, SectionResult } from "../types.js";
 
 const BATCH = 8;
 
 /** The tower's file, written once into the bench cache (named by its shapes). */
-async function towerFile(context: BenchContext, name: string, shape: VisionShape): Promise<string> {
-  const file = path.join(context.cacheDir, "vision-towers", `${name.replace(/\W+/g, "-")}-${shape.imageSize}-v1.onnx`);
-  if (await stat(file).catch(() => undefined)) return file;
-  context.progress(`writing the ${name} vision tower (random weights)`);
-  await writeVisionTower(file, shape);
-  return file;
-}
+const towerFile = (context: BenchContext, name: string, shape: VisionShape) =>
+  cachedFile(context, path.join("vision-towers", `${name.replace(/\W+/g, "-")}-${shape.imageSize}-v1.onnx`), `the ${name} vision tower (random weights)`, (file) => writeVisionTower(file, shape));
 
 /** Images per second at batch BATCH: a warm-up run, then runs until `minMs` passed and `minRuns` were made. */
 async function imagesPerSec(session: ort.InferenceSession, shape: VisionShape, minMs: number, minRuns: number): Promise<{ perSec: number; runs: number; ms: number }> {

@@ -5,23 +5,18 @@
  * do not change the work), run by onnxruntime-node on one text of a search's length at a time,
  * as the API embeds a query, the layouts in turn in one run so their ratio compares.
  */
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { TEXT_LAYOUTS, textTowerMacs, TIMED_VOCABULARY, writeTextTower, type TextShape } from "../../packages/core/scripts/bench-model.js";
+import { cachedFile } from "../support/cached-file.js";
 import { round } from "../support/stats.js";
 import type { BenchContext, SectionResult } from "../types.js";
 
 /** Tokens of a search's text: a few words and the special tokens around them. */
 const TOKENS = [8, 16] as const;
 
-async function towerFile(context: BenchContext, name: string, shape: TextShape): Promise<string> {
-  const file = path.join(context.cacheDir, "text-towers", `${name.replace(/\W+/g, "-")}-${shape.layers}x${shape.hidden}-v1.onnx`);
-  if (await stat(file).catch(() => undefined)) return file;
-  context.progress(`writing the ${name} text tower (random weights)`);
-  await writeTextTower(file, shape);
-  return file;
-}
+const towerFile = (context: BenchContext, name: string, shape: TextShape) =>
+  cachedFile(context, path.join("text-towers", `${name.replace(/\W+/g, "-")}-${shape.layers}x${shape.hidden}-v1.onnx`), `the ${name} text tower (random weights)`, (file) => writeTextTower(file, shape));
 
 /** Texts per second, one at a time: a warm-up, then runs until `minMs` passed and 20 were made. */
 async function textsPerSec(session: ort.InferenceSession, tokens: number, minMs: number): Promise<number> {

@@ -16,7 +16,7 @@ import { firstDevice } from "./device.js";
 import { clipFiles, DEFAULT_CLIP_MODEL, type ClipDtype, type ClipHalf } from "./files.js";
 import { modelIdentity } from "./identity.js";
 import { locateClip } from "./locate.js";
-import { openSentenceText, textModelError } from "./sentence-text.js";
+import { openSentenceText, textModelError, unitLength } from "./sentence-text.js";
 import { modelUnavailable } from "./source.js";
 import type { ClipEmbedderOptions, Embedder, ModelSource, RgbImage } from "./types.js";
 import { memoise, memoiseByKey } from "../util/memo.js";
@@ -80,7 +80,16 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
   const asTextModelError = (error: unknown): never => {
     throw error instanceof VisibleError && error.code === "embedder.text_model_unavailable" ? error : textModelError(options.textModel!.model, errorMessage(error));
   };
-  const textPlace = options.textModel ? locateText(options.textModel, { allowDownload: options.allowDownload ?? true, endpoint: options.endpoint, cacheDir }, asTextModelError) : undefined;
+  const textPlace = options.textModel
+    ? locateClip({
+        model: options.textModel.model,
+        ...(options.textModel.revision ? { revision: options.textModel.revision } : {}),
+        allowDownload: options.textModel.allowDownload ?? options.allowDownload ?? true,
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        cacheDir: options.textModel.cacheDir ?? cacheDir,
+        unavailable: textModelError,
+      })
+    : undefined;
   const sentence = textPlace ? await openSentenceText(textPlace, options.textModel?.onnxFile).catch(asTextModelError) : undefined;
   const stated = architecture.dimension(config);
   if (sentence && stated !== undefined && sentence.dimension !== stated) {
@@ -186,21 +195,6 @@ async function createClipEmbedder(options: ClipEmbedderOptions): Promise<Embedde
 /** transformers.js's name for an ONNX file of the onnx/ folder: without folder and extension, at the dtype that adds no suffix. */
 const sentenceFile = (file: string) => ({ model_file_name: path.posix.basename(file, ".onnx"), dtype: "fp32" as const });
 
-function locateText(text: NonNullable<ClipEmbedderOptions["textModel"]>, from: { allowDownload: boolean; endpoint: string | undefined; cacheDir: string }, fail: (error: unknown) => never) {
-  try {
-    return locateClip({
-      model: text.model,
-      ...(text.revision ? { revision: text.revision } : {}),
-      allowDownload: text.allowDownload ?? from.allowDownload,
-      ...(from.endpoint ? { endpoint: from.endpoint } : {}),
-      cacheDir: text.cacheDir ?? from.cacheDir,
-      unavailable: textModelError,
-    });
-  } catch (error) {
-    return fail(error);
-  }
-}
-
 function fulfilled<T>(result: PromiseSettledResult<T>): T {
   if (result.status === "rejected") throw result.reason;
   return result.value;
@@ -224,13 +218,6 @@ function normalisedRows(output: Tensor): Float32Array[] {
   const [rows, dim] = tensor.dims as [number, number];
   const data = tensor.data as Float32Array;
   const result: Float32Array[] = [];
-  for (let r = 0; r < rows; r++) {
-    const row = data.slice(r * dim, (r + 1) * dim);
-    let sum = 0;
-    for (const x of row) sum += x * x;
-    const norm = Math.sqrt(sum);
-    if (norm > 0) for (let i = 0; i < dim; i++) row[i]! /= norm;
-    result.push(row);
-  }
+  for (let r = 0; r < rows; r++) result.push(unitLength(data.slice(r * dim, (r + 1) * dim)));
   return result;
 }

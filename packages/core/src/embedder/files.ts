@@ -14,7 +14,8 @@ export const CLIP_DTYPES = ["fp32", "fp16", "q8"] as const;
 export type ClipDtype = (typeof CLIP_DTYPES)[number];
 export type ClipHalf = "text" | "vision";
 
-const SUFFIX: Record<ClipDtype, string> = { fp32: "", fp16: "_fp16", q8: "_quantized" };
+/** What transformers.js appends to an ONNX file's name for each dtype. */
+export const DTYPE_SUFFIX: Readonly<Record<ClipDtype, string>> = { fp32: "", fp16: "_fp16", q8: "_quantized" };
 
 /** The hub revision used when none is given: the pinned commit for the default model, else `main`. */
 export function defaultClipRevision(model: string): string {
@@ -23,7 +24,7 @@ export function defaultClipRevision(model: string): string {
 
 /** The ONNX file of one half at a dtype, as transformers.js names it. */
 export function clipOnnxFile(half: ClipHalf, dtype: ClipDtype): string {
-  return `onnx/${half}_model${SUFFIX[dtype]}.onnx`;
+  return `onnx/${half}_model${DTYPE_SUFFIX[dtype]}.onnx`;
 }
 
 export interface ClipFilesOptions {

@@ -17,14 +17,12 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
 import { VisibleError } from "../error.js";
-import type { ClipDtype } from "./files.js";
+import { DTYPE_SUFFIX, type ClipDtype } from "./files.js";
 import type { ClipLocation } from "./locate.js";
 import { readSafetensors } from "./safetensors.js";
 
-const SUFFIX: Record<ClipDtype, string> = { fp32: "", fp16: "_fp16", q8: "_quantized" };
-
 /** The transformer's ONNX file at a dtype, as transformers.js names a feature extractor's. */
-export const sentenceOnnxFile = (dtype: ClipDtype) => `onnx/model${SUFFIX[dtype]}.onnx`;
+export const sentenceOnnxFile = (dtype: ClipDtype) => `onnx/model${DTYPE_SUFFIX[dtype]}.onnx`;
 
 /**
  * Another ONNX file of the repository's `onnx/` folder (VOS_CLIP_TEXT_ONNX): sentence-transformers
@@ -165,7 +163,8 @@ function applyDense(layer: DenseLayer, input: Float32Array): Float32Array {
   return output;
 }
 
-function unitLength(vector: Float32Array): Float32Array {
+/** Scales `vector` in place to length 1 (cosine similarity becomes a dot product); a zero vector stays zero. */
+export function unitLength(vector: Float32Array): Float32Array {
   let sum = 0;
   for (const x of vector) sum += x * x;
   const norm = Math.sqrt(sum);
