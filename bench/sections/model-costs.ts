@@ -12,6 +12,7 @@ import * as ort from "onnxruntime-node";
 import { VISION_LAYOUTS, visionMacs, writeVisionTower, type VisionShape } from "../../packages/core/scripts/bench-model.js";
 import { cachedFile } from "../support/cached-file.js";
 import { round } from "../support/stats.js";
+import { timedRuns } from "../support/timed-runs.js";
 import type { BenchContext, SectionResult } from "../types.js";
 
 const BATCH = 8;
@@ -26,14 +27,7 @@ async function imagesPerSec(session: ort.InferenceSession, shape: VisionShape, m
   const data = new Float32Array(BATCH * 3 * size * size);
   for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.001);
   const feeds = { pixel_values: new ort.Tensor("float32", data, [BATCH, 3, size, size]) };
-  await session.run(feeds);
-  const started = performance.now();
-  let runs = 0;
-  while (runs < minRuns || performance.now() - started < minMs) {
-    await session.run(feeds);
-    runs++;
-  }
-  const ms = performance.now() - started;
+  const { runs, ms } = await timedRuns(session, feeds, minMs, minRuns);
   return { perSec: (runs * BATCH * 1000) / ms, runs, ms: Math.round(ms) };
 }
 

@@ -10,6 +10,7 @@ import * as ort from "onnxruntime-node";
 import { TEXT_LAYOUTS, textTowerMacs, TIMED_VOCABULARY, writeTextTower, type TextShape } from "../../packages/core/scripts/bench-model.js";
 import { cachedFile } from "../support/cached-file.js";
 import { round } from "../support/stats.js";
+import { timedRuns } from "../support/timed-runs.js";
 import type { BenchContext, SectionResult } from "../types.js";
 
 /** Tokens of a search's text: a few words and the special tokens around them. */
@@ -22,14 +23,8 @@ const towerFile = (context: BenchContext, name: string, shape: TextShape) =>
 async function textsPerSec(session: ort.InferenceSession, tokens: number, minMs: number): Promise<number> {
   const ids = BigInt64Array.from({ length: tokens }, (_, i) => BigInt((i * 37) % TIMED_VOCABULARY));
   const feeds = { input_ids: new ort.Tensor("int64", ids, [1, tokens]), attention_mask: new ort.Tensor("int64", new BigInt64Array(tokens).fill(1n), [1, tokens]) };
-  await session.run(feeds);
-  const started = performance.now();
-  let runs = 0;
-  while (runs < 20 || performance.now() - started < minMs) {
-    await session.run(feeds);
-    runs++;
-  }
-  return (runs * 1000) / (performance.now() - started);
+  const { runs, ms } = await timedRuns(session, feeds, minMs, 20);
+  return (runs * 1000) / ms;
 }
 
 export async function run(context: BenchContext): Promise<SectionResult> {
