@@ -104,8 +104,10 @@ async function main() {
     const forbidden = NOT_IN_IMAGE.filter((name) => measured.packages.some((pkg) => pkg.name === name));
     if (forbidden.length > 0) throw new Error(`the image would carry ${forbidden.join(", ")}`);
     if (!measured.check?.ok) throw new Error(`the worker's self-check failed: ${measured.check?.output ?? "it did not run"}`);
+    // The detector's thread starts from the image's bundle too, as the task itself does.
+    if (!measured.check.output.includes('"thread":"bundle"')) throw new Error(`the detector's thread did not start from the image's bundle:\n${measured.check.output}`);
     return {
-      detail: `node_modules ${mb(measured.nodeModulesBytes)} (limit ${mb(WORKER_NODE_MODULES_LIMIT)}, ${measured.packageCount} packages), installed in ${(measured.installMs / 1000).toFixed(0)} s; model baked; self-check ok in ${(measured.check.ms / 1000).toFixed(1)} s`,
+      detail: `node_modules ${mb(measured.nodeModulesBytes)} (limit ${mb(WORKER_NODE_MODULES_LIMIT)}, ${measured.packageCount} packages), installed in ${(measured.installMs / 1000).toFixed(0)} s; model baked; self-check ok in ${(measured.check.ms / 1000).toFixed(1)} s, the detector's thread from the bundle`,
       value: measured.dir!,
     };
   });

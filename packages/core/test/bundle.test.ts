@@ -34,14 +34,15 @@ async function writeDep(greeting: string): Promise<void> {
   await writeFile(path.join(dir, "dep.ts"), text);
 }
 
-/** Runs main.ts through the loader in a new process, as bin/vos.js runs the CLI. */
-async function runMain(env: Record<string, string> = {}): Promise<{ greeting: string; where: string }> {
-  const script = `import { runEntry } from ${JSON.stringify(pathToFileURL(LOADER).href)}; await runEntry(${JSON.stringify(path.join(dir, "main.ts"))}, { cache: ${JSON.stringify(cache)} });`;
+/** Runs main.ts through the loader in a new process, as bin/vos.js runs the CLI; `threads` as runEntry takes them. */
+async function runMain(env: Record<string, string> = {}, threads?: Record<string, string>): Promise<{ greeting: string; where: string }> {
+  const options = { cache, ...(threads ? { threads } : {}) };
+  const script = `import { runEntry } from ${JSON.stringify(pathToFileURL(LOADER).href)}; await runEntry(${JSON.stringify(path.join(dir, "main.ts"))}, ${JSON.stringify(options)});`;
   const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, ...env } });
   return JSON.parse(stdout) as { greeting: string; where: string };
 }
 
-const manifest = async () => JSON.parse(await readFile(path.join(cache, "main.json"), "utf8")) as { dir: string; inputs: string[] };
+const manifest = async () => JSON.parse(await readFile(path.join(cache, "main.json"), "utf8")) as { dir: string; threads: string[]; inputs: string[] };
 
 describe("the bundle loader", () => {
   it("runs an entry from a bundle of its sources, where import.meta.url still names each source file", async () => {
@@ -102,6 +103,58 @@ describe("the bundle loader", () => {
     await writePackage("sharp", "export const native = 'n2';\n");
     expect(await runMain()).toEqual({ greeting: "v22 n2", where: "main.ts" });
     expect((await manifest()).dir).not.toBe(second.dir);
+  });
+
+  it("imports a package without an exports map from the file Node resolves (its main), not from its ES build", async () => {
+    // As TensorFlow.js ships: "main" CommonJS, which its own packages require, and a "module" ES
+    // build with extensionless imports that Node cannot load. "@tensorflow/" packages stay imports.
+    const folder = path.join(dir, "node_modules", "@tensorflow", "fake-core");
+    await mkdir(path.join(folder, "esm"), { recursive: true });
+    await writeFile(path.join(folder, "package.json"), JSON.stringify({ name: "@tensorflow/fake-core", main: "./cjs.js", module: "./esm/index.js" }));
+    await writeFile(path.join(folder, "cjs.js"), 'exports.kind = "main";\n');
+    await writeFile(path.join(folder, "esm", "index.js"), 'export { kind } from "./kind";\n');
+    await writeFile(path.join(dir, "main.ts"), ['import { kind } from "@tensorflow/fake-core";', 'console.log(JSON.stringify({ greeting: kind, where: "main.ts" }));', ""].join("\n"));
+    expect(await runMain()).toEqual({ greeting: "main", where: "main.ts" });
+    const made = await manifest();
+    expect(made.inputs).toContain(path.join(folder, "cjs.js"));
+    expect(await readFile(path.join(cache, made.dir, "main.js"), "utf8")).toContain(pathToFileURL(path.join(folder, "cjs.js")).href);
+  });
+
+  it("builds thread entries beside the bundle and hands the sources their files, so a thread starts from the bundle too", async () => {
+    await writeFile(
+      path.join(dir, "echo.ts"),
+      ['import { parentPort } from "node:worker_threads";', 'import { greeting, where } from "./dep.ts";', "parentPort!.postMessage({ greeting, where });", ""].join("\n"),
+    );
+    await writeFile(
+      path.join(dir, "main.ts"),
+      [
+        'import { Worker } from "node:worker_threads";',
+        'import { greeting } from "./dep.ts";',
+        'const threads = (globalThis as { [key: symbol]: Record<string, string> | undefined })[Symbol.for("vos.threadBundles")];',
+        // (Not the -e script's --input-type, which a thread would inherit.)
+        "const worker = new Worker(new URL(threads!.echo!), { execArgv: [] });",
+        'worker.once("message", (reply: { greeting: string; where: string }) => {',
+        '  console.log(JSON.stringify({ greeting: `${reply.greeting} from ${threads!.echo!.split("/").pop()}, ${greeting} here`, where: reply.where }));',
+        "  void worker.terminate();",
+        "});",
+        "",
+      ].join("\n"),
+    );
+    const threads = { echo: path.join(dir, "echo.ts") };
+    expect(await runMain({}, threads)).toEqual({ greeting: "hello from echo.js, hello here", where: "dep.ts" });
+    const made = await manifest();
+    expect(made.threads).toEqual(["echo"]);
+    expect(made.inputs).toContain(path.join(dir, "echo.ts"));
+    // The dependency both import sits in one chunk they share, not in each.
+    const main = await readFile(path.join(cache, made.dir, "main.js"), "utf8");
+    const echo = await readFile(path.join(cache, made.dir, "echo.js"), "utf8");
+    expect(main).not.toContain('"hello"');
+    expect(echo).not.toContain('"hello"');
+    // A start that asks for other threads builds again; the same threads reuse it.
+    expect(await runMain({}, threads)).toEqual({ greeting: "hello from echo.js, hello here", where: "dep.ts" });
+    expect((await manifest()).dir).toBe(made.dir);
+    await runMain({}, {}).catch(() => undefined);
+    expect((await manifest()).threads).toEqual([]);
   });
 
   it("maps a stack frame in a workspace source to its file and line, through a bundled CommonJS package", async () => {

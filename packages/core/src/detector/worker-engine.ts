@@ -28,7 +28,7 @@ interface Pending {
 /** Starts the worker and waits until its model has loaded (a load failure rejects, as a VisibleError). */
 export async function startWorkerEngine(spec: EngineSpec, hooks: EngineHooks): Promise<DetectorEngine> {
   const started = performance.now();
-  const worker = spawn(spec);
+  const { worker, from } = spawn(spec);
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let stopped: Error | undefined;
@@ -83,6 +83,7 @@ export async function startWorkerEngine(spec: EngineSpec, hooks: EngineHooks): P
   log.info("object detector loaded", {
     detector: identity.name,
     labels: identity.labels.length,
+    thread: from,
     // Thread start included; modelMs is the worker's own model load.
     ms: Math.round(performance.now() - started),
     modelMs: Math.round(identity.ms),
@@ -110,18 +111,24 @@ export async function startWorkerEngine(spec: EngineSpec, hooks: EngineHooks): P
   return { name: identity.name, labels: Object.freeze(identity.labels), detect, close };
 }
 
+/** Where a process runs from a bundle (packages/core/bin/bundle.js), its bundled thread entries' file URLs, by name. */
+const THREAD_BUNDLES = Symbol.for("vos.threadBundles");
+
 /**
- * Starts detector.worker next to this file. From a TypeScript checkout (tsx in `vos`, vitest in
- * tests) the entry is a .ts file Node cannot run by itself: a one-line bootstrap registers tsx in
- * the new thread, as bin/vos.js does in the main one when it runs the sources, then imports it.
+ * Starts detector.worker: the one built beside the process's bundle when it runs from one (`vos`,
+ * worker tasks), else the file next to this one. From a TypeScript checkout without a bundle (tsx,
+ * vitest) that is a .ts file Node cannot run by itself: a one-line bootstrap registers tsx in the
+ * new thread, as bin/vos.js does in the main one when it runs the sources, then imports it.
  */
-function spawn(spec: EngineSpec): Worker {
+function spawn(spec: EngineSpec): { worker: Worker; from: "bundle" | "tsx" | "file" } {
+  const options = { workerData: spec, name: `vos-detector-${spec.kind}` };
+  const bundled = (globalThis as { [THREAD_BUNDLES]?: Record<string, string> })[THREAD_BUNDLES]?.["detector.worker"];
+  if (bundled) return { worker: new Worker(new URL(bundled), options), from: "bundle" };
   const here = import.meta.url;
   const extension = path.extname(fileURLToPath(here));
   const entry = new URL(`./detector.worker${extension}`, here);
-  const options = { workerData: spec, name: `vos-detector-${spec.kind}` };
-  if (extension !== ".ts") return new Worker(entry, options);
+  if (extension !== ".ts") return { worker: new Worker(entry, options), from: "file" };
   const tsx = import.meta.resolve("tsx/esm/api");
   const bootstrap = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry.href)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options);
+  return { worker: new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options), from: "tsx" };
 }
