@@ -11,7 +11,8 @@
  * the image folder, the intake function with S3's events for a drop into `incoming/`, and the
  * real `vos` CLI (login, ingest, picture search) against the gateway. The first word search is
  * timed from a fresh API process, and a last one in French goes through another model's text
- * tower (VOS_CLIP_TEXT_MODEL), which the API downloads from the hub into /tmp on first use. Prints a table; writes rehearsal/results/latest.json.
+ * tower (VOS_CLIP_TEXT_MODEL), which the API downloads from the hub into /tmp on first use.
+ * Prints a table; writes rehearsal/results/latest.json.
  *
  * What AWS itself provides is stood in for: CloudFormation's resource names (local ones), the
  * event source mappings (a loop that receives and deletes, as Lambda's poller does), ECS (worker

@@ -12,7 +12,7 @@ import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { benchModelDir } from "../support/bench-model.js";
-import { round } from "../support/stats.js";
+import { quantile, round } from "../support/stats.js";
 import type { BenchContext, SectionResult } from "../types.js";
 
 const ENTRY = "packages/worker/src/main.ts";
@@ -66,12 +66,6 @@ async function start(context: BenchContext, way: Way, cache: string, model: stri
   });
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
 export async function run(context: BenchContext): Promise<SectionResult> {
   const model = await benchModelDir();
   const runs = context.quick ? 2 : 5;
@@ -91,13 +85,15 @@ export async function run(context: BenchContext): Promise<SectionResult> {
   }
   const summarised = WAYS.map((way, i) => {
     const mine = starts[i]!;
+    const walls = mine.map((s) => s.wallMs);
+    const median = (values: number[]) => round(quantile(values, 0.5), 0);
     return {
       way: way.name,
       thread: mine[0]!.thread,
-      wallMs: round(median(mine.map((s) => s.wallMs)), 0),
-      cpuMs: round(median(mine.map((s) => s.cpuMs)), 0),
-      detectorReadyMs: round(median(mine.map((s) => s.detectorMs)), 0),
-      wallMsRange: [round(Math.min(...mine.map((s) => s.wallMs)), 0), round(Math.max(...mine.map((s) => s.wallMs)), 0)],
+      wallMs: median(walls),
+      cpuMs: median(mine.map((s) => s.cpuMs)),
+      detectorReadyMs: median(mine.map((s) => s.detectorMs)),
+      wallMsRange: [round(Math.min(...walls), 0), round(Math.max(...walls), 0)],
     };
   });
   const [now, before] = summarised as [(typeof summarised)[number], (typeof summarised)[number]];
