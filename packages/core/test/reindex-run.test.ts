@@ -18,6 +18,7 @@ import type { Embedder } from "../src/embedder/types.js";
 import * as Job from "../src/job/index.js";
 import * as Library from "../src/library/index.js";
 import { reindexVideo } from "../src/reindex/index.js";
+import { modelKeyOf } from "../src/vector/vector-index.js";
 import * as Search from "../src/search/index.js";
 import type { Services } from "../src/services.js";
 import { startEmbeddedRuntime, type EmbeddedRuntime } from "../src/runtime/embedded/embedded.js";
@@ -178,6 +179,58 @@ describe("moving a library to another model", () => {
     expect(await vectorsOf(a, ids.long)).toEqual([]);
     expect(await vectorsOf(b, ids.long)).toEqual([]);
     expect(await Video.find(svc(), ids.long)).toBeUndefined();
+  });
+
+  it("old vectors the switch could not remove stay listed until the next start removes them; a re-index back to their model takes them over", async () => {
+    const b = await svc().embedder();
+    const keyA = (await svc().db.select().from(Library.modelTable)).find((row) => row.dimension === 16)!.key;
+    const a = await Library.targetModel(svc(), keyA);
+    const moving = [ids.track, ids.colour];
+    const listed = async () => (await svc().db.select().from(Library.staleVectorsTable)).map((row) => `${row.videoId} ${row.modelKey}`).sort();
+
+    // B's set refuses deletes while the library moves to A, as a vector store that is down would.
+    const store = svc().vectors;
+    const open = store.index.bind(store);
+    const refusing = vi.spyOn(store, "index").mockImplementation(async (model, dimension) => {
+      const index = await open(model, dimension);
+      if (modelKeyOf(model).key !== b.identity.key) return index;
+      return new Proxy(index, { get: (target, name) => (name === "deleteByPrefix" ? () => Promise.reject(new Error("the vector store is unavailable")) : Reflect.get(target, name)) });
+    });
+    try {
+      await Library.startReindex(svc(), TENANT, a);
+      expect(await finished()).toMatchObject({ state: "idle", model: { key: keyA } });
+    } finally {
+      refusing.mockRestore();
+    }
+    for (const id of moving) expect(await vectorsOf(b, id)).not.toEqual([]);
+    expect(await listed()).toEqual(moving.map((id) => `${id} ${b.identity.key}`).sort());
+    // Searches use A's set only meanwhile.
+    expect(new Set((await words("a red image")).map((hit) => hit.videoId))).toEqual(new Set(moving));
+
+    await start(modelB);
+    for (const id of moving) expect(await vectorsOf(b, id)).toEqual([]);
+    expect(await listed()).toEqual([]);
+
+    // A removal under way holds a re-index back to its model; one left by a process that ended does not.
+    await svc().db.insert(Library.staleVectorsTable).values({ videoId: ids.track, tenantId: TENANT, modelKey: b.identity.key, claimedAt: new Date() });
+    await expect(Library.startReindex(svc(), TENANT, b)).rejects.toMatchObject({ code: "reindex.removing_old_vectors", status: 409 });
+    await svc()
+      .db.update(Library.staleVectorsTable)
+      .set({ claimedAt: new Date(Date.now() - Library.STALE_CLAIM_MS - 1000) });
+    await Library.startReindex(svc(), TENANT, b);
+    expect(await finished()).toMatchObject({ state: "idle", model: { key: b.identity.key } });
+    for (const id of moving) {
+      expect((await vectorsOf(b, id)).length).toBeGreaterThan(0);
+      expect(await vectorsOf(a, id)).toEqual([]);
+    }
+    expect(await listed()).toEqual([]);
+
+    // A listed set that is the video's own again is dropped from the list, its vectors kept.
+    const kept = await vectorsOf(b, ids.track);
+    await svc().db.insert(Library.staleVectorsTable).values({ videoId: ids.track, tenantId: TENANT, modelKey: b.identity.key });
+    expect(await Library.removeStaleVectors(svc())).toEqual({ videos: 1, vectors: 0, failed: 0 });
+    expect(await vectorsOf(b, ids.track)).toEqual(kept);
+    expect(await listed()).toEqual([]);
   });
 
   it("an attempt after a checkpoint embeds only what is left", async () => {

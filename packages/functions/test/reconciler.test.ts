@@ -1,5 +1,5 @@
 import { ECSClient, StopTaskCommand } from "@aws-sdk/client-ecs";
-import { Job } from "@vos/core";
+import { Job, Library } from "@vos/core";
 import { startCloudRuntime, type CloudRuntime } from "@vos/core/runtime/cloud";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -47,7 +47,7 @@ describe("reconciler handler", () => {
     await Job.begin(db, live.job.id, "arn:task/live");
     await Job.heartbeat(db, live.job.id, "arn:task/live", future());
 
-    expect(await handler()).toEqual({ requeued: 2, failed: 0 });
+    expect(await handler()).toEqual({ requeued: 2, failed: 0, oldVectorsRemoved: 0 });
     expect(await Job.get(db, neverStarted.job.id)).toMatchObject({ status: "queued", attempts: 1, taskId: null, lastError: expect.stringContaining("did not start") });
     expect(await Job.get(db, silent.job.id)).toMatchObject({ status: "queued", attempts: 1, taskId: null, lastError: expect.stringContaining("stopped reporting progress") });
     expect(await Job.get(db, live.job.id)).toMatchObject({ status: "running", taskId: "arn:task/live" });
@@ -76,7 +76,7 @@ describe("reconciler handler", () => {
     });
     expect(late).toEqual({ settlement: "ignored" });
     expect(env.fauxqs.messages(env.names.jobs)).toHaveLength(2);
-    expect(await handler()).toEqual({ requeued: 0, failed: 0 });
+    expect(await handler()).toEqual({ requeued: 0, failed: 0, oldVectorsRemoved: 0 });
   });
 
   it("fails a stuck job whose attempts are used up, with a dead letter", async () => {
@@ -85,12 +85,28 @@ describe("reconciler handler", () => {
     await Job.begin(db, job.id, "arn:task/1");
     await Job.begin(db, job.id, "arn:task/2");
     await Job.heartbeat(db, job.id, "arn:task/2", past());
-    expect(await handler()).toEqual({ requeued: 0, failed: 1 });
+    expect(await handler()).toEqual({ requeued: 0, failed: 1, oldVectorsRemoved: 0 });
     const failed = await Job.get(db, job.id);
     expect(failed).toMatchObject({ status: "failed" });
     expect(failed!.lastError).toMatch(/^job\.gave_up: Gave up after 2 attempts; last error: task arn:task\/2 stopped reporting progress/);
     expect(failed!.errorCode).toBe("job.gave_up");
     const [dead] = env.fauxqs.messages(env.names.deadLetters);
     expect(JSON.parse(dead!.body)).toEqual(message);
+  });
+
+  it("removes the old vectors a library switch listed but could not remove, and lists them no more", async () => {
+    const { db, vectors } = runtime.services;
+    const tenantId = "t-switched";
+    const { video } = await seedJob(runtime.services, { tenantId });
+    await db.insert(Library.modelTable).values({ key: "clip-old", name: "clip-old", source: "clip-old", revision: null, textDtype: "fp32", visionDtype: "fp32", dimension: 4 });
+    const old = await vectors.index("clip-old", 4);
+    const record = (frameNo: number) => ({ id: `${video.id}#f${frameNo}`, values: [1, 0, 0, frameNo], metadata: { videoId: video.id, kind: "frame" as const, timeSec: frameNo, frameNo } });
+    await old.upsert(tenantId, [record(0), record(1)]);
+    await db.insert(Library.staleVectorsTable).values({ videoId: video.id, tenantId, modelKey: "clip-old" });
+
+    expect(await handler()).toEqual({ requeued: 0, failed: 0, oldVectorsRemoved: 2 });
+    expect(await old.listIds(tenantId, `${video.id}#`)).toEqual([]);
+    expect(await db.select().from(Library.staleVectorsTable)).toEqual([]);
+    expect(await handler()).toEqual({ requeued: 0, failed: 0, oldVectorsRemoved: 0 });
   });
 });

@@ -5,4 +5,4 @@ export { frameTable } from "../frame/frame.sql.js";
 export { objectTable } from "../object/object.sql.js";
 export { labelTable } from "../label/label.sql.js";
 export { rateLimitTable } from "../rate-limit/rate-limit.sql.js";
-export { libraryTable, modelTable } from "../library/library.sql.js";
+export { libraryTable, modelTable, staleVectorsTable } from "../library/library.sql.js";

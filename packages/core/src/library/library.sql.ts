@@ -1,5 +1,6 @@
-import { integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
-import { timestamps } from "../db/columns.js";
+import { index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { tenantId, timestamps } from "../db/columns.js";
+import { videoTable } from "../video/video.sql.js";
 
 /**
  * Every model the library has indexed with: its identity key (embedder/identity.ts), a readable
@@ -37,5 +38,29 @@ export const libraryTable = pgTable("library", {
   ...timestamps,
 });
 
+/**
+ * A video's vectors left in the set of the model it moved away from. The switch writes these rows
+ * in its transaction and removes the vectors after it commits; a row still here (the vector store
+ * failed, or the process ended first) is worked off later (stale-vectors.ts). `claimedAt` is set
+ * while a removal runs, so a re-index back to that model waits for it rather than lose the
+ * vectors it is writing.
+ */
+export const staleVectorsTable = pgTable(
+  "stale_vectors",
+  {
+    videoId: text("video_id")
+      .notNull()
+      .references(() => videoTable.id, { onDelete: "cascade" }),
+    tenantId: tenantId(),
+    modelKey: text("model_key")
+      .notNull()
+      .references(() => modelTable.key),
+    claimedAt: timestamp("claimed_at", { withTimezone: true, mode: "date" }),
+    ...timestamps,
+  },
+  (table) => [primaryKey({ columns: [table.videoId, table.modelKey] }), index("stale_vectors_tenant_model_idx").on(table.tenantId, table.modelKey)],
+);
+
 export type ModelRow = typeof modelTable.$inferSelect;
 export type LibraryRow = typeof libraryTable.$inferSelect;
+export type StaleVectorsRow = typeof staleVectorsTable.$inferSelect;

@@ -2,9 +2,10 @@
  * Moving a library to another model, blue/green: a re-index run makes every ready video's vectors
  * again with the target model (one `reindex` job per video, run by the workers like ingest jobs),
  * while searches keep using the active model and its vectors. When every job has succeeded, one
- * transaction switches the library and its videos to the target; the old vectors are removed
- * after. Videos uploaded meanwhile are indexed with the target at once; a video that became ready
- * on the old model meanwhile gets its own job before the switch.
+ * transaction switches the library and its videos to the target and lists their old vectors,
+ * which are removed after (stale-vectors.ts). Videos uploaded meanwhile are indexed with the
+ * target at once; a video that became ready on the old model meanwhile gets its own job before
+ * the switch.
  */
 import path from "node:path";
 import { and, eq, inArray, isNotNull, isNull, ne, or } from "drizzle-orm";
@@ -14,10 +15,10 @@ import { errorMessage, VisibleError } from "../error.js";
 import * as Job from "../job/index.js";
 import type { Services } from "../services.js";
 import { createId } from "../util/id.js";
-import { vectorId } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
 import { libraryTable, modelTable, type LibraryRow } from "./library.sql.js";
 import { ensureLibrary, library, loadModel, model, register, retryingLoads } from "./models.js";
+import { recordStale, removeStaleVectors, takeOverStale } from "./stale-vectors.js";
 
 type Tx = Pick<Database, "select" | "insert" | "update" | "delete">;
 
@@ -87,6 +88,7 @@ export async function startReindex(svc: Services, tenantId: string, target: Embe
     if (lib.targetKey) return { runId: lib.reindexRunId, jobs: await Job.reviveFailedSegments(tx, lib.reindexRunId!) };
     const videoIds = await videosToMove(tx, tenantId, key);
     if (videoIds.length === 0 && lib.activeKey === key) return { runId: null, jobs: [] };
+    await takeOverStale(tx, tenantId, key);
     const runId = createId("reindex");
     await tx.update(libraryTable).set({ targetKey: key, reindexRunId: runId, reindexStartedAt: new Date(), updatedAt: new Date() }).where(eq(libraryTable.tenantId, tenantId));
     return { runId, jobs: await Job.createReindex(tx, { tenantId, runId, videoIds, maxAttempts: svc.settings.maxAttempts }) };
@@ -97,14 +99,14 @@ export async function startReindex(svc: Services, tenantId: string, target: Embe
   return { runId: made.runId, queued: made.jobs.length };
 }
 
-type Settled = { kind: "wait" } | { kind: "queue"; jobs: Job.JobRow[] } | { kind: "switched"; from: string; to: string; videos: { id: string; modelKey: string | null }[] };
+type Settled = { kind: "wait" } | { kind: "queue"; jobs: Job.JobRow[] } | { kind: "switched"; from: string; to: string; videos: number };
 
 /**
  * Called whenever a re-index job ends, a video of a moving library becomes ready, and when the
  * run's state is read: when every job of the run has succeeded, queues jobs for videos that became
  * ready on another model meanwhile, or, when none is left, switches the library and its videos to
- * the target in one transaction, then removes their old vectors. A failed job holds the switch:
- * the old model keeps answering until the run is resumed.
+ * the target in one transaction, then removes their old vectors (which that transaction lists).
+ * A failed job holds the switch: the old model keeps answering until the run is resumed.
  */
 export async function settle(svc: Services, tenantId: string): Promise<void> {
   // Called whenever any video becomes ready: with no run going (the common case) one read answers.
@@ -126,7 +128,10 @@ export async function settle(svc: Services, tenantId: string): Promise<void> {
     svc.log.info("re-index: videos that became ready meanwhile queued", { tenantId, jobs: settled.jobs.length });
     await sendAll(svc, settled.jobs);
   }
-  if (settled.kind === "switched") await dropOldVectors(svc, tenantId, settled);
+  if (settled.kind === "switched") {
+    const removed = await removeStaleVectors(svc, { tenantId });
+    svc.log.info("library switched to its new model", { tenantId, from: settled.from, to: settled.to, videos: settled.videos, oldVectorsRemoved: removed.vectors });
+  }
 }
 
 async function switchLibrary(tx: Tx, lib: LibraryRow, videoIds: string[]): Promise<Settled> {
@@ -138,26 +143,10 @@ async function switchLibrary(tx: Tx, lib: LibraryRow, videoIds: string[]): Promi
           .select({ id: Video.videoTable.id, modelKey: Video.videoTable.modelKey })
           .from(Video.videoTable)
           .where(and(eq(Video.videoTable.tenantId, lib.tenantId), inArray(Video.videoTable.id, videoIds)));
+  await recordStale(tx, lib.tenantId, videos, target.key);
   for (const video of videos) await Video.setModel(tx, video.id, target);
   await tx.update(libraryTable).set({ activeKey: target.key, targetKey: null, updatedAt: new Date() }).where(eq(libraryTable.tenantId, lib.tenantId));
-  return { kind: "switched", from: lib.activeKey, to: target.key, videos };
-}
-
-/** Each moved video's vectors in the set it left; a set whose model was never recorded (its dimension unknown) is left as it is. */
-async function dropOldVectors(svc: Services, tenantId: string, switched: Extract<Settled, { kind: "switched" }>): Promise<void> {
-  let dropped = 0;
-  for (const video of switched.videos) {
-    if (!video.modelKey || video.modelKey === switched.to) continue;
-    const old = await model(svc.db, video.modelKey);
-    if (!old) continue;
-    try {
-      const index = await svc.vectors.index(old.key, old.dimension);
-      dropped += await index.deleteByPrefix(tenantId, vectorId.videoPrefix(video.id));
-    } catch (error) {
-      svc.log.warn("re-index: the old vectors of a video could not be removed", { tenantId, videoId: video.id, model: old.name, error: errorMessage(error) });
-    }
-  }
-  svc.log.info("library switched to its new model", { tenantId, from: switched.from, to: switched.to, videos: switched.videos.length, oldVectorsRemoved: dropped });
+  return { kind: "switched", from: lib.activeKey, to: target.key, videos: videos.length };
 }
 
 /**

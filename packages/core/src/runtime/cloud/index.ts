@@ -27,6 +27,7 @@ export { chooseLaunch, createEcsTaskLauncher, parseEcsTaskStopped, JOB_ID_VARIAB
 export {
   dispatchJobs,
   handleTaskStopped,
+  reconcile,
   reconcileJobs,
   DEFER_SEC,
   TASK_START_GRACE_SEC,

@@ -1,5 +1,6 @@
 import { errorMessage } from "../../error.js";
 import * as Job from "../../job/index.js";
+import * as Library from "../../library/index.js";
 import type { Logger } from "../../log.js";
 import { failPermanently } from "../../pipeline/ingest.js";
 import { JobMessage } from "../../queue/job-queue.js";
@@ -172,6 +173,16 @@ export async function reconcileJobs(ctrl: JobControl, now = new Date()): Promise
     else if (outcome === "failed") result.failed++;
   }
   return result;
+}
+
+/**
+ * The scheduled reconciler's round: stuck jobs (above), then the old vectors a library switch
+ * listed but could not remove (the vector store failed, or the process ended first).
+ */
+export async function reconcile(ctrl: JobControl, now = new Date()): Promise<ReconcileResult & { oldVectorsRemoved: number }> {
+  const jobs = await reconcileJobs(ctrl, now);
+  const removed = await Library.removeStaleVectors(ctrl.services, { now });
+  return { ...jobs, oldVectorsRemoved: removed.vectors };
 }
 
 /**

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from "../../log.js";
 import { DROP_PREFIX } from "../../video/index.js";
 import { loadCloudConfig } from "./config.js";
 import { handleIntake, intakeOf, objectCreatedEvent, type Intake } from "./intake.js";
-import { dispatchJobs, handleTaskStopped, reconcileJobs } from "./job-control.js";
+import { dispatchJobs, handleTaskStopped, reconcile } from "./job-control.js";
 import { createProcessLauncher } from "../../launcher/process.js";
 import { startCloudRuntime, type CloudRuntime } from "./runtime.js";
 
@@ -81,7 +81,7 @@ export async function startOneMachineCloud(env: NodeJS.ProcessEnv, options: OneM
   const intake = await startCloudRuntime(loadCloudConfig(env, "intake"), { log });
   const dropFolder = watchDropFolder(intakeOf(intake), options.dropFolderPollMs ?? 2000, log);
   const reconciler = setInterval(() => {
-    reconcileJobs(ctrl).catch((error: unknown) => log.error("reconciler failed", { error: errorMessage(error) }));
+    reconcile(ctrl).catch((error: unknown) => log.error("reconciler failed", { error: errorMessage(error) }));
   }, options.reconcileEveryMs ?? 60_000);
 
   return {

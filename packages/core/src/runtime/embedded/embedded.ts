@@ -4,6 +4,7 @@ import { createLocalUploadTargets } from "../../uploads/local.js";
 import type { Config } from "../../config.js";
 import { openPglite } from "../../db/pglite.js";
 import { DATA_FOLDER_HINT, storageFull } from "../../error.js";
+import * as Library from "../../library/index.js";
 import { createLogger, setLogLevel, type Logger } from "../../log.js";
 import { startWorkerPool, type WorkerPool } from "../../pipeline/worker-pool.js";
 import { QUERY_PICTURE_DAYS, QUERY_PICTURES_FOLDER } from "../../search/query-pictures.js";
@@ -86,6 +87,8 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
       cancelJob: (jobId) => pool?.cancel(jobId),
     };
     await recoverJobs(services, queue);
+    // Old vectors a library switch listed but did not remove (the process ended first).
+    await Library.removeStaleVectors(services);
     if (options.workers ?? true) pool = startWorkerPool(services, { concurrency: config.workers });
     const sweeper = setInterval(() => void sweepPictures(), PICTURE_SWEEP_MS).unref();
     return {

@@ -15,7 +15,7 @@ const start = createRoute({
   path: "/reindex",
   summary: "Re-index the library with another model, from the stored thumbnails and crops",
   description:
-    "Every ready video's frames and objects are embedded again with the model named (default: the configured one), one job per video, while searches keep using the library's model. When every job has succeeded, the library switches to the new model at once and the old vectors are removed. Starting again while a re-index to the same model runs resumes it (its failed jobs get fresh attempts); a re-index to another model must finish first (409 reindex.running). Without a model named, a configured model that cannot be loaded answers 503 with the reason (GET /reindex shows it as `configuredError`).",
+    "Every ready video's frames and objects are embedded again with the model named (default: the configured one), one job per video, while searches keep using the library's model. When every job has succeeded, the library switches to the new model at once and the old vectors are removed. Starting again while a re-index to the same model runs resumes it (its failed jobs get fresh attempts); a re-index to another model must finish first (409 reindex.running), and a re-index back to a model whose old vectors are being removed waits for that (409 reindex.removing_old_vectors). Without a model named, a configured model that cannot be loaded answers 503 with the reason (GET /reindex shows it as `configuredError`).",
   request: {
     body: {
       required: false,

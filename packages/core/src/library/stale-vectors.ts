@@ -1,0 +1,115 @@
+/**
+ * The vectors a library switch leaves behind: each moved video's vectors in the set of the model
+ * it left. The switch records them in its own transaction (`recordStale`), so they are never
+ * forgotten: removed right after it commits, or, when that fails (the vector store answers with
+ * an error, the process ends first), by the next `removeStaleVectors` (the cloud's reconciler,
+ * the embedded runtime's start).
+ *
+ * A re-index back to a model whose old vectors are still listed takes over those videos: its jobs
+ * write every vector again, so the rows are dropped rather than worked off. A removal running at
+ * that moment would delete what the jobs write, so the re-index waits for it (`takeOverStale`).
+ */
+import { and, eq, gte, isNull, lt, or } from "drizzle-orm";
+import type { Database } from "../db/database.js";
+import { errorMessage, VisibleError } from "../error.js";
+import type { Services } from "../services.js";
+import { vectorId } from "../vector/vector-index.js";
+import * as Video from "../video/index.js";
+import { libraryTable, staleVectorsTable } from "./library.sql.js";
+import { model } from "./models.js";
+
+type Tx = Pick<Database, "select" | "insert" | "update" | "delete">;
+
+/** A claim older than this was left by a process that ended mid-removal: it is taken again. */
+export const STALE_CLAIM_MS = 5 * 60_000;
+/** Rows one call works off; the rest wait for the next call. */
+const BATCH = 200;
+
+/** Records the old vectors of the videos a switch to `to` moves (those with vectors of another model). */
+export async function recordStale(tx: Tx, tenantId: string, videos: { id: string; modelKey: string | null }[], to: string): Promise<void> {
+  const moved = videos.filter((video) => video.modelKey !== null && video.modelKey !== to);
+  if (moved.length === 0) return;
+  // A video whose old model was never recorded has no set that can be found (its dimension is unknown).
+  const known = new Set<string>();
+  for (const key of new Set(moved.map((video) => video.modelKey!))) if (await model(tx, key)) known.add(key);
+  const rows = moved.filter((video) => known.has(video.modelKey!)).map((video) => ({ videoId: video.id, tenantId, modelKey: video.modelKey! }));
+  if (rows.length > 0) await tx.insert(staleVectorsTable).values(rows).onConflictDoUpdate({ target: [staleVectorsTable.videoId, staleVectorsTable.modelKey], set: { claimedAt: null, updatedAt: new Date() } });
+}
+
+/**
+ * Called in the transaction that starts a re-index to `key` (the library row locked): the rows of
+ * that model go, since the run writes those videos' vectors again. A removal under way refuses
+ * the start for a moment instead.
+ */
+export async function takeOverStale(tx: Tx, tenantId: string, key: string, now = new Date()): Promise<void> {
+  const mine = and(eq(staleVectorsTable.tenantId, tenantId), eq(staleVectorsTable.modelKey, key));
+  const [busy] = await tx
+    .select({ videoId: staleVectorsTable.videoId })
+    .from(staleVectorsTable)
+    .where(and(mine, gte(staleVectorsTable.claimedAt, new Date(now.getTime() - STALE_CLAIM_MS))))
+    .limit(1);
+  if (busy) {
+    throw new VisibleError("reindex.removing_old_vectors", "The old vectors of this model are being removed from an earlier switch; start the re-index again in a minute.", 409);
+  }
+  await tx.delete(staleVectorsTable).where(mine);
+}
+
+export interface StaleRemoval {
+  /** Videos whose old vectors are gone now (or needed no removal any more). */
+  videos: number;
+  /** Vectors removed. */
+  vectors: number;
+  /** Videos whose removal failed this time: still listed, tried again by the next call. */
+  failed: number;
+}
+
+/**
+ * Works off listed old vectors (of one tenant, or all): each row is claimed in a short
+ * transaction that checks the library is not moving back to that model, its vectors are removed,
+ * then the row. A failure leaves the row (unclaimed) for the next call.
+ */
+export async function removeStaleVectors(svc: Services, options: { tenantId?: string; now?: Date } = {}): Promise<StaleRemoval> {
+  const now = options.now ?? new Date();
+  const result: StaleRemoval = { videos: 0, vectors: 0, failed: 0 };
+  const free = or(isNull(staleVectorsTable.claimedAt), lt(staleVectorsTable.claimedAt, new Date(now.getTime() - STALE_CLAIM_MS)));
+  const rows = await svc.db
+    .select()
+    .from(staleVectorsTable)
+    .where(and(options.tenantId ? eq(staleVectorsTable.tenantId, options.tenantId) : undefined, free))
+    .orderBy(staleVectorsTable.createdAt)
+    .limit(BATCH);
+  for (const row of rows) {
+    const where = and(eq(staleVectorsTable.videoId, row.videoId), eq(staleVectorsTable.modelKey, row.modelKey));
+    const claim = await svc.db.transaction(async (tx) => {
+      const [lib] = await tx.select().from(libraryTable).where(eq(libraryTable.tenantId, row.tenantId)).for("update");
+      const [current] = await tx.select().from(staleVectorsTable).where(and(where, free));
+      if (!current) return "gone" as const;
+      const [video] = await tx.select({ modelKey: Video.videoTable.modelKey }).from(Video.videoTable).where(eq(Video.videoTable.id, row.videoId));
+      // Its vectors in that set are live again (a re-index moved it back), or are being written.
+      if (lib?.targetKey === row.modelKey || video?.modelKey === row.modelKey) {
+        await tx.delete(staleVectorsTable).where(where);
+        return "live" as const;
+      }
+      await tx.update(staleVectorsTable).set({ claimedAt: now, updatedAt: now }).where(where);
+      return "claimed" as const;
+    });
+    if (claim === "gone") continue;
+    if (claim === "live") {
+      result.videos++;
+      continue;
+    }
+    try {
+      const old = (await model(svc.db, row.modelKey))!;
+      const index = await svc.vectors.index(old.key, old.dimension);
+      result.vectors += await index.deleteByPrefix(row.tenantId, vectorId.videoPrefix(row.videoId));
+      await svc.db.delete(staleVectorsTable).where(where);
+      result.videos++;
+    } catch (error) {
+      await svc.db.update(staleVectorsTable).set({ claimedAt: null, updatedAt: new Date() }).where(where);
+      svc.log.warn("old vectors of a video could not be removed; they are tried again later", { tenantId: row.tenantId, videoId: row.videoId, model: row.modelKey, error: errorMessage(error) });
+      result.failed++;
+    }
+  }
+  if (result.videos + result.failed > 0) svc.log.info("old vectors removed", { ...result });
+  return result;
+}
