@@ -129,8 +129,9 @@ export async function settle(svc: Services, tenantId: string): Promise<void> {
     await sendAll(svc, settled.jobs);
   }
   if (settled.kind === "switched") {
-    const removed = await removeStaleVectors(svc, { tenantId });
-    svc.log.info("library switched to its new model", { tenantId, from: settled.from, to: settled.to, videos: settled.videos, oldVectorsRemoved: removed.vectors });
+    svc.log.info("library switched to its new model", { tenantId, from: settled.from, to: settled.to, videos: settled.videos });
+    // What this leaves stays listed for the reconciler or the next start.
+    await removeStaleVectors(svc, { tenantId }).catch((error: unknown) => svc.log.warn("old vectors left for later", { tenantId, error: errorMessage(error) }));
   }
 }
 

@@ -33,7 +33,11 @@ export async function recordStale(tx: Tx, tenantId: string, videos: { id: string
   const known = new Set<string>();
   for (const key of new Set(moved.map((video) => video.modelKey!))) if (await model(tx, key)) known.add(key);
   const rows = moved.filter((video) => known.has(video.modelKey!)).map((video) => ({ videoId: video.id, tenantId, modelKey: video.modelKey! }));
-  if (rows.length > 0) await tx.insert(staleVectorsTable).values(rows).onConflictDoUpdate({ target: [staleVectorsTable.videoId, staleVectorsTable.modelKey], set: { claimedAt: null, updatedAt: new Date() } });
+  if (rows.length === 0) return;
+  await tx
+    .insert(staleVectorsTable)
+    .values(rows)
+    .onConflictDoUpdate({ target: [staleVectorsTable.videoId, staleVectorsTable.modelKey], set: { claimedAt: null, updatedAt: new Date() } });
 }
 
 /**
@@ -106,7 +110,8 @@ export async function removeStaleVectors(svc: Services, options: { tenantId?: st
       result.videos++;
     } catch (error) {
       await svc.db.update(staleVectorsTable).set({ claimedAt: null, updatedAt: new Date() }).where(where);
-      svc.log.warn("old vectors of a video could not be removed; they are tried again later", { tenantId: row.tenantId, videoId: row.videoId, model: row.modelKey, error: errorMessage(error) });
+      const video = { tenantId: row.tenantId, videoId: row.videoId, model: row.modelKey };
+      svc.log.warn("old vectors of a video could not be removed; they are tried again later", { ...video, error: errorMessage(error) });
       result.failed++;
     }
   }

@@ -3,7 +3,7 @@ import { createFileBlobStore, removeOlderThan, removeStalePartials } from "../..
 import { createLocalUploadTargets } from "../../uploads/local.js";
 import type { Config } from "../../config.js";
 import { openPglite } from "../../db/pglite.js";
-import { DATA_FOLDER_HINT, storageFull } from "../../error.js";
+import { DATA_FOLDER_HINT, errorMessage, storageFull } from "../../error.js";
 import * as Library from "../../library/index.js";
 import { createLogger, setLogLevel, type Logger } from "../../log.js";
 import { startWorkerPool, type WorkerPool } from "../../pipeline/worker-pool.js";
@@ -88,7 +88,7 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
     };
     await recoverJobs(services, queue);
     // Old vectors a library switch listed but did not remove (the process ended first).
-    await Library.removeStaleVectors(services);
+    await Library.removeStaleVectors(services).catch((error: unknown) => log.warn("old vectors left for later", { error: errorMessage(error) }));
     if (options.workers ?? true) pool = startWorkerPool(services, { concurrency: config.workers });
     const sweeper = setInterval(() => void sweepPictures(), PICTURE_SWEEP_MS).unref();
     return {
