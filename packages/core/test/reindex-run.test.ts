@@ -231,6 +231,12 @@ describe("moving a library to another model", () => {
     expect(await Library.removeStaleVectors(svc())).toEqual({ videos: 1, vectors: 0, failed: 0 });
     expect(await vectorsOf(b, ids.track)).toEqual(kept);
     expect(await listed()).toEqual([]);
+    // One call reads page after page until the list is empty.
+    await svc()
+      .db.insert(Library.staleVectorsTable)
+      .values(moving.map((videoId) => ({ videoId, tenantId: TENANT, modelKey: keyA })));
+    expect(await Library.removeStaleVectors(svc(), { batch: 1 })).toEqual({ videos: 2, vectors: 0, failed: 0 });
+    expect(await listed()).toEqual([]);
   });
 
   it("an attempt after a checkpoint embeds only what is left", async () => {

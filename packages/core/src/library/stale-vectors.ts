@@ -9,20 +9,20 @@
  * write every vector again, so the rows are dropped rather than worked off. A removal running at
  * that moment would delete what the jobs write, so the re-index waits for it (`takeOverStale`).
  */
-import { and, eq, gte, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gte, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { errorMessage, VisibleError } from "../error.js";
 import type { Services } from "../services.js";
 import { vectorId } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
-import { libraryTable, staleVectorsTable } from "./library.sql.js";
+import { libraryTable, staleVectorsTable, type StaleVectorsRow } from "./library.sql.js";
 import { model } from "./models.js";
 
 type Tx = Pick<Database, "select" | "insert" | "update" | "delete">;
 
 /** A claim older than this was left by a process that ended mid-removal: it is taken again. */
 export const STALE_CLAIM_MS = 5 * 60_000;
-/** Rows one call works off; the rest wait for the next call. */
+/** Rows read at a time. */
 const BATCH = 200;
 
 /** Records the old vectors of the videos a switch to `to` moves (those with vectors of another model). */
@@ -70,18 +70,33 @@ export interface StaleRemoval {
 /**
  * Works off listed old vectors (of one tenant, or all): each row is claimed in a short
  * transaction that checks the library is not moving back to that model, its vectors are removed,
- * then the row. A failure leaves the row (unclaimed) for the next call.
+ * then the row. A failure leaves the row (unclaimed) for the next call, and the rows not yet read
+ * too: the vector store is failing.
  */
-export async function removeStaleVectors(svc: Services, options: { tenantId?: string; now?: Date } = {}): Promise<StaleRemoval> {
+export async function removeStaleVectors(svc: Services, options: { tenantId?: string; now?: Date; batch?: number } = {}): Promise<StaleRemoval> {
   const now = options.now ?? new Date();
   const result: StaleRemoval = { videos: 0, vectors: 0, failed: 0 };
   const free = or(isNull(staleVectorsTable.claimedAt), lt(staleVectorsTable.claimedAt, new Date(now.getTime() - STALE_CLAIM_MS)));
-  const rows = await svc.db
-    .select()
-    .from(staleVectorsTable)
-    .where(and(options.tenantId ? eq(staleVectorsTable.tenantId, options.tenantId) : undefined, free))
-    .orderBy(staleVectorsTable.createdAt)
-    .limit(BATCH);
+  const batch = options.batch ?? BATCH;
+  const page = () =>
+    svc.db
+      .select()
+      .from(staleVectorsTable)
+      .where(and(options.tenantId ? eq(staleVectorsTable.tenantId, options.tenantId) : undefined, free))
+      .orderBy(staleVectorsTable.createdAt)
+      .limit(batch);
+  // Page after page while every removal succeeds; after a failure the rest waits for the next call.
+  for (;;) {
+    const rows = await page();
+    const failed = result.failed;
+    await removeRows(svc, rows, free, now, result);
+    if (rows.length < batch || result.failed > failed) break;
+  }
+  if (result.videos + result.failed > 0) svc.log.info("old vectors removed", { ...result });
+  return result;
+}
+
+async function removeRows(svc: Services, rows: StaleVectorsRow[], free: SQL | undefined, now: Date, result: StaleRemoval): Promise<void> {
   for (const row of rows) {
     const where = and(eq(staleVectorsTable.videoId, row.videoId), eq(staleVectorsTable.modelKey, row.modelKey));
     const claim = await svc.db.transaction(async (tx) => {
@@ -115,6 +130,4 @@ export async function removeStaleVectors(svc: Services, options: { tenantId?: st
       result.failed++;
     }
   }
-  if (result.videos + result.failed > 0) svc.log.info("old vectors removed", { ...result });
-  return result;
 }
