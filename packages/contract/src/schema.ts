@@ -1157,7 +1157,10 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a video with its frames, files and vectors */
+        /**
+         * Delete a video with its frames, files and vectors
+         * @description The video reads `deleting` until everything is removed. A deletion cut short (the request timed out, the server stopped) can be sent again; otherwise the server finishes it: `vos serve` at its next start, on AWS the reconciler once the mark is 10 minutes old.
+         */
         delete: {
             parameters: {
                 query?: never;

@@ -2,7 +2,7 @@
  * No job waits forever and no shutdown costs an attempt, in the embedded runtime: a graceful stop
  * hands the running job back uncounted; at start-up a job whose queue message is missing is sent
  * again, and one whose message died (the process kept stopping before it could claim it) fails
- * with the reason instead of staying queued.
+ * with the reason instead of staying queued; and a deletion an earlier process began is finished.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -92,5 +92,17 @@ describe("jobs across stops and starts of the embedded runtime", () => {
     expect(await messages(again)).toMatchObject([{ dead: true }]);
     // Nothing is left to run, and a retry from the API, CLI or UI can start it afresh.
     expect(video.retryable).toBe(true);
+  }, 120_000);
+
+  it("finishes at start a deletion the process before it began and did not finish", async () => {
+    const rt = await start(false);
+    const { videoId } = await queuedVideo(rt);
+    // `remove` marks the video first; the process ended before it removed anything.
+    await query(rt, `UPDATE video SET status = 'deleting' WHERE id = '${videoId}'`);
+    expect(await rt.services.blobs.list(Video.videoPrefix("local", videoId))).not.toEqual([]);
+    const again = await restart(false);
+    expect(await Video.find(again.services, videoId)).toBeUndefined();
+    expect(await again.services.blobs.list(Video.videoPrefix("local", videoId))).toEqual([]);
+    expect(await query(again, `SELECT id FROM job`)).toEqual([]);
   }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../src/db/index.js";
 import * as Frame from "../src/frame/index.js";
@@ -148,6 +149,25 @@ describe.each(databaseTargets())("repositories on $name", (target) => {
     await expect(Video.get(svc, tenant, video.id)).rejects.toMatchObject({ code: "video.not_found" });
     expect(await Frame.countForVideo(svc.db, video.id)).toBe(0);
     expect(await Job.latestForVideos(svc.db, [video.id])).toEqual(new Map());
+    expect(await svc.blobs.list(Video.videoPrefix(tenant, video.id))).toEqual([]);
+    expect(await svc.vectors.listIds(tenant, vectorId.videoPrefix(video.id))).toEqual([]);
+  });
+
+  it("finishes a deletion a crash cut short, and leaves one a request may still be running", async () => {
+    const video = await Video.create(svc, tenant, { filename: "cut.mp4", sizeBytes: 10 });
+    await Video.upload(svc, tenant, video.id, bytes(10));
+    await Video.complete(svc, tenant, video.id);
+    await svc.blobs.put(Frame.thumbnailKey(tenant, video.id, 0), Buffer.from("jpeg"));
+    const index = await svc.vectors.index("test-model", 3);
+    await index.upsert(tenant, [{ id: vectorId.frame(video.id, 0), values: [1, 0, 0], metadata: { videoId: video.id, kind: "frame", timeSec: 0, frameNo: 0 } }]);
+    // What `remove` writes first, then the process ended.
+    const markedAt = new Date(Date.now() - 60_000);
+    await svc.db.update(Video.videoTable).set({ status: "deleting", updatedAt: markedAt }).where(eq(Video.videoTable.id, video.id));
+
+    expect(await Video.finishDeletions(svc, { startedBefore: new Date(markedAt.getTime() - 1000) })).toEqual({ deleted: 0, failed: 0 });
+    expect((await Video.get(svc, tenant, video.id)).status).toBe("deleting");
+    expect(await Video.finishDeletions(svc, { startedBefore: new Date() })).toEqual({ deleted: 1, failed: 0 });
+    await expect(Video.get(svc, tenant, video.id)).rejects.toMatchObject({ code: "video.not_found" });
     expect(await svc.blobs.list(Video.videoPrefix(tenant, video.id))).toEqual([]);
     expect(await svc.vectors.listIds(tenant, vectorId.videoPrefix(video.id))).toEqual([]);
   });

@@ -1,7 +1,8 @@
 /**
  * Scheduled (every few minutes): the backstop for lost task events and interrupted clean-ups. Jobs
  * whose task missed its deadline are re-queued while attempts remain, else failed and
- * dead-lettered; old vectors a library switch listed but could not remove are removed.
+ * dead-lettered; deletions cut short are finished; old vectors a library switch listed but could
+ * not remove are removed.
  */
 import { reconcile } from "@vos/core/runtime/cloud";
 import { functionRuntime } from "./runtime.js";

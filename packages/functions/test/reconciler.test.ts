@@ -1,7 +1,8 @@
 import { ECSClient, StopTaskCommand } from "@aws-sdk/client-ecs";
-import { Job, Library } from "@vos/core";
+import { Job, Library, Video } from "@vos/core";
 import { startCloudRuntime, type CloudRuntime } from "@vos/core/runtime/cloud";
 import { mockClient } from "aws-sdk-client-mock";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startCloudTestEnvironment, type CloudTestEnvironment } from "../../core/test/cloud/support/cloud-env.js";
 import { seedJob } from "../../core/test/cloud/support/jobs.js";
@@ -47,7 +48,7 @@ describe("reconciler handler", () => {
     await Job.begin(db, live.job.id, "arn:task/live");
     await Job.heartbeat(db, live.job.id, "arn:task/live", future());
 
-    expect(await handler()).toEqual({ requeued: 2, failed: 0, oldVectorsRemoved: 0 });
+    expect(await handler()).toEqual({ requeued: 2, failed: 0, deletionsFinished: 0, oldVectorsRemoved: 0 });
     expect(await Job.get(db, neverStarted.job.id)).toMatchObject({ status: "queued", attempts: 1, taskId: null, lastError: expect.stringContaining("did not start") });
     expect(await Job.get(db, silent.job.id)).toMatchObject({ status: "queued", attempts: 1, taskId: null, lastError: expect.stringContaining("stopped reporting progress") });
     expect(await Job.get(db, live.job.id)).toMatchObject({ status: "running", taskId: "arn:task/live" });
@@ -76,7 +77,7 @@ describe("reconciler handler", () => {
     });
     expect(late).toEqual({ settlement: "ignored" });
     expect(env.fauxqs.messages(env.names.jobs)).toHaveLength(2);
-    expect(await handler()).toEqual({ requeued: 0, failed: 0, oldVectorsRemoved: 0 });
+    expect(await handler()).toEqual({ requeued: 0, failed: 0, deletionsFinished: 0, oldVectorsRemoved: 0 });
   });
 
   it("fails a stuck job whose attempts are used up, with a dead letter", async () => {
@@ -85,7 +86,7 @@ describe("reconciler handler", () => {
     await Job.begin(db, job.id, "arn:task/1");
     await Job.begin(db, job.id, "arn:task/2");
     await Job.heartbeat(db, job.id, "arn:task/2", past());
-    expect(await handler()).toEqual({ requeued: 0, failed: 1, oldVectorsRemoved: 0 });
+    expect(await handler()).toEqual({ requeued: 0, failed: 1, deletionsFinished: 0, oldVectorsRemoved: 0 });
     const failed = await Job.get(db, job.id);
     expect(failed).toMatchObject({ status: "failed" });
     expect(failed!.lastError).toMatch(/^job\.gave_up: Gave up after 2 attempts; last error: task arn:task\/2 stopped reporting progress/);
@@ -104,9 +105,23 @@ describe("reconciler handler", () => {
     await old.upsert(tenantId, [record(0), record(1)]);
     await db.insert(Library.staleVectorsTable).values({ videoId: video.id, tenantId, modelKey: "clip-old" });
 
-    expect(await handler()).toEqual({ requeued: 0, failed: 0, oldVectorsRemoved: 2 });
+    expect(await handler()).toEqual({ requeued: 0, failed: 0, deletionsFinished: 0, oldVectorsRemoved: 2 });
     expect(await old.listIds(tenantId, `${video.id}#`)).toEqual([]);
     expect(await db.select().from(Library.staleVectorsTable)).toEqual([]);
-    expect(await handler()).toEqual({ requeued: 0, failed: 0, oldVectorsRemoved: 0 });
+    expect(await handler()).toEqual({ requeued: 0, failed: 0, deletionsFinished: 0, oldVectorsRemoved: 0 });
+  });
+
+  it("finishes deletions cut short (marked over 10 minutes ago), and leaves a newer one to the request that marked it", async () => {
+    const { db } = runtime.services;
+    const cut = await seedJob(runtime.services, { tenantId: "t-deleting" });
+    const recent = await seedJob(runtime.services, { tenantId: "t-deleting" });
+    const mark = (id: string, at: Date) => db.update(Video.videoTable).set({ status: "deleting", updatedAt: at }).where(eq(Video.videoTable.id, id));
+    await mark(cut.video.id, new Date(Date.now() - Video.DELETION_GRACE_MS - 60_000));
+    await mark(recent.video.id, new Date());
+
+    expect(await handler()).toEqual({ requeued: 0, failed: 0, deletionsFinished: 1, oldVectorsRemoved: 0 });
+    expect(await Video.find(runtime.services, cut.video.id)).toBeUndefined();
+    expect(await Job.get(db, cut.job.id)).toBeUndefined();
+    expect((await Video.find(runtime.services, recent.video.id))?.status).toBe("deleting");
   });
 });

@@ -1,6 +1,7 @@
 /** The video domain: one module per concern, one namespace (`Video.*`) for callers. */
 export * from "./videos.js";
 export { complete, retry, reviveRedriven } from "./processing.js";
+export { DELETION_GRACE_MS, finishDeletions } from "./deletions.js";
 export { claimModel, lockRow, markProcessing, recount, setModel, setSegments, setStatus } from "./state.js";
 export { received, renewUpload, upload } from "./upload.js";
 export { sourceKey, videoPrefix } from "./rows.js";

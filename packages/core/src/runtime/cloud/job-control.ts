@@ -176,13 +176,15 @@ export async function reconcileJobs(ctrl: JobControl, now = new Date()): Promise
 }
 
 /**
- * The scheduled reconciler's round: stuck jobs (above), then the old vectors a library switch
- * listed but could not remove (the vector store failed, or the process ended first).
+ * The scheduled reconciler's round: stuck jobs (above); deletions a request began and did not
+ * finish (video/deletions.ts); the old vectors a library switch listed but could not remove (the
+ * vector store failed, or the process ended first).
  */
-export async function reconcile(ctrl: JobControl, now = new Date()): Promise<ReconcileResult & { oldVectorsRemoved: number }> {
+export async function reconcile(ctrl: JobControl, now = new Date()): Promise<ReconcileResult & { deletionsFinished: number; oldVectorsRemoved: number }> {
   const jobs = await reconcileJobs(ctrl, now);
+  const deletions = await Video.finishDeletions(ctrl.services, { startedBefore: new Date(now.getTime() - Video.DELETION_GRACE_MS) });
   const removed = await Library.removeStaleVectors(ctrl.services, { now });
-  return { ...jobs, oldVectorsRemoved: removed.vectors };
+  return { ...jobs, deletionsFinished: deletions.deleted, oldVectorsRemoved: removed.vectors };
 }
 
 /**

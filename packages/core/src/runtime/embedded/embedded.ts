@@ -9,6 +9,7 @@ import { createLogger, setLogLevel, type Logger } from "../../log.js";
 import { startWorkerPool, type WorkerPool } from "../../pipeline/worker-pool.js";
 import { QUERY_PICTURE_DAYS, QUERY_PICTURES_FOLDER } from "../../search/query-pictures.js";
 import { createDbJobQueue } from "../../queue/database.js";
+import * as Video from "../../video/index.js";
 import type { Services } from "../../services.js";
 import { createPgvectorStore } from "../../vector/pgvector.js";
 import { createDataDir, dataDirError } from "./data-dir.js";
@@ -87,7 +88,8 @@ export async function startEmbeddedRuntime(config: Config, options: { workers?: 
       cancelJob: (jobId) => pool?.cancel(jobId),
     };
     await recoverJobs(services, queue);
-    // Old vectors a library switch listed but did not remove (the process ended first).
+    // What an earlier process began and did not finish: deletions, and old vectors a library switch listed.
+    await Video.finishDeletions(services).catch((error: unknown) => log.warn("deletions left for later", { error: errorMessage(error) }));
     await Library.removeStaleVectors(services).catch((error: unknown) => log.warn("old vectors left for later", { error: errorMessage(error) }));
     if (options.workers ?? true) pool = startWorkerPool(services, { concurrency: config.workers });
     const sweeper = setInterval(() => void sweepPictures(), PICTURE_SWEEP_MS).unref();

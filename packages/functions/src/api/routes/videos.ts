@@ -103,6 +103,8 @@ const remove = createRoute({
   method: "delete",
   path: "/videos/{id}",
   summary: "Delete a video with its frames, files and vectors",
+  description:
+    "The video reads `deleting` until everything is removed. A deletion cut short (the request timed out, the server stopped) can be sent again; otherwise the server finishes it: `vos serve` at its next start, on AWS the reconciler once the mark is 10 minutes old.",
   request: { params: idParam },
   responses: { 200: jsonResponse(z.object({ deleted: z.string(), vectors: z.number().int(), files: z.number().int() }), "deleted"), ...errorResponses(404) },
 });
