@@ -53,6 +53,12 @@ export async function library(db: Pick<Database, "select">, tenantId: string): P
   return row;
 }
 
+/** The tenant's library row, locked until the transaction ends: what a re-index's start, switch and old-vector removals serialise on. */
+export async function lockLibrary(tx: Pick<Database, "select">, tenantId: string): Promise<LibraryRow | undefined> {
+  const [row] = await tx.select().from(libraryTable).where(eq(libraryTable.tenantId, tenantId)).for("update");
+  return row;
+}
+
 /** The tenant's library row, made with `activeKey` (a registered model) when it has none yet. */
 export async function ensureLibrary(db: Tx, tenantId: string, activeKey: string): Promise<LibraryRow> {
   await db.insert(libraryTable).values({ tenantId, activeKey }).onConflictDoNothing();

@@ -17,15 +17,10 @@ import type { Services } from "../services.js";
 import { createId } from "../util/id.js";
 import * as Video from "../video/index.js";
 import { libraryTable, modelTable, type LibraryRow } from "./library.sql.js";
-import { ensureLibrary, library, loadModel, model, register, retryingLoads } from "./models.js";
+import { ensureLibrary, library, loadModel, lockLibrary, model, register, retryingLoads } from "./models.js";
 import { recordStale, removeStaleVectors, takeOverStale } from "./stale-vectors.js";
 
 type Tx = Pick<Database, "select" | "insert" | "update" | "delete">;
-
-async function lockLibrary(tx: Pick<Database, "select">, tenantId: string): Promise<LibraryRow | undefined> {
-  const [row] = await tx.select().from(libraryTable).where(eq(libraryTable.tenantId, tenantId)).for("update");
-  return row;
-}
 
 /** Ready videos of the tenant whose vectors are not `key`'s: what moving the library to `key` re-embeds. */
 export async function videosToMove(db: Pick<Database, "select">, tenantId: string, key: string): Promise<string[]> {

@@ -13,10 +13,11 @@ import { and, eq, gte, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { errorMessage, VisibleError } from "../error.js";
 import type { Services } from "../services.js";
+import { memoiseByKey } from "../util/memo.js";
 import { vectorId } from "../vector/vector-index.js";
 import * as Video from "../video/index.js";
-import { libraryTable, staleVectorsTable, type StaleVectorsRow } from "./library.sql.js";
-import { model } from "./models.js";
+import { staleVectorsTable, type StaleVectorsRow } from "./library.sql.js";
+import { lockLibrary, model } from "./models.js";
 
 type Tx = Pick<Database, "select" | "insert" | "update" | "delete">;
 
@@ -97,13 +98,18 @@ export async function removeStaleVectors(svc: Services, options: { tenantId?: st
 }
 
 async function removeRows(svc: Services, rows: StaleVectorsRow[], free: SQL | undefined, now: Date, result: StaleRemoval): Promise<void> {
+  // Rows come in runs of one model: its set is opened once (on Pinecone, a describe call each).
+  const indexOf = memoiseByKey(async (key: string) => {
+    const old = (await model(svc.db, key))!;
+    return svc.vectors.index(old.key, old.dimension);
+  });
   for (const row of rows) {
     const where = and(eq(staleVectorsTable.videoId, row.videoId), eq(staleVectorsTable.modelKey, row.modelKey));
     const claim = await svc.db.transaction(async (tx) => {
-      const [lib] = await tx.select().from(libraryTable).where(eq(libraryTable.tenantId, row.tenantId)).for("update");
+      const lib = await lockLibrary(tx, row.tenantId);
       const [current] = await tx.select().from(staleVectorsTable).where(and(where, free));
       if (!current) return "gone" as const;
-      const [video] = await tx.select({ modelKey: Video.videoTable.modelKey }).from(Video.videoTable).where(eq(Video.videoTable.id, row.videoId));
+      const video = await Video.lockRow(tx, row.videoId);
       // Its vectors in that set are live again (a re-index moved it back), or are being written.
       if (lib?.targetKey === row.modelKey || video?.modelKey === row.modelKey) {
         await tx.delete(staleVectorsTable).where(where);
@@ -118,8 +124,7 @@ async function removeRows(svc: Services, rows: StaleVectorsRow[], free: SQL | un
       continue;
     }
     try {
-      const old = (await model(svc.db, row.modelKey))!;
-      const index = await svc.vectors.index(old.key, old.dimension);
+      const index = await indexOf(row.modelKey);
       result.vectors += await index.deleteByPrefix(row.tenantId, vectorId.videoPrefix(row.videoId));
       await svc.db.delete(staleVectorsTable).where(where);
       result.videos++;
